@@ -1,0 +1,295 @@
+"""The canonical, immutable Scene: z-up world in metres, OpenCV cameras.
+
+Every constructor converts its inputs once (float64, shapes checked), validates them and
+freezes the arrays, so a Scene that exists is a Scene that is right. Errors name the field
+(``objects[3].front: not a unit vector``); loaders prefix the file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import trimesh
+
+from spatialqa.errors import SceneError
+
+ORTHONORMAL_TOL = 1e-6
+
+
+def frozen_array(value, shape: tuple[int | None, ...], where: str) -> np.ndarray:
+    """Return ``value`` as a read-only float64 array of ``shape`` (None = any length)."""
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise SceneError(f"{where}: not a numeric array ({exc})") from None
+    if array.ndim != len(shape) or any(
+        want is not None and got != want for got, want in zip(array.shape, shape)
+    ):
+        raise SceneError(f"{where}: expected shape {shape}, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise SceneError(f"{where}: contains NaN or infinity")
+    array.setflags(write=False)
+    return array
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One camera view: pose is the 4x4 camera-to-world matrix (OpenCV axes), K the intrinsics."""
+
+    id: str
+    t: float
+    pose: np.ndarray
+    K: np.ndarray
+    width: int
+    height: int
+    rgb: str | None = None
+    depth: str | None = None
+
+    def __post_init__(self) -> None:
+        where = f"frame {self.id!r}"
+        if not isinstance(self.id, str) or not self.id:
+            raise SceneError(f"{where}.id: must be a non-empty string")
+        if not np.isfinite(self.t):
+            raise SceneError(f"{where}.t: timestamp must be finite (got {self.t})")
+        object.__setattr__(self, "t", float(self.t))
+        pose = frozen_array(self.pose, (4, 4), f"{where}.pose")
+        rotation = pose[:3, :3]
+        if not np.allclose(rotation.T @ rotation, np.eye(3), atol=ORTHONORMAL_TOL) or not (
+            np.linalg.det(rotation) > 0
+        ):
+            raise SceneError(f"{where}.pose: rotation not orthonormal and right-handed")
+        if not np.array_equal(pose[3], [0.0, 0.0, 0.0, 1.0]):
+            raise SceneError(f"{where}.pose: last row must be [0, 0, 0, 1]")
+        K = frozen_array(self.K, (3, 3), f"{where}.K")
+        if K[0, 0] <= 0 or K[1, 1] <= 0 or not np.array_equal(K[2], [0.0, 0.0, 1.0]):
+            raise SceneError(f"{where}.K: needs positive focal lengths and last row [0, 0, 1]")
+        for name in ("width", "height"):
+            value = getattr(self, name)
+            if int(value) != value or value <= 0:
+                raise SceneError(f"{where}.{name}: must be a positive integer (got {value})")
+            object.__setattr__(self, name, int(value))
+        object.__setattr__(self, "pose", pose)
+        object.__setattr__(self, "K", K)
+
+    @property
+    def center(self) -> np.ndarray:
+        """Camera centre in world coordinates, (3,)."""
+        return self.pose[:3, 3]
+
+    def world_to_camera(self, points: np.ndarray) -> np.ndarray:
+        """(n, 3) world points -> (n, 3) OpenCV camera coordinates."""
+        rotation, center = self.pose[:3, :3], self.pose[:3, 3]
+        return (np.asarray(points, dtype=np.float64) - center) @ rotation
+
+    def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 3) world points -> ((n, 2) pixel coordinates, (n,) camera-z depth)."""
+        cam = self.world_to_camera(points)
+        z = cam[:, 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            uv = (cam @ self.K.T)[:, :2] / z[:, None]
+        return uv, z
+
+
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """A named sequence of frames in time order."""
+
+    name: str
+    frames: tuple[Frame, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "frames", tuple(self.frames))
+        where = f"trajectories[{self.name!r}]"
+        if not self.frames:
+            raise SceneError(f"{where}.frames: empty")
+        times = [frame.t for frame in self.frames]
+        if any(b < a for a, b in zip(times, times[1:])):
+            raise SceneError(f"{where}.frames: timestamps must not decrease")
+        ids = [frame.id for frame in self.frames]
+        if len(set(ids)) != len(ids):
+            raise SceneError(f"{where}.frames: frame ids must be unique")
+
+
+def checked_mesh(mesh: trimesh.Trimesh, where: str) -> trimesh.Trimesh:
+    if not isinstance(mesh, trimesh.Trimesh):
+        raise SceneError(f"{where}: expected a trimesh.Trimesh, got {type(mesh).__name__}")
+    if len(mesh.faces) == 0 or len(mesh.vertices) == 0:
+        raise SceneError(f"{where}: mesh has no faces")
+    if not np.all(np.isfinite(mesh.vertices)):
+        raise SceneError(f"{where}: mesh vertices contain NaN or infinity")
+    if np.all(np.ptp(mesh.vertices, axis=0) <= 0):
+        raise SceneError(f"{where}: mesh has no extent")
+    return mesh
+
+
+@dataclass(frozen=True, eq=False)
+class SceneObject:
+    """A referent: an instance id, a category and its geometry (mesh and/or points)."""
+
+    id: int
+    category: str
+    mesh: trimesh.Trimesh | None = None
+    points: np.ndarray | None = None
+    front: np.ndarray | None = None
+    color: tuple[int, int, int] | None = None
+
+    def __post_init__(self) -> None:
+        where = f"objects[id={self.id}]"
+        if isinstance(self.id, bool) or int(self.id) != self.id or self.id < 0:
+            raise SceneError(f"{where}.id: must be a non-negative integer")
+        object.__setattr__(self, "id", int(self.id))
+        if not isinstance(self.category, str) or not self.category.strip():
+            raise SceneError(f"{where}.category: must be a non-empty string")
+        if self.mesh is None and self.points is None:
+            raise SceneError(f"{where}: needs a mesh or points")
+        if self.mesh is not None:
+            checked_mesh(self.mesh, f"{where}.mesh")
+        if self.points is not None:
+            points = frozen_array(self.points, (None, 3), f"{where}.points")
+            if len(points) == 0:
+                raise SceneError(f"{where}.points: empty")
+            object.__setattr__(self, "points", points)
+        if self.front is not None:
+            front = frozen_array(self.front, (3,), f"{where}.front")
+            if abs(np.linalg.norm(front) - 1.0) > 1e-6:
+                raise SceneError(f"{where}.front: not a unit vector")
+            object.__setattr__(self, "front", front)
+        if self.color is not None:
+            color = tuple(int(c) for c in self.color)
+            if len(color) != 3 or not all(0 <= c <= 255 for c in color):
+                raise SceneError(f"{where}.color: expected three integers in 0..255")
+            object.__setattr__(self, "color", color)
+
+    @cached_property
+    def vertices(self) -> np.ndarray:
+        """Every point that defines the object: mesh vertices, else the point cloud, (n, 3)."""
+        return np.asarray(self.mesh.vertices if self.mesh is not None else self.points)
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """Walls, floor, ceiling: they occlude but are never referents."""
+
+    category: str
+    mesh: trimesh.Trimesh
+
+    def __post_init__(self) -> None:
+        checked_mesh(self.mesh, f"structure[{self.category!r}].mesh")
+
+
+@dataclass(frozen=True, eq=False)
+class Room:
+    """The floor footprint (counter-clockwise polygon in XY, metres) and the ceiling height."""
+
+    footprint: np.ndarray
+    height: float
+
+    def __post_init__(self) -> None:
+        footprint = frozen_array(self.footprint, (None, 2), "room.footprint")
+        if len(footprint) < 3:
+            raise SceneError("room.footprint: needs at least three corners")
+        if not self.height > 0:
+            raise SceneError(f"room.height: must be positive (got {self.height})")
+        object.__setattr__(self, "footprint", footprint)
+        object.__setattr__(self, "height", float(self.height))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a scene came from and what its loader converted on the way in."""
+
+    kind: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Scene:
+    """An immutable, validated scene. Derived geometry lives in ``spatialqa.oracle``."""
+
+    scene_id: str
+    source: Source
+    objects: tuple[SceneObject, ...]
+    structure: tuple[Structure, ...] = ()
+    room: Room | None = None
+    trajectories: tuple[Trajectory, ...] = ()
+    floor_z: float = 0.0
+    _by_id: dict[int, SceneObject] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.scene_id, str) or not self.scene_id:
+            raise SceneError("scene_id: must be a non-empty string")
+        for name in ("objects", "structure", "trajectories"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        if not self.objects:
+            raise SceneError("objects: a scene needs at least one object")
+        ids = [obj.id for obj in self.objects]
+        duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
+        if duplicates:
+            raise SceneError(f"objects: instance ids must be unique (repeated: {duplicates})")
+        names = [trajectory.name for trajectory in self.trajectories]
+        if len(set(names)) != len(names):
+            raise SceneError("trajectories: names must be unique")
+        if not np.isfinite(self.floor_z):
+            raise SceneError("floor_z: must be finite")
+        object.__setattr__(self, "floor_z", float(self.floor_z))
+        object.__setattr__(self, "_by_id", {obj.id: obj for obj in self.objects})
+        for trajectory in self.trajectories:
+            for frame in trajectory.frames:
+                if not self.sees_something(frame):
+                    raise SceneError(
+                        f"trajectories[{trajectory.name!r}].frames[{frame.id!r}].pose: "
+                        "the camera looks at no geometry"
+                    )
+
+    def object(self, instance_id: int) -> SceneObject:
+        try:
+            return self._by_id[instance_id]
+        except KeyError:
+            raise SceneError(f"scene {self.scene_id}: no object with id {instance_id}") from None
+
+    def trajectory(self, name: str) -> Trajectory:
+        for trajectory in self.trajectories:
+            if trajectory.name == name:
+                return trajectory
+        known = [t.name for t in self.trajectories]
+        raise SceneError(f"scene {self.scene_id}: no trajectory {name!r} (has {known})")
+
+    def frame(self, frame_id: str) -> Frame:
+        for trajectory in self.trajectories:
+            for frame in trajectory.frames:
+                if frame.id == frame_id:
+                    return frame
+        raise SceneError(f"scene {self.scene_id}: no frame {frame_id!r}")
+
+    @cached_property
+    def categories(self) -> dict[str, tuple[int, ...]]:
+        """Category -> instance ids, categories in first-appearance order."""
+        out: dict[str, list[int]] = {}
+        for obj in self.objects:
+            out.setdefault(obj.category, []).append(obj.id)
+        return {category: tuple(ids) for category, ids in out.items()}
+
+    def sees_something(self, frame: Frame) -> bool:
+        """Cheap check: a corner of some bounding box projects into the image in front of it."""
+        meshes = [obj.vertices for obj in self.objects] + [s.mesh.vertices for s in self.structure]
+        corners = np.concatenate(
+            [trimesh.bounds.corners(np.array([v.min(axis=0), v.max(axis=0)])) for v in meshes]
+        )
+        uv, z = frame.project(corners)
+        inside = (
+            (z > 0)
+            & (uv[:, 0] >= 0)
+            & (uv[:, 0] <= frame.width)
+            & (uv[:, 1] >= 0)
+            & (uv[:, 1] <= frame.height)
+        )
+        if inside.any():
+            return True
+        # A camera inside a box (a room) sees its walls even when no corner is in view.
+        return any(
+            np.all(frame.center >= v.min(axis=0)) and np.all(frame.center <= v.max(axis=0))
+            for v in meshes
+        )
