@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 import trimesh
@@ -26,7 +27,7 @@ def frozen_array(value, shape: tuple[int | None, ...], where: str) -> np.ndarray
     except (TypeError, ValueError) as exc:
         raise SceneError(f"{where}: not a numeric array ({exc})") from None
     if array.ndim != len(shape) or any(
-        want is not None and got != want for got, want in zip(array.shape, shape)
+        want is not None and got != want for got, want in zip(array.shape, shape, strict=True)
     ):
         raise SceneError(f"{where}: expected shape {shape}, got {array.shape}")
     if not np.all(np.isfinite(array)):
@@ -106,7 +107,7 @@ class Trajectory:
         if not self.frames:
             raise SceneError(f"{where}.frames: empty")
         times = [frame.t for frame in self.frames]
-        if any(b < a for a, b in zip(times, times[1:])):
+        if any(b < a for a, b in pairwise(times)):
             raise SceneError(f"{where}.frames: timestamps must not decrease")
         ids = [frame.id for frame in self.frames]
         if len(set(ids)) != len(ids):

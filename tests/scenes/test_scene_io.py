@@ -1,0 +1,287 @@
+"""The scene directory round-trips exactly, writes the same bytes, and reads strictly."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import trimesh
+from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.io import FORMAT, load_scene, save_scene
+from spatialqa.scenes.procedural import procedural_scene
+from spatialqa.scenes.scene import (
+    Frame,
+    Scene,
+    SceneObject,
+    Source,
+    Structure,
+    Trajectory,
+)
+
+from spatialqa.errors import SceneError
+
+
+def assert_same_scene(a: Scene, b: Scene) -> None:
+    assert (a.scene_id, a.source, a.floor_z) == (b.scene_id, b.source, b.floor_z)
+    assert (a.room is None) == (b.room is None)
+    if a.room is not None:
+        assert np.array_equal(a.room.footprint, b.room.footprint)
+        assert a.room.height == b.room.height
+    assert len(a.objects) == len(b.objects)
+    for x, y in zip(a.objects, b.objects, strict=True):
+        assert (x.id, x.category, x.color) == (y.id, y.category, y.color)
+        for name in ("front", "points"):
+            u, v = getattr(x, name), getattr(y, name)
+            assert (u is None and v is None) or np.array_equal(u, v)
+        assert (x.mesh is None) == (y.mesh is None)
+        if x.mesh is not None:
+            assert np.array_equal(x.mesh.vertices, y.mesh.vertices)
+            assert np.array_equal(x.mesh.faces, y.mesh.faces)
+    assert [s.category for s in a.structure] == [s.category for s in b.structure]
+    for x, y in zip(a.structure, b.structure, strict=True):
+        assert np.array_equal(x.mesh.vertices, y.mesh.vertices)
+        assert np.array_equal(x.mesh.faces, y.mesh.faces)
+    assert [t.name for t in a.trajectories] == [t.name for t in b.trajectories]
+    for s, t in zip(a.trajectories, b.trajectories, strict=True):
+        assert len(s.frames) == len(t.frames)
+        for f, g in zip(s.frames, t.frames, strict=True):
+            assert (f.id, f.t, f.width, f.height, f.rgb, f.depth) == (
+                g.id,
+                g.t,
+                g.width,
+                g.height,
+                g.rgb,
+                g.depth,
+            )
+            assert np.array_equal(f.pose, g.pose)
+            assert np.array_equal(f.K, g.K)
+
+
+def files_of(directory: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+def hand_built() -> Scene:
+    """Everything procedural rooms lack: points, float64 vertices, odd structure names."""
+    rng = np.random.default_rng(3)
+    bumpy = trimesh.creation.icosphere(subdivisions=1, radius=0.3)
+    bumpy = trimesh.Trimesh(
+        bumpy.vertices + np.array([1.0 / 3.0, 0.1, 0.4]), bumpy.faces, process=False
+    )
+    pose = look_at([0.0, -3.0, 1.5], [0.0, 0.0, 0.5])
+    frames = (
+        Frame("a", 0.0, pose, intrinsics(320, 240, 70.0), 320, 240, rgb="frames/a.jpg"),
+        Frame("b", 1.0 / 3.0, pose, intrinsics(320, 240, 70.0), 320, 240, depth="frames/b.png"),
+    )
+    return Scene(
+        scene_id="hand/é",
+        source=Source("test", 'quotes " and \\ survive'),
+        objects=(
+            SceneObject(7, "ball", mesh=bumpy, front=[0.6, 0.8, 0.0], color=(1, 2, 3)),
+            SceneObject(2, "scan", points=rng.normal(size=(50, 3))),
+            SceneObject(3, "both", mesh=trimesh.creation.box(), points=rng.normal(size=(5, 3))),
+        ),
+        structure=(
+            Structure("wall", trimesh.creation.box()),
+            Structure("wall", trimesh.creation.box(extents=(2, 1, 1))),
+            Structure("../evil name", trimesh.creation.box(extents=(1, 2, 1))),
+        ),
+        room=None,
+        trajectories=(Trajectory("t1", frames), Trajectory("t2", frames[:1])),
+        floor_z=-0.25,
+    )
+
+
+def test_procedural_scene_round_trips_exactly(tmp_path):
+    original = procedural_scene(0, 1)
+    save_scene(original, tmp_path / "room")
+    assert_same_scene(original, load_scene(tmp_path / "room"))
+
+
+def test_hand_built_scene_round_trips_exactly(tmp_path):
+    original = hand_built()
+    save_scene(original, tmp_path / "room")
+    loaded = load_scene(tmp_path / "room")
+    assert_same_scene(original, loaded)
+    names = sorted(files_of(tmp_path / "room"))
+    assert "structure/wall.ply" in names
+    assert "structure/1.ply" in names  # the second "wall"
+    assert "structure/2.ply" in names  # a category that is no safe file name
+    assert "objects/2.npy" in names and "objects/3.npy" in names
+
+
+def test_saving_is_byte_identical(tmp_path):
+    original = hand_built()
+    save_scene(original, tmp_path / "a")
+    for obj in original.objects:  # caches must not leak into the files
+        if obj.mesh is not None:
+            _ = obj.mesh.vertex_normals
+    save_scene(original, tmp_path / "b")
+    save_scene(load_scene(tmp_path / "a"), tmp_path / "c")
+    assert files_of(tmp_path / "a") == files_of(tmp_path / "b") == files_of(tmp_path / "c")
+
+
+def test_scene_json_layout(tmp_path):
+    save_scene(procedural_scene(0, 2), tmp_path)
+    text = (tmp_path / "scene.json").read_text()
+    document = json.loads(text)
+    assert list(document) == [
+        "format",
+        "scene_id",
+        "source",
+        "floor_z",
+        "room",
+        "objects",
+        "structure",
+        "trajectories",
+    ]
+    assert document["format"] == FORMAT
+    assert document["objects"][0]["mesh"] == f"objects/{document['objects'][0]['id']}.ply"
+    assert [s["category"] for s in document["structure"]] == ["floor", "ceiling", "wall"]
+    assert text.endswith("}\n") and '"pose": [[' in text
+
+
+def test_overwriting_a_scene_directory(tmp_path):
+    save_scene(hand_built(), tmp_path)
+    save_scene(procedural_scene(0, 3), tmp_path)
+    assert_same_scene(procedural_scene(0, 3), load_scene(tmp_path))
+    assert not (tmp_path / "scene.json.partial").exists()
+
+
+# --------------------------------------------------------------------------- strict reading
+
+
+@pytest.fixture
+def room(tmp_path) -> Path:
+    directory = tmp_path / "room"
+    save_scene(procedural_scene(0, 4), directory)
+    return directory
+
+
+def edit(directory: Path, change) -> str:
+    """Apply ``change`` to scene.json's document; return the file name errors should carry."""
+    path = directory / "scene.json"
+    document = json.loads(path.read_text())
+    change(document)
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_missing_mesh_names_file_and_field(room):
+    (room / "objects" / "3.ply").unlink()
+    with pytest.raises(SceneError) as info:
+        load_scene(room)
+    assert (
+        str(info.value) == f"{room / 'scene.json'}: objects[2].mesh: file not found objects/3.ply"
+    )
+
+
+def test_missing_scene_json(tmp_path):
+    with pytest.raises(SceneError, match=r"scene\.json: file not found"):
+        load_scene(tmp_path)
+
+
+def test_invalid_json(room):
+    (room / "scene.json").write_text("{")
+    with pytest.raises(SceneError, match=r"scene\.json: cannot read JSON"):
+        load_scene(room)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("../outside.ply", "may not leave the scene directory"),
+        ("objects/../../outside.ply", "may not leave the scene directory"),
+        ("/etc/passwd", "must be relative"),
+        ("C:/mesh.ply", "must be relative"),
+        ("objects\\1.ply", "'/' separators"),
+        ("", "empty path"),
+    ],
+)
+def test_paths_must_stay_inside(room, path, message):
+    (room.parent / "outside.ply").write_bytes((room / "objects" / "1.ply").read_bytes())
+    name = edit(room, lambda d: d["objects"][0].__setitem__("mesh", path))
+    with pytest.raises(SceneError, match=message) as info:
+        load_scene(room)
+    assert str(info.value).startswith(f"{name}: objects[0].mesh: ")
+
+
+def test_links_out_of_the_directory_are_refused(room):
+    outside = room.parent / "outside.ply"
+    outside.write_bytes((room / "objects" / "1.ply").read_bytes())
+    (room / "objects" / "link.ply").symlink_to(outside)
+    edit(room, lambda d: d["objects"][0].__setitem__("mesh", "objects/link.ply"))
+    with pytest.raises(SceneError, match=r"objects\[0\]\.mesh: path leaves the scene directory"):
+        load_scene(room)
+
+
+def test_frame_image_paths_are_checked(room):
+    first_frame = lambda d: d["trajectories"][0]["frames"][0]  # noqa: E731
+    edit(room, lambda d: first_frame(d).__setitem__("rgb", "../x.jpg"))
+    with pytest.raises(SceneError, match=r"trajectories\[0\]\.frames\[0\]\.rgb: path may not"):
+        load_scene(room)
+
+
+def test_unknown_format_is_rejected(room):
+    edit(room, lambda d: d.__setitem__("format", "spatialqa.scene/2"))
+    with pytest.raises(SceneError, match=r"format: unsupported format 'spatialqa.scene/2'"):
+        load_scene(room)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.__setitem__("extra", 1), r"\(top level\): unknown keys \['extra'\]"),
+        (lambda d: d["objects"][1].__setitem__("fronts", [0, 1, 0]), r"objects\[1\]: unknown"),
+        (lambda d: d.pop("scene_id"), r"\(top level\): missing key 'scene_id'"),
+        (lambda d: d["objects"][0].__setitem__("id", "1"), r"objects\[0\]\.id: expected an int"),
+        (lambda d: d["objects"][0].__setitem__("color", [1, 2.5, 3]), r"objects\[0\]\.color"),
+        (lambda d: d["objects"][0].pop("mesh"), r"objects\[0\]: needs 'mesh' or 'points'"),
+        (lambda d: d.__setitem__("floor_z", True), r"floor_z: expected a number"),
+        (lambda d: d["room"].__setitem__("height", "2.5"), r"room\.height: expected a number"),
+        (lambda d: d.__setitem__("objects", {}), r"objects: expected a list"),
+        (
+            lambda d: d["trajectories"][0]["frames"][0].__setitem__("width", 640.0),
+            r"trajectories\[0\]\.frames\[0\]\.width: expected an integer",
+        ),
+        (lambda d: d["source"].__setitem__("kind", 3), r"source\.kind: expected a string"),
+    ],
+)
+def test_malformed_fields_are_named(room, change, message):
+    name = edit(room, change)
+    with pytest.raises(SceneError, match=message) as info:
+        load_scene(room)
+    assert str(info.value).startswith(f"{name}: ")
+
+
+def test_scene_constructor_errors_get_the_file(room):
+    name = edit(room, lambda d: d["objects"][0].__setitem__("front", [0.0, 2.0, 0.0]))
+    with pytest.raises(SceneError) as info:
+        load_scene(room)
+    assert str(info.value) == f"{name}: objects[id=1].front: not a unit vector"
+    pose = lambda d: d["trajectories"][0]["frames"][3]["pose"]  # noqa: E731
+    name = edit(room, lambda d: (d["objects"][0].pop("front"), pose(d)[0].__setitem__(0, 2.0)))
+    with pytest.raises(SceneError, match=r"scene\.json: frame 'f0003'\.pose: rotation not"):
+        load_scene(room)
+
+
+def test_unreadable_mesh_is_named(room):
+    (room / "objects" / "2.ply").write_bytes(b"ply\ngarbage")
+    with pytest.raises(SceneError, match=r"objects\[1\]\.mesh: "):
+        load_scene(room)
+
+
+def test_points_may_also_be_a_ply_point_cloud(tmp_path):
+    original = hand_built()
+    save_scene(original, tmp_path)
+    points = original.object(2).points.astype(np.float32).astype(np.float64)
+    trimesh.PointCloud(points).export(tmp_path / "objects" / "2.ply")
+    edit(tmp_path, lambda d: d["objects"][1].__setitem__("points", "objects/2.ply"))
+    assert np.array_equal(load_scene(tmp_path).object(2).points, points)
+    edit(tmp_path, lambda d: d["objects"][1].__setitem__("points", "scene.json"))
+    with pytest.raises(SceneError, match=r"objects\[1\]\.points: points must be \.npy or \.ply"):
+        load_scene(tmp_path)

@@ -1,0 +1,215 @@
+"""The Scene validates on construction and freezes what it holds."""
+
+import numpy as np
+import pytest
+import trimesh
+from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.scene import (
+    Frame,
+    Room,
+    Scene,
+    SceneObject,
+    Source,
+    Structure,
+    Trajectory,
+)
+
+from spatialqa.errors import SceneError
+
+K = intrinsics(640, 480, 80.0)
+
+
+def box(center, size=(0.5, 0.5, 0.5)):
+    return trimesh.creation.box(
+        extents=size, transform=trimesh.transformations.translation_matrix(center)
+    )
+
+
+def frame(frame_id="f0", t=0.0, pose=None, **kwargs):
+    if pose is None:
+        pose = look_at([0.0, -3.0, 1.5], [0.0, 0.0, 0.5])
+    return Frame(
+        frame_id,
+        t,
+        pose,
+        kwargs.pop("K", K),
+        kwargs.pop("width", 640),
+        kwargs.pop("height", 480),
+        **kwargs,
+    )
+
+
+def scene(**overrides):
+    fields = {
+        "scene_id": "tiny",
+        "source": Source("test", "hand-built"),
+        "objects": (
+            SceneObject(1, "chair", mesh=box([0.0, 0.0, 0.25]), front=[0.0, 1.0, 0.0]),
+            SceneObject(2, "lamp", points=np.array([[1.0, 0.0, 0.0], [1.0, 0.1, 1.2]])),
+        ),
+        "structure": (Structure("floor", box([0.0, 0.0, -0.05], (4.0, 4.0, 0.1))),),
+        "room": Room([[-2.0, -2.0], [2.0, -2.0], [2.0, 2.0], [-2.0, 2.0]], 2.5),
+        "trajectories": (Trajectory("walk", (frame("f0", 0.0), frame("f1", 0.5))),),
+    }
+    fields.update(overrides)
+    return Scene(**fields)
+
+
+def test_a_valid_scene_answers_lookups():
+    built = scene()
+    assert built.object(2).category == "lamp"
+    assert built.categories == {"chair": (1,), "lamp": (2,)}
+    assert built.trajectory("walk").frames[1].id == "f1"
+    assert built.frame("f1").t == 0.5
+    assert built.object(1).vertices.shape == (8, 3)
+    with pytest.raises(SceneError, match="no object with id 9"):
+        built.object(9)
+    with pytest.raises(SceneError, match="no trajectory"):
+        built.trajectory("run")
+    with pytest.raises(SceneError, match="no frame"):
+        built.frame("f9")
+
+
+def test_scene_error_is_a_value_error():
+    assert issubclass(SceneError, ValueError)
+
+
+def test_non_orthonormal_pose_is_named():
+    pose = look_at([0.0, -3.0, 1.5], [0.0, 0.0, 0.5])
+    pose[:3, 0] *= 1.01
+    with pytest.raises(SceneError, match=r"'f0'\.pose: rotation not orthonormal"):
+        frame(pose=pose)
+
+
+def test_left_handed_pose_is_rejected():
+    pose = look_at([0.0, -3.0, 1.5], [0.0, 0.0, 0.5])
+    pose[:3, 0] *= -1.0
+    with pytest.raises(SceneError, match="pose"):
+        frame(pose=pose)
+
+
+def test_pose_last_row_must_be_homogeneous():
+    pose = look_at([0.0, -3.0, 1.5], [0.0, 0.0, 0.5])
+    pose[3, 0] = 1.0
+    with pytest.raises(SceneError, match=r"pose: last row"):
+        frame(pose=pose)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"K": np.eye(3) * [-1.0, 1.0, 1.0]}, r"\.K: needs positive focal"),
+        ({"K": np.eye(2)}, r"\.K: expected shape"),
+        ({"width": 640.5}, r"\.width: must be a positive integer"),
+        ({"height": 0}, r"\.height: must be a positive integer"),
+        ({"t": float("nan")}, r"\.t: timestamp must be finite"),
+        ({"frame_id": ""}, r"\.id: must be a non-empty string"),
+    ],
+)
+def test_bad_frames_name_the_field(kwargs, message):
+    with pytest.raises(SceneError, match=message):
+        frame(**kwargs)
+
+
+def test_nan_anywhere_is_rejected():
+    pose = look_at([0.0, -3.0, 1.5], [0.0, 0.0, 0.5])
+    pose[0, 3] = np.nan
+    with pytest.raises(SceneError, match="pose: contains NaN"):
+        frame(pose=pose)
+    with pytest.raises(SceneError, match=r"points: contains NaN"):
+        SceneObject(3, "lamp", points=[[0.0, np.nan, 0.0]])
+    mesh = box([0.0, 0.0, 0.0])
+    mesh.vertices[0, 0] = np.inf
+    with pytest.raises(SceneError, match=r"objects\[id=3\]\.mesh: mesh vertices contain NaN"):
+        SceneObject(3, "chair", mesh=mesh)
+    with pytest.raises(SceneError, match="floor_z"):
+        scene(floor_z=float("nan"))
+
+
+def test_duplicate_instance_ids_are_listed():
+    objects = (SceneObject(4, "chair", mesh=box([0, 0, 0.25])),) * 2
+    with pytest.raises(SceneError, match=r"unique \(repeated: \[4\]\)"):
+        scene(objects=objects)
+
+
+def test_empty_and_flat_geometry_is_rejected():
+    with pytest.raises(SceneError, match="mesh has no faces"):
+        SceneObject(1, "chair", mesh=trimesh.Trimesh())
+    with pytest.raises(SceneError, match="needs a mesh or points"):
+        SceneObject(1, "chair")
+    with pytest.raises(SceneError, match=r"points: empty"):
+        SceneObject(1, "chair", points=np.zeros((0, 3)))
+    with pytest.raises(SceneError, match=r"structure\['wall'\]\.mesh: mesh has no faces"):
+        Structure("wall", trimesh.Trimesh())
+    with pytest.raises(SceneError, match="at least one object"):
+        scene(objects=())
+
+
+def test_front_must_be_a_unit_vector():
+    with pytest.raises(SceneError, match=r"objects\[id=1\]\.front: not a unit vector"):
+        SceneObject(1, "chair", mesh=box([0, 0, 0]), front=[0.0, 2.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"id": -1}, r"\.id: must be a non-negative integer"),
+        ({"id": True}, r"\.id: must be a non-negative integer"),
+        ({"category": " "}, r"\.category: must be a non-empty string"),
+        ({"color": (0, 256, 0)}, r"\.color: expected three integers"),
+    ],
+)
+def test_bad_objects_name_the_field(kwargs, message):
+    fields = {"id": 1, "category": "chair", "mesh": box([0, 0, 0])} | kwargs
+    with pytest.raises(SceneError, match=message):
+        SceneObject(**fields)
+
+
+def test_arrays_are_frozen():
+    built = scene()
+    chair, lamp = built.object(1), built.object(2)
+    arrays = [
+        chair.front,
+        lamp.points,
+        built.room.footprint,
+        built.frame("f0").pose,
+        built.frame("f0").K,
+    ]
+    for array in arrays:
+        assert array.dtype == np.float64
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 0.0
+    with pytest.raises(AttributeError):
+        built.scene_id = "other"
+
+
+def test_inputs_are_copied_not_aliased():
+    pose = look_at([0.0, -3.0, 1.5], [0.0, 0.0, 0.5])
+    built = frame(pose=pose)
+    pose[0, 3] = 100.0
+    assert built.pose[0, 3] == 0.0
+
+
+def test_trajectory_rules():
+    with pytest.raises(SceneError, match="timestamps must not decrease"):
+        Trajectory("walk", (frame("f0", 1.0), frame("f1", 0.5)))
+    with pytest.raises(SceneError, match="frame ids must be unique"):
+        Trajectory("walk", (frame("f0", 0.0), frame("f0", 0.5)))
+    with pytest.raises(SceneError, match="frames: empty"):
+        Trajectory("walk", ())
+    walk = Trajectory("walk", (frame("f0"),))
+    with pytest.raises(SceneError, match="names must be unique"):
+        scene(trajectories=(walk, walk))
+
+
+def test_a_camera_that_sees_nothing_is_rejected():
+    away = look_at([0.0, -3.0, 1.5], [0.0, -6.0, 1.5])
+    with pytest.raises(SceneError, match=r"frames\['f0'\]\.pose: the camera looks at no geometry"):
+        scene(trajectories=(Trajectory("walk", (frame(pose=away),)),))
+
+
+def test_room_rules():
+    with pytest.raises(SceneError, match=r"room\.footprint: needs at least three corners"):
+        Room([[0.0, 0.0], [1.0, 0.0]], 2.5)
+    with pytest.raises(SceneError, match=r"room\.height: must be positive"):
+        Room([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]], 0.0)
