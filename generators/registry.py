@@ -1,0 +1,51 @@
+"""The task registry: names refuse duplicates, unknown names get a suggestion."""
+
+from __future__ import annotations
+
+import difflib
+from importlib.metadata import entry_points
+
+from spatialqa.errors import TaskError
+from spatialqa.generators.task import Task
+
+TASKS: dict[str, type[Task]] = {}
+ENTRY_POINT_GROUP = "spatialqa.tasks"
+_entry_points_loaded = False
+
+
+def register_task(cls: type[Task]) -> type[Task]:
+    """Class decorator adding a Task subclass under its ``name``."""
+    if not (isinstance(cls, type) and issubclass(cls, Task)):
+        raise TaskError(f"register_task: {cls!r} is not a Task subclass")
+    if cls.name in TASKS and TASKS[cls.name] is not cls:
+        raise TaskError(f"task {cls.name!r} is already registered by {TASKS[cls.name].__module__}")
+    TASKS[cls.name] = cls
+    return cls
+
+
+def load_entry_points() -> None:
+    """Import third-party tasks registered under the ``spatialqa.tasks`` entry-point group."""
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        loaded = entry.load()
+        if isinstance(loaded, type) and issubclass(loaded, Task):
+            register_task(loaded)
+
+
+def get_task(name: str) -> type[Task]:
+    """The Task class registered as ``name``."""
+    load_entry_points()
+    if name not in TASKS:
+        close = difflib.get_close_matches(name, TASKS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TaskError(f"unknown task {name!r}{hint} (spatialqa tasks lists them)")
+    return TASKS[name]
+
+
+def all_tasks() -> list[type[Task]]:
+    """Every registered task, sorted by name."""
+    load_entry_points()
+    return [TASKS[name] for name in sorted(TASKS)]

@@ -1,0 +1,46 @@
+"""A sample: one question with its answer, provenance and the program that re-derives it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ANSWER_TYPES = ("mc", "number", "integer", "yes_no", "box", "point", "abstain")
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """A referent of a question and the part it plays (``anchor``, ``target``, ...)."""
+
+    instance_id: int
+    category: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The generator's half of an output row; pipelines add the id, images and degradation.
+
+    ``value`` is the unrounded truth (None for categorical answers); ``answer`` is what a model
+    should say, rounded to the task's precision.
+    """
+
+    scene_id: str
+    source: str
+    task: str
+    family: str
+    index: int
+    question: str
+    question_vsi: str | None
+    answer_type: str
+    answer: str
+    choices: tuple[str, ...]
+    value: float | None
+    unit: str | None
+    metric: str
+    objects: tuple[ObjectRef, ...]
+    views: tuple[str, ...]
+    program: str
+    rationale: str
+    margin: float | None
+    answerable: bool
+    seed: int

@@ -1,0 +1,1 @@
+"""Builds: configs, sharding on Ray, Parquet, manifests, the command line."""

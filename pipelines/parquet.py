@@ -1,0 +1,110 @@
+"""Parquet tables: the output schema, Hugging Face features, byte-stable atomic writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+DEGRADATION = pa.struct([("type", pa.string()), ("severity", pa.int8()), ("params", pa.string())])
+OBJECT = pa.struct([("instance_id", pa.int64()), ("category", pa.string()), ("role", pa.string())])
+
+SAMPLE_FIELDS = [
+    ("id", pa.string()),
+    ("scene_id", pa.string()),
+    ("source", pa.string()),
+    ("task", pa.string()),
+    ("family", pa.string()),
+    ("question", pa.string()),
+    ("question_vsi", pa.string()),
+    ("answer_type", pa.string()),
+    ("answer", pa.string()),
+    ("choices", pa.list_(pa.string())),
+    ("value", pa.float64()),
+    ("unit", pa.string()),
+    ("metric", pa.string()),
+    ("objects", pa.list_(OBJECT)),
+    ("views", pa.list_(pa.string())),
+    ("images", pa.list_(IMAGE)),
+    ("degradation", DEGRADATION),
+    ("program", pa.string()),
+    ("rationale", pa.string()),
+    ("margin", pa.float64()),
+    ("answerable", pa.bool_()),
+    ("abstain_reason", pa.string()),
+    ("seed", pa.int64()),
+]
+FRAME_FIELDS = [
+    ("scene_id", pa.string()),
+    ("frame_id", pa.string()),
+    ("degradation", DEGRADATION),
+    ("timestamp", pa.float64()),
+    ("pose", pa.list_(pa.list_(pa.float64()))),
+    ("K", pa.list_(pa.list_(pa.float64()))),
+    ("width", pa.int32()),
+    ("height", pa.int32()),
+    ("image", IMAGE),
+]
+
+
+def hf_feature(arrow_type: pa.DataType) -> object:
+    """The ``datasets`` feature of an Arrow type; ``{bytes, path}`` structs are images.
+
+    Lists use the ``[feature]`` form, which every ``datasets`` release since 2.x reads.
+    """
+    if arrow_type == IMAGE:
+        return {"_type": "Image"}
+    if pa.types.is_list(arrow_type):
+        return [hf_feature(arrow_type.value_type)]
+    if pa.types.is_struct(arrow_type):
+        return {field.name: hf_feature(field.type) for field in arrow_type}
+    dtype = {pa.binary(): "binary", pa.bool_(): "bool", pa.string(): "string"}.get(
+        arrow_type, str(arrow_type)
+    )
+    return {"dtype": dtype, "_type": "Value"}
+
+
+def with_features(fields: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    """An Arrow schema whose metadata lets ``datasets.load_dataset`` decode the images."""
+    features = {name: hf_feature(arrow_type) for name, arrow_type in fields}
+    metadata = {"huggingface": json.dumps({"info": {"features": features}})}
+    return pa.schema(fields, metadata=metadata)
+
+
+SAMPLES = with_features(SAMPLE_FIELDS)
+FRAMES = with_features(FRAME_FIELDS)
+
+
+def write_atomic(rows: list[dict], schema: pa.Schema, path: Path, row_group_size: int) -> str:
+    """Write ``rows`` to ``path`` through a temporary name; return the file's sha256.
+
+    The same rows give the same bytes: one chunk, fixed options, fixed metadata.
+    """
+    table = pa.Table.from_pylist(rows, schema=schema).combine_chunks()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.partial")
+    pq.write_table(
+        table,
+        temporary,
+        row_group_size=row_group_size,
+        compression="zstd",
+        compression_level=3,
+        use_dictionary=True,
+        write_statistics=True,
+    )
+    digest = sha256(temporary)
+    os.replace(temporary, path)
+    return digest
+
+
+def sha256(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            hasher.update(block)
+    return hasher.hexdigest()

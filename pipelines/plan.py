@@ -1,0 +1,109 @@
+"""Planning: the config alone decides the shards, never the number of workers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from spatialqa.degradations import get_degradation
+from spatialqa.errors import ConfigError, SpatialQAError
+from spatialqa.generators import Task, get_task
+from spatialqa.pipelines.config import BuildConfig
+from spatialqa.scenes import Scene, load_scene, procedural_scene
+from spatialqa.seeding import stable_id
+
+
+@dataclass(frozen=True)
+class SceneRef:
+    """How to obtain one scene: a procedural (seed, index) or a scene directory."""
+
+    kind: str
+    name: str
+    seed: int = 0
+    index: int = 0
+    frames: int = 0
+    path: str = ""
+
+    def load(self) -> Scene:
+        if self.kind == "procedural":
+            return procedural_scene(self.seed, self.index, frames=self.frames)
+        return load_scene(self.path)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One unit of work: a scene with every task and degradation of the config."""
+
+    index: int
+    scene: SceneRef
+
+    @property
+    def name(self) -> str:
+        return f"part-{self.index:05d}.parquet"
+
+
+def scene_refs(config: BuildConfig) -> list[SceneRef]:
+    """Every scene the config names, sources concatenated in order, directories sorted."""
+    refs: list[SceneRef] = []
+    for number, source in enumerate(config.scenes):
+        if source.procedural is not None:
+            p = source.procedural
+            refs += [
+                SceneRef("procedural", f"proc_{p.seed}_{i:04d}", p.seed, i, p.frames)
+                for i in range(p.count)
+            ]
+        else:
+            root = Path(source.dir)
+            if not root.is_dir():
+                raise ConfigError(f"scenes[{number}].dir: not a directory: {root}")
+            found = sorted(path.parent for path in root.rglob("scene.json"))
+            if not found:
+                raise ConfigError(f"scenes[{number}].dir: no scene.json below {root}")
+            refs += [SceneRef("dir", str(d.relative_to(root)), path=str(d)) for d in found]
+    return refs
+
+
+def plan(config: BuildConfig, limit: int | None = None) -> list[Shard]:
+    """The shards of a build, the first ``limit`` scenes only when given."""
+    refs = scene_refs(config)[:limit]
+    return [Shard(i, ref) for i, ref in enumerate(refs)]
+
+
+def instantiate_tasks(config: BuildConfig) -> list[tuple[Task, int]]:
+    """The configured tasks with their parameters; unknown names and params are ConfigErrors."""
+    tasks = []
+    for number, spec in enumerate(config.tasks):
+        try:
+            tasks.append((get_task(spec.name)(**spec.params), spec.per_scene))
+        except SpatialQAError as exc:
+            raise ConfigError(f"tasks[{number}]: {exc}") from None
+    return tasks
+
+
+def check_degradations(config: BuildConfig) -> None:
+    for number, spec in enumerate(config.degradations):
+        if spec.type != "clean":
+            try:
+                get_degradation(spec.type)
+            except SpatialQAError as exc:
+                raise ConfigError(f"degradations[{number}].type: {exc}") from None
+
+
+def fingerprint(config: BuildConfig) -> str:
+    """The build's identity: the whole config plus the version of every task and degradation.
+
+    A task or degradation whose output changes bumps its version, and so every id changes.
+    """
+    versions = {
+        "tasks": {spec.name: get_task(spec.name).version for spec in config.tasks},
+        "degradations": {
+            spec.type: get_degradation(spec.type).version
+            for spec in config.degradations
+            if spec.type != "clean"
+        },
+    }
+    text = json.dumps(
+        {"config": config.model_dump(mode="json"), "versions": versions}, sort_keys=True
+    )
+    return stable_id(text)

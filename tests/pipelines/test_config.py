@@ -1,0 +1,50 @@
+import pytest
+
+from spatialqa.errors import ConfigError
+from spatialqa.pipelines.config import load_config, parse_config
+from spatialqa.pipelines.plan import check_degradations, fingerprint, instantiate_tasks, plan
+
+BASE = {"name": "t", "scenes": [{"procedural": {"count": 3}}], "tasks": ["object_counting"]}
+
+
+def error_of(data):
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "c.yaml")
+    return str(info.value)
+
+
+def test_the_quickstart_config_is_valid():
+    config = load_config("examples/quickstart.yaml")
+    assert len(plan(config)) >= 10
+    instantiate_tasks(config)
+    check_degradations(config)
+
+
+def test_errors_name_the_file_and_the_field():
+    assert (
+        error_of({**BASE, "colour": 1}) == "c.yaml: colour: Extra inputs are not permitted (got 1)"
+    )
+    assert "c.yaml: scenes[0].procedural.count" in error_of(
+        {**BASE, "scenes": [{"procedural": {"count": 0}}]}
+    )
+    message = error_of({**BASE, "degradations": [{"type": "jpeg", "severities": [7]}]})
+    assert message == "c.yaml: degradations[0]: 'severity' must be int in 1..5 (got [7])"
+
+
+def test_unknown_task_and_params_are_named():
+    with pytest.raises(
+        ConfigError,
+        match=r"tasks\[0\]: unknown task 'object_countin'; did you mean 'object_counting'",
+    ):
+        instantiate_tasks(parse_config({**BASE, "tasks": ["object_countin"]}))
+    bad_params = {**BASE, "tasks": [{"name": "object_counting", "params": {"tau": 1}}]}
+    with pytest.raises(ConfigError, match=r"params: unknown \['tau'\]"):
+        instantiate_tasks(parse_config(bad_params))
+
+
+def test_the_plan_depends_on_the_config_only():
+    config = parse_config(BASE)
+    assert [s.scene.name for s in plan(config)] == ["proc_0_0000", "proc_0_0001", "proc_0_0002"]
+    assert plan(config, limit=2) == plan(config)[:2]
+    assert fingerprint(parse_config(BASE)) == fingerprint(config)
+    assert fingerprint(parse_config({**BASE, "seed": 1})) != fingerprint(config)
