@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from spatialqa.scenes.camera import intrinsics, look_at
-from spatialqa.scenes.scene import Frame
 
 from spatialqa.errors import SceneError
+from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.scene import Frame
 
 
 def frame_at(eye, target, hfov=80.0):

@@ -6,6 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
+
+from spatialqa.errors import SceneError
 from spatialqa.scenes.camera import intrinsics, look_at
 from spatialqa.scenes.io import FORMAT, load_scene, save_scene
 from spatialqa.scenes.procedural import procedural_scene
@@ -17,8 +19,6 @@ from spatialqa.scenes.scene import (
     Structure,
     Trajectory,
 )
-
-from spatialqa.errors import SceneError
 
 
 def assert_same_scene(a: Scene, b: Scene) -> None:

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 import trimesh
+
+from spatialqa.errors import SceneError
 from spatialqa.scenes.camera import intrinsics, look_at
 from spatialqa.scenes.scene import (
     Frame,
@@ -13,8 +15,6 @@ from spatialqa.scenes.scene import (
     Structure,
     Trajectory,
 )
-
-from spatialqa.errors import SceneError
 
 K = intrinsics(640, 480, 80.0)
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from shapely.geometry import MultiPoint, Point, Polygon
+
+from spatialqa.errors import PlacementError
 from spatialqa.scenes import procedural
 from spatialqa.scenes.io import save_scene
 from spatialqa.scenes.procedural import FRAME_SPACING_S, procedural_scene
-
-from spatialqa.errors import PlacementError
 
 ROOMS = 10
 
