@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import trimesh
+
+from spatialqa.errors import SceneError
 from spatialqa.scenes.scene import (
     Frame,
     Room,
@@ -35,8 +37,6 @@ from spatialqa.scenes.scene import (
     Structure,
     Trajectory,
 )
-
-from spatialqa.errors import SceneError
 
 __all__ = ["FORMAT", "load_scene", "save_scene"]
 

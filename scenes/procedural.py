@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import trimesh
 from shapely.geometry import LinearRing, Polygon
+
+from spatialqa.errors import PlacementError
 from spatialqa.scenes.camera import intrinsics, look_at
 from spatialqa.scenes.scene import (
     Frame,
@@ -30,8 +32,6 @@ from spatialqa.scenes.scene import (
     Structure,
     Trajectory,
 )
-
-from spatialqa.errors import PlacementError
 from spatialqa.seeding import rng_for
 
 __all__ = ["FRAME_SPACING_S", "ROOM_KINDS", "procedural_scene"]
