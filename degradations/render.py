@@ -44,9 +44,10 @@ MAX_INSTANCE_ID = (1 << 24) - 1 - _SEG_OFFSET
 DEFAULT_OBJECT_COLOR = (170, 170, 170)
 STRUCTURE_COLORS = {"floor": (140, 110, 85), "wall": (205, 200, 190), "ceiling": (235, 235, 230)}
 OTHER_STRUCTURE_COLOR = (180, 180, 175)
-AMBIENT = 0.35
-HEADLIGHT_INTENSITY = 1.5
-KEY_LIGHT_INTENSITY = 2.0
+# One light besides the ambient term: pyrender binds lights in set order, and with two the
+# order of their floating-point sum (hence a rounded pixel here and there) would vary by run.
+AMBIENT = 0.55
+KEY_LIGHT_INTENSITY = 2.5
 # Mostly downwards and a little sideways, so that the faces of an axis-aligned box differ.
 KEY_LIGHT_DIRECTION = (0.35, 0.2, -1.0)
 # OpenCV camera axes (x right, y down, z forward) -> OpenGL (x right, y up, z backward).
@@ -190,6 +191,7 @@ class PyrenderRenderer:
         self._scene = scene
         self._pr_scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 1.0), ambient_light=[AMBIENT] * 3)
         self._seg_map: dict[Any, tuple[int, int, int]] = {}
+        self._draw_order: list[Any] = []
         for obj in scene.objects:
             if obj.id > MAX_INSTANCE_ID:
                 raise SceneError(
@@ -205,11 +207,6 @@ class PyrenderRenderer:
             self._add_mesh(part.mesh, color, _seg_color(STRUCTURE_ID))
         self._camera = pyrender.IntrinsicsCamera(1.0, 1.0, 0.0, 0.0, znear=ZNEAR, zfar=ZFAR)
         self._camera_node = self._pr_scene.add(self._camera, pose=np.eye(4))
-        self._pr_scene.add(
-            pyrender.DirectionalLight(color=np.ones(3), intensity=HEADLIGHT_INTENSITY),
-            pose=np.eye(4),
-            parent_node=self._camera_node,
-        )
         self._pr_scene.add(
             pyrender.DirectionalLight(color=np.ones(3), intensity=KEY_LIGHT_INTENSITY),
             pose=_look_along(KEY_LIGHT_DIRECTION),
@@ -233,11 +230,19 @@ class PyrenderRenderer:
         primitive = pyrender.Primitive(positions=positions, normals=normals, material=material)
         node = self._pr_scene.add(pyrender.Mesh([primitive]))
         self._seg_map[node] = seg
+        self._draw_order.append(node)
 
     def _renderer_for(self, width: int, height: int) -> Any:
         if self._size != (width, height):
             self.close()
             self._offscreen = _pyrender().OffscreenRenderer(width, height)
+            # pyrender draws meshes in set order (by memory address) where distances to the
+            # camera tie, as they all do here (identity poses): where surfaces touch, the
+            # winner would change from run to run. Draw in the scene's own order instead.
+            # (A closure over the list, not over self: no cycle for the collector to break
+            # in the wrong order, see _release.)
+            order = self._draw_order
+            self._offscreen._renderer._sorted_mesh_nodes = lambda _scene: order
             self._size = (width, height)
         return self._offscreen
 
