@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from spatialqa.errors import ConfigError
 from spatialqa.pipelines.config import BuildConfig
 from spatialqa.pipelines.plan import check_degradations, fingerprint, instantiate_tasks, plan
 from spatialqa.pipelines.shard import run_shard
@@ -65,6 +66,7 @@ def build(
     check_degradations(config)
     shards = plan(config, limit)
     out = Path(out)
+    refuse_other_build(out, fingerprint(config))
     out.mkdir(parents=True, exist_ok=True)
     owns_ray = start_ray(workers or config.ray.num_cpus, address)
     try:
@@ -83,6 +85,22 @@ def build(
     manifest["wall_time_s"] = round(time.perf_counter() - started, 3)
     write_json_atomic(out / "manifest.json", manifest)
     return manifest
+
+
+def refuse_other_build(out: Path, build_id: str) -> None:
+    """Never mix two configs' shards in one directory: ``data/*.parquet`` would load both."""
+    manifest = out / "manifest.json"
+    if not manifest.exists():
+        return
+    try:
+        previous = json.loads(manifest.read_text()).get("config_hash")
+    except (json.JSONDecodeError, AttributeError):
+        previous = None
+    if previous != build_id:
+        raise ConfigError(
+            f"{out}: holds the build of another config (config_hash {previous}, this one is "
+            f"{build_id}); choose another --out or delete that directory"
+        )
 
 
 def make_manifest(config: BuildConfig, records: list[dict]) -> dict:

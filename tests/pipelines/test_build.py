@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from spatialqa.errors import ConfigError
 from spatialqa.pipelines.build import build
 from spatialqa.pipelines.config import parse_config
 from spatialqa.pipelines.parquet import sha256
@@ -78,6 +79,14 @@ def test_same_config_gives_identical_parquet_bytes(small_build, tmp_path):
     build(parse_config(SMALL), tmp_path, progress=False)
     assert parquet_files(tmp_path) == parquet_files(out)
     assert len(parquet_files(out)) == 4  # data and frames for two scenes
+
+
+def test_another_config_is_refused_in_the_same_directory(small_build):
+    out, manifest = small_build
+    other = parse_config({**SMALL, "seed": 4})
+    with pytest.raises(ConfigError, match=manifest["config_hash"]):
+        build(other, out, progress=False)
+    assert json.loads((out / "manifest.json").read_text())["config_hash"] == manifest["config_hash"]
 
 
 def test_loads_with_hugging_face_datasets_and_images_decode(small_build):

@@ -31,6 +31,13 @@ def test_errors_name_the_file_and_the_field():
     assert message == "c.yaml: degradations[0]: 'severity' must be int in 1..5 (got [7])"
 
 
+def test_abstention_is_refused_until_it_is_built():
+    assert parse_config({**BASE, "abstention": False}).abstention is False
+    assert "c.yaml: abstention: abstention items are not generated" in error_of(
+        {**BASE, "abstention": True}
+    )
+
+
 def test_unknown_task_and_params_are_named():
     with pytest.raises(
         ConfigError,
