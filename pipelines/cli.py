@@ -1,4 +1,4 @@
-"""The ``spatialqa`` command line."""
+"""The spatialqa command line: build datasets of spatial questions from 3D scenes."""
 
 from __future__ import annotations
 

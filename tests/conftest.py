@@ -32,6 +32,8 @@ os.environ["HF_DATASETS_CACHE"] = os.path.join(_hf, "datasets")
 @pytest.fixture(scope="session")
 def ray_local():
     """A 2-CPU local Ray with a small object store, started once and stopped at the end."""
+    import logging
+
     import ray
 
     temp = tempfile.mkdtemp(prefix="rq")  # short: Ray's socket paths have a length limit
@@ -40,6 +42,7 @@ def ray_local():
         include_dashboard=False,
         object_store_memory=200 * 1024**2,
         log_to_driver=False,
+        logging_level=logging.WARNING,
         _temp_dir=temp,
     )
     yield ray
