@@ -10,7 +10,7 @@ import numpy as np
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, phrase, refs
-from spatialqa.oracle import relative_direction
+from spatialqa.oracle import object_distance, relative_direction
 
 HARD_LABELS = ("front-left", "front-right", "back-left", "back-right")
 HARD_QUESTIONS = (
@@ -51,7 +51,8 @@ class ObjectRelDirectionHard(Task):
         p, o, q = (ctx.unique[c] for c in candidate)
         params = self.params
         for a, b in ((p, o), (p, q), (o, q)):
-            if not params.min_distance <= ctx.distance(a, b).value <= params.max_distance:
+            distance = object_distance(ctx.scene, a, b).value  # the oracle caches each pair
+            if not params.min_distance <= distance <= params.max_distance:
                 return None
         fact = relative_direction(ctx.scene, p, o, q, granularity="hard")
         if fact.margin < params.boundary_deg or fact.detail["corners_off"] > params.max_corners_off:

@@ -15,7 +15,7 @@ import numpy as np
 from spatialqa.errors import ConfigError
 from spatialqa.generators.choices import LetterBalancer
 from spatialqa.generators.sample import ObjectRef, Sample
-from spatialqa.oracle import Fact, object_distance, visible_instances
+from spatialqa.oracle import Fact, visible_instances
 from spatialqa.scenes import Scene
 from spatialqa.seeding import rng_for, stable_seed
 
@@ -33,8 +33,8 @@ class Context:
     @cached_property
     def visible(self) -> frozenset[int]:
         """Instances visible above tau in at least one delivered view."""
-        shown = visible_instances(self.scene, list(self.views), self.tau_instance, self.tau_frame)
-        return frozenset(shown)
+        seen = visible_instances(self.scene, list(self.views), self.tau_instance, self.tau_frame)
+        return frozenset(instance for instance, visible in seen.items() if visible)
 
     @cached_property
     def unique(self) -> dict[str, int]:
@@ -47,17 +47,6 @@ class Context:
             for category, ids in sorted(self.scene.categories.items())
             if len(ids) == 1 and ids[0] in self.visible
         }
-
-    @cached_property
-    def _distances(self) -> dict[tuple[int, int], Fact]:
-        return {}
-
-    def distance(self, a: int, b: int) -> Fact:
-        """Closest-point distance Fact between two instances, computed once per pair."""
-        key = (min(a, b), max(a, b))
-        if key not in self._distances:
-            self._distances[key] = object_distance(self.scene, *key, method="closest", unit="m")
-        return self._distances[key]
 
 
 @dataclass(frozen=True)

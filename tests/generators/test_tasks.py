@@ -6,7 +6,8 @@ Boxes (centre; full size x, y, z; all on the floor, so z spans [0, size_z]):
   bed    (4.0, 4.05)  2.0 x 1.6 x 0.5   -> x [3.0, 5.0], y [3.25, 4.85]
   lamp   (1.0, 4.1)   0.4 x 0.4 x 1.5   -> x [0.8, 1.2], y [3.9, 4.3]
   chair  (2.3, 2.5) and (2.3, 3.3)  0.5 x 0.5 x 0.9 (two instances: countable, never named)
-A camera above and behind the room sees every box (no walls, so nothing occludes).
+  vase   (4.0, 4.05)  0.1 x 0.1 x 0.1   -> inside the bed's box, hidden from every view
+Two cameras above the room, in front and behind, see every box but the vase.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ BOXES = [
     (4, "lamp", (1.0, 4.1), (0.4, 0.4, 1.5)),
     (5, "chair", (2.3, 2.5), (0.5, 0.5, 0.9)),
     (6, "chair", (2.3, 3.3), (0.5, 0.5, 0.9)),
+    (7, "vase", (4.0, 4.05), (0.1, 0.1, 0.1)),
 ]
 
 
@@ -52,7 +54,8 @@ def by_categories(samples):
     return {tuple(o.category for o in s.objects): s for s in samples}
 
 
-def test_every_unique_object_is_visible(room):
+def test_only_visible_single_instance_categories_are_named(room):
+    assert room.visible == {1, 2, 3, 4, 5, 6}
     assert room.unique == {"bed": 3, "lamp": 4, "sofa": 2, "table": 1}
 
 
