@@ -115,6 +115,11 @@ class Trajectory:
 
 
 def checked_mesh(mesh: trimesh.Trimesh, where: str) -> trimesh.Trimesh:
+    """Validate ``mesh`` and make its vertices and faces read-only against in-place edits.
+
+    Derived geometry is cached per scene, so an edited mesh would silently disagree with it;
+    transform a copy (``mesh.copy()``) instead.
+    """
     if not isinstance(mesh, trimesh.Trimesh):
         raise SceneError(f"{where}: expected a trimesh.Trimesh, got {type(mesh).__name__}")
     if len(mesh.faces) == 0 or len(mesh.vertices) == 0:
@@ -123,6 +128,8 @@ def checked_mesh(mesh: trimesh.Trimesh, where: str) -> trimesh.Trimesh:
         raise SceneError(f"{where}: mesh vertices contain NaN or infinity")
     if np.all(np.ptp(mesh.vertices, axis=0) <= 0):
         raise SceneError(f"{where}: mesh has no extent")
+    mesh.vertices.flags.writeable = False
+    mesh.faces.flags.writeable = False
     return mesh
 
 

@@ -177,6 +177,7 @@ def test_arrays_are_frozen():
     ]
     for array in arrays:
         assert array.dtype == np.float64
+    for array in [*arrays, chair.mesh.vertices, chair.mesh.faces]:
         with pytest.raises(ValueError, match="read-only"):
             array[0] = 0.0
     with pytest.raises(AttributeError):
