@@ -107,28 +107,27 @@ def _table(rng: np.random.Generator) -> _Model:
     return _Model("table", parts, w, d, h, False)
 
 
-def _sofa(rng: np.random.Generator) -> _Model:
-    w, d, h = rng.uniform(1.6, 2.3), rng.uniform(0.8, 0.95), rng.uniform(0.8, 0.95)
-    seat, arm, arm_h = rng.uniform(0.4, 0.45), rng.uniform(0.15, 0.2), rng.uniform(0.58, 0.65)
+def _upholstered(category: str, w, d, h, seat, arm, arm_h, back) -> _Model:
+    """A seat between two arms with a back of depth ``back``: sofas and armchairs."""
     parts = [
         _box(-w / 2 + arm, w / 2 - arm, -d / 2, d / 2, 0, seat),
-        _box(-w / 2, w / 2, -d / 2, -d / 2 + 0.2, 0, h),
+        _box(-w / 2, w / 2, -d / 2, -d / 2 + back, 0, h),
         _box(-w / 2, -w / 2 + arm, -d / 2, d / 2, 0, arm_h),
         _box(w / 2 - arm, w / 2, -d / 2, d / 2, 0, arm_h),
     ]
-    return _Model("sofa", parts, w, d, h, True)
+    return _Model(category, parts, w, d, h, True)
+
+
+def _sofa(rng: np.random.Generator) -> _Model:
+    w, d, h = rng.uniform(1.6, 2.3), rng.uniform(0.8, 0.95), rng.uniform(0.8, 0.95)
+    seat, arm, arm_h = rng.uniform(0.4, 0.45), rng.uniform(0.15, 0.2), rng.uniform(0.58, 0.65)
+    return _upholstered("sofa", w, d, h, seat, arm, arm_h, back=0.2)
 
 
 def _armchair(rng: np.random.Generator) -> _Model:
     w, d, h = rng.uniform(0.75, 0.95), rng.uniform(0.75, 0.9), rng.uniform(0.8, 1.0)
     seat, arm, arm_h = rng.uniform(0.4, 0.45), rng.uniform(0.12, 0.16), rng.uniform(0.58, 0.65)
-    parts = [
-        _box(-w / 2 + arm, w / 2 - arm, -d / 2, d / 2, 0, seat),
-        _box(-w / 2, w / 2, -d / 2, -d / 2 + 0.18, 0, h),
-        _box(-w / 2, -w / 2 + arm, -d / 2, d / 2, 0, arm_h),
-        _box(w / 2 - arm, w / 2, -d / 2, d / 2, 0, arm_h),
-    ]
-    return _Model("armchair", parts, w, d, h, True)
+    return _upholstered("armchair", w, d, h, seat, arm, arm_h, back=0.18)
 
 
 def _bed(rng: np.random.Generator) -> _Model:
