@@ -21,7 +21,10 @@ class Sample:
     """The generator's half of an output row; pipelines add the id, images and degradation.
 
     ``value`` is the unrounded truth (None for categorical answers); ``answer`` is what a model
-    should say, rounded to the task's precision.
+    should say, rounded to the task's precision. ``labels`` is JSON of the 2D labels the answer
+    rests on, in pixels of the delivered image (``{"boxes": {"<instance id>": [x1, y1, x2, y2]},
+    "points": {"<instance id>": [x, y]}}``), so a degradation that moves pixels can move them.
+    ``answerable_views`` names, for an abstention item, frames that would make it answerable.
     """
 
     scene_id: str
@@ -44,3 +47,6 @@ class Sample:
     margin: float | None
     answerable: bool
     seed: int
+    abstain_reason: str | None = None
+    answerable_views: tuple[str, ...] = ()
+    labels: str | None = None

@@ -62,6 +62,7 @@ class Draft:
     choices: tuple[str, ...] = ()
     value: float | None = None
     margin: float | None = None
+    labels: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class Task(ABC):
             margin=draft.margin,
             answerable=True,
             seed=seed,
+            labels=None if draft.labels is None else json.dumps(draft.labels, sort_keys=True),
         )
 
     @classmethod

@@ -37,6 +37,8 @@ SAMPLE_FIELDS = [
     ("margin", pa.float64()),
     ("answerable", pa.bool_()),
     ("abstain_reason", pa.string()),
+    ("answerable_views", pa.list_(pa.string())),
+    ("labels", pa.string()),
     ("seed", pa.int64()),
 ]
 FRAME_FIELDS = [

@@ -164,6 +164,6 @@ def sample_row(
         views=list(sample.views),
         images=[{"bytes": i["bytes"], "path": i["path"]} for i in shown] if inline else [],
         degradation=degradation_struct(variant, params),
-        abstain_reason=None,
+        answerable_views=list(sample.answerable_views),
     )
     return row
