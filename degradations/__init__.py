@@ -4,9 +4,19 @@ Importing this package sets ``PYOPENGL_PLATFORM=egl`` unless it is already set (
 ``spatialqa.degradations.render``); pyrender itself is imported only when a renderer is made.
 """
 
-from spatialqa.degradations.appearance import gaussian_noise, jpeg
+from spatialqa.degradations.appearance import (
+    colour_shift,
+    gaussian_noise,
+    jpeg,
+    low_light,
+    low_resolution,
+    over_exposure,
+)
 from spatialqa.degradations.base import SEVERITIES, Degradation, Degraded, check_severity
 from spatialqa.degradations.codec import decode_image, encode_image
+from spatialqa.degradations.labels import PixelMap, mask_box, move_labels, relabel
+from spatialqa.degradations.optics import defocus, haze, lens_distortion, motion_blur
+from spatialqa.degradations.raycast import RaycastRenderer
 from spatialqa.degradations.registry import DEGRADATIONS, get_degradation
 from spatialqa.degradations.render import (
     BACKGROUND_ID,
@@ -15,21 +25,53 @@ from spatialqa.degradations.render import (
     Renderer,
     View,
 )
+from spatialqa.degradations.sheet import contact_sheet, write_contact_sheet
+from spatialqa.degradations.views import (
+    BACKENDS,
+    DeliveredView,
+    egl_available,
+    make_renderer,
+    render_and_degrade,
+)
+from spatialqa.degradations.weather import rain, snow, water_droplets
 
 __all__ = [
+    "BACKENDS",
     "BACKGROUND_ID",
     "DEGRADATIONS",
     "SEVERITIES",
     "STRUCTURE_ID",
     "Degradation",
     "Degraded",
+    "DeliveredView",
+    "PixelMap",
     "PyrenderRenderer",
+    "RaycastRenderer",
     "Renderer",
     "View",
     "check_severity",
+    "colour_shift",
+    "contact_sheet",
     "decode_image",
+    "defocus",
+    "egl_available",
     "encode_image",
     "gaussian_noise",
     "get_degradation",
+    "haze",
     "jpeg",
+    "lens_distortion",
+    "low_light",
+    "low_resolution",
+    "make_renderer",
+    "mask_box",
+    "motion_blur",
+    "move_labels",
+    "over_exposure",
+    "rain",
+    "relabel",
+    "render_and_degrade",
+    "snow",
+    "water_droplets",
+    "write_contact_sheet",
 ]

@@ -20,6 +20,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from spatialqa.degradations.materials import (
+    Material,
+    object_material,
+    structure_material,
+    texture_image,
+    triplanar_uv,
+)
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.scenes import Frame, Scene
 
@@ -41,9 +48,6 @@ ZFAR = 100.0
 _SEG_OFFSET = 2
 MAX_INSTANCE_ID = (1 << 24) - 1 - _SEG_OFFSET
 
-DEFAULT_OBJECT_COLOR = (170, 170, 170)
-STRUCTURE_COLORS = {"floor": (140, 110, 85), "wall": (205, 200, 190), "ceiling": (235, 235, 230)}
-OTHER_STRUCTURE_COLOR = (180, 180, 175)
 # One light besides the ambient term: pyrender binds lights in set order, and with two the
 # order of their floating-point sum (hence a rounded pixel here and there) would vary by run.
 AMBIENT = 0.55
@@ -94,6 +98,10 @@ class Renderer(Protocol):
     """A backend that turns frames of one Scene into Views (pyrender, a ray caster, ...)."""
 
     def render(self, frame: Frame) -> View: ...
+
+    def render_rgb(self, frame: Frame) -> np.ndarray:
+        """The RGB image alone, (H, W, 3) uint8 (motion blur's sub-frames need no more)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -179,8 +187,9 @@ class PyrenderRenderer:
     Parameters
     ----------
     scene : Scene
-        Object colours come from ``SceneObject.color`` (``DEFAULT_OBJECT_COLOR`` when None);
-        structure is drawn in neutral colours per category.
+        Surfaces look as ``spatialqa.degradations.materials`` says: each object its colour
+        and a procedural pattern (a texture in triplanar coordinates), structure in neutral
+        colours per category.
     """
 
     def __init__(self, scene: Scene) -> None:
@@ -192,6 +201,7 @@ class PyrenderRenderer:
         self._pr_scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 1.0), ambient_light=[AMBIENT] * 3)
         self._seg_map: dict[Any, tuple[int, int, int]] = {}
         self._draw_order: list[Any] = []
+        self._textures: dict[str, Any] = {}
         for obj in scene.objects:
             if obj.id > MAX_INSTANCE_ID:
                 raise SceneError(
@@ -200,11 +210,9 @@ class PyrenderRenderer:
             if obj.mesh is None:
                 logger.debug("scene %s: object %d has no mesh; not drawn", scene.scene_id, obj.id)
                 continue
-            color = obj.color if obj.color is not None else DEFAULT_OBJECT_COLOR
-            self._add_mesh(obj.mesh, color, _seg_color(obj.id))
+            self._add_mesh(obj.mesh, object_material(obj), _seg_color(obj.id))
         for part in scene.structure:
-            color = STRUCTURE_COLORS.get(part.category, OTHER_STRUCTURE_COLOR)
-            self._add_mesh(part.mesh, color, _seg_color(STRUCTURE_ID))
+            self._add_mesh(part.mesh, structure_material(part), _seg_color(STRUCTURE_ID))
         self._camera = pyrender.IntrinsicsCamera(1.0, 1.0, 0.0, 0.0, znear=ZNEAR, zfar=ZFAR)
         self._camera_node = self._pr_scene.add(self._camera, pose=np.eye(4))
         self._pr_scene.add(
@@ -217,17 +225,38 @@ class PyrenderRenderer:
         self._color_flags = flags.NONE
         self._seg_flags = flags.SEG
 
-    def _add_mesh(
-        self, mesh: trimesh.Trimesh, color: tuple[int, int, int], seg: tuple[int, int, int]
-    ) -> None:
+    def _texture(self, pattern: str) -> Any:
+        if pattern not in self._textures:
+            pyrender = _pyrender()
+            from OpenGL.GL import GL_LINEAR, GL_LINEAR_MIPMAP_LINEAR, GL_REPEAT
+
+            sampler = pyrender.Sampler(
+                magFilter=GL_LINEAR,
+                minFilter=GL_LINEAR_MIPMAP_LINEAR,
+                wrapS=GL_REPEAT,
+                wrapT=GL_REPEAT,
+            )
+            self._textures[pattern] = pyrender.Texture(
+                source=texture_image(pattern), source_channels="RGB", sampler=sampler
+            )
+        return self._textures[pattern]
+
+    def _add_mesh(self, mesh: trimesh.Trimesh, look: Material, seg: tuple[int, int, int]) -> None:
         pyrender = _pyrender()
         positions, normals = _two_sided(mesh)
+        texcoords = triplanar_uv(positions.astype(np.float64), normals.astype(np.float64))
         material = pyrender.MetallicRoughnessMaterial(
-            baseColorFactor=(*(np.asarray(color) / 255.0), 1.0),
+            baseColorFactor=(*(np.asarray(look.color) / 255.0), 1.0),
+            baseColorTexture=self._texture(look.pattern),
             metallicFactor=0.0,
             roughnessFactor=0.9,
         )
-        primitive = pyrender.Primitive(positions=positions, normals=normals, material=material)
+        primitive = pyrender.Primitive(
+            positions=positions,
+            normals=normals,
+            texcoord_0=texcoords.astype(np.float32),
+            material=material,
+        )
         node = self._pr_scene.add(pyrender.Mesh([primitive]))
         self._seg_map[node] = seg
         self._draw_order.append(node)
@@ -246,8 +275,7 @@ class PyrenderRenderer:
             self._size = (width, height)
         return self._offscreen
 
-    def render(self, frame: Frame) -> View:
-        """Render ``frame``: RGB from a lit multisampled pass, depth and ids from a SEG pass."""
+    def _set_camera(self, frame: Frame) -> Any:
         K = frame.K
         if K[0, 1] != 0.0:
             raise SceneError(f"frame {frame.id!r}.K: skew {K[0, 1]} is not supported")
@@ -256,8 +284,17 @@ class PyrenderRenderer:
         self._camera.fx, self._camera.fy = K[0, 0], K[1, 1]
         self._camera.cx, self._camera.cy = K[0, 2] + 0.5, K[1, 2] + 0.5
         self._pr_scene.set_pose(self._camera_node, frame.pose @ CV_TO_GL)
-        offscreen = self._renderer_for(frame.width, frame.height)
-        rgb, _ = offscreen.render(self._pr_scene, flags=self._color_flags)
+        return self._renderer_for(frame.width, frame.height)
+
+    def render_rgb(self, frame: Frame) -> np.ndarray:
+        """The lit, multisampled RGB pass alone, (H, W, 3) uint8."""
+        rgb, _ = self._set_camera(frame).render(self._pr_scene, flags=self._color_flags)
+        return np.array(rgb, dtype=np.uint8)
+
+    def render(self, frame: Frame) -> View:
+        """Render ``frame``: RGB from a lit multisampled pass, depth and ids from a SEG pass."""
+        rgb = self.render_rgb(frame)
+        offscreen = self._set_camera(frame)
         # Depth from the SEG pass: sampled at pixel centres like the mask (the lit pass is
         # multisampled), so depth > 0 exactly where the instance is not background.
         seg, depth = offscreen.render(

@@ -1,6 +1,16 @@
 """Tasks: oracle facts phrased as questions, with answers, choices, programs and rationales."""
 
-from spatialqa.generators import counting, direction, measurement  # noqa: F401  (registers)
+from spatialqa.generators import (  # noqa: F401  (registers)
+    camera_motion,
+    comparison,
+    counting,
+    direction,
+    ego,
+    egocentric,
+    measurement,
+    navigation,
+    visibility,
+)
 from spatialqa.generators.choices import LetterBalancer
 from spatialqa.generators.registry import all_tasks, get_task, register_task
 from spatialqa.generators.sample import ANSWER_TYPES, ObjectRef, Sample

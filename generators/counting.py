@@ -1,4 +1,4 @@
-"""Counting tasks: how many instances of a category the views show."""
+"""Counting tasks: how many instances of a category the views (or one view) show."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 from spatialqa.generators.choices import LetterBalancer
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
-from spatialqa.generators.task import Context, Draft, Task, phrase
-from spatialqa.oracle import instance_count
+from spatialqa.generators.task import Context, Draft, Task, derivation, phrase
+from spatialqa.oracle import frame_visibility, instance_count, visible_count
 
 COUNT_QUESTIONS = (
     "How many {category}(s) are in this room?",
@@ -64,4 +64,66 @@ class ObjectCounting(Task):
             rationale=rationale,
             objects=tuple(ObjectRef(i, category, "counted") for i in shown),
             margin=fact.margin,
+        )
+
+
+VISIBLE_COUNT_QUESTIONS = (
+    "How many {category}(s) can be seen in this image?",
+    "Count the {category}(s) visible in this picture. How many are there?",
+    "In this frame, how many {category}(s) are visible?",
+)
+
+
+@dataclass(frozen=True)
+class VisibleCountParams:
+    min_count: int = 1
+
+
+@register_task
+class VisibleCount(Task):
+    """GROUND_TRUTH.md visible_count: instances of a category visible above tau in one frame.
+
+    Rejected when another instance shows some pixels but stays below tau: a viewer could count
+    it or not.
+    """
+
+    name = "visible_count"
+    family = "counting"
+    answer_type = "integer"
+    metric = "mra"
+    Params = VisibleCountParams
+
+    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
+        return [(view, category) for view in ctx.views for category in sorted(ctx.scene.categories)]
+
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | None:
+        view, category = candidate
+        fact = visible_count(ctx.scene, category, view, ctx.tau_instance, ctx.tau_frame)
+        if fact.value < self.params.min_count:
+            return None
+        counts = frame_visibility(ctx.scene, view)
+        glimpsed = [
+            i
+            for i in ctx.scene.categories[category]
+            if i not in fact.instance_ids and counts.visible_pixels[counts.index(i)] > 0
+        ]
+        if glimpsed:
+            return None
+        pixels = ", ".join(
+            f"id {i}: {counts.visible_pixels[counts.index(i)]} px" for i in fact.instance_ids
+        )
+        return Draft(
+            fact=fact,
+            question=phrase(rng, VISIBLE_COUNT_QUESTIONS, category=category),
+            answer=str(fact.value),
+            value=float(fact.value),
+            rationale=derivation(
+                f"Instances of {category} visible in this frame ({pixels}), each at least "
+                f"{ctx.tau_instance:.0%} of the object or {ctx.tau_frame:.1%} of the frame.",
+                f"No other {category} shows a single pixel, so the count is {fact.value}.",
+            ),
+            objects=tuple(ObjectRef(i, category, "counted") for i in fact.instance_ids),
+            views=(view,),
         )

@@ -1,4 +1,8 @@
-"""The task registry: names refuse duplicates, unknown names get a suggestion."""
+"""The task registry: names refuse duplicates, unknown names get a suggestion.
+
+Registering a numeric task also registers ``<name>_mc``, the same question as multiple choice
+(unless the task sets ``mc_variant = False``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import difflib
 from importlib.metadata import entry_points
 
 from spatialqa.errors import TaskError
-from spatialqa.generators.task import Task
+from spatialqa.generators.task import NUMERIC, Task, multiple_choice_variant
 
 TASKS: dict[str, type[Task]] = {}
 ENTRY_POINT_GROUP = "spatialqa.tasks"
@@ -17,16 +21,27 @@ def register_task(cls: type[Task]) -> type[Task]:
     """Class decorator adding a Task subclass under its ``name``."""
     if not (isinstance(cls, type) and issubclass(cls, Task)):
         raise TaskError(f"register_task: {cls!r} is not a Task subclass")
-    if cls.name in TASKS and TASKS[cls.name] is not cls:
-        raise TaskError(f"task {cls.name!r} is already registered by {TASKS[cls.name].__module__}")
-    TASKS[cls.name] = cls
+    _add(cls)
+    if cls.answer_type in NUMERIC and cls.mc_variant:
+        variant = TASKS.get(f"{cls.name}_mc")
+        if getattr(variant, "base", None) is not cls:
+            _add(multiple_choice_variant(cls))
     return cls
 
 
-def load_entry_points() -> None:
-    """Import third-party tasks registered under the ``spatialqa.tasks`` entry-point group."""
+def _add(cls: type[Task]) -> None:
+    if cls.name in TASKS and TASKS[cls.name] is not cls:
+        raise TaskError(f"task {cls.name!r} is already registered by {TASKS[cls.name].__module__}")
+    TASKS[cls.name] = cls
+
+
+def load_entry_points(*, again: bool = False) -> None:
+    """Import third-party tasks registered under the ``spatialqa.tasks`` entry-point group.
+
+    Once per process; ``again`` looks again (after installing a package at run time).
+    """
     global _entry_points_loaded
-    if _entry_points_loaded:
+    if _entry_points_loaded and not again:
         return
     _entry_points_loaded = True
     for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):

@@ -12,28 +12,48 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from spatialqa.errors import ConfigError
-from spatialqa.generators.choices import LetterBalancer
+from spatialqa.errors import ConfigError, TaskError
+from spatialqa.generators.abstention import ABSTAIN_ANSWER, Unanswerable, unanswerable
+from spatialqa.generators.balance import BALANCE_PARAMS, Balance, Quota
+from spatialqa.generators.choices import (
+    LetterBalancer,
+    count_distractors,
+    numeric_distractors,
+    with_options,
+)
 from spatialqa.generators.sample import ObjectRef, Sample
 from spatialqa.oracle import Fact, visible_instances
 from spatialqa.scenes import Scene
 from spatialqa.seeding import rng_for, stable_seed
 
+NUMERIC = ("number", "integer")
+
 
 @dataclass(frozen=True, eq=False)
 class Context:
-    """One scene and the views a question may use; shared by every task of a shard."""
+    """One scene and the views a question may use; shared by every task of a shard.
+
+    ``trajectory`` holds every frame the views were picked from; with ``abstention`` (the share
+    of each task's samples) above 0, questions that need a frame outside the views are emitted
+    as abstention items.
+    """
 
     scene: Scene
     views: tuple[str, ...]
     seed: int
     tau_instance: float = 0.05
     tau_frame: float = 0.001
+    trajectory: tuple[str, ...] = ()
+    abstention: float = 0.0
 
     @cached_property
     def visible(self) -> frozenset[int]:
         """Instances visible above tau in at least one delivered view."""
-        seen = visible_instances(self.scene, list(self.views), self.tau_instance, self.tau_frame)
+        return self.visible_in(self.views)
+
+    def visible_in(self, views: Sequence[str]) -> frozenset[int]:
+        """Instances visible above tau in at least one of ``views``."""
+        seen = visible_instances(self.scene, list(views), self.tau_instance, self.tau_frame)
         return frozenset(instance for instance, visible in seen.items() if visible)
 
     @cached_property
@@ -47,6 +67,13 @@ class Context:
             for category, ids in sorted(self.scene.categories.items())
             if len(ids) == 1 and ids[0] in self.visible
         }
+
+    @cached_property
+    def everything(self) -> Context | None:
+        """The same scene seen through every trajectory frame; None when that adds none."""
+        if not set(self.trajectory) - set(self.views):
+            return None
+        return dataclasses.replace(self, views=self.trajectory, abstention=0.0)
 
 
 @dataclass(frozen=True)
@@ -63,6 +90,7 @@ class Draft:
     value: float | None = None
     margin: float | None = None
     labels: dict | None = None
+    views: tuple[str, ...] | None = None  # the frames shown, when not all of ctx.views
 
 
 @dataclass(frozen=True)
@@ -70,11 +98,21 @@ class NoParams:
     """Tasks without parameters."""
 
 
+@dataclass(frozen=True)
+class _Kept:
+    draft: Draft
+    seed: int
+    hidden: Unanswerable | None = None
+
+
 class Task(ABC):
     """A registered question type. Subclasses set the class attributes and two methods.
 
     ``candidates`` lists referent tuples in a deterministic order; ``make`` turns one into a
-    Draft or rejects it (returns None) when a filter of GROUND_TRUTH.md says so.
+    Draft or rejects it (returns None) when a filter of GROUND_TRUTH.md says so. ``generate``
+    does the rest for every task alike: seeded order, the diversity caps of ``Balance`` (every
+    task accepts its fields as params), letters balanced, yes/no kept 50/50, referents checked,
+    and abstention items when the context asks for them.
     """
 
     name: ClassVar[str]
@@ -84,15 +122,22 @@ class Task(ABC):
     unit: ClassVar[str | None] = None
     version: ClassVar[int] = 1
     Params: ClassVar[type] = NoParams
+    shared_categories: ClassVar[bool] = False
+    """True when referents in different roles may share a category (else that is a bug)."""
+    mc_variant: ClassVar[bool] = True
+    """Numeric tasks: also register ``<name>_mc``, the same question as multiple choice."""
 
     def __init__(self, **params: Any) -> None:
         names = {f.name for f in dataclasses.fields(self.Params)}
+        balance = {k: params.pop(k) for k in list(params) if k in BALANCE_PARAMS - names}
         unknown = sorted(set(params) - names)
         if unknown:
             raise ConfigError(
-                f"tasks[{self.name}].params: unknown {unknown} (expected some of {sorted(names)})"
+                f"tasks[{self.name}].params: unknown {unknown} (expected some of "
+                f"{sorted(names | BALANCE_PARAMS)})"
             )
         self.params = self.Params(**params)
+        self.balance = Balance(**balance)
 
     @abstractmethod
     def candidates(self, ctx: Context) -> Sequence[tuple]:
@@ -105,21 +150,122 @@ class Task(ABC):
         """A Draft for ``candidate``, or None when a filter rejects it."""
 
     def generate(self, ctx: Context, limit: int) -> list[Sample]:
-        """Up to ``limit`` samples for the scene, candidates visited in a seeded order."""
+        """Up to ``limit`` samples for the scene, candidates visited in a seeded order.
+
+        With ``ctx.abstention`` > 0, that share of them (drawn per scene, so the expected
+        share is exact) are abstention items when the scene has such questions.
+        """
+        hidden = self._abstentions(ctx, self._abstention_target(ctx, limit))
+        kept = self._answerable(ctx, limit - len(hidden)) + hidden
+        return [
+            self.finish(ctx, item.draft, index=index, seed=item.seed)
+            if item.hidden is None
+            else self.finish_abstention(ctx, item.draft, item.hidden, index=index, seed=item.seed)
+            for index, item in enumerate(kept)
+        ]
+
+    def _answerable(self, ctx: Context, limit: int) -> list[_Kept]:
         scene_id = ctx.scene.scene_id
-        candidates = list(self.candidates(ctx))
+        candidates = list(self.candidates(ctx)) if limit > 0 else []
         order = rng_for(ctx.seed, scene_id, self.name, "order").permutation(len(candidates))
+        quota = Quota(self.balance, limit)
+        polarity = _Polarity(limit, rng_for(ctx.seed, scene_id, self.name, "polarity"))
         letters = LetterBalancer()
-        samples: list[Sample] = []
+        kept: list[_Kept] = []
+        refusals = 0
         for position in order:
-            if len(samples) == limit:
-                break
-            seed = stable_seed(ctx.seed, scene_id, self.name, len(samples))
-            draft = self.make(ctx, candidates[position], np.random.default_rng(seed), letters)
+            if len(kept) == limit or refusals == 50 * limit:
+                break  # the caps leave nothing more worth the search
+            seed = stable_seed(ctx.seed, scene_id, self.name, len(kept))
+            trial = letters.copy()  # only kept drafts count towards letter balance
+            draft = self.make(ctx, candidates[position], np.random.default_rng(seed), trial)
             if draft is None:
                 continue
-            samples.append(self.finish(ctx, draft, index=len(samples), seed=seed))
-        return samples
+            self.check(draft)
+            if self.answer_type == "yes_no" and not polarity.room(draft.answer):
+                refusals += 1
+                continue
+            if not quota.admit([ref.category for ref in draft.objects], draft.value):
+                refusals += 1
+                continue
+            polarity.add(draft.answer)
+            letters = trial
+            kept.append(_Kept(draft, seed))
+        return polarity.even(kept) if self.answer_type == "yes_no" else kept
+
+    def _abstention_target(self, ctx: Context, limit: int) -> int:
+        if ctx.abstention <= 0 or ctx.everything is None:
+            return 0
+        expected = ctx.abstention * limit
+        coin = rng_for(ctx.seed, ctx.scene.scene_id, self.name, "abstain").random()
+        return min(limit, int(expected) + int(coin < expected - int(expected)))
+
+    def _abstentions(self, ctx: Context, target: int) -> list[_Kept]:
+        """Up to ``target`` questions over the whole trajectory that the views cannot answer.
+
+        View-grounded drafts (their own ``views``) are left out: they show the frames they
+        are about, so a referent they name is visible by construction.
+        """
+        full = ctx.everything
+        if target == 0 or full is None:
+            return []
+        scene_id = ctx.scene.scene_id
+        candidates = list(self.candidates(full))
+        shuffled = rng_for(ctx.seed, scene_id, self.name, "abstain order").permutation(
+            len(candidates)
+        )
+        # Candidates naming an unseen instance or category first: the search is bounded.
+        unseen = {i for i in full.visible if i not in ctx.visible}
+        unseen_names = {ctx.scene.object(i).category for i in unseen}
+        order = sorted(
+            shuffled,
+            key=lambda i: (
+                not any(
+                    part in unseen_names if isinstance(part, str) else part in unseen
+                    for part in candidates[i]
+                    if isinstance(part, (str, int, np.integer))
+                )
+            ),
+        )
+        letters = LetterBalancer()
+        found: list[_Kept] = []
+        for tries, position in enumerate(order):
+            if len(found) == target or tries == 4 * target + 16:
+                break
+            seed = stable_seed(ctx.seed, scene_id, self.name, "abstain", len(found))
+            draft = self.make(full, candidates[position], np.random.default_rng(seed), letters)
+            if draft is None:
+                continue
+            if draft.views is not None:
+                break
+            self.check(draft)
+            why = unanswerable(
+                ctx.scene,
+                draft.objects,
+                ctx.visible,
+                ctx.views,
+                ctx.trajectory,
+                ctx.tau_instance,
+                ctx.tau_frame,
+            )
+            if why is not None:
+                found.append(_Kept(draft, seed, why))
+        return found
+
+    def check(self, draft: Draft) -> None:
+        """Refuse a draft whose referents in different roles share a category: the question
+        could not say which is which (a task bug, never silently dropped)."""
+        if self.shared_categories:
+            return
+        roles: dict[str, set[str]] = {}
+        for ref in draft.objects:
+            roles.setdefault(ref.category, set()).add(ref.role)
+        for category, named in sorted(roles.items()):
+            if len(named) > 1:
+                raise TaskError(
+                    f"task {self.name}: referents {sorted(named)} share the category "
+                    f"{category!r} in {draft.question!r}"
+                )
 
     def finish(self, ctx: Context, draft: Draft, *, index: int, seed: int) -> Sample:
         return Sample(
@@ -137,13 +283,32 @@ class Task(ABC):
             unit=self.unit,
             metric=self.metric,
             objects=draft.objects,
-            views=ctx.views,
+            views=ctx.views if draft.views is None else tuple(draft.views),
             program=json.dumps(draft.fact.program, sort_keys=True),
             rationale=draft.rationale,
             margin=draft.margin,
             answerable=True,
             seed=seed,
             labels=None if draft.labels is None else json.dumps(draft.labels, sort_keys=True),
+        )
+
+    def finish_abstention(
+        self, ctx: Context, draft: Draft, why: Unanswerable, *, index: int, seed: int
+    ) -> Sample:
+        """The draft as an abstention item: same question and program, no answer to give."""
+        sample = self.finish(ctx, draft, index=index, seed=seed)
+        return dataclasses.replace(
+            sample,
+            answer_type="abstain",
+            answer=ABSTAIN_ANSWER,
+            value=None,
+            metric="accuracy",
+            rationale=why.rationale,
+            margin=None,
+            answerable=False,
+            abstain_reason=why.reason,
+            answerable_views=why.answerable_views,
+            labels=None,
         )
 
     @classmethod
@@ -160,6 +325,97 @@ class Task(ABC):
         }
 
 
+class _Polarity:
+    """Yes/no quotas: half each; an odd limit's extra answer goes to a seeded coin's side."""
+
+    def __init__(self, limit: int, rng: np.random.Generator) -> None:
+        self.extra = "yes" if rng.random() < 0.5 else "no"
+        self.quota = {
+            answer: limit // 2 + (limit % 2 if answer == self.extra else 0)
+            for answer in ("yes", "no")
+        }
+        self.count = {"yes": 0, "no": 0}
+
+    def room(self, answer: str) -> bool:
+        return self.count.get(answer, 0) < self.quota.get(answer, 0)
+
+    def add(self, answer: str) -> None:
+        if answer in self.count:
+            self.count[answer] += 1
+
+    def even(self, kept: list[_Kept]) -> list[_Kept]:
+        """Drop the last-kept answers of the commoner side until the counts are equal (one
+        more on the coin's side for an odd limit)."""
+        fewest = min(self.count.values())
+        allowed = {
+            a: fewest + (1 if a == self.extra and self.quota[a] > self.quota[other] else 0)
+            for a, other in (("yes", "no"), ("no", "yes"))
+        }
+        taken = {"yes": 0, "no": 0}
+        result = []
+        for item in kept:
+            answer = item.draft.answer
+            if answer in taken and taken[answer] >= allowed[answer]:
+                continue
+            taken[answer] = taken.get(answer, 0) + 1
+            result.append(item)
+        return result
+
+
+class MultipleChoice(Task):
+    """Mixin of a numeric task's ``<name>_mc`` variant: its answer and three distractors.
+
+    Distractors as GROUND_TRUTH.md defines them: counts (``integer``) are the count plus
+    offsets in {-3..3} minus 0, floored at 1; other numbers are drawn in [0.25, 1.75] x truth,
+    rounded to the answer's precision, every two options at least 20% of the truth apart
+    (dropped after 30 draws).
+    """
+
+    base: ClassVar[type[Task]]
+
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | None:
+        draft = super().make(ctx, candidate, rng, letters)
+        if draft is None or draft.value is None:
+            return None
+        if self.base.answer_type == "integer":
+            wrong = count_distractors(int(draft.answer), rng=rng)
+        else:
+            wrong = numeric_distractors(draft.answer, draft.value, rng=rng)
+            if wrong is None:
+                return None
+        options, letter = letters.arrange(draft.answer, wrong, rng=rng)
+        vsi = draft.question_vsi
+        return dataclasses.replace(
+            draft,
+            question=with_options(draft.question, options),
+            question_vsi=None if vsi is None else with_options(vsi, options),
+            answer=letter,
+            choices=options,
+            rationale=f"{draft.rationale} Among the options that is {letter}. {draft.answer}.",
+        )
+
+
+def multiple_choice_variant(cls: type[Task]) -> type[Task]:
+    """The ``<name>_mc`` task of a numeric task: same question, asked with four options."""
+    if cls.answer_type not in NUMERIC:
+        raise TaskError(f"task {cls.name}: only numeric tasks have a multiple-choice variant")
+    return type(
+        f"{cls.__name__}MultipleChoice",
+        (MultipleChoice, cls),
+        {
+            "__module__": cls.__module__,
+            "__doc__": f"{cls.name} asked as multiple choice (distractors of GROUND_TRUTH.md).",
+            "base": cls,
+            "name": f"{cls.name}_mc",
+            "answer_type": "mc",
+            "metric": "accuracy",
+            "mc_variant": False,
+        },
+    )
+
+
 def phrase(rng: np.random.Generator, templates: Sequence[str], **fields: Any) -> str:
     """One of ``templates``, chosen by the sample's rng, filled with ``fields``."""
     return templates[int(rng.integers(len(templates)))].format(**fields)
@@ -174,3 +430,9 @@ def fmt(value: float, digits: int) -> str:
     """A number rounded half away from zero, as people round (``round`` rounds half to even)."""
     scaled = np.floor(abs(value) * 10**digits + 0.5) / 10**digits
     return f"{np.copysign(scaled, value):.{digits}f}"
+
+
+def derivation(*steps: str) -> str:
+    """A rationale as numbered steps: the objects found, the quantities measured (with units),
+    the comparison that gives the answer. ``derivation("Found ...", "Measured ...")``."""
+    return " ".join(f"{number}. {step.strip()}" for number, step in enumerate(steps, 1) if step)

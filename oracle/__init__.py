@@ -5,31 +5,120 @@ any fact's program.
 """
 
 from spatialqa.oracle.area import room_area
-from spatialqa.oracle.boxes import Box, aabb, minimal_obb, object_size
-from spatialqa.oracle.counting import instance_count, visible_instances
+from spatialqa.oracle.boxes import (
+    Box,
+    aabb,
+    annotated_box,
+    gravity_obb,
+    minimal_obb,
+    object_size,
+    object_volume,
+)
+from spatialqa.oracle.comparison import (
+    count_comparison,
+    height_difference,
+    nearest_category,
+    size_comparison,
+)
+from spatialqa.oracle.counting import (
+    appearance_order,
+    first_appearance,
+    instance_count,
+    object_existence,
+    visible_count,
+    visible_instances,
+)
 from spatialqa.oracle.direction import ccw_angle, relative_direction, sector
-from spatialqa.oracle.distance import object_distance
+from spatialqa.oracle.distance import camera_object_distance, object_distance
+from spatialqa.oracle.ego import (
+    depth_order,
+    ego_relation,
+    object_box_2d,
+    object_orientation,
+    object_point_2d,
+)
+from spatialqa.oracle.egocentric import (
+    action_consequence,
+    camera_heading,
+    clock_direction,
+    goal_aiming,
+    perspective,
+    signed_yaw,
+    virtual_camera,
+)
+from spatialqa.oracle.egomotion import (
+    camera_displacement,
+    camera_elevation_change,
+    camera_motion_direction,
+    camera_relative_position,
+    camera_rotation,
+)
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import derived
+from spatialqa.oracle.navigation import astar, occupancy_grid, route
 from spatialqa.oracle.program import execute
-from spatialqa.oracle.visibility import frame_visibility, instance_mask, visibility
+from spatialqa.oracle.visibility import (
+    frame_visibility,
+    instance_mask,
+    occluded_by,
+    occlusion,
+    truncation,
+    visibility,
+    visibility_compare,
+)
 
 __all__ = [
     "Box",
     "Fact",
     "aabb",
+    "action_consequence",
+    "annotated_box",
+    "appearance_order",
+    "astar",
+    "camera_displacement",
+    "camera_elevation_change",
+    "camera_heading",
+    "camera_motion_direction",
+    "camera_object_distance",
+    "camera_relative_position",
+    "camera_rotation",
     "ccw_angle",
+    "clock_direction",
+    "count_comparison",
+    "depth_order",
     "derived",
+    "ego_relation",
     "execute",
+    "first_appearance",
     "frame_visibility",
+    "goal_aiming",
+    "gravity_obb",
+    "height_difference",
     "instance_count",
     "instance_mask",
     "minimal_obb",
+    "nearest_category",
+    "object_box_2d",
     "object_distance",
+    "object_existence",
+    "object_orientation",
+    "object_point_2d",
     "object_size",
+    "object_volume",
+    "occluded_by",
+    "occlusion",
+    "occupancy_grid",
+    "perspective",
     "relative_direction",
     "room_area",
+    "route",
     "sector",
+    "signed_yaw",
+    "size_comparison",
+    "truncation",
+    "virtual_camera",
     "visibility",
+    "visibility_compare",
+    "visible_count",
     "visible_instances",
 ]

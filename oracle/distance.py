@@ -1,4 +1,5 @@
-"""Distance between two objects: exact closest-point distance, or between box centres.
+"""Distances: between two objects (exact closest points, box centres, VSI's shell grids), and
+from a camera to an object.
 
 For two triangle meshes whose surfaces do not cross, the closest pair of points lies either
 at a vertex of one mesh (against a triangle of the other) or in the interior of an edge of
@@ -12,6 +13,9 @@ each (edge against edge). ``closest`` evaluates both families exactly in float64
 Surfaces that cross are found by casting each edge of one mesh against the other (distance 0).
 Watertight meshes are solids: an object inside a watertight one is at distance 0. Point-cloud
 objects use their points: against a mesh, exact point-to-triangle; against points, a KD-tree.
+
+``vsi_grid`` reproduces the VSI recipe: each object's box filled with a grid of at most 5 cm
+spacing, its core dropped, and the least distance between the two grids.
 """
 
 from __future__ import annotations
@@ -24,13 +28,16 @@ import trimesh
 from scipy.spatial import cKDTree
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle.boxes import minimal_obb
+from spatialqa.oracle.boxes import Box, box_of
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import SceneGeometry, derived, in_unit
 from spatialqa.oracle.program import call, operation
 from spatialqa.scenes import Scene
 
-DISTANCE_METHODS = ("closest", "centroid")
+DISTANCE_METHODS = ("closest", "centroid", "vsi_grid")
+CAMERA_METHODS = ("closest", "aabb")
+GRID_SPACING_M = 0.05
+"""Largest spacing of the ``vsi_grid`` points along each box axis."""
 _EDGE_CHUNK = 4096
 """Edges of A per block when comparing edge pairs (bounds memory to chunk x candidates of B)."""
 
@@ -218,13 +225,50 @@ def closest_points(scene: Scene, a: int, b: int) -> Closest:
     return found if a == lo else found.swapped()
 
 
+def shell_grid(box: Box, spacing: float = GRID_SPACING_M) -> np.ndarray:
+    """VSI's shell grid of ``box``: world points (n, 3).
+
+    Along each axis ``ceil(extent / spacing) + 1`` evenly spaced values from -extent/2 to
+    +extent/2 (faces included, spacing at most ``spacing``); grid points whose every local
+    coordinate satisfies abs(c) <= extent / 4 (the core) are dropped.
+    """
+    axes = [
+        np.linspace(-e / 2.0, e / 2.0, int(np.ceil(e / spacing - 1e-9)) + 1) for e in box.extent
+    ]
+    local = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+    shell = np.any(np.abs(local) > box.extent / 4.0, axis=1)
+    return box.center + local[shell] @ box.rotation.T
+
+
+def grid_distance(scene: Scene, a: int, b: int, box: str = "minimal_obb") -> float:
+    """Least distance between the shell grids of the two objects' boxes (KD-tree), metres;
+    cached per unordered pair and box kind."""
+
+    def compute() -> float:
+        grid_a = shell_grid(box_of(scene, a, box))
+        grid_b = shell_grid(box_of(scene, b, box))
+        distance, _ = cKDTree(grid_b).query(grid_a, k=1)
+        return float(distance.min())
+
+    return derived(scene).memo("grid_distance", (min(a, b), max(a, b), box), compute)
+
+
 @operation("object_distance")
-def object_distance(scene: Scene, a: int, b: int, method: str = "closest", unit: str = "m") -> Fact:
+def object_distance(
+    scene: Scene,
+    a: int,
+    b: int,
+    method: str = "closest",
+    unit: str = "m",
+    box: str = "minimal_obb",
+) -> Fact:
     """Distance between objects ``a`` and ``b`` in ``unit``.
 
     ``method="closest"``: exact closest-point distance between the two surfaces (see the module
-    docstring); ``"centroid"``: distance between the minimal-OBB centres. ``detail`` holds the
-    closest points (on ``a``, on ``b``) and both distances in metres whatever the method.
+    docstring); ``"centroid"``: distance between the centres of the ``box`` boxes (SpatialEvo:
+    ``box="aabb"``); ``"vsi_grid"``: the VSI recipe on the ``box`` boxes (:func:`shell_grid`).
+    ``detail`` holds the closest points (on ``a``, on ``b``), the closest and centroid
+    distances in metres whatever the method.
     """
     if method not in DISTANCE_METHODS:
         raise SpatialQAError(
@@ -232,18 +276,66 @@ def object_distance(scene: Scene, a: int, b: int, method: str = "closest", unit:
             f"(supported: {DISTANCE_METHODS})"
         )
     closest = closest_points(scene, a, b)
-    centroid = float(np.linalg.norm(minimal_obb(scene, a).center - minimal_obb(scene, b).center))
-    metres = closest.distance if method == "closest" else centroid
+    centroid = float(np.linalg.norm(box_of(scene, a, box).center - box_of(scene, b, box).center))
+    if method == "closest":
+        metres = closest.distance
+    elif method == "centroid":
+        metres = centroid
+    else:
+        metres = grid_distance(scene, a, b, box)
+    kind = "obb" if box == "minimal_obb" else box  # "obb_center", as the direction facts say
+    primitive = {"closest": "surface", "centroid": f"{kind}_center", "vsi_grid": f"{kind}_grid"}
     return Fact(
         value=in_unit(metres, unit),
         unit=unit,
-        primitive="surface" if method == "closest" else "obb_center",
+        primitive=primitive[method],
         frame="world",
-        program=call("object_distance", a=a, b=b, method=method, unit=unit),
+        program=call("object_distance", a=a, b=b, method=method, unit=unit, box=box),
         instance_ids=(a, b),
         detail={
             "closest_points": [closest.point_a.tolist(), closest.point_b.tolist()],
             "closest_distance_m": closest.distance,
             "centroid_distance": centroid,
         },
+    )
+
+
+@operation("camera_object_distance")
+def camera_object_distance(
+    scene: Scene, view: str, instance_id: int, method: str = "closest", unit: str = "m"
+) -> Fact:
+    """Distance from the camera centre of frame ``view`` to the nearest point of the object.
+
+    ``method="closest"``: the exact nearest point of the object's mesh surface (Open3D picks the
+    triangle, the point on it is recomputed in float64), or of its point cloud;
+    ``"aabb"``: the camera centre clamped into the object's axis-aligned box (0 inside it).
+    ``detail["nearest_point"]`` is that point in world coordinates.
+    """
+    if method not in CAMERA_METHODS:
+        raise SpatialQAError(
+            f"camera_object_distance: unknown method {method!r} (supported: {CAMERA_METHODS})"
+        )
+    centre = scene.frame(view).center
+    geometry = derived(scene)
+    if method == "aabb":
+        found = box_of(scene, instance_id, "aabb")
+        half = found.extent / 2.0
+        nearest = np.clip(centre, found.center - half, found.center + half)
+    elif scene.object(instance_id).mesh is not None:
+        nearest = points_to_mesh(geometry, centre[None, :], instance_id)[0][0]
+    else:
+        points = geometry.points(instance_id)
+        nearest = points[int(np.argmin(np.linalg.norm(points - centre, axis=1)))]
+    metres = float(np.linalg.norm(nearest - centre))
+    return Fact(
+        value=in_unit(metres, unit),
+        unit=unit,
+        primitive="surface" if method == "closest" else "aabb",
+        frame=f"camera {view}",
+        program=call(
+            "camera_object_distance", view=view, instance_id=instance_id, method=method, unit=unit
+        ),
+        instance_ids=(instance_id,),
+        views=(view,),
+        detail={"nearest_point": nearest.tolist(), "camera_center": centre.tolist()},
     )

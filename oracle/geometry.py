@@ -8,6 +8,7 @@ Everything here is float64 except what Open3D's ray caster needs (float32 vertic
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from collections.abc import Callable, Hashable
 from functools import cached_property
 from typing import Any, TypeVar
@@ -57,12 +58,14 @@ class SceneGeometry:
 
     It holds the scene weakly (the cache is keyed by the scene), so it never keeps it alive.
     ``memo`` is the generic per-scene cache used by the other oracle modules (boxes, pairwise
-    distances, per-frame visibility): each value is computed once per key.
+    distances, per-frame visibility): each value is computed once per key. ``builds`` counts
+    the computations per kind, so tests and benchmarks can see that nothing is built twice.
     """
 
     def __init__(self, scene: Scene) -> None:
         self._scene = weakref.ref(scene)
         self._memo: dict[tuple[str, Hashable], Any] = {}
+        self.builds: Counter[str] = Counter()
 
     @property
     def scene(self) -> Scene:
@@ -76,6 +79,7 @@ class SceneGeometry:
         slot = (kind, key)
         if slot not in self._memo:
             self._memo[slot] = compute()
+            self.builds[kind] += 1
         return self._memo[slot]
 
     def points(self, instance_id: int) -> np.ndarray:
@@ -103,13 +107,17 @@ class SceneGeometry:
 
         return self.memo("samples", instance_id, compute)
 
-    @cached_property
+    @property
     def ray_scene(self) -> o3d.t.geometry.RaycastingScene:
         """One Open3D ray-casting scene with every object mesh and every structure mesh."""
-        scene = o3d.t.geometry.RaycastingScene()
-        for mesh in self._ray_meshes:
-            scene.add_triangles(*o3d_triangles(mesh))
-        return scene
+
+        def compute() -> o3d.t.geometry.RaycastingScene:
+            scene = o3d.t.geometry.RaycastingScene()
+            for mesh in self._ray_meshes:
+                scene.add_triangles(*o3d_triangles(mesh))
+            return scene
+
+        return self.memo("ray_scene", None, compute)
 
     @cached_property
     def geometry_instance(self) -> np.ndarray:

@@ -1,42 +1,76 @@
 """Per-frame visibility of every instance, by ray casting against the whole scene.
 
 One ray per pixel centre (u + 0.5, v + 0.5) at the frame's full resolution, from the camera
-centre through ``K^-1 [u + 0.5, v + 0.5, 1]`` rotated into the world (OpenCV axes). A pixel is
-*visible* for instance i when the ray's first hit is i (walls, floor and ceiling occlude); it
-belongs to i's *silhouette* when the ray hits i anywhere along its length (the same ray cast
-against i alone), so the silhouette is the unoccluded footprint of i inside the image.
-Objects given only as point clouds are not in the ray-casting scene and count zero pixels.
+centre through ``K^-1 [u + 0.5, v + 0.5, 1]`` rotated into the world (OpenCV axes), so a hit's
+``t`` is its camera-frame depth; pixels outside every object's projected bounding window are
+skipped (no object can show there). All rays of a frame go out as one batch through Open3D's
+``RaycastingScene.list_intersections`` over the objects, which returns every object hit along
+every ray: the rays that hit instance i anywhere form its *silhouette* (its unoccluded footprint
+inside the image), and the nearest object hit, compared with the first hit on the structure
+(walls, floor, ceiling: one ``cast_rays`` over the same batch), is what the pixel shows. Both
+come from the same intersections, so every visible pixel lies in its instance's silhouette.
+
+Truncation: the batch also holds rays through the pixels of a padded image plane (one image
+size beyond each border) inside the projected bounding windows of objects that reach past the
+border, sampled with a stride that keeps them under 1/16 of the image's pixels (each ray
+then stands for stride^2 pixels). Silhouette outside the padded plane is not seen, so an object
+reaching further (or behind the camera plane) has its truncation underestimated.
+
+Point clouds (objects without a mesh) are splatted: each point becomes a small octahedron of
+circumradius 1.25 x the median nearest-neighbour spacing, so that neighbouring splats overlap
+and the cloud shows as a closed surface from every side (a disc of that spacing around a grid
+point leaves no gap). Camera-independent, so it is built once per scene, not per frame.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import product
 
 import numpy as np
 import open3d as o3d
+from scipy.spatial import cKDTree
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.geometry import derived
+from spatialqa.oracle.geometry import NO_HIT_ID, STRUCTURE_ID, derived, o3d_triangles
 from spatialqa.oracle.program import call, operation
 from spatialqa.scenes import Frame, Scene
 
-_NEAR = 1e-6
-"""Corners closer to the camera plane than this (m) make the silhouette window the image."""
+SPLAT_SCALE = 1.25
+"""Octahedron circumradius over the median nearest-neighbour spacing of a point cloud."""
+_NEAR = 1e-4
+"""Boxes are clipped to camera z >= this (m) before projecting their windows: a part nearer the
+camera plane shows inside the image only within 0.1 mm of the camera centre."""
+_EDGES = np.array([(i, i | 1 << b) for i in range(8) for b in range(3) if not i & 1 << b])
+"""The 12 edges of a box whose corner i has bit b set on axis b (``_corners``' order)."""
+_OCTAHEDRON = np.array(
+    [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.float64
+)
+_OCTAHEDRON_FACES = np.array(
+    [[0, 2, 4], [2, 1, 4], [1, 3, 4], [3, 0, 4], [2, 0, 5], [1, 2, 5], [3, 1, 5], [0, 3, 5]]
+)
 
 
 @dataclass(frozen=True, eq=False)
 class FrameVisibility:
-    """Pixel counts of every instance of the scene in one frame.
+    """Pixel counts and visible-part statistics of every instance of the scene in one frame.
 
     Attributes
     ----------
     frame_id : str
     instance_ids : (k,) int64, every object of the scene in scene order.
     visible_pixels : (k,) int64, pixels whose first hit is the instance.
-    silhouette_pixels : (k,) int64, pixels whose ray hits the instance anywhere.
+    silhouette_pixels : (k,) int64, image pixels whose ray hits the instance anywhere.
     pixels : int, width * height.
+    outside_pixels : (k,) float64, silhouette area beyond the image border (padded plane), px.
+    occluded_pixels : (k, k + 1) int64, [i, j]: silhouette pixels of i whose first hit is
+        object j (column k: the structure); the diagonal is zero.
+    boxes : (k, 4) int64, visible part's pixel box [u0, v0, u1, v1] in pixel-edge coordinates
+        (u1, v1 exclusive); -1 where nothing is visible.
+    points : (k, 2) float64, the visible pixel centre nearest the visible part's centroid (on
+        the object even when its visible part is not convex); NaN where nothing is visible.
+    depths : (k,) float64, mean camera-frame z of the visible surface (one sample per
+        visible pixel), metres; NaN where nothing is visible.
     """
 
     frame_id: str
@@ -44,12 +78,29 @@ class FrameVisibility:
     visible_pixels: np.ndarray
     silhouette_pixels: np.ndarray
     pixels: int
+    outside_pixels: np.ndarray
+    occluded_pixels: np.ndarray
+    boxes: np.ndarray
+    points: np.ndarray
+    depths: np.ndarray
 
     @property
     def visible_fraction(self) -> np.ndarray:
         """Visible pixels over silhouette pixels, (k,) float64 (0 where nothing is in view)."""
-        silhouette = np.maximum(self.silhouette_pixels, 1)
-        return self.visible_pixels / silhouette
+        return self.visible_pixels / np.maximum(self.silhouette_pixels, 1)
+
+    @property
+    def shown_fraction(self) -> np.ndarray:
+        """Visible pixels over the whole projected silhouette, border included, (k,) float64:
+        the share of the object a viewer of this image sees."""
+        total = self.silhouette_pixels + self.outside_pixels
+        return np.divide(self.visible_pixels, total, out=np.zeros(len(total)), where=total > 0)
+
+    @property
+    def truncation(self) -> np.ndarray:
+        """Share of the projected silhouette beyond the image border, (k,) float64."""
+        total = self.silhouette_pixels + self.outside_pixels
+        return np.divide(self.outside_pixels, total, out=np.zeros(len(total)), where=total > 0)
 
     def is_visible(self, tau_instance: float = 0.05, tau_frame: float = 0.001) -> np.ndarray:
         """(k,) bool: fraction >= tau_instance or share of the frame >= tau_frame, and > 0 px."""
@@ -65,12 +116,32 @@ class FrameVisibility:
             raise SpatialQAError(f"frame {self.frame_id!r}: no object with id {instance_id}")
         return int(found[0])
 
+    def occluders(self, instance_id: int) -> dict[int, int]:
+        """Occluder id (-1: structure) -> pixels of the instance's silhouette it hides."""
+        row = self.occluded_pixels[self.index(instance_id)]
+        ids = [*self.instance_ids.tolist(), STRUCTURE_ID]
+        return {ids[j]: int(row[j]) for j in np.flatnonzero(row)}
+
+
+def rays_through(frame: Frame, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rays through pixel centres (u + 0.5, v + 0.5), (n, 6) float32: origin, direction.
+
+    Directions are ``R K^-1 [u + 0.5, v + 0.5, 1]``, so a hit's ``t`` is its camera-z depth.
+    """
+    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
+    u, v = np.asarray(u, dtype=np.float64) + 0.5, np.asarray(v, dtype=np.float64) + 0.5
+    rays = np.empty((len(u), 6), dtype=np.float32)
+    rays[:, :3] = frame.center
+    for axis in range(3):  # elementwise, not a BLAS matmul: no thread pool for a 3x3
+        row = to_world[axis]
+        rays[:, 3 + axis] = u * row[0] + v * row[1] + row[2]
+    return rays
+
 
 def pixel_rays(frame: Frame) -> np.ndarray:
     """Rays through every pixel centre, (height * width, 6) float32: origin, direction.
 
-    Row-major: ray ``v * width + u`` passes through pixel (u + 0.5, v + 0.5). Directions are
-    ``R K^-1 [u + 0.5, v + 0.5, 1]``, so a hit's ``t`` is its camera-z depth.
+    Row-major: ray ``v * width + u`` passes through pixel (u + 0.5, v + 0.5).
     """
     to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)  # pixel (u, v, 1) -> direction
     u = np.arange(frame.width, dtype=np.float64) + 0.5
@@ -83,112 +154,352 @@ def pixel_rays(frame: Frame) -> np.ndarray:
     return rays.reshape(-1, 6)
 
 
-def _first_hits(scene: Scene, rays: o3d.core.Tensor) -> np.ndarray:
-    """First-hit instance id per ray, (n,) int64 (-1 structure, -2 nothing)."""
-    geometry = derived(scene)
-    return geometry.instances_of(geometry.ray_scene.cast_rays(rays)["geometry_ids"].numpy())
+def splat_mesh(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Octahedron splats of a point cloud: ((6n, 3) vertices, (8n, 3) faces)."""
+    if len(points) > 1:
+        spacing = float(np.median(cKDTree(points).query(points, k=2)[0][:, 1]))
+    else:
+        spacing = 0.0
+    radius = SPLAT_SCALE * spacing if spacing > 0 else 0.005
+    vertices = (points[:, None, :] + radius * _OCTAHEDRON[None]).reshape(-1, 3)
+    faces = (_OCTAHEDRON_FACES[None] + 6 * np.arange(len(points))[:, None, None]).reshape(-1, 3)
+    return vertices, faces
 
 
-def _window(frame: Frame, corners: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Pixel window (u0, u1, v0, v1), end-exclusive, holding the projection of an object whose
-    bounding-box corners are ``corners`` (8, 3); None when it is all behind the camera.
+def _ray_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
+    """(objects, structure) ray-casting scenes; object k of the scene is geometry id k."""
 
-    The object lies inside the hull of its corners, so with every corner in front of the camera
-    its image lies inside the corners' projected bounding rectangle. A box reaching behind the
-    camera plane gets the whole image.
-    """
-    uv, z = frame.project(corners)
-    if np.all(z <= 0):
-        return None
-    if np.any(z <= _NEAR):
-        return 0, frame.width, 0, frame.height
-    u0, v0 = np.floor(uv.min(axis=0)).astype(int)
-    u1, v1 = np.ceil(uv.max(axis=0)).astype(int) + 1
-    u0, u1 = max(u0, 0), min(u1, frame.width)
-    v0, v1 = max(v0, 0), min(v1, frame.height)
-    if u0 >= u1 or v0 >= v1:
-        return None
-    return u0, u1, v0, v1
+    def build() -> tuple[o3d.t.geometry.RaycastingScene, ...]:
+        objects = o3d.t.geometry.RaycastingScene()
+        for obj in scene.objects:
+            if obj.mesh is not None:
+                objects.add_triangles(*o3d_triangles(obj.mesh))
+            else:
+                vertices, faces = splat_mesh(obj.points)
+                objects.add_triangles(
+                    o3d.core.Tensor(vertices.astype(np.float32)),
+                    o3d.core.Tensor(faces.astype(np.uint32)),
+                )
+        structure = o3d.t.geometry.RaycastingScene()
+        for part in scene.structure:
+            structure.add_triangles(*o3d_triangles(part.mesh))
+        return objects, structure
 
-
-def _silhouette(scene: Scene, frame: Frame, rays: np.ndarray, instance_id: int) -> np.ndarray:
-    """Flat pixel indices whose ray hits the object anywhere (its own mesh, nothing else)."""
-    obj = scene.object(instance_id)
-    low, high = obj.vertices.min(axis=0), obj.vertices.max(axis=0)
-    window = _window(frame, np.array(list(product(*zip(low, high, strict=True)))))
-    if window is None:
-        return np.empty(0, dtype=np.int64)
-    u0, u1, v0, v1 = window
-    pixels = (np.arange(v0, v1)[:, None] * frame.width + np.arange(u0, u1)[None, :]).ravel()
-    object_scene = derived(scene).object_ray_scene(instance_id)
-    hit = object_scene.test_occlusions(o3d.core.Tensor(rays[pixels])).numpy()
-    return pixels[hit.astype(bool)]
+    return derived(scene).memo("visibility_ray_scenes", None, build)
 
 
-def _count(scene: Scene, frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(object ids (k,), visible pixels (k,), silhouette pixels (k,)), int64, scene order.
+def _corners(scene: Scene) -> np.ndarray:
+    """Axis-aligned bounding-box corners of every object, (k, 8, 3), splats included."""
 
-    Visible: one batch of rays, first hits in the whole scene. Silhouette: the same rays, for
-    each object only those in its projected bounding window, cast against the object alone.
-    """
-    rays = pixel_rays(frame)
-    first = _first_hits(scene, o3d.core.Tensor(rays))
-    ids = np.array([obj.id for obj in scene.objects], dtype=np.int64)
-    visible = np.zeros(len(ids), dtype=np.int64)
-    silhouette = np.zeros(len(ids), dtype=np.int64)
-    in_silhouette = np.zeros(len(first), dtype=bool)
-    for k, obj in enumerate(scene.objects):
-        if obj.mesh is None:
+    def compute() -> np.ndarray:
+        out = []
+        for obj in scene.objects:
+            low, high = obj.vertices.min(axis=0), obj.vertices.max(axis=0)
+            if obj.mesh is None:
+                low, high = low - 0.05, high + 0.05  # room for the splats' radius
+            bits = (np.arange(8)[:, None] >> np.arange(3)) & 1
+            out.append(np.where(bits, high, low))
+        return np.array(out)
+
+    return derived(scene).memo("visibility_corners", None, compute)
+
+
+def _clipped(corners: np.ndarray) -> np.ndarray:
+    """Vertices (q, 3) of the part of a box (corners (8, 3), camera coordinates) at z >= _NEAR:
+    the corners in front and the points where its edges cross that plane."""
+    a, b = corners[_EDGES[:, 0]], corners[_EDGES[:, 1]]
+    crossing = (a[:, 2] - _NEAR) * (b[:, 2] - _NEAR) < 0
+    a, b = a[crossing], b[crossing]
+    cut = a + ((_NEAR - a[:, 2]) / (b[:, 2] - a[:, 2]))[:, None] * (b - a)
+    return np.concatenate([corners[corners[:, 2] >= _NEAR], cut])
+
+
+def _windows(scene: Scene, frame: Frame) -> np.ndarray:
+    """(3 h, 3 w) bool over the padded plane (u in [-w, 2w), v in [-h, 2h)): pixels inside
+    some object's projected bounding window. Only their rays can hit an object: an object lies
+    in its box, so its image lies in the bounding rectangle of the projected vertices of the
+    box clipped to the space in front of the camera."""
+    width, height = frame.width, frame.height
+    limit = 10.0 * (width + height)  # far beyond the padded plane, and safe to cast to int
+    plane = np.zeros((3 * height, 3 * width), dtype=bool)
+    for corners in _corners(scene):
+        front = _clipped(frame.world_to_camera(corners))
+        if len(front) == 0:
             continue
-        seen = np.flatnonzero(first == obj.id)
-        hit = _silhouette(scene, frame, rays, obj.id)
-        # Count the union, so every visible pixel is in the silhouette even where the two
-        # queries could disagree on a ray grazing an edge.
-        in_silhouette[hit] = True
-        visible[k] = len(seen)
-        silhouette[k] = len(hit) + np.count_nonzero(~in_silhouette[seen])
-        in_silhouette[hit] = False
-    return ids, visible, silhouette
+        uv = np.clip((front @ frame.K.T)[:, :2] / front[:, 2:], -limit, limit)
+        u0, v0 = np.floor(uv.min(axis=0)).astype(int)
+        u1, v1 = np.ceil(uv.max(axis=0)).astype(int) + 1
+        plane[
+            max(v0 + height, 0) : max(min(v1 + height, 3 * height), 0),
+            max(u0 + width, 0) : max(min(u1 + width, 3 * width), 0),
+        ] = True
+    return plane
+
+
+def _samples(scene: Scene, frame: Frame, budget: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(flat indices of the image pixels to cast, (q, 2) padded-plane pixels (u, v) outside the
+    image, stride): every pixel in an object's window, and outside the image the window pixels
+    on a grid of the stride that keeps them within ``budget``."""
+    width, height = frame.width, frame.height
+    plane = _windows(scene, frame)
+    pixels = np.flatnonzero(plane[height : 2 * height, width : 2 * width])
+    plane[height : 2 * height, width : 2 * width] = False
+    count = int(np.count_nonzero(plane))
+    stride = max(1, int(np.ceil(np.sqrt(count / budget)))) if count else 1
+    v, u = np.nonzero(plane[::stride, ::stride])
+    return pixels, np.stack([u * stride - width, v * stride - height], axis=1), stride
+
+
+@dataclass(frozen=True)
+class _Trace:
+    """What the batch of rays found: the first hit of every image pixel, and every
+    (object, ray) pair that hit (rays past the ``pixels`` are the padded samples)."""
+
+    pixels: np.ndarray  # (m,) flat image pixel of ray i < m
+    first: np.ndarray  # (n,) per image pixel: object index, k = structure, k + 1 = nothing
+    depth: np.ndarray  # (n,) camera-z of the first object hit (NaN elsewhere)
+    hit_object: np.ndarray  # (h,) object index
+    hit_ray: np.ndarray  # (h,) ray index
+
+
+def _trace(
+    scene: Scene, frame: Frame, pixels: np.ndarray, padded: np.ndarray, objects_only: bool
+) -> _Trace:
+    """Cast one batch of rays, through the image ``pixels`` (flat indices) and the ``padded``
+    (u, v) beyond the border, against the objects and the structure.
+
+    ``objects_only``: tell structure from nothing only where a ray hits an object.
+    """
+    objects, structure = _ray_scenes(scene)
+    k, n, m = len(scene.objects), frame.width * frame.height, len(pixels)
+    u = np.concatenate([pixels % frame.width, padded[:, 0]])
+    v = np.concatenate([pixels // frame.width, padded[:, 1]])
+    rays = rays_through(frame, u, v)
+    listed = objects.list_intersections(o3d.core.Tensor(rays))
+    hit_ray = listed["ray_ids"].numpy().astype(np.int64)
+    hit_object = listed["geometry_ids"].numpy().astype(np.int64)
+    t = listed["t_hit"].numpy()
+    # Hits come grouped by ray (``ray_splits``): segment minima give each ray's nearest hit,
+    # and among hits at that depth the lowest object index.
+    splits = listed["ray_splits"].numpy().astype(np.int64)[: m + 1]
+    starts = splits[:-1][splits[1:] > splits[:-1]]
+    struck = hit_ray[starts]  # rays (all < m) with at least one object hit, ascending
+    hits = splits[-1]  # the image rays' hits come first; reduceat's last segment runs to the end
+    nearest_t = np.minimum.reduceat(t[:hits], starts) if len(starts) else t[:0]
+    at_nearest = t[:hits] == np.repeat(nearest_t, np.diff(np.append(starts, hits)))
+    masked = np.where(at_nearest, hit_object[:hits], k + 1)
+    nearest = np.full(n, np.inf)
+    nearest[pixels[struck]] = nearest_t
+    first = np.full(n, k + 1, dtype=np.int64)
+    first[pixels[struck]] = np.minimum.reduceat(masked, starts) if len(starts) else masked[:0]
+    # The structure hides an object hit when it is hit first: an any-hit query along each
+    # ray up to its nearest object hit (direction scaled by that depth, tfar = 1). Rays that
+    # hit no object show the structure when they hit it at all (needed only for the mask).
+    reach = np.where(np.isfinite(nearest[pixels]), nearest[pixels], 1e6).astype(np.float32)
+    ask = np.flatnonzero(reach < 1e6) if objects_only else np.arange(m)
+    scaled = rays[ask]
+    scaled[:, 3:] *= reach[ask, None]
+    wall = np.zeros(n, dtype=bool)
+    wall[pixels[ask]] = structure.test_occlusions(o3d.core.Tensor(scaled), tfar=1.0).numpy()
+    first[wall] = k
+    depth = np.where(wall, np.nan, nearest)
+    return _Trace(pixels, first, depth, hit_object, hit_ray)
+
+
+def _visible_stats(
+    trace: _Trace, k: int, frame: Frame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(visible pixels (k,), boxes (k, 4), points (k, 2), depths (k,)) from the first hits."""
+    width, height = frame.width, frame.height
+    shown = np.flatnonzero(trace.first < k)
+    owner = trace.first[shown]
+    u, v = shown % width, shown // width
+    visible = np.bincount(owner, minlength=k)
+    seen = visible > 0
+    count = np.maximum(visible, 1)
+    columns = np.zeros((k, width), dtype=bool)
+    rows = np.zeros((k, height), dtype=bool)
+    columns[owner, u] = True
+    rows[owner, v] = True
+    boxes = np.stack(
+        [
+            columns.argmax(axis=1),
+            rows.argmax(axis=1),
+            width - columns[:, ::-1].argmax(axis=1),
+            height - rows[:, ::-1].argmax(axis=1),
+        ],
+        axis=1,
+    )
+    boxes[~seen] = -1
+    centroid = (
+        np.stack([np.bincount(owner, u + 0.5, k), np.bincount(owner, v + 0.5, k)], axis=1)
+        / count[:, None]
+    )
+    distance = (u + 0.5 - centroid[owner, 0]) ** 2 + (v + 0.5 - centroid[owner, 1]) ** 2
+    least = np.full(k, np.inf)
+    np.minimum.at(least, owner, distance)
+    pick = np.full(k, len(trace.first), dtype=np.int64)
+    at_least = distance == least[owner]
+    np.minimum.at(pick, owner[at_least], shown[at_least])  # ties: first in raster order
+    points = np.full((k, 2), np.nan)
+    points[seen] = np.stack([pick[seen] % width + 0.5, pick[seen] // width + 0.5], axis=1)
+    depths = np.where(seen, np.bincount(owner, trace.depth[shown], k) / count, np.nan)
+    return visible, boxes, points, depths
+
+
+def _count(scene: Scene, frame: Frame) -> FrameVisibility:
+    n = frame.width * frame.height
+    k = len(scene.objects)
+    pixels, padded, stride = _samples(scene, frame, budget=n // 16)
+    trace = _trace(scene, frame, pixels, padded, objects_only=True)
+    # Each (object, ray) pair once: an object entered and left counts one pixel. Hits come
+    # grouped by ray, so a stable sort of (ray, object) keys is nearly free.
+    keys = np.sort(trace.hit_ray * k + trace.hit_object, kind="stable")
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
+    hit_ray, hit_object = keys // k, keys % k
+    inside = hit_ray < len(pixels)
+    silhouette = np.bincount(hit_object[inside], minlength=k)
+    outside = np.bincount(hit_object[~inside], minlength=k) * float(stride**2)
+    cover = trace.first[pixels[hit_ray[inside]]]  # k: structure; never k + 1 (a hit)
+    hidden = cover != hit_object[inside]
+    occluded = np.bincount(
+        hit_object[inside][hidden] * (k + 1) + cover[hidden], minlength=k * (k + 1)
+    ).reshape(k, k + 1)
+    visible, boxes, points, depths = _visible_stats(trace, k, frame)
+    ids = np.array([obj.id for obj in scene.objects], dtype=np.int64)
+    arrays = (ids, visible, silhouette, outside, occluded, boxes, points, depths)
+    for array in arrays:
+        array.setflags(write=False)
+    return FrameVisibility(
+        frame.id, ids, visible, silhouette, n, outside, occluded, boxes, points, depths
+    )
 
 
 def frame_visibility(scene: Scene, frame_id: str) -> FrameVisibility:
-    """Visible and silhouette pixel counts of every object in frame ``frame_id`` (cached)."""
+    """Visibility of every object in frame ``frame_id``, from one batch of rays (cached)."""
     frame = scene.frame(frame_id)
-
-    def compute() -> FrameVisibility:
-        ids, visible, silhouette = _count(scene, frame)
-        for array in (ids, visible, silhouette):
-            array.setflags(write=False)
-        return FrameVisibility(frame_id, ids, visible, silhouette, frame.width * frame.height)
-
-    return derived(scene).memo("frame_visibility", frame_id, compute)
+    return derived(scene).memo("frame_visibility", frame_id, lambda: _count(scene, frame))
 
 
 def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
     """First-hit instance id per pixel, (height, width) int64: -1 structure, -2 nothing."""
     frame = scene.frame(frame_id)
-    first = _first_hits(scene, o3d.core.Tensor(pixel_rays(frame)))
-    return first.reshape(frame.height, frame.width)
+    everything = np.arange(frame.width * frame.height)
+    trace = _trace(scene, frame, everything, np.empty((0, 2), dtype=np.int64), objects_only=False)
+    ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, NO_HIT_ID])
+    return ids[trace.first].reshape(frame.height, frame.width)
+
+
+def _frame_fact(value, view: str, program: dict, instance_ids: tuple[int, ...], **kw) -> Fact:
+    return Fact(
+        value=value,
+        unit=None,
+        primitive="mesh",
+        frame=f"camera {view}",
+        program=program,
+        instance_ids=instance_ids,
+        views=(view,),
+        **kw,
+    )
 
 
 @operation("visibility")
 def visibility(scene: Scene, instance_id: int, view: str) -> Fact:
-    """Visible fraction of object ``instance_id`` in frame ``view`` (visible / silhouette px)."""
+    """Visible fraction of object ``instance_id`` in frame ``view`` (visible / silhouette px).
+
+    ``detail`` adds the pixel counts, the truncation by the image border and the occluders
+    (id -> hidden pixels, -1 for walls, floor and ceiling).
+    """
     counts = frame_visibility(scene, view)
     i = counts.index(instance_id)
     visible, silhouette = int(counts.visible_pixels[i]), int(counts.silhouette_pixels[i])
-    return Fact(
-        value=float(counts.visible_fraction[i]),
-        unit=None,
-        primitive="mesh",
-        frame=f"camera {view}",
-        program=call("visibility", instance_id=instance_id, view=view),
-        instance_ids=(instance_id,),
-        views=(view,),
+    return _frame_fact(
+        float(counts.visible_fraction[i]),
+        view,
+        call("visibility", instance_id=instance_id, view=view),
+        (instance_id,),
         detail={
             "visible_pixels": visible,
             "silhouette_pixels": silhouette,
             "pixels": counts.pixels,
             "frame_fraction": visible / counts.pixels,
+            "truncation": float(counts.truncation[i]),
+            "occluders": counts.occluders(instance_id),
         },
+    )
+
+
+@operation("truncation")
+def truncation(scene: Scene, instance_id: int, view: str) -> Fact:
+    """Share of the object's projected (unoccluded) silhouette beyond the image border."""
+    counts = frame_visibility(scene, view)
+    i = counts.index(instance_id)
+    return _frame_fact(
+        float(counts.truncation[i]),
+        view,
+        call("truncation", instance_id=instance_id, view=view),
+        (instance_id,),
+        detail={
+            "silhouette_pixels": int(counts.silhouette_pixels[i]),
+            "outside_pixels": float(counts.outside_pixels[i]),
+        },
+    )
+
+
+@operation("occlusion")
+def occlusion(scene: Scene, target: int, occluder: int, view: str) -> Fact:
+    """Share of ``target``'s silhouette in the image whose first hit is ``occluder``.
+
+    ``occluder`` -1 stands for the structure (walls, floor, ceiling).
+    """
+    counts = frame_visibility(scene, view)
+    silhouette = int(counts.silhouette_pixels[counts.index(target)])
+    if occluder != target and occluder != STRUCTURE_ID:
+        counts.index(occluder)  # an unknown id is an error, not zero occlusion
+    hidden = counts.occluders(target).get(occluder, 0)
+    return _frame_fact(
+        hidden / max(silhouette, 1),
+        view,
+        call("occlusion", target=target, occluder=occluder, view=view),
+        (target,) if occluder == STRUCTURE_ID else (target, occluder),
+        detail={"hidden_pixels": hidden, "silhouette_pixels": silhouette},
+    )
+
+
+@operation("occluded_by")
+def occluded_by(
+    scene: Scene, target: int, occluder: int, view: str, min_fraction: float = 0.1
+) -> Fact:
+    """ "yes" when ``occluder`` hides at least ``min_fraction`` of ``target``'s silhouette.
+
+    The margin is the distance of the hidden share from ``min_fraction``.
+    """
+    share = occlusion(scene, target, occluder, view)
+    return _frame_fact(
+        "yes" if share.value >= min_fraction else "no",
+        view,
+        call("occluded_by", target=target, occluder=occluder, view=view, min_fraction=min_fraction),
+        share.instance_ids,
+        margin=abs(share.value - min_fraction),
+        detail={"fraction": share.value, **share.detail},
+    )
+
+
+@operation("visibility_compare")
+def visibility_compare(scene: Scene, a: int, b: int, view: str) -> Fact:
+    """The category of whichever of ``a`` and ``b`` shows more of itself in ``view``: visible
+    pixels over its whole projected silhouette (occlusion and the image border both hide).
+
+    The margin is the difference of the two shares.
+    """
+    counts = frame_visibility(scene, view)
+    shares = [float(counts.shown_fraction[counts.index(i)]) for i in (a, b)]
+    winner = a if shares[0] >= shares[1] else b
+    return _frame_fact(
+        scene.object(winner).category,
+        view,
+        call("visibility_compare", a=a, b=b, view=view),
+        (a, b),
+        margin=abs(shares[0] - shares[1]),
+        detail={"winner": winner, "shown": {str(a): shares[0], str(b): shares[1]}},
     )

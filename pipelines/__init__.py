@@ -2,6 +2,17 @@
 
 from spatialqa.pipelines.build import build
 from spatialqa.pipelines.config import BuildConfig, load_config, parse_config
+from spatialqa.pipelines.export import export_llava, export_vsibench
 from spatialqa.pipelines.plan import Shard, fingerprint, plan
 
-__all__ = ["BuildConfig", "Shard", "build", "fingerprint", "load_config", "parse_config", "plan"]
+__all__ = [
+    "BuildConfig",
+    "Shard",
+    "build",
+    "export_llava",
+    "export_vsibench",
+    "fingerprint",
+    "load_config",
+    "parse_config",
+    "plan",
+]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
+from pathlib import Path
 
 from spatialqa.errors import SpatialQAError
+
+EXIT_SKIPPED = 3  # the build finished, but some scenes were skipped (see the manifest)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -20,12 +24,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         workers=args.workers,
         address=args.address,
         limit=args.limit,
+        overwrite=args.overwrite,
         progress=not args.quiet,
     )
     print(f"wrote {manifest['samples']} samples and {manifest['frames']} frames to {args.out}")
+    if manifest["shards_kept"]:
+        print(f"  resumed: {manifest['shards_kept']} shards verified and kept from an earlier run")
     print(f"  data:     {args.out}/data/*.parquet")
     print(f"  frames:   {args.out}/frames/*.parquet")
     print(f"  manifest: {args.out}/manifest.json")
+    print(f"  card:     {args.out}/README.md")
     width = max((len(t) for t in manifest["counts"]["task"]), default=4)
     for task, count in manifest["counts"]["task"].items():
         print(f"  {task:<{width}}  {count:>6}")
@@ -33,18 +41,139 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"scenes built: {scenes['built']}, skipped: {scenes['skipped']}")
     for skipped in manifest["skipped"]:
         print(f"  skipped {skipped['scene']}: {skipped['reason']}")
+    return EXIT_SKIPPED if scenes["skipped"] else 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from spatialqa.pipelines.config import load_config
+    from spatialqa.pipelines.plan import check_degradations, fingerprint, instantiate_tasks, plan
+    from spatialqa.pipelines.shard import count_samples
+
+    config = load_config(args.config)
+    instantiate_tasks(config)
+    check_degradations(config)
+    shards = plan(config, args.limit)
+    variants = [v for spec in config.degradations for v in spec.variants]
+    names = ["clean" if kind == "clean" else f"{kind}/{severity}" for kind, severity in variants]
+    frames = 0 if config.output.inline_images == "none" else config.views.frames * len(variants)
+    caps = {spec.name: spec.per_scene for spec in config.tasks}
+    print(f"plan {config.name} (config_hash {fingerprint(config)}): {len(shards)} shards")
+    print("  a shard is one scene with every task and degradation: they share its render and")
+    print("  its visibility, computed once")
+    print(f"  tasks: {', '.join(caps)}")
+    print(f"  degradations: {', '.join(names)} (each sample is emitted once per variant)")
+    bound = "=" if args.exact else "<="
+    print(f"{'shard':<18} {'scene':<24} {'samples ' + bound:>11} {'frames <=':>10}")
+    totals = dict.fromkeys(caps, 0)
+    skipped = 0
+    for shard in shards:
+        try:
+            counts = count_samples(config, shard) if args.exact else caps
+        except (SpatialQAError, OSError) as exc:  # what a build skips
+            skipped += 1
+            print(f"{shard.name:<18} {shard.scene.name:<24} skipped: {exc}")
+            continue
+        for task, n in counts.items():
+            totals[task] += n * len(variants)
+        samples = sum(counts.values()) * len(variants)
+        print(f"{shard.name:<18} {shard.scene.name:<24} {samples:>11} {frames:>10}")
+    width = max(len(task) for task in totals)
+    for task, n in totals.items():
+        print(f"  {task:<{width}}  {bound} {n}")
+    total = sum(totals.values())
+    print(f"total: {bound} {total} samples, <= {frames * (len(shards) - skipped)} frames")
+    if args.exact:
+        print(f"exact: questions generated without rendering; {skipped} scenes would be skipped")
+    else:
+        print("upper bounds: per_scene caps x variants; a scene may yield fewer questions")
+        print("(--exact generates the questions, without rendering, to count them)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from spatialqa.pipelines.export import export_llava, export_vsibench
+
+    export = export_llava if args.format == "llava" else export_vsibench
+    summary = export(args.dataset, args.out)
+    print(f"wrote {summary['rows']} {args.format} rows to {args.out}")
+    print(f"  images: {summary['images']} files under {summary['image_dir']}")
+    if summary["left_out"]:
+        print(f"  left out {summary['left_out']} rows with no {args.format} form")
+    return 0
+
+
+def cmd_degradations(args: argparse.Namespace) -> int:
+    from spatialqa.degradations import write_contact_sheet
+    from spatialqa.degradations.sheet import busiest_frame, scaled
+    from spatialqa.scenes import procedural_scene
+
+    scene = procedural_scene(0, 0)
+    frame = scaled(busiest_frame(scene), args.width, args.height)
+    path = write_contact_sheet(scene, frame, args.out, backend=args.backend, seed=args.seed)
+    print(f"wrote {path}: every degradation (rows) at severities 1-5 (columns) of one view")
     return 0
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
     from spatialqa.generators import all_tasks
+    from spatialqa.generators.catalogue import example
 
-    rows = [task.describe() for task in all_tasks()]
+    tasks = all_tasks()
+    rows = [task.describe() for task in tasks]
     columns = ("name", "family", "answer_type", "metric", "unit")
     widths = {c: max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in columns}
     print("  ".join(c.ljust(widths[c]) for c in columns))
-    for row in rows:
-        print("  ".join(str(row[c] or "-").ljust(widths[c]) for c in columns))
+    for task, row in zip(tasks, rows, strict=True):
+        print("  ".join(str(row[c] or "-").ljust(widths[c]) for c in columns).rstrip())
+        sample = example(task)
+        if sample is not None:
+            stem, *options = sample.question.split("\n")
+            shown = f"{stem} [{' '.join(options)}]" if options else stem
+            print(f"    e.g. {shown} -> {sample.answer}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from spatialqa.pipelines.evaluate import (
+        evaluate,
+        read_dataset,
+        read_predictions,
+        read_vsibench,
+    )
+
+    read = read_vsibench if args.format == "vsibench" else read_dataset
+    report = evaluate(read(args.dataset), read_predictions(args.predictions))
+    print(report.table())
+    if args.json:
+        Path(args.json).write_text(json.dumps(report.to_json(), indent=2) + "\n")
+        print(f"scores written to {args.json}")
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from spatialqa.pipelines.preview import preview
+
+    index = preview(args.dataset, args.out, count=args.samples, seed=args.seed)
+    print(f"gallery written to {index}")
+    return 0
+
+
+def cmd_scene(args: argparse.Namespace) -> int:
+    from spatialqa.scenes.formats import convert, load_any, summary
+    from spatialqa.scenes.show import save_top_down
+
+    if args.action == "convert":
+        if not args.to:
+            raise SpatialQAError("scene convert: --to DIR is required")
+        scene = convert(args.path, args.to, args.format)
+        print(f"wrote scene {scene.scene_id} to {args.to}")
+    else:
+        scene = load_any(args.path, args.format)
+    if args.action == "show":
+        if not args.out:
+            raise SpatialQAError("scene show: --out FILE.png is required")
+        print(f"map written to {save_top_down(scene, args.out)}")
+    print("\n".join(summary(scene)))
     return 0
 
 
@@ -53,17 +182,90 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     commands = top.add_subparsers(dest="command", required=True)
 
-    build = commands.add_parser("build", help="build a dataset from a YAML config")
+    build = commands.add_parser(
+        "build",
+        help="build a dataset from a YAML config",
+        description="Build (or resume) a dataset. A rerun of the same command keeps the shards "
+        "already built (verified by checksum) and builds the rest.",
+        epilog="exit status: 0 all scenes built; 2 error (bad config, other build in --out); "
+        f"{EXIT_SKIPPED} built, but some scenes were skipped (listed in manifest.json)",
+    )
     build.add_argument("config", help="the build config (YAML)")
-    build.add_argument("--out", required=True, help="output directory")
-    build.add_argument("--workers", type=int, help="local Ray CPUs (overrides ray.num_cpus)")
-    build.add_argument("--address", help="attach to a running Ray cluster")
+    build.add_argument(
+        "--out", required=True, help="output directory or pyarrow URI (s3://bucket/prefix)"
+    )
+    build.add_argument(
+        "--workers", type=int, help="shards at once; local Ray CPUs (overrides ray.num_cpus)"
+    )
+    build.add_argument("--address", help="attach to a running Ray cluster (e.g. HOST:6379)")
     build.add_argument("--limit", type=int, help="build only the first N scenes")
+    build.add_argument(
+        "--overwrite", action="store_true", help="replace another config's build in --out"
+    )
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.set_defaults(run=cmd_build)
 
+    planner = commands.add_parser(
+        "plan", help="print the shards and expected sample counts; writes nothing"
+    )
+    planner.add_argument("config", help="the build config (YAML)")
+    planner.add_argument("--limit", type=int, help="only the first N scenes")
+    planner.add_argument(
+        "--exact",
+        action="store_true",
+        help="count by generating the questions (no rendering; slower than bounds)",
+    )
+    planner.set_defaults(run=cmd_plan)
+
+    export = commands.add_parser("export", help="export a built dataset for trainers or lmms-eval")
+    export.add_argument("format", choices=("llava", "vsibench"))
+    export.add_argument("dataset", help="a built dataset (directory or pyarrow URI)")
+    export.add_argument("--out", required=True, help="the JSON (llava) or Parquet (vsibench) file")
+    export.set_defaults(run=cmd_export)
+
+    sheet = commands.add_parser(
+        "degradations", help="write a contact sheet of every degradation and severity"
+    )
+    sheet.add_argument("--out", required=True, help="directory for degradations.png")
+    sheet.add_argument("--backend", choices=("auto", "pyrender", "raycast"), default="auto")
+    sheet.add_argument("--width", type=int, default=320, help="tile width (default 320)")
+    sheet.add_argument("--height", type=int, default=240, help="tile height (default 240)")
+    sheet.add_argument("--seed", type=int, default=0, help="seed of the degradations")
+    sheet.set_defaults(run=cmd_degradations)
+
     tasks = commands.add_parser("tasks", help="list the registered tasks")
     tasks.set_defaults(run=cmd_tasks)
+
+    score = commands.add_parser("eval", help="score a model's replies (accuracy, MRA)")
+    score.add_argument("dataset", help="a built dataset directory (or a VSI-Bench file)")
+    score.add_argument("predictions", help="JSONL or Parquet with the fields id and response")
+    score.add_argument("--format", choices=("spatialqa", "vsibench"), default="spatialqa")
+    score.add_argument("--json", help="also write the scores as JSON to this file")
+    score.set_defaults(run=cmd_eval)
+
+    gallery = commands.add_parser("preview", help="write an HTML gallery of a built dataset")
+    gallery.add_argument("dataset", help="a built dataset directory")
+    gallery.add_argument("--out", required=True, help="directory for index.html and images")
+    gallery.add_argument("--samples", type=int, default=60, help="rows shown (default 60)")
+    gallery.add_argument("--seed", type=int, default=0, help="which rows are picked")
+    gallery.set_defaults(run=cmd_preview)
+
+    scene = commands.add_parser(
+        "scene",
+        help="check, convert or map one scene (any loader)",
+        description="validate: load and summarise; convert: write a scene directory; "
+        "show: draw a top-down map",
+    )
+    scene.add_argument("action", choices=("validate", "convert", "show"))
+    scene.add_argument("path", help="a scan directory, house JSON, mesh file or scene directory")
+    scene.add_argument(
+        "--format",
+        choices=("dir", "scannet", "scannetpp", "arkitscenes", "front3d", "generic"),
+        help="the loader (default: detected from the contents)",
+    )
+    scene.add_argument("--to", help="convert: the scene directory to write")
+    scene.add_argument("--out", help="show: the PNG to write")
+    scene.set_defaults(run=cmd_scene)
     return top
 
 

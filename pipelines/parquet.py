@@ -1,11 +1,9 @@
-"""Parquet tables: the output schema, Hugging Face features, byte-stable atomic writes."""
+"""Parquet tables: the output schema, Hugging Face features, byte-stable encoding."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -82,31 +80,25 @@ SAMPLES = with_features(SAMPLE_FIELDS)
 FRAMES = with_features(FRAME_FIELDS)
 
 
-def write_atomic(rows: list[dict], schema: pa.Schema, path: Path, row_group_size: int) -> str:
-    """Write ``rows`` to ``path`` through a temporary name; return the file's sha256.
+def encode(rows: list[dict], schema: pa.Schema, row_group_size: int) -> bytes:
+    """``rows`` as Parquet bytes; the same rows give the same bytes.
 
-    The same rows give the same bytes: one chunk, fixed options, fixed metadata.
+    One chunk, fixed options and fixed metadata: nothing of the writing process (time, host,
+    worker) reaches the file. Shards are written whole, so they are built in memory.
     """
     table = pa.Table.from_pylist(rows, schema=schema).combine_chunks()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.partial")
+    sink = pa.BufferOutputStream()
     pq.write_table(
         table,
-        temporary,
+        sink,
         row_group_size=row_group_size,
         compression="zstd",
         compression_level=3,
         use_dictionary=True,
         write_statistics=True,
     )
-    digest = sha256(temporary)
-    os.replace(temporary, path)
-    return digest
+    return sink.getvalue().to_pybytes()
 
 
-def sha256(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(block)
-    return hasher.hexdigest()
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -9,8 +9,9 @@ from pathlib import Path
 from spatialqa.degradations import get_degradation
 from spatialqa.errors import ConfigError, SpatialQAError
 from spatialqa.generators import Task, get_task
-from spatialqa.pipelines.config import BuildConfig
+from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
 from spatialqa.scenes import Scene, load_scene, procedural_scene
+from spatialqa.scenes.formats import find_scenes, load_any
 from spatialqa.seeding import stable_id
 
 
@@ -24,11 +25,14 @@ class SceneRef:
     index: int = 0
     frames: int = 0
     path: str = ""
+    part: str = ""  # a 3D-FRONT house's room
 
     def load(self) -> Scene:
         if self.kind == "procedural":
             return procedural_scene(self.seed, self.index, frames=self.frames)
-        return load_scene(self.path)
+        if self.kind == "dir":
+            return load_scene(self.path)
+        return load_any(self.path, self.kind, part=self.part or None)
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,18 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
                 SceneRef("procedural", f"proc_{p.seed}_{i:04d}", p.seed, i, p.frames)
                 for i in range(p.count)
             ]
+        elif source.dir is None:
+            kind = next(k for k in SCENE_SOURCE_KINDS if getattr(source, k) is not None)
+            root = getattr(source, kind)
+            try:
+                found = find_scenes(root, kind)
+            except SpatialQAError as exc:
+                raise ConfigError(f"scenes[{number}].{kind}: {exc}") from None
+            if not found:
+                raise ConfigError(f"scenes[{number}].{kind}: no {kind} scene below {root}")
+            refs += [SceneRef(kind, ref.name, path=ref.path, part=ref.part) for ref in found]
         else:
-            root = Path(source.dir)
+            root = Path(source.dir).resolve()  # Ray workers may run in another directory
             if not root.is_dir():
                 raise ConfigError(f"scenes[{number}].dir: not a directory: {root}")
             found = sorted(path.parent for path in root.rglob("scene.json"))

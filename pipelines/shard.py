@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
-from spatialqa.degradations import PyrenderRenderer, encode_image, get_degradation
+from spatialqa.degradations import encode_image, relabel, render_and_degrade
 from spatialqa.errors import SpatialQAError
 from spatialqa.generators import Context, Sample
 from spatialqa.pipelines import parquet
 from spatialqa.pipelines.config import BuildConfig, ViewsSpec
-from spatialqa.pipelines.plan import Shard, fingerprint, instantiate_tasks
+from spatialqa.pipelines.manifest import row_counts
+from spatialqa.pipelines.plan import Shard, instantiate_tasks
+from spatialqa.pipelines.storage import Storage
 from spatialqa.scenes import Frame, Scene
-from spatialqa.seeding import rng_for, stable_id
+from spatialqa.seeding import stable_id
 
 Variant = tuple[str, int]  # (degradation type, severity); ("clean", 0) for the clean views
 
@@ -38,8 +38,34 @@ def resized(frame: Frame, width: int, height: int) -> Frame:
     return dataclasses.replace(frame, K=scale @ frame.K, width=width, height=height)
 
 
-def run_shard(config: BuildConfig, shard: Shard, out: str) -> dict:
-    """Build one shard into ``out``; return its record for the manifest.
+def ask(config: BuildConfig, scene: Scene, views: tuple[str, ...]) -> list[Sample]:
+    """Every task's samples for the scene, before any rendering."""
+    context = Context(
+        scene,
+        views,
+        seed=config.seed,
+        trajectory=tuple(frame.id for frame in scene.trajectory(config.views.trajectory).frames),
+        abstention=config.abstention_share,
+    )
+    return [
+        sample
+        for task, per_scene in instantiate_tasks(config)
+        for sample in task.generate(context, per_scene)
+    ]
+
+
+def count_samples(config: BuildConfig, shard: Shard) -> dict[str, int]:
+    """Samples per task of one shard's scene, per degradation variant, without rendering.
+
+    Raises what loading the scene raises (SceneError, OSError): the build would skip it.
+    """
+    scene = shard.scene.load()
+    samples = ask(config, scene, pick_views(scene, config.views))
+    return {spec.name: sum(s.task == spec.name for s in samples) for spec in config.tasks}
+
+
+def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dict:
+    """Build one shard into the storage at ``out`` (a path or URI); return its manifest record.
 
     A scene that fails to load or validate is skipped with the reason; nothing is written.
     """
@@ -50,39 +76,31 @@ def run_shard(config: BuildConfig, shard: Shard, out: str) -> dict:
     except (SpatialQAError, OSError) as exc:
         return {**record, "status": "skipped", "reason": f"{type(exc).__name__}: {exc}"}
 
-    context = Context(scene, views, seed=config.seed)
-    samples = [
-        sample
-        for task, per_scene in instantiate_tasks(config)
-        for sample in task.generate(context, per_scene)
-    ]
+    samples = ask(config, scene, views)
     variants = [variant for spec in config.degradations for variant in spec.variants]
     shown = [view for view in views if any(view in s.views for s in samples)]
     frame_rows, images = render_views(config, scene, shown, variants)
-    build_id = fingerprint(config)
     sample_rows = [
         sample_row(config, build_id, sample, variant, images)
         for sample in samples
         for variant in variants
     ]
-    root = Path(out)
+    storage = Storage(out)
     files = {}
     for folder, rows, schema in (
         ("data", sample_rows, parquet.SAMPLES),
         ("frames", frame_rows, parquet.FRAMES),
     ):
-        relative = f"{folder}/{shard.name}"
-        files[relative] = parquet.write_atomic(
-            rows, schema, root / relative, config.output.rows_per_shard
-        )
+        data = parquet.encode(rows, schema, config.output.rows_per_shard)
+        storage.write(f"{folder}/{shard.name}", data)
+        files[f"{folder}/{shard.name}"] = parquet.sha256(data)
     return {
         **record,
         "scene_id": scene.scene_id,
         "status": "ok",
         "rows": len(sample_rows),
         "frames": len(frame_rows),
-        "tasks": dict(sorted(Counter(row["task"] for row in sample_rows).items())),
-        "answer_types": dict(sorted(Counter(row["answer_type"] for row in sample_rows).items())),
+        "counts": row_counts(sample_rows),
         "files": files,
     }
 
@@ -95,12 +113,17 @@ def degradation_struct(variant: Variant, params: dict) -> dict | None:
 
 
 def render_views(
-    config: BuildConfig, scene: Scene, views: list[str], variants: list[Variant]
+    config: BuildConfig,
+    scene: Scene,
+    views: list[str],
+    variants: list[Variant],
+    root: str | None = None,
 ) -> tuple[list[dict], dict[tuple[Variant, str], dict]]:
     """Render each view once, degrade it per variant.
 
     Returns the frame rows and, by (variant, frame id), the image struct with the exact
-    parameters its degradation drew.
+    parameters its degradation drew and its label transform (None when no pixel moved).
+    ``root`` is the scene's directory, where captured frames' images are found.
     """
     output = config.output
     suffix = ".jpg" if output.image_format == "jpeg" else ".png"
@@ -109,36 +132,36 @@ def render_views(
     if not views or output.inline_images == "none":
         return rows, images
     frames = [resized(scene.frame(v), config.render.width, config.render.height) for v in views]
-    with PyrenderRenderer(scene) as renderer:
-        rendered = [renderer.render(frame) for frame in frames]
-    for variant in variants:
-        kind, severity = variant
+    delivered = render_and_degrade(
+        scene, frames, variants, backend=config.render.backend, seed=config.seed, root=root
+    )
+    for view in delivered:
+        kind, severity = view.variant
+        frame = view.frame
         tag = "" if kind == "clean" else f"__{kind}{severity}"
-        for frame, view in zip(frames, rendered, strict=True):
-            params: dict = {}
-            rgb = view.rgb
-            if kind != "clean":
-                rng = rng_for(config.seed, scene.scene_id, frame.id, kind, severity)
-                degraded = get_degradation(kind)(rgb, view.depth, frame, severity, rng=rng)
-                rgb, params = degraded.image, degraded.params
-            image = {
-                "bytes": encode_image(rgb, output.image_format, output.quality),
-                "path": f"{scene.scene_id}/{frame.id}{tag}{suffix}",
+        image = {
+            "bytes": encode_image(view.image, output.image_format, output.quality),
+            "path": f"{scene.scene_id}/{frame.id}{tag}{suffix}",
+        }
+        images[view.variant, frame.id] = {
+            **image,
+            "params": view.params,
+            "transform": view.transform,
+            "view": frame.id,
+        }
+        rows.append(
+            {
+                "scene_id": scene.scene_id,
+                "frame_id": frame.id,
+                "degradation": degradation_struct(view.variant, view.params),
+                "timestamp": frame.t,
+                "pose": frame.pose.tolist(),
+                "K": frame.K.tolist(),
+                "width": frame.width,
+                "height": frame.height,
+                "image": image,
             }
-            images[variant, frame.id] = {**image, "params": params}
-            rows.append(
-                {
-                    "scene_id": scene.scene_id,
-                    "frame_id": frame.id,
-                    "degradation": degradation_struct(variant, params),
-                    "timestamp": frame.t,
-                    "pose": frame.pose.tolist(),
-                    "K": frame.K.tolist(),
-                    "width": frame.width,
-                    "height": frame.height,
-                    "image": image,
-                }
-            )
+        )
     return rows, images
 
 
@@ -158,6 +181,14 @@ def sample_row(
     params = shown[0]["params"] if shown else {}
     row = dataclasses.asdict(sample)
     del row["index"]
+    # Labels are in pixels of the scene's own first view: move them (and a box or point
+    # answer) to the delivered image, through the resize and whatever the degradation moved.
+    transform = shown[0]["transform"] if shown and sample.views[0] == shown[0]["view"] else None
+    if sample.labels is not None and transform is not None:
+        referents = [str(o.instance_id) for o in sample.objects]
+        row["labels"], row["answer"] = relabel(
+            sample.labels, transform, sample.answer_type, sample.answer, referents
+        )
     row.update(
         id=stable_id(build_id, sample.scene_id, sample.task, sample.index, kind, severity),
         choices=list(sample.choices),

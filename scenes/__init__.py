@@ -1,19 +1,45 @@
 """3D scenes in, one canonical Scene out: the model, the scene directory, procedural rooms."""
 
+from spatialqa.scenes.arkitscenes import load_arkitscenes
 from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.formats import FORMATS, detect_format, find_scenes, load_any
+from spatialqa.scenes.front3d import load_front3d
+from spatialqa.scenes.generic import load_generic
 from spatialqa.scenes.io import load_scene, save_scene
-from spatialqa.scenes.procedural import procedural_scene
-from spatialqa.scenes.scene import Frame, Room, Scene, SceneObject, Source, Structure, Trajectory
+from spatialqa.scenes.procedural import ROOM_TYPES, procedural_scene
+from spatialqa.scenes.scannet import load_scannet
+from spatialqa.scenes.scannetpp import load_scannetpp
+from spatialqa.scenes.scene import (
+    Frame,
+    OrientedBox,
+    Room,
+    Scene,
+    SceneObject,
+    Source,
+    Structure,
+    Trajectory,
+)
 
 __all__ = [
+    "FORMATS",
+    "ROOM_TYPES",
     "Frame",
+    "OrientedBox",
     "Room",
     "Scene",
     "SceneObject",
     "Source",
     "Structure",
     "Trajectory",
+    "detect_format",
+    "find_scenes",
     "intrinsics",
+    "load_any",
+    "load_arkitscenes",
+    "load_front3d",
+    "load_generic",
+    "load_scannet",
+    "load_scannetpp",
     "load_scene",
     "look_at",
     "procedural_scene",

@@ -48,20 +48,27 @@ def look_at(eye: ArrayLike, target: ArrayLike, up: ArrayLike = (0.0, 0.0, 1.0)) 
     if not norm > _PARALLEL_TOL:
         raise SceneError(f"look_at: eye and target coincide (eye {eye.tolist()})")
     forward = forward / norm
-    right = np.cross(forward, up)
+    right = _cross(forward, up)
     right_norm = np.linalg.norm(right)
     if not right_norm > _PARALLEL_TOL * max(np.linalg.norm(up), 1.0):
         raise SceneError(
             f"look_at: viewing direction {forward.tolist()} is parallel to up {up.tolist()}"
         )
     right = right / right_norm
-    down = np.cross(forward, right)
+    down = _cross(forward, right)
     pose = np.eye(4)
     pose[:3, 0] = right
     pose[:3, 1] = down
     pose[:3, 2] = forward
     pose[:3, 3] = eye
     return pose
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.cross`` for two 3-vectors, without its overhead (look_at runs per frame)."""
+    return np.array(
+        [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    )
 
 
 def intrinsics(width: int, height: int, hfov_deg: float) -> np.ndarray:

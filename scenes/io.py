@@ -30,6 +30,7 @@ import trimesh
 from spatialqa.errors import SceneError
 from spatialqa.scenes.scene import (
     Frame,
+    OrientedBox,
     Room,
     Scene,
     SceneObject,
@@ -56,7 +57,8 @@ _TOP_KEYS = (
 )
 _SOURCE_KEYS = ("kind", "detail")
 _ROOM_KEYS = ("footprint", "height")
-_OBJECT_KEYS = ("id", "category", "mesh", "points", "front", "color")
+_OBJECT_KEYS = ("id", "category", "mesh", "points", "front", "color", "annotated_box")
+_BOX_KEYS = ("center", "extent", "rotation")
 _STRUCTURE_KEYS = ("category", "mesh")
 _TRAJECTORY_KEYS = ("name", "frames")
 _FRAME_KEYS = ("id", "t", "pose", "K", "width", "height", "rgb", "depth")
@@ -99,6 +101,13 @@ def save_scene(scene: Scene, directory: str | os.PathLike[str]) -> Path:
             entry["front"] = obj.front.tolist()
         if obj.color is not None:
             entry["color"] = list(obj.color)
+        if obj.annotated_box is not None:
+            box = obj.annotated_box
+            entry["annotated_box"] = {
+                "center": box.center.tolist(),
+                "extent": box.extent.tolist(),
+                "rotation": box.rotation.tolist(),
+            }
         objects.append(entry)
     structure = []
     for stem, part in zip(_structure_stems(scene.structure), scene.structure, strict=True):
@@ -368,7 +377,21 @@ class _Reader:
             points=self.points(entry["points"], f"{where}.points") if "points" in entry else None,
             front=None if front is None else self.array(front, f"{where}.front"),
             color=None if color is None else tuple(color),
+            annotated_box=None
+            if entry.get("annotated_box") is None
+            else self.box(entry["annotated_box"], f"{where}.annotated_box"),
         )
+
+    def box(self, entry: Any, where: str) -> OrientedBox:
+        entry = self.mapping(entry, where, _BOX_KEYS)
+        values = {
+            key: self.array(self.require(entry, key, where), f"{where}.{key}") for key in _BOX_KEYS
+        }
+        try:
+            return OrientedBox(**values)
+        except SceneError as exc:
+            detail = str(exc).removeprefix("annotated_box")
+            raise SceneError(f"{self.file}: {where}{detail}") from None
 
     def structure(self, entry: Any, where: str) -> Structure:
         entry = self.mapping(entry, where, _STRUCTURE_KEYS)

@@ -18,6 +18,9 @@ import trimesh
 from spatialqa.errors import SceneError
 
 ORTHONORMAL_TOL = 1e-6
+_EYE3 = np.eye(3)
+_ORTHONORMAL_BOUND = ORTHONORMAL_TOL + 1e-5 * _EYE3  # allclose's atol + rtol * |I|
+_LAST_ROW = np.array([0.0, 0.0, 0.0, 1.0])
 
 
 def frozen_array(value, shape: tuple[int | None, ...], where: str) -> np.ndarray:
@@ -30,7 +33,7 @@ def frozen_array(value, shape: tuple[int | None, ...], where: str) -> np.ndarray
         want is not None and got != want for got, want in zip(array.shape, shape, strict=True)
     ):
         raise SceneError(f"{where}: expected shape {shape}, got {array.shape}")
-    if not np.all(np.isfinite(array)):
+    if not np.isfinite(array).all():
         raise SceneError(f"{where}: contains NaN or infinity")
     array.setflags(write=False)
     return array
@@ -58,14 +61,15 @@ class Frame:
         object.__setattr__(self, "t", float(self.t))
         pose = frozen_array(self.pose, (4, 4), f"{where}.pose")
         rotation = pose[:3, :3]
-        if not np.allclose(rotation.T @ rotation, np.eye(3), atol=ORTHONORMAL_TOL) or not (
+        # np.allclose(rotation.T @ rotation, I, atol=ORTHONORMAL_TOL) without its overhead
+        if not (np.abs(rotation.T @ rotation - _EYE3) <= _ORTHONORMAL_BOUND).all() or not (
             np.linalg.det(rotation) > 0
         ):
             raise SceneError(f"{where}.pose: rotation not orthonormal and right-handed")
-        if not np.array_equal(pose[3], [0.0, 0.0, 0.0, 1.0]):
+        if not (pose[3] == _LAST_ROW).all():
             raise SceneError(f"{where}.pose: last row must be [0, 0, 0, 1]")
         K = frozen_array(self.K, (3, 3), f"{where}.K")
-        if K[0, 0] <= 0 or K[1, 1] <= 0 or not np.array_equal(K[2], [0.0, 0.0, 1.0]):
+        if K[0, 0] <= 0 or K[1, 1] <= 0 or not (K[2] == _LAST_ROW[1:]).all():
             raise SceneError(f"{where}.K: needs positive focal lengths and last row [0, 0, 1]")
         for name in ("width", "height"):
             value = getattr(self, name)
@@ -134,6 +138,41 @@ def checked_mesh(mesh: trimesh.Trimesh, where: str) -> trimesh.Trimesh:
 
 
 @dataclass(frozen=True, eq=False)
+class OrientedBox:
+    """A box a dataset annotated by hand, kept beside the geometry for the ``annotated`` variant.
+
+    ``extent`` holds full side lengths along the box axes, which are the columns of
+    ``rotation`` (orthonormal, right-handed); a point p is inside when
+    ``abs(rotation.T @ (p - center)) <= extent / 2``.
+    """
+
+    center: np.ndarray
+    extent: np.ndarray
+    rotation: np.ndarray
+
+    def __post_init__(self) -> None:
+        where = "annotated_box"
+        center = frozen_array(self.center, (3,), f"{where}.center")
+        extent = frozen_array(self.extent, (3,), f"{where}.extent")
+        if not np.all(extent > 0):
+            raise SceneError(f"{where}.extent: side lengths must be positive (got {extent})")
+        rotation = frozen_array(self.rotation, (3, 3), f"{where}.rotation")
+        if not np.allclose(rotation.T @ rotation, np.eye(3), atol=ORTHONORMAL_TOL) or not (
+            np.linalg.det(rotation) > 0
+        ):
+            raise SceneError(f"{where}.rotation: not orthonormal and right-handed")
+        object.__setattr__(self, "center", center)
+        object.__setattr__(self, "extent", extent)
+        object.__setattr__(self, "rotation", rotation)
+
+    @property
+    def corners(self) -> np.ndarray:
+        """The eight corners in world coordinates, (8, 3)."""
+        signs = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float)
+        return self.center + (signs * (self.extent / 2.0)) @ self.rotation.T
+
+
+@dataclass(frozen=True, eq=False)
 class SceneObject:
     """A referent: an instance id, a category and its geometry (mesh and/or points)."""
 
@@ -143,6 +182,7 @@ class SceneObject:
     points: np.ndarray | None = None
     front: np.ndarray | None = None
     color: tuple[int, int, int] | None = None
+    annotated_box: OrientedBox | None = None
 
     def __post_init__(self) -> None:
         where = f"objects[id={self.id}]"
@@ -170,6 +210,11 @@ class SceneObject:
             if len(color) != 3 or not all(0 <= c <= 255 for c in color):
                 raise SceneError(f"{where}.color: expected three integers in 0..255")
             object.__setattr__(self, "color", color)
+        if self.annotated_box is not None and not isinstance(self.annotated_box, OrientedBox):
+            raise SceneError(
+                f"{where}.annotated_box: expected an OrientedBox, "
+                f"got {type(self.annotated_box).__name__}"
+            )
 
     @cached_property
     def vertices(self) -> np.ndarray:
@@ -280,12 +325,19 @@ class Scene:
             out.setdefault(obj.category, []).append(obj.id)
         return {category: tuple(ids) for category, ids in out.items()}
 
+    @cached_property
+    def _extents(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Bounding-box lows and highs of every object and structure part, and their corners."""
+        meshes = [obj.vertices for obj in self.objects] + [s.mesh.vertices for s in self.structure]
+        lows = np.array([v.min(axis=0) for v in meshes])
+        highs = np.array([v.max(axis=0) for v in meshes])
+        signs = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=bool)
+        corners = np.where(signs[None], highs[:, None], lows[:, None]).reshape(-1, 3)
+        return lows, highs, corners
+
     def sees_something(self, frame: Frame) -> bool:
         """Cheap check: a corner of some bounding box projects into the image in front of it."""
-        meshes = [obj.vertices for obj in self.objects] + [s.mesh.vertices for s in self.structure]
-        corners = np.concatenate(
-            [trimesh.bounds.corners(np.array([v.min(axis=0), v.max(axis=0)])) for v in meshes]
-        )
+        lows, highs, corners = self._extents
         uv, z = frame.project(corners)
         inside = (
             (z > 0)
@@ -297,7 +349,4 @@ class Scene:
         if inside.any():
             return True
         # A camera inside a box (a room) sees its walls even when no corner is in view.
-        return any(
-            np.all(frame.center >= v.min(axis=0)) and np.all(frame.center <= v.max(axis=0))
-            for v in meshes
-        )
+        return bool(np.any(np.all((frame.center >= lows) & (frame.center <= highs), axis=1)))

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SYSTEM_PACKAGES=(libusb-1.0-0 libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libopengl0 libx11-6)
+SYSTEM_PACKAGES=(libusb-1.0-0 libgl1 libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libopengl0 libx11-6 chromium)
 missing=()
 for package in "${SYSTEM_PACKAGES[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,10 +1,13 @@
-"""Appearance degradations, their registry and image encoding."""
+"""Every degradation: one contract (determinism, monotone severity, parameters, labels), plus
+the image encoding and the registry."""
 
 from __future__ import annotations
 
 import io
 import itertools
+import json
 
+import degrade_kit as kit
 import numpy as np
 import pytest
 
@@ -12,6 +15,7 @@ from spatialqa.degradations import (
     DEGRADATIONS,
     SEVERITIES,
     Degraded,
+    RaycastRenderer,
     decode_image,
     encode_image,
     gaussian_noise,
@@ -19,132 +23,176 @@ from spatialqa.degradations import (
     jpeg,
 )
 from spatialqa.errors import ConfigError, SpatialQAError
-from spatialqa.scenes import Frame
 
 NAMES = sorted(DEGRADATIONS)
+# How each type's damage is measured: the statistic and the direction it moves with severity.
+BRIGHTNESS_UP = {"over_exposure"}
+BRIGHTNESS_DOWN = {"low_light"}
+SHARPNESS_DOWN = {"defocus", "low_resolution", "motion_blur"}
+
+
+class Counting:
+    """A render callback that counts its calls and keeps what it rendered."""
+
+    def __init__(self, renderer: RaycastRenderer) -> None:
+        self.renderer = renderer
+        self.frames: list = []
+        self.images: list[np.ndarray] = []
+
+    def __call__(self, frame) -> np.ndarray:
+        self.frames.append(frame)
+        image = self.renderer.render_rgb(frame)
+        self.images.append(image)
+        return image
 
 
 @pytest.fixture(scope="module")
-def frame() -> Frame:
-    K = np.array([[100.0, 0.0, 48.0], [0.0, 100.0, 32.0], [0.0, 0.0, 1.0]])
-    return Frame(id="f0", t=0.0, pose=np.eye(4), K=K, width=96, height=64)
+def room():
+    """(renderer, frame, clean view) of the kit room at 160 x 120."""
+    frame = kit.make_frame()
+    renderer = RaycastRenderer(kit.make_scene())
+    return renderer, frame, renderer.render(frame)
 
 
-@pytest.fixture(scope="module")
-def image() -> np.ndarray:
-    """A clean 64 x 96 picture: smooth gradients, flat patches and sharp edges, as renders have."""
-    rows, columns = np.mgrid[0:64, 0:96]
-    picture = np.stack([columns * 255 / 95, rows * 255 / 63, np.full(rows.shape, 128.0)], axis=-1)
-    picture[16:48, 24:56] = (200, 40, 40)
-    picture[40:60, 60:90] = (30, 160, 220)
-    picture[::8, :] = 255
-    return picture.astype(np.uint8)
+def degrade(room, name: str, severity, seed: int = 0, image=None) -> Degraded:
+    renderer, frame, view = room
+    return get_degradation(name)(
+        view.rgb if image is None else image,
+        view.depth,
+        frame,
+        severity,
+        rng=np.random.default_rng(seed),
+        render=renderer.render_rgb,
+    )
 
 
-def psnr(clean: np.ndarray, degraded: np.ndarray) -> float:
-    error = np.mean((clean.astype(np.float64) - degraded.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / error))
+def statistic(name: str, clean: np.ndarray, degraded: np.ndarray) -> float:
+    """A number that grows with the damage done by degradation ``name``."""
+    if name in BRIGHTNESS_UP:
+        return float(degraded.mean())
+    if name in BRIGHTNESS_DOWN:
+        return -float(degraded.mean())
+    if name in SHARPNESS_DOWN:
+        return -kit.gradient_energy(degraded)
+    return -kit.psnr(clean, degraded)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_same_seed_gives_identical_bytes(name, image, frame):
-    degradation = get_degradation(name)
-    first = degradation(image, None, frame, 3, rng=np.random.default_rng(7))
-    second = degradation(image, None, frame, 3, rng=np.random.default_rng(7))
+def test_same_seed_gives_identical_bytes(name, room):
+    first, second = degrade(room, name, 3, seed=7), degrade(room, name, 3, seed=7)
     assert first.image.tobytes() == second.image.tobytes()
     assert first.params == second.params
 
 
-def test_noise_differs_between_seeds(image, frame):
-    first = gaussian_noise(image, None, frame, 3, rng=np.random.default_rng(1))
-    second = gaussian_noise(image, None, frame, 3, rng=np.random.default_rng(2))
-    assert first.image.tobytes() != second.image.tobytes()
+@pytest.mark.parametrize("name", sorted(set(NAMES) - {"jpeg"}))
+def test_another_seed_gives_another_image(name, room):
+    assert (
+        degrade(room, name, 3, seed=1).image.tobytes()
+        != degrade(room, name, 3, seed=2).image.tobytes()
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_quality_falls_with_severity(name, image, frame):
-    degradation = get_degradation(name)
-    scores = [
-        psnr(image, degradation(image, None, frame, s, rng=np.random.default_rng(0)).image)
-        for s in SEVERITIES
-    ]
-    assert all(a > b for a, b in itertools.pairwise(scores)), scores
+def test_damage_grows_with_severity(name, room):
+    clean = room[2].rgb
+    scores = [statistic(name, clean, degrade(room, name, s).image) for s in SEVERITIES]
+    assert all(a < b for a, b in itertools.pairwise(scores)), scores
+    assert scores[0] > statistic(name, clean, clean)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_appearance_degradations_move_no_pixels(name, image, frame):
+def test_params_are_json_ready_and_results_well_formed(name, room):
     degradation = get_degradation(name)
-    result = degradation(image, None, frame, 1, rng=np.random.default_rng(0))
+    result = degrade(room, name, 5)
     assert isinstance(result, Degraded)
-    assert result.moves_pixels is False and degradation.moves_pixels is False
-    assert result.image.shape == image.shape and result.image.dtype == np.uint8
+    assert json.loads(json.dumps(result.params)) == result.params and result.params
+    assert result.image.shape == room[2].rgb.shape and result.image.dtype == np.uint8
+    assert result.moves_pixels is degradation.moves_pixels
+    assert (result.transform is not None) is degradation.moves_pixels
     assert isinstance(degradation.version, int) and degradation.version >= 1
+
+
+def test_only_lens_distortion_moves_pixels():
+    assert [n for n in NAMES if DEGRADATIONS[n].moves_pixels] == ["lens_distortion"]
 
 
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("severity", [0, 6, 7, -1, 2.0, "3", True])
-def test_severity_out_of_range_is_rejected(name, severity, image, frame):
+def test_severity_out_of_range_is_rejected(name, severity, room):
     with pytest.raises(ConfigError, match=r"'severity' must be int in 1\.\.5 \(got "):
-        get_degradation(name)(image, None, frame, severity, rng=np.random.default_rng(0))
+        degrade(room, name, severity)
 
 
-def test_severity_message_names_the_value(image, frame):
+@pytest.mark.parametrize("name", NAMES)
+def test_input_image_is_left_alone(name, room):
+    image = room[2].rgb.copy()
+    degrade(room, name, 5, image=image)
+    assert np.array_equal(image, room[2].rgb)
+
+
+@pytest.mark.parametrize("name", sorted(n for n in NAMES if DEGRADATIONS[n].needs_depth))
+def test_depth_is_required_where_used(name, room):
+    with pytest.raises(ValueError, match="needs the depth map"):
+        get_degradation(name)(
+            room[2].rgb, None, room[1], 1, rng=np.random.default_rng(0), render=room[0].render_rgb
+        )
+
+
+def test_motion_blur_needs_a_render_callback(room):
+    with pytest.raises(ValueError, match="renders sub-frames: pass render="):
+        get_degradation("motion_blur")(
+            room[2].rgb, room[2].depth, room[1], 1, rng=np.random.default_rng(0)
+        )
+
+
+def test_severity_message_names_the_value(room):
     with pytest.raises(ValueError, match=r"^'severity' must be int in 1\.\.5 \(got 7\)$"):
-        jpeg(image, None, frame, 7, rng=np.random.default_rng(0))
+        jpeg(room[2].rgb, None, room[1], 7, rng=np.random.default_rng(0))
 
 
-def test_numpy_integer_severity_is_accepted(image, frame):
-    result = jpeg(image, None, frame, np.int64(2), rng=np.random.default_rng(0))
+def test_numpy_integer_severity_is_accepted(room):
+    result = jpeg(room[2].rgb, None, room[1], np.int64(2), rng=np.random.default_rng(0))
     assert result.params["quality"] == 40
 
 
-def test_params_record_the_exact_numbers(image, frame):
+def test_params_record_the_exact_numbers(room):
+    image, frame = room[2].rgb, room[1]
     rng = np.random.default_rng(0)
-    assert [jpeg(image, None, frame, s, rng=rng).params["quality"] for s in SEVERITIES] == [
-        60,
-        40,
-        20,
-        10,
-        5,
-    ]
+    qualities = [jpeg(image, None, frame, s, rng=rng).params["quality"] for s in SEVERITIES]
+    assert qualities == [60, 40, 20, 10, 5]
     assert gaussian_noise(image, None, frame, 4, rng=rng).params == {"sigma": 24.0}
 
 
-def test_jpeg_matches_an_encode_decode_round_trip(image, frame):
-    result = jpeg(image, None, frame, 2, rng=np.random.default_rng(0))
-    expected = decode_image(encode_image(image, fmt="jpeg", quality=40))
+def test_jpeg_matches_an_encode_decode_round_trip(room):
+    result = jpeg(room[2].rgb, None, room[1], 2, rng=np.random.default_rng(0))
+    expected = decode_image(encode_image(room[2].rgb, fmt="jpeg", quality=40))
     assert result.image.tobytes() == expected.tobytes()
 
 
-def test_noise_statistics_match_sigma(frame):
+def test_noise_statistics_match_sigma(room):
     grey = np.full((128, 128, 3), 128, dtype=np.uint8)
-    result = gaussian_noise(grey, None, frame, 3, rng=np.random.default_rng(0))
+    result = gaussian_noise(grey, None, room[1], 3, rng=np.random.default_rng(0))
     residual = result.image.astype(np.float64) - 128
     assert abs(residual.mean()) < 0.5
     assert residual.std() == pytest.approx(16.0, rel=0.05)
 
 
-def test_input_image_is_left_alone(image, frame):
-    before = image.copy()
-    for name in NAMES:
-        get_degradation(name)(image, None, frame, 5, rng=np.random.default_rng(0))
-    assert np.array_equal(image, before)
-
-
-def test_wrong_image_is_rejected(frame):
+def test_wrong_image_is_rejected(room):
     with pytest.raises(ValueError, match=r"\(H, W, 3\) uint8"):
-        gaussian_noise(np.zeros((4, 4)), None, frame, 1, rng=np.random.default_rng(0))
+        gaussian_noise(np.zeros((4, 4)), None, room[1], 1, rng=np.random.default_rng(0))
 
 
 def test_unknown_name_lists_the_known_ones():
     with pytest.raises(ConfigError, match="unknown degradation 'jepg'") as info:
         get_degradation("jepg")
-    assert "gaussian_noise, jpeg" in str(info.value) and "did you mean 'jpeg'" in str(info.value)
+    assert "gaussian_noise, haze, jpeg" in str(info.value)
+    assert "did you mean 'jpeg'" in str(info.value)
     assert isinstance(info.value, SpatialQAError) and isinstance(info.value, ValueError)
 
 
 @pytest.mark.parametrize("fmt", ["jpeg", "png"])
-def test_encode_image_is_deterministic(fmt, image):
+def test_encode_image_is_deterministic(fmt, room):
+    image = room[2].rgb
     data = encode_image(image, fmt=fmt)
     assert data == encode_image(image.copy(), fmt=fmt)
     decoded = decode_image(data)
@@ -152,16 +200,15 @@ def test_encode_image_is_deterministic(fmt, image):
     if fmt == "png":
         assert np.array_equal(decoded, image)
     else:
-        assert psnr(image, decoded) > 20  # 4:2:0 chroma on saturated edges
+        assert kit.psnr(image, decoded) > 25
 
 
-def test_encode_image_writes_no_metadata(image):
-
+def test_encode_image_writes_no_metadata(room):
     from PIL import Image
 
-    with Image.open(io.BytesIO(encode_image(image, fmt="png"))) as png:
+    with Image.open(io.BytesIO(encode_image(room[2].rgb, fmt="png"))) as png:
         assert png.info == {}
-    with Image.open(io.BytesIO(encode_image(image, fmt="jpeg"))) as jpg:
+    with Image.open(io.BytesIO(encode_image(room[2].rgb, fmt="jpeg"))) as jpg:
         assert not jpg.getexif() and "exif" not in jpg.info
 
 
@@ -173,6 +220,6 @@ def test_encode_image_writes_no_metadata(image):
         ({"quality": 90.0}, r"'quality' must be int in 1\.\.100"),
     ],
 )
-def test_encode_image_rejects_bad_arguments(kwargs, message, image):
+def test_encode_image_rejects_bad_arguments(kwargs, message, room):
     with pytest.raises(ConfigError, match=message):
-        encode_image(image, **kwargs)
+        encode_image(room[2].rgb, **kwargs)

@@ -184,9 +184,11 @@ def test_frame_size_change_recreates_the_context(ahead):
         width=80,
         height=60,
     )
+    before = ahead.render(make_frame()).rgb
     view = ahead.render(small)
     assert view.rgb.shape == (60, 80, 3) and view.instance[30, 40] == 7
-    assert ahead.render(make_frame()).rgb.shape == (HEIGHT, WIDTH, 3)
+    # The new context gets every mesh and texture again: the same pixels as before.
+    assert ahead.render(make_frame()).rgb.tobytes() == before.tobytes()
 
 
 def test_renders_without_np_infty(monkeypatch):

@@ -5,9 +5,17 @@ import pytest
 import trimesh
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle import aabb, minimal_obb, object_size
-from spatialqa.oracle.boxes import Box, obb_of_points
-from spatialqa.scenes import SceneObject
+from spatialqa.oracle import (
+    aabb,
+    annotated_box,
+    execute,
+    gravity_obb,
+    minimal_obb,
+    object_size,
+    object_volume,
+)
+from spatialqa.oracle.boxes import BOX_KINDS, Box, obb_of_points, upright_sides
+from spatialqa.scenes import OrientedBox, SceneObject
 
 
 def test_minimal_obb_of_a_yawed_box_recovers_its_sides(scene_kit):
@@ -51,8 +59,10 @@ def test_object_size_longest_side_in_cm_and_m(scene_kit):
 
 def test_unknown_box_kind_or_unit_is_an_error(scene_kit):
     scene = scene_kit.scene([scene_kit.Box(1, "cube", (0, 0, 0.5))])
-    with pytest.raises(SpatialQAError, match="annotated"):
-        object_size(scene, 1, box="annotated")
+    with pytest.raises(SpatialQAError, match="sphere"):
+        object_size(scene, 1, box="sphere")
+    with pytest.raises(SpatialQAError, match="depth"):
+        object_size(scene, 1, axis="depth")
     with pytest.raises(SpatialQAError, match="furlong"):
         object_size(scene, 1, unit="furlong")
 
@@ -87,3 +97,118 @@ def test_box_validates_shapes():
     with pytest.raises(SpatialQAError, match="extent"):
         Box(np.zeros(3), np.eye(3), np.ones(2))
     assert obb_of_points(np.array(list(np.ndindex(2, 2, 2)), float)).volume == pytest.approx(1.0)
+
+
+def yaw(deg):
+    return trimesh.transformations.rotation_matrix(np.radians(deg), [0, 0, 1])[:3, :3]
+
+
+def test_gravity_obb_of_a_yawed_box(scene_kit):
+    # A 2.0 x 0.5 x 0.8 box yawed 30 deg: its footprint is already the minimal rectangle.
+    scene = scene_kit.scene([scene_kit.Box(1, "bed", (2.0, 1.0, 0.4), (2.0, 0.5, 0.8), 30.0)])
+    box = gravity_obb(scene, 1)
+    assert box.extent == pytest.approx([2.0, 0.5, 0.8], abs=1e-12)
+    assert box.center == pytest.approx([2.0, 1.0, 0.4], abs=1e-12)
+    assert box.rotation == pytest.approx(yaw(30.0), abs=1e-12)  # length along 30 deg, z up
+    assert np.linalg.det(box.rotation) == pytest.approx(1.0)
+
+
+def test_gravity_obb_of_a_tilted_box(scene_kit):
+    # A unit cube turned 45 deg about x: its y and z spans are both sqrt(2), x stays 1. The
+    # minimal OBB is the cube itself (1 x 1 x 1) and, tilted, has no height.
+    tilt = trimesh.transformations.rotation_matrix(np.pi / 4, [1, 0, 0])[:3, :3]
+    scene = scene_kit.scene([scene_kit.Box(1, "crate", (0, 0, 1), (1, 1, 1), 0.0, tilt)])
+    assert gravity_obb(scene, 1).extent == pytest.approx([np.sqrt(2), 1.0, np.sqrt(2)])
+    assert upright_sides(minimal_obb(scene, 1)) is None
+    with pytest.raises(SpatialQAError, match=r"tilted.*gravity_obb"):
+        object_size(scene, 1, axis="height")
+    assert object_size(scene, 1, box="gravity_obb", axis="height", unit="m").value == (
+        pytest.approx(np.sqrt(2))
+    )
+    assert object_size(scene, 1, box="gravity_obb", axis="width", unit="m").value == (
+        pytest.approx(1.0)
+    )
+
+
+def test_gravity_obb_of_an_obtuse_prism_is_the_minimal_rectangle(scene_kit):
+    # A prism over the triangle (0,0), (4,0), (1,1), z in [0, 1]. Rectangles with a side on
+    # each triangle side: on the base 4 x 1 = 4; on (0,0)-(1,1) 2.83 x 2.83 = 8; on
+    # (1,1)-(4,0) (3.16 + 0.63) x 4/sqrt(10) = 4.8. The base wins: 4 x 1 x 1.
+    base = np.array([[0, 0], [4, 0], [1, 1]], float)
+    points = np.array([(x, y, z) for x, y in base for z in (0.0, 1.0)])
+    scene = scene_kit.scene([], extra_objects=[SceneObject(1, "wedge", points=points)])
+    box = gravity_obb(scene, 1)
+    assert box.extent == pytest.approx([4.0, 1.0, 1.0], abs=1e-12)
+    assert box.center == pytest.approx([2.0, 0.5, 0.5], abs=1e-12)
+
+
+def test_gravity_obb_matches_a_brute_force_angle_scan(scene_kit):
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(40, 3)) * [1.5, 0.6, 0.4] @ yaw(37.0).T
+    scene = scene_kit.scene([], extra_objects=[SceneObject(1, "blob", points=points)])
+    box = gravity_obb(scene, 1)
+    angles = np.radians(np.arange(0.0, 180.0, 0.001))
+    turn = np.stack([np.cos(angles), np.sin(angles)])  # (2, k)
+    along, across = points[:, :2] @ turn, points[:, :2] @ np.stack([-turn[1], turn[0]])
+    areas = np.ptp(along, axis=0) * np.ptp(across, axis=0)
+    assert box.extent[0] * box.extent[1] <= areas.min() + 1e-12
+    assert box.extent[0] * box.extent[1] == pytest.approx(areas.min(), rel=1e-5)
+    assert box.extent[2] == pytest.approx(np.ptp(points[:, 2]))
+
+
+def test_gravity_obb_of_collinear_points_has_zero_width(scene_kit):
+    points = np.array([[0, 0, 0], [1, 1, 0.5], [3, 3, 2]], float)
+    scene = scene_kit.scene([], extra_objects=[SceneObject(1, "pole", points=points)])
+    assert gravity_obb(scene, 1).extent == pytest.approx([3 * np.sqrt(2), 0.0, 2.0], abs=1e-12)
+
+
+def test_length_width_height_on_every_upright_box(scene_kit):
+    # 0.6 (x) x 1.8 (y) x 0.9 (z), yawed 70 deg: length 1.8, width 0.6, height 0.9 on the
+    # minimal and gravity OBBs. The AABB spans 0.6 cos70 + 1.8 sin70 = 1.8967 in x and
+    # 0.6 sin70 + 1.8 cos70 = 1.1794 in y.
+    scene = scene_kit.scene([scene_kit.Box(1, "wardrobe", (1, 1, 0.45), (0.6, 1.8, 0.9), 70.0)])
+    c, s = np.cos(np.radians(70)), np.sin(np.radians(70))
+    expected = {
+        "minimal_obb": (1.8, 0.6, 0.9),
+        "gravity_obb": (1.8, 0.6, 0.9),
+        "aabb": (0.6 * c + 1.8 * s, 0.6 * s + 1.8 * c, 0.9),
+    }
+    for box, sides in expected.items():
+        for axis, side in zip(("length", "width", "height"), sides, strict=True):
+            fact = object_size(scene, 1, box=box, axis=axis, unit="m")
+            assert fact.value == pytest.approx(side, abs=1e-9), (box, axis)
+            assert execute(fact.program, scene).value == fact.value
+        assert object_size(scene, 1, box=box, unit="m").value == pytest.approx(max(sides))
+
+
+def test_annotated_box(scene_kit):
+    given = OrientedBox(center=[1.0, 2.0, 0.5], extent=[1.5, 0.7, 1.0], rotation=yaw(25.0))
+    scene = scene_kit.scene(
+        [scene_kit.Box(1, "cube", (5, 5, 0.5))],
+        extra_objects=[
+            SceneObject(
+                2,
+                "desk",
+                mesh=scene_kit.box_mesh((1, 2, 0.5), (1.4, 0.6, 0.9), 25.0),
+                annotated_box=given,
+            )
+        ],
+    )
+    box = annotated_box(scene, 2)
+    assert box.extent == pytest.approx([1.5, 0.7, 1.0]) and box.center == pytest.approx([1, 2, 0.5])
+    # The annotation, not the geometry (1.4 x 0.6 x 0.9), answers.
+    assert object_size(scene, 2, box="annotated").value == pytest.approx(150.0)
+    assert object_size(scene, 2, box="annotated", axis="width").value == pytest.approx(70.0)
+    assert object_volume(scene, 2, box="annotated").value == pytest.approx(1.05)
+    assert object_volume(scene, 2).value == pytest.approx(1.4 * 0.6 * 0.9)
+    with pytest.raises(SpatialQAError, match=r"object 1 \('cube'\).*no annotated box"):
+        object_size(scene, 1, box="annotated")
+
+
+def test_volume_of_each_box_kind(scene_kit):
+    # A unit cube yawed 45 deg: minimal and gravity OBB 1 m^3, AABB sqrt2 x sqrt2 x 1 = 2 m^3.
+    scene = scene_kit.scene([scene_kit.Box(1, "cube", (0, 0, 0.5), (1, 1, 1), 45.0)])
+    volumes = {box: object_volume(scene, 1, box=box).value for box in BOX_KINDS[:3]}
+    assert volumes == pytest.approx({"minimal_obb": 1.0, "gravity_obb": 1.0, "aabb": 2.0})
+    fact = object_volume(scene, 1, box="aabb")
+    assert fact.unit == "m^3" and execute(fact.program, scene).value == fact.value

@@ -125,3 +125,51 @@ def test_rigid_motion_changes_no_direction_or_size(scene_kit, yaw, shift, target
         assert object_size(moved, instance_id).value == pytest.approx(
             object_size(scene, instance_id).value, abs=1e-7
         )
+
+
+def at_angle(theta_deg: float, distance: float = 2.5) -> tuple[float, float]:
+    """XY point ``theta_deg`` counter-clockwise from +y (the facing direction of the scene)."""
+    angle = np.radians(theta_deg)
+    return -distance * np.sin(angle), distance * np.cos(angle)
+
+
+@pytest.mark.parametrize(
+    ("theta", "granularity", "label", "margin"),
+    [
+        (80.0, "hard", "front-left", 10.0),  # 10 deg either side of the 90 boundary
+        (90.0, "hard", "back-left", 0.0),
+        (100.0, "hard", "back-left", 10.0),
+        (125.0, "medium", "left", 10.0),  # ... of the 135 boundary
+        (135.0, "medium", "back", 0.0),
+        (145.0, "medium", "back", 10.0),
+        (215.0, "medium", "back", 10.0),  # ... of the 225 boundary
+        (225.0, "medium", "right", 0.0),
+        (235.0, "medium", "right", 10.0),
+        (10.0, "easy", "left", 10.0),  # ... of 0 = 360, between right and left
+        (350.0, "easy", "right", 10.0),
+        (125.0, "easy", "left", 10.0),
+        (235.0, "easy", "right", 10.0),
+    ],
+)
+def test_boundaries_on_a_scene_both_sides(scene_kit, theta, granularity, label, margin):
+    scene = direction_scene(scene_kit, target=at_angle(theta), target_size=(0.02, 0.02, 0.4))
+    fact = relative_direction(scene, 1, 2, 3, granularity)
+    assert fact.detail["angle_deg"] == pytest.approx(theta % 360, abs=1e-6)
+    assert fact.margin == pytest.approx(margin, abs=1e-6)
+    if margin > 0:
+        assert fact.value == label
+        assert execute(fact.program, scene).value == label
+
+
+def test_corners_off_in_the_medium_sectors(scene_kit):
+    # Q centred 140 deg from ahead (back, 5 deg past 135) at (-1.607, -1.915), 1.2 m wide
+    # along x: its corners at x - 0.6 are at 132.4 and 129.4 deg (left), those at x + 0.6 at
+    # 153.4 and 151.0 deg (back): four of the eight corners are in another sector.
+    x, y = at_angle(140.0)
+    scene = direction_scene(scene_kit, target=(x, y), target_size=(1.2, 0.2, 0.4))
+    fact = relative_direction(scene, 1, 2, 3, "medium")
+    assert fact.value == "back" and fact.margin == pytest.approx(5.0)
+    corners = [(x + dx, y + dy) for dx in (-0.6, 0.6) for dy in (-0.1, 0.1)]
+    sectors = [sector(ccw_angle(NORTH, np.array(c)), "medium")[0] for c in corners]
+    assert sectors.count("left") == 2  # per z level: 2 x 2 = 4 corners in all
+    assert fact.detail["corners_off"] == 4

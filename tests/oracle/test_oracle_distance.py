@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle import execute, object_distance
-from spatialqa.oracle.distance import segment_distances
+from spatialqa.oracle import camera_object_distance, execute, minimal_obb, object_distance
+from spatialqa.oracle.distance import segment_distances, shell_grid
 from spatialqa.scenes import SceneObject
 
 ROOT2 = np.sqrt(2.0)
@@ -144,7 +144,7 @@ def test_symmetric_and_cached(scene_kit):
 def test_program_re_executes_and_survives_json(scene_kit):
     Box = scene_kit.Box
     scene = scene_kit.scene([Box(1, "a", (0, 0, 0.5)), Box(2, "b", (3, 1, 0.5), yaw_deg=30)])
-    for method in ("closest", "centroid"):
+    for method in ("closest", "centroid", "vsi_grid"):
         fact = object_distance(scene, 2, 1, method=method, unit="cm")
         program = json.loads(json.dumps(fact.program))
         assert program == fact.program
@@ -156,8 +156,8 @@ def test_errors_name_the_method_and_the_objects(scene_kit):
     scene = scene_kit.scene(
         [scene_kit.Box(1, "a", (0, 0, 0.5)), scene_kit.Box(2, "b", (3, 0, 0.5))]
     )
-    with pytest.raises(SpatialQAError, match="vsi_grid"):
-        object_distance(scene, 1, 2, method="vsi_grid")
+    with pytest.raises(SpatialQAError, match="manhattan"):
+        object_distance(scene, 1, 2, method="manhattan")
     with pytest.raises(SpatialQAError, match="differ"):
         object_distance(scene, 1, 1)
 
@@ -195,3 +195,96 @@ def test_rigid_motion_changes_no_distance(scene_kit, yaw, shift, gap, turn):
             distance(scene, method=method), abs=1e-9
         )
     assert distance(moved, 2, 1) == distance(moved, 1, 2)
+
+
+def test_shell_grid_counts(scene_kit):
+    # A unit cube: 21 values per axis (step 0.05, faces included); the core keeps values with
+    # abs <= 0.25, 11 per axis: 21^3 - 11^3 = 7930 points. A 0.12 cube: ceil(2.4) + 1 = 4
+    # values (-0.06, -0.02, 0.02, 0.06), core abs <= 0.03 holds 2 per axis: 64 - 8 = 56.
+    scene = scene_kit.scene(
+        [scene_kit.Box(1, "a", (0, 0, 0.5)), scene_kit.Box(2, "b", (3, 0, 0.06), (0.12,) * 3)]
+    )
+    assert len(shell_grid(minimal_obb(scene, 1))) == 7930
+    small = shell_grid(minimal_obb(scene, 2))
+    assert len(small) == 56
+    assert np.unique(np.round(small[:, 0] - 3.0, 12)) == pytest.approx([-0.06, -0.02, 0.02, 0.06])
+
+
+def test_vsi_grid_between_axis_aligned_cubes(scene_kit):
+    Box = scene_kit.Box
+    # Faces at x = 0.5 and 2.5 and identical grids in y and z: the nearest grid points are
+    # face to face, 2 m apart.
+    aligned = scene_kit.scene([Box(1, "a", (0, 0, 0.5)), Box(2, "b", (3, 0, 0.5))])
+    fact = object_distance(aligned, 1, 2, method="vsi_grid")
+    assert fact.value == pytest.approx(2.0, abs=1e-12) and fact.primitive == "obb_grid"
+    # Shift b by 0.025 m in y (half the grid step): the best pair is off by 0.025 in y.
+    shifted = scene_kit.scene([Box(1, "a", (0, 0, 0.5)), Box(2, "b", (3, 0.025, 0.5))])
+    assert distance(shifted, method="vsi_grid") == pytest.approx(np.hypot(2.0, 0.025), abs=1e-12)
+    assert distance(shifted) == pytest.approx(2.0, abs=1e-12)  # the exact distance is not
+    # Touching faces share the grid points of the plane x = 0.5.
+    touching = scene_kit.scene([Box(1, "a", (0, 0, 0.5)), Box(2, "b", (1, 0, 0.5))])
+    assert distance(touching, method="vsi_grid") == pytest.approx(0.0, abs=1e-12)
+
+
+def test_vsi_grid_is_never_below_the_exact_distance_for_boxes(scene_kit):
+    # For box-shaped objects the grid lies inside the solid, so it cannot beat the exact
+    # distance; it is within a grid diagonal (0.05 sqrt 3) above it.
+    Box = scene_kit.Box
+    scene = scene_kit.scene(
+        [Box(1, "a", (0, 0, 0.4), (0.8, 0.5, 0.8), 17.0), Box(2, "b", (1.6, 0.9, 0.5), yaw_deg=71)]
+    )
+    exact, grid = distance(scene), distance(scene, method="vsi_grid")
+    assert exact - 1e-12 <= grid <= exact + 0.05 * np.sqrt(3)
+
+
+def test_centroid_on_the_aabb(scene_kit):
+    # SpatialEvo's distance: between AABB centres. The AABB of the corner cloud
+    # {(0,0,0), (2,0,0), (0,1,0), (0,0,1)} is centred at (1, 0.5, 0.5); the cube's at
+    # (5, 0.5, 0.5): 4 m apart.
+    Box = scene_kit.Box
+    corner = np.array([[0, 0, 0], [2, 0, 0], [0, 1, 0], [0, 0, 1]], float)
+    scene = scene_kit.scene(
+        [Box(1, "cube", (5, 0.5, 0.5))], extra_objects=[SceneObject(2, "corner", points=corner)]
+    )
+    fact = object_distance(scene, 1, 2, method="centroid", box="aabb")
+    assert fact.value == pytest.approx(4.0) and fact.primitive == "aabb_center"
+    assert execute(fact.program, scene).value == fact.value
+
+
+def test_camera_object_distance_on_paper(scene_kit):
+    # A unit cube [-0.5, 0.5]^2 x [0, 1] yawed 45 deg: its faces have normals (+-1, +-1)/sqrt2,
+    # 0.5 m from the centre. From (2, 2, 0.5) the nearest point is the middle of the facing
+    # face: distance (2 + 2)/sqrt2 - 0.5 = 2 sqrt2 - 0.5. Its AABB spans +-sqrt2/2, so the
+    # clamped point is (sqrt2/2, sqrt2/2, 0.5): distance sqrt2 (2 - sqrt2/2).
+    frames = [
+        scene_kit.frame("f0", scene_kit.look_at((2, 2, 0.5), (0, 0, 0.5))),
+        scene_kit.frame("f1", scene_kit.look_at((0, -3, 0.5), (0, 0, 0.5))),
+    ]
+    scene = scene_kit.scene([scene_kit.Box(1, "cube", (0, 0, 0.5), yaw_deg=45)], frames=frames)
+    fact = camera_object_distance(scene, "f0", 1)
+    assert fact.value == pytest.approx(2 * ROOT2 - 0.5, abs=1e-9)
+    assert fact.detail["nearest_point"] == pytest.approx([0.25 * ROOT2, 0.25 * ROOT2, 0.5])
+    assert fact.frame == "camera f0" and fact.views == ("f0",)
+    aabb = camera_object_distance(scene, "f0", 1, method="aabb")
+    assert aabb.value == pytest.approx(ROOT2 * (2 - ROOT2 / 2), abs=1e-12)
+    # From (0, -3, 0.5) the nearest point is the vertical edge at (0, -sqrt2/2).
+    assert camera_object_distance(scene, "f1", 1).value == pytest.approx(3 - ROOT2 / 2)
+    for found in (fact, aabb):
+        assert execute(json.loads(json.dumps(found.program)), scene).value == found.value
+    with pytest.raises(SpatialQAError, match="centroid"):
+        camera_object_distance(scene, "f0", 1, method="centroid")
+
+
+def test_camera_distance_to_a_point_cloud_and_its_aabb(scene_kit):
+    cloud = np.array([[3.0, 0.0, 1.0], [3.0, 4.0, 1.0], [6.0, 0.0, 1.0]])
+    frames = [scene_kit.frame("f0", scene_kit.look_at((0, 0, 1), (1, 0, 0.5)))]
+    scene = scene_kit.scene(
+        [scene_kit.Box(1, "cube", (1.5, 0, 0.5))],
+        frames=frames,
+        extra_objects=[SceneObject(2, "scan", points=cloud)],
+    )
+    assert camera_object_distance(scene, "f0", 2).value == pytest.approx(3.0)
+    # The camera at (0, 0, 1) is 1 m in front of the cube's face x = 1.
+    assert camera_object_distance(scene, "f0", 1).value == pytest.approx(1.0)
+    # The camera (0, 0, 1) lies inside the cloud's AABB in y and z, 3 m short of it in x.
+    assert camera_object_distance(scene, "f0", 2, method="aabb").value == pytest.approx(3.0)

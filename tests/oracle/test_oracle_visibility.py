@@ -11,8 +11,18 @@ import json
 import numpy as np
 import pytest
 
-from spatialqa.oracle import execute, frame_visibility, instance_mask, visibility
-from spatialqa.oracle.visibility import FrameVisibility, pixel_rays
+from spatialqa.oracle import (
+    execute,
+    frame_visibility,
+    instance_mask,
+    occluded_by,
+    occlusion,
+    truncation,
+    visibility,
+    visibility_compare,
+)
+from spatialqa.oracle.visibility import FrameVisibility, pixel_rays, rays_through
+from spatialqa.scenes import SceneObject
 
 
 def camera(kit, frame_id="f0", eye=(0.0, 0.0, 0.0), target=(0.0, 1.0, 0.0)):
@@ -72,6 +82,8 @@ def test_box_half_covered_by_a_closer_box(scene_kit):
         "silhouette_pixels": 10_000,
         "pixels": 307_200,
         "frame_fraction": 5_000 / 307_200,
+        "truncation": 0.0,
+        "occluders": {2: 5_000},
     }
     program = json.loads(json.dumps(fact.program))
     assert execute(program, scene).value == 0.5
@@ -113,13 +125,174 @@ def test_is_visible_thresholds():
         visible_pixels=np.array([0, 3, 400, 100]),
         silhouette_pixels=np.array([10, 100, 400_000, 100]),
         pixels=307_200,
+        outside_pixels=np.array([0.0, 100.0, 0.0, 0.0]),
+        occluded_pixels=np.zeros((4, 5), dtype=np.int64),
+        boxes=np.full((4, 4), -1),
+        points=np.full((4, 2), np.nan),
+        depths=np.full(4, np.nan),
     )
     # 0 px: never. 3% of the instance and 0.001% of the frame: no. 0.1% of the instance but
     # 400 / 307,200 = 0.13% of the frame: yes. 100% of the instance: yes.
     assert counts.is_visible(0.05, 0.001).tolist() == [False, False, True, True]
     assert counts.index(3) == 2
+    assert counts.truncation.tolist() == [0.0, 0.5, 0.0, 0.0]
 
 
 def test_frame_visibility_is_cached_per_frame(scene_kit):
     scene = scene_kit.scene([scene_kit.Box(1, "box", (0, 5.5, 0))], frames=[camera(scene_kit)])
     assert frame_visibility(scene, "f0") is frame_visibility(scene, "f0")
+
+
+def same_on_re_execution(fact, scene):
+    again = execute(json.loads(json.dumps(fact.program)), scene)
+    assert (again.value, again.margin, again.detail) == (fact.value, fact.margin, fact.detail)
+
+
+def test_fully_hidden_box_names_its_occluder(scene_kit):
+    # The occluder's front face at depth 2.75 spans x, z in [-1, 1]: u, v within 320 +- 182,
+    # 240 +- 182, around the target's 100 x 100 px. Every target pixel hits the occluder first.
+    Box = scene_kit.Box
+    scene = scene_kit.scene(
+        [Box(1, "target", (0, 5.5, 0)), Box(2, "occluder", (0, 3, 0), (2, 0.5, 2))],
+        frames=[camera(scene_kit)],
+    )
+    counts = frame_visibility(scene, "f0")
+    assert counts.visible_pixels[0] == 0 and counts.silhouette_pixels[0] == 10_000
+    assert counts.occluders(1) == {2: 10_000} and counts.occluders(2) == {}
+    assert np.isnan(counts.depths[0]) and counts.boxes[0].tolist() == [-1, -1, -1, -1]
+    hidden = occlusion(scene, 1, 2, "f0")
+    assert hidden.value == 1.0 and hidden.detail == {
+        "hidden_pixels": 10_000,
+        "silhouette_pixels": 10_000,
+    }
+    assert occlusion(scene, 2, 1, "f0").value == 0.0
+    verdict = occluded_by(scene, 1, 2, "f0", min_fraction=0.25)
+    assert verdict.value == "yes" and verdict.margin == pytest.approx(0.75)
+    for fact in (hidden, verdict, visibility(scene, 1, "f0")):
+        same_on_re_execution(fact, scene)
+
+
+def test_wall_is_the_occluder_of_a_box_behind_it(scene_kit):
+    wall = scene_kit.box_mesh((0, 3, 0), (4, 0.1, 4))
+    scene = scene_kit.scene(
+        [scene_kit.Box(1, "box", (0, 5.5, 0))], structure=[wall], frames=[camera(scene_kit)]
+    )
+    assert frame_visibility(scene, "f0").occluders(1) == {-1: 10_000}
+    assert occlusion(scene, 1, -1, "f0").value == 1.0
+
+
+def test_half_covered_box_occlusion_and_comparison(scene_kit):
+    Box = scene_kit.Box
+    scene = scene_kit.scene(
+        [Box(1, "target", (0, 5.5, 0)), Box(2, "occluder", (-0.5, 2.75, 0), (1, 0.5, 2))],
+        frames=[camera(scene_kit)],
+    )
+    verdict = occluded_by(scene, 1, 2, "f0")  # 0.5 of the target hidden, threshold 0.1
+    assert verdict.value == "yes" and verdict.margin == pytest.approx(0.4)
+    assert occluded_by(scene, 2, 1, "f0").value == "no"
+    compare = visibility_compare(scene, 1, 2, "f0")  # 0.5 against 1.0
+    assert compare.value == "occluder" and compare.margin == pytest.approx(0.5)
+    same_on_re_execution(compare, scene)
+
+
+def plate(center, side=1.0):
+    """A 1 mm thick square facing the camera (normal along y): no side face shows."""
+    return (center, (side, 0.001, side))
+
+
+def test_plate_cut_by_the_right_border_is_half_truncated(scene_kit):
+    # Front face at depth 5, x in [2.7, 3.7] -> u in [590, 690]: 50 columns inside the
+    # 640 px image, 50 beyond; rows v in [190, 290]. 5,000 px in, 5,000 px out.
+    center, size = plate((3.2, 5.0005, 0.0))
+    scene = scene_kit.scene([scene_kit.Box(1, "plate", center, size)], frames=[camera(scene_kit)])
+    counts = frame_visibility(scene, "f0")
+    assert counts.visible_pixels.tolist() == [5_000]
+    assert counts.outside_pixels.tolist() == [5_000.0]
+    assert counts.truncation.tolist() == [0.5]
+    assert counts.shown_fraction.tolist() == [0.5] and counts.visible_fraction.tolist() == [1.0]
+    fact = truncation(scene, 1, "f0")
+    assert fact.value == 0.5 and fact.detail["outside_pixels"] == 5_000.0
+    same_on_re_execution(fact, scene)
+    assert counts.boxes[0].tolist() == [590, 190, 640, 290]
+
+
+def test_wide_plate_truncation_from_strided_samples(scene_kit):
+    # A 4 m wide plate at depth 5: u in [590, 990], v in [190, 290]. Its 351 x 101 px window
+    # beyond the border exceeds the 19,200-ray budget (1/16 of the image), so the outside is
+    # sampled every 2 px, each sample counting 4 px: 350 of 400 columns are outside, 0.875.
+    center, size = plate((4.7, 5.0005, 0.0), side=1.0)
+    size = (4.0, size[1], 1.0)
+    scene = scene_kit.scene([scene_kit.Box(1, "plate", center, size)], frames=[camera(scene_kit)])
+    counts = frame_visibility(scene, "f0")
+    assert counts.visible_pixels.tolist() == [5_000]
+    assert counts.truncation[0] == pytest.approx(0.875, abs=0.005)
+
+
+def test_object_straddling_the_camera_plane_is_truncated(scene_kit):
+    # A long box from y = -2 to y = 8 beside the camera: it reaches behind the camera, so its
+    # image plane projection is unbounded and part of it lies outside any image.
+    scene = scene_kit.scene(
+        [scene_kit.Box(1, "rail", (1.0, 3.0, 0.0), (0.2, 10.0, 0.2))], frames=[camera(scene_kit)]
+    )
+    counts = frame_visibility(scene, "f0")
+    assert counts.visible_pixels[0] > 0
+    assert 0.0 < counts.truncation[0] < 1.0
+
+
+def test_visible_part_box_point_and_depth(scene_kit):
+    # The unit plate at depth 5 covers u in [270, 370], v in [190, 290]; its centroid
+    # (320, 240) is a pixel corner: the nearest pixel centres tie, the first in raster order
+    # (319.5, 239.5) wins.
+    center, size = plate((0.0, 5.0005, 0.0))
+    scene = scene_kit.scene([scene_kit.Box(1, "plate", center, size)], frames=[camera(scene_kit)])
+    counts = frame_visibility(scene, "f0")
+    assert counts.boxes[0].tolist() == [270, 190, 370, 290]
+    assert counts.points[0].tolist() == [319.5, 239.5]
+    assert counts.depths[0] == pytest.approx(5.0, abs=1e-5)
+
+
+def test_point_cloud_object_is_splatted_and_occludes(scene_kit):
+    # A 1 m square of points every 1 cm at depth 5 (101 x 101 points): its splats widen it by
+    # 1.25 cm on each side, 1.025 m, about 102.5 px a side at 100 px/m. A box behind it is
+    # hidden where the square covers it.
+    grid = np.linspace(-0.5, 0.5, 101)
+    x, z = np.meshgrid(grid, grid)
+    points = np.stack([x.ravel(), np.full(x.size, 5.0), z.ravel()], axis=1)
+    cloud = SceneObject(2, "cloud", points=points)
+    scene = scene_kit.scene(
+        [scene_kit.Box(1, "box", (0, 8.5, 0))], extra_objects=[cloud], frames=[camera(scene_kit)]
+    )
+    counts = frame_visibility(scene, "f0")
+    assert 101**2 <= counts.visible_pixels[1] <= 104**2
+    assert counts.silhouette_pixels[1] == counts.visible_pixels[1]
+    box = counts.boxes[1].tolist()
+    assert box[0] in (268, 269) and box[2] in (371, 372) and box[1] in (188, 189)
+    # The box (unit cube at depth 8: 62.5 px a side) lies wholly behind the square.
+    assert counts.visible_pixels[0] == 0 and counts.occluders(1) == {2: 62 * 62}
+
+
+def test_padded_rays_continue_the_pixel_grid(scene_kit):
+    frame = scene_kit.frame("f", scene_kit.look_at((0, 0, 0), (0, 1, 0)), width=4, height=2)
+    rays = rays_through(frame, np.array([1, -3]), np.array([1, 0]))
+    assert rays[0] == pytest.approx(pixel_rays(frame)[5])
+    assert rays[1, 3:] == pytest.approx([(-2.5 - 2) / 500, 1.0, -(0.5 - 1) / 500], abs=1e-7)
+
+
+def test_pixel_books_balance_on_a_procedural_room():
+    # Every silhouette pixel is either visible or hidden by exactly one first hit, and the
+    # instance mask (a separate trace of every pixel) shows the same visible pixels.
+    from spatialqa.scenes import procedural_scene
+
+    scene = procedural_scene(0, 1, frames=8)
+    for frame in scene.trajectories[0].frames[::3]:
+        counts = frame_visibility(scene, frame.id)
+        assert np.array_equal(
+            counts.visible_pixels + counts.occluded_pixels.sum(axis=1), counts.silhouette_pixels
+        )
+        assert np.all(np.diag(counts.occluded_pixels[:, :-1]) == 0)
+        mask = instance_mask(scene, frame.id)
+        shown = [int(np.count_nonzero(mask == i)) for i in counts.instance_ids]
+        assert shown == counts.visible_pixels.tolist()
+        seen = counts.visible_pixels > 0
+        assert np.all(counts.boxes[seen, :2] < counts.boxes[seen, 2:])
+        assert np.all(np.isfinite(counts.depths[seen])) and np.all(np.isnan(counts.depths[~seen]))

@@ -40,7 +40,9 @@ def small_build(ray_local, tmp_path_factory):
 
 
 def parquet_files(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): sha256(p) for p in sorted(root.rglob("*.parquet"))}
+    return {
+        str(p.relative_to(root)): sha256(p.read_bytes()) for p in sorted(root.rglob("*.parquet"))
+    }
 
 
 def test_manifest_counts_match_the_rows(small_build):
@@ -54,7 +56,7 @@ def test_manifest_counts_match_the_rows(small_build):
     assert on_disk["config_hash"] == manifest["config_hash"]
     for shard in manifest["shards"]:
         for relative, digest in shard["files"].items():
-            assert sha256(out / relative) == digest
+            assert sha256((out / relative).read_bytes()) == digest
     assert not list(out.rglob("*.partial"))
 
 

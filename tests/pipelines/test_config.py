@@ -31,10 +31,12 @@ def test_errors_name_the_file_and_the_field():
     assert message == "c.yaml: degradations[0]: 'severity' must be int in 1..5 (got [7])"
 
 
-def test_abstention_is_refused_until_it_is_built():
-    assert parse_config({**BASE, "abstention": False}).abstention is False
-    assert "c.yaml: abstention: abstention items are not generated" in error_of(
-        {**BASE, "abstention": True}
+def test_abstention_is_off_on_or_a_share():
+    assert parse_config({**BASE, "abstention": False}).abstention_share == 0.0
+    assert parse_config({**BASE, "abstention": True}).abstention_share == 0.1
+    assert parse_config({**BASE, "abstention": {"share": 0.3}}).abstention_share == 0.3
+    assert error_of({**BASE, "abstention": {"share": 1}}) == (
+        "c.yaml: abstention: share: Input should be less than 1 (got 1)"
     )
 
 

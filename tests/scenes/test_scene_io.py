@@ -13,6 +13,7 @@ from spatialqa.scenes.io import FORMAT, load_scene, save_scene
 from spatialqa.scenes.procedural import procedural_scene
 from spatialqa.scenes.scene import (
     Frame,
+    OrientedBox,
     Scene,
     SceneObject,
     Source,
@@ -30,6 +31,11 @@ def assert_same_scene(a: Scene, b: Scene) -> None:
     assert len(a.objects) == len(b.objects)
     for x, y in zip(a.objects, b.objects, strict=True):
         assert (x.id, x.category, x.color) == (y.id, y.category, y.color)
+        assert (x.annotated_box is None) == (y.annotated_box is None)
+        if x.annotated_box is not None:
+            u, v = x.annotated_box, y.annotated_box
+            for name in ("center", "extent", "rotation"):
+                assert np.array_equal(getattr(u, name), getattr(v, name))
         for name in ("front", "points"):
             u, v = getattr(x, name), getattr(y, name)
             assert (u is None and v is None) or np.array_equal(u, v)
@@ -82,7 +88,16 @@ def hand_built() -> Scene:
         source=Source("test", 'quotes " and \\ survive'),
         objects=(
             SceneObject(7, "ball", mesh=bumpy, front=[0.6, 0.8, 0.0], color=(1, 2, 3)),
-            SceneObject(2, "scan", points=rng.normal(size=(50, 3))),
+            SceneObject(
+                2,
+                "scan",
+                points=rng.normal(size=(50, 3)),
+                annotated_box=OrientedBox(
+                    center=[0.1, 1.0 / 3.0, 0.5],
+                    extent=[0.7, 0.2, 1.1],
+                    rotation=trimesh.transformations.rotation_matrix(0.3, [0, 0, 1])[:3, :3],
+                ),
+            ),
             SceneObject(3, "both", mesh=trimesh.creation.box(), points=rng.normal(size=(5, 3))),
         ),
         structure=(
@@ -141,7 +156,7 @@ def test_scene_json_layout(tmp_path):
     ]
     assert document["format"] == FORMAT
     assert document["objects"][0]["mesh"] == f"objects/{document['objects'][0]['id']}.ply"
-    assert [s["category"] for s in document["structure"]] == ["floor", "ceiling", "wall"]
+    assert [s["category"] for s in document["structure"]][:3] == ["floor", "ceiling", "wall"]
     assert text.endswith("}\n") and '"pose": [[' in text
 
 
@@ -249,6 +264,17 @@ def test_unknown_format_is_rejected(room):
             r"trajectories\[0\]\.frames\[0\]\.width: expected an integer",
         ),
         (lambda d: d["source"].__setitem__("kind", 3), r"source\.kind: expected a string"),
+        (
+            lambda d: d["objects"][0].__setitem__("annotated_box", {"center": [0, 0, 0]}),
+            r"objects\[0\]\.annotated_box: missing key 'extent'",
+        ),
+        (
+            lambda d: d["objects"][0].__setitem__(
+                "annotated_box",
+                {"center": [0, 0, 0], "extent": [1, 0, 1], "rotation": np.eye(3).tolist()},
+            ),
+            r"objects\[0\]\.annotated_box\.extent: side lengths must be positive",
+        ),
     ],
 )
 def test_malformed_fields_are_named(room, change, message):

@@ -8,6 +8,7 @@ from spatialqa.errors import SceneError
 from spatialqa.scenes.camera import intrinsics, look_at
 from spatialqa.scenes.scene import (
     Frame,
+    OrientedBox,
     Room,
     Scene,
     SceneObject,
@@ -214,3 +215,22 @@ def test_room_rules():
         Room([[0.0, 0.0], [1.0, 0.0]], 2.5)
     with pytest.raises(SceneError, match=r"room\.height: must be positive"):
         Room([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]], 0.0)
+
+
+def test_annotated_box_is_validated_and_frozen():
+    quarter = [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]  # 90 degrees about z
+    annotated = OrientedBox(center=[1.0, 2.0, 0.5], extent=[2.0, 1.0, 1.0], rotation=quarter)
+    obj = SceneObject(1, "bed", mesh=box((1.0, 2.0, 0.5)), annotated_box=annotated)
+    assert obj.annotated_box.rotation.flags.writeable is False
+    # The box's long axis (x) is turned onto world y: corners span y in [1, 3], x in [0.5, 1.5].
+    corners = annotated.corners
+    assert np.allclose(corners.min(axis=0), [0.5, 1.0, 0.0])
+    assert np.allclose(corners.max(axis=0), [1.5, 3.0, 1.0])
+    with pytest.raises(SceneError, match=r"annotated_box\.extent: side lengths must be positive"):
+        OrientedBox(center=[0, 0, 0], extent=[1.0, -1.0, 1.0], rotation=np.eye(3))
+    with pytest.raises(SceneError, match=r"annotated_box\.rotation: not orthonormal"):
+        OrientedBox(center=[0, 0, 0], extent=[1, 1, 1], rotation=np.diag([1.0, 1.0, -1.0]))
+    with pytest.raises(SceneError, match=r"annotated_box\.center: expected shape"):
+        OrientedBox(center=[0, 0], extent=[1, 1, 1], rotation=np.eye(3))
+    with pytest.raises(SceneError, match=r"objects\[id=1\]\.annotated_box: expected an Orient"):
+        SceneObject(1, "bed", mesh=box((0, 0, 0)), annotated_box={"center": [0, 0, 0]})

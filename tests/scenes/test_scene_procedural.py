@@ -1,18 +1,18 @@
-"""Procedural rooms: deterministic, physically plausible, and seen by their own cameras."""
+"""Procedural rooms: typed, varied, physically plausible, and seen by their own cameras."""
 
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
-from shapely.geometry import MultiPoint, Point, Polygon
+from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 from spatialqa.errors import PlacementError
 from spatialqa.scenes import procedural
 from spatialqa.scenes.io import save_scene
-from spatialqa.scenes.procedural import FRAME_SPACING_S, procedural_scene
+from spatialqa.scenes.procedural import FRAME_SPACING_S, ROOM_SIZES, ROOM_TYPES, procedural_scene
 
-ROOMS = 10
+PER_TYPE = 4
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
@@ -25,7 +25,16 @@ def files_of(directory: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def scenes():
-    return [procedural_scene(7, index) for index in range(ROOMS)]
+    """Four rooms of every type."""
+    return [
+        procedural_scene(7, index, room_type=kind, frames=16)
+        for kind in ROOM_TYPES
+        for index in range(PER_TYPE)
+    ]
+
+
+def room_type(scene) -> str:
+    return scene.source.detail.split(": ")[1].split(",")[0]
 
 
 def hulls(scene):
@@ -34,6 +43,10 @@ def hulls(scene):
 
 def on_floor(scene):
     return [obj for obj in scene.objects if obj.vertices[:, 2].min() == 0.0]
+
+
+def center(obj) -> np.ndarray:
+    return (obj.vertices.min(axis=0) + obj.vertices.max(axis=0)) / 2
 
 
 def test_same_seed_and_index_give_identical_bytes(tmp_path):
@@ -49,110 +62,166 @@ def test_different_index_or_seed_gives_a_different_scene(tmp_path):
     assert len(set(texts.values())) == 3
 
 
-def test_identity_and_source():
+def test_identity_source_and_room_types(scenes):
     scene = procedural_scene(3, 5)
     assert scene.scene_id == "proc_3_0005"
-    assert (scene.source.kind, scene.source.detail) == ("procedural", "seed 3 index 5")
+    assert scene.source.kind == "procedural"
+    assert scene.source.detail.startswith("seed 3 index 5: ")
+    assert room_type(scene) in ROOM_TYPES
     assert procedural_scene(3, 5, scene_id="custom").scene_id == "custom"
+    assert [room_type(s) for s in scenes] == [k for k in ROOM_TYPES for _ in range(PER_TYPE)]
+    drawn = Counter(room_type(procedural_scene(1, i, frames=2)) for i in range(12))
+    assert len(drawn) >= 4
+    with pytest.raises(ValueError, match="room_type must be one of"):
+        procedural_scene(0, 0, room_type="garage")
 
 
-def test_room_is_a_realistic_rectangle(scenes):
+def test_rooms_have_realistic_sizes_and_some_are_l_shaped(scenes):
+    corners = Counter()
     for scene in scenes:
         footprint = scene.room.footprint
-        width, depth = footprint[2]
-        assert np.array_equal(footprint, [[0, 0], [width, 0], [width, depth], [0, depth]])
-        assert Polygon(footprint).exterior.is_ccw
-        assert 3.5 <= width <= 8.0 and 3.0 <= depth <= 7.0
-        assert 2.5 <= scene.room.height <= 3.0
+        polygon = Polygon(footprint)
+        assert polygon.is_valid and polygon.exterior.is_ccw
+        corners[len(footprint)] += 1
+        # Axis-aligned, on a 1/32 m grid.
+        assert np.array_equal(footprint * 32, np.round(footprint * 32))
+        steps = np.diff(np.vstack([footprint, footprint[:1]]), axis=0)
+        assert np.all((steps == 0).sum(axis=1) == 1)
+        (w0, w1), (d0, d1) = ROOM_SIZES[room_type(scene)]
+        width, depth = np.ptp(footprint, axis=0)
+        assert w0 <= width <= w1 and d0 <= depth <= d1, scene.scene_id
+        assert 2.4 <= scene.room.height <= 3.0
         assert scene.floor_z == 0.0
+        if len(footprint) == 6:  # every arm of an L is wide enough to walk
+            assert polygon.buffer(-procedural.MIN_ARM / 2 + 0.01).geom_type == "Polygon"
+    assert set(corners) == {4, 6}
 
 
-def test_structure_encloses_the_footprint_from_outside(scenes):
+def test_walls_surround_the_footprint_with_a_door_and_windows(scenes):
+    windows = 0
     for scene in scenes:
-        assert [part.category for part in scene.structure] == ["floor", "ceiling", "wall"]
-        width, depth = scene.room.footprint[2]
-        floor, ceiling, walls = (part.mesh for part in scene.structure)
-        assert floor.bounds[1, 2] == 0.0
-        assert ceiling.bounds[0, 2] == scene.room.height
-        v = walls.vertices
-        inside = (v[:, 0] > 0) & (v[:, 0] < width) & (v[:, 1] > 0) & (v[:, 1] < depth)
-        assert not inside.any()
-        expected = [[-0.1, -0.1, 0.0], [width + 0.1, depth + 0.1, scene.room.height]]
-        np.testing.assert_allclose(walls.bounds, expected, atol=1e-6)
+        parts = {part.category: part.mesh for part in scene.structure}
+        assert list(parts)[:4] == ["floor", "ceiling", "wall", "door"]
+        windows += "window" in parts
+        polygon = Polygon(scene.room.footprint)
+        walls = parts["wall"]
+        inside = [polygon.contains_properly(Point(v)) for v in walls.vertices[:, :2]]
+        assert not any(inside), scene.scene_id
+        assert (
+            polygon.buffer(0.1 + 1e-6, join_style="mitre").contains(
+                MultiPoint(walls.vertices[:, :2]).convex_hull
+            )
+            or len(scene.room.footprint) == 6
+        )
+        assert parts["floor"].bounds[1, 2] == 0.0
+        assert parts["ceiling"].bounds[0, 2] == scene.room.height
+        # The door is an opening: a ray out through its middle at 1 m meets no wall.
+        door = parts["door"]
+        middle = (door.bounds[0] + door.bounds[1]) / 2
+        nearest = np.array(
+            polygon.exterior.interpolate(polygon.exterior.project(Point(middle[:2]))).coords[0]
+        )
+        outward = middle[:2] - nearest
+        outward = outward / np.linalg.norm(outward)
+        origin = np.array([*(nearest - 0.3 * outward), 1.0])
+        hits, _, _ = walls.ray.intersects_location([origin], [[*outward, 0.0]])
+        assert len(hits) == 0 or np.linalg.norm(hits - origin, axis=1).min() > 1.0
+    assert windows >= len(scenes) // 3
 
 
-def test_floor_objects_do_not_overlap_and_stay_inside(scenes):
+def test_objects_stay_inside_and_floor_objects_do_not_overlap(scenes):
     for scene in scenes:
         room = Polygon(scene.room.footprint)
         shapes = hulls(scene)
         floor = on_floor(scene)
+        for obj in scene.objects:
+            assert room.covers(shapes[obj.id]), (scene.scene_id, obj.id)
+            assert 0.0 <= obj.vertices[:, 2].min() and obj.vertices[:, 2].max() <= scene.room.height
         for i, a in enumerate(floor):
-            assert room.contains(shapes[a.id]), (scene.scene_id, a.id)
             for b in floor[i + 1 :]:
                 assert shapes[a.id].distance(shapes[b.id]) >= 0.04, (scene.scene_id, a.id, b.id)
 
 
-def test_every_object_is_inside_the_room_volume(scenes):
+def test_nothing_blocks_the_door(scenes):
     for scene in scenes:
-        width, depth = scene.room.footprint[2]
-        for obj in scene.objects:
-            low, high = obj.vertices.min(axis=0), obj.vertices.max(axis=0)
-            assert np.all(low >= [0.0, 0.0, 0.0]), (scene.scene_id, obj.id)
-            assert np.all(high <= [width, depth, scene.room.height]), (scene.scene_id, obj.id)
+        room = Polygon(scene.room.footprint)
+        door = next(p.mesh for p in scene.structure if p.category == "door")
+        (x0, y0, _), (x1, y1, _) = door.bounds
+        middle = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        # The leaf is thin across the wall; the room lies on one side of it.
+        across = np.array([0.0, 1.0]) if (y1 - y0) < (x1 - x0) else np.array([1.0, 0.0])
+        inward = across if room.contains(Point(middle + 0.2 * across)) else -across
+        far = middle + 0.85 * inward
+        zone = MultiPoint([(x0, y0), (x1, y1), (x0, y1), (x1, y0), tuple(far)]).envelope
+        shapes = hulls(scene)
+        for obj in on_floor(scene):
+            assert not shapes[obj.id].intersects(zone.buffer(-0.05)), (scene.scene_id, obj.id)
 
 
-def test_raised_objects_rest_on_a_support(scenes):
-    supported = 0
+def test_clutter_rests_on_surfaces(scenes):
+    on = Counter()
     for scene in scenes:
         shapes = hulls(scene)
         floor = on_floor(scene)
         for obj in scene.objects:
             if obj in floor:
                 continue
-            supports = [s for s in floor if shapes[s.id].contains(shapes[obj.id])]
-            assert len(supports) == 1, (scene.scene_id, obj.id)
-            top = supports[0].vertices[:, 2].max()
-            assert abs(obj.vertices[:, 2].min() - top) <= 1e-6, (scene.scene_id, obj.id)
-            assert obj.category in {"lamp", "plant", "tv"}
-            supported += 1
-    assert supported >= ROOMS
+            bottom = obj.vertices[:, 2].min()
+            supports = [s for s in floor if shapes[s.id].buffer(1e-6).contains(shapes[obj.id])]
+            assert len(supports) == 1, (scene.scene_id, obj.id, obj.category)
+            support = supports[0]
+            assert np.any(support.vertices[:, 2] == bottom), (scene.scene_id, obj.id)
+            on[(obj.category, support.category)] += 1
+    assert on[("book", "bookshelf")] >= 5
+    assert on[("cup", "table")] + on[("cup", "coffee table")] >= 2
+    assert on[("pillow", "bed")] >= 2
+    assert on[("tv", "tv stand")] >= 1
 
 
-def test_tvs_stand_on_tv_stands_or_cabinets(scenes):
+def test_thirty_categories_and_several_shapes(scenes):
+    categories = Counter(obj.category for scene in scenes for obj in scene.objects)
+    assert len(categories) >= 30, sorted(categories)
+    shapes: dict[str, set[int]] = {}
     for scene in scenes:
-        shapes = hulls(scene)
-        for tv in (obj for obj in scene.objects if obj.category == "tv"):
-            support = next(s for s in on_floor(scene) if shapes[s.id].contains(shapes[tv.id]))
-            assert support.category in {"tv stand", "cabinet"}
-            assert np.array_equal(support.front, tv.front)
-
-
-def test_object_counts_and_categories(scenes):
+        for obj in scene.objects:
+            shapes.setdefault(obj.category, set()).add(len(obj.vertices))
+    varied = sorted(c for c, counts in shapes.items() if len(counts) >= 2)
+    assert {"chair", "table", "stool", "trash can"} <= set(varied) or len(varied) >= 6, varied
     counts = [len(scene.objects) for scene in scenes]
     assert all(procedural.MIN_OBJECTS <= n <= procedural.MAX_OBJECTS for n in counts)
-    assert 10 <= np.mean(counts) <= 18
-    categories = Counter(obj.category for scene in scenes for obj in scene.objects)
-    assert len(categories) >= 12
     for scene in scenes:
         assert [obj.id for obj in scene.objects] == list(range(1, len(scene.objects) + 1))
-    per_scene = [Counter(obj.category for obj in scene.objects) for scene in scenes]
-    assert sum(any(n >= 2 for n in c.values()) for c in per_scene) >= ROOMS * 0.8
-    assert all(sum(n == 1 for n in c.values()) >= 2 for c in per_scene)
 
 
-def test_chairs_face_their_table():
-    seen = 0
-    for index in range(20):
-        scene = procedural_scene(11, index)
-        tables = [obj for obj in scene.objects if obj.category == "table"]
-        for table in tables:
-            centre = table.vertices.mean(axis=0)
-            for chair in (obj for obj in scene.objects if obj.category == "chair"):
-                to_table = centre[:2] - chair.vertices.mean(axis=0)[:2]
-                if np.linalg.norm(to_table) < 1.5:
-                    assert chair.front[:2] @ to_table > 0
-                    seen += 1
-    assert seen >= 5
+def test_seats_face_what_they_serve(scenes):
+    checked = Counter()
+    for scene in scenes:
+        tables = [o for o in scene.objects if o.category in ("table", "desk")]
+        for seat in (o for o in scene.objects if o.category in ("chair", "office chair")):
+            nearest = min(
+                tables, key=lambda t: np.linalg.norm(center(t) - center(seat))[..., None].min()
+            )
+            to = center(nearest)[:2] - center(seat)[:2]
+            if np.linalg.norm(to) < 1.5:
+                assert seat.front[:2] @ to > 0, (scene.scene_id, seat.id)
+                checked[seat.category] += 1
+        for armchair in (o for o in scene.objects if o.category == "armchair"):
+            for coffee in (o for o in scene.objects if o.category == "coffee table"):
+                to = center(coffee)[:2] - center(armchair)[:2]
+                gap = MultiPoint(armchair.vertices[:, :2]).distance(
+                    MultiPoint(coffee.vertices[:, :2]).convex_hull
+                )
+                if gap < 0.5:
+                    assert armchair.front[:2] @ to > 0, (scene.scene_id, armchair.id)
+                    checked["armchair"] += 1
+        sofas = [o for o in scene.objects if o.category == "sofa"]
+        tvs = [o for o in scene.objects if o.category == "tv"]
+        if sofas and tvs and room_type(scene) == "living room":
+            to = center(tvs[0])[:2] - center(sofas[0])[:2]
+            checked["sofa faces tv"] += sofas[0].front[:2] @ to > 0
+            checked["living rooms with a tv"] += 1
+    assert checked["chair"] >= 5 and checked["office chair"] >= 3 and checked["armchair"] >= 1
+    assert checked["sofa faces tv"] >= 0.75 * checked["living rooms with a tv"] > 0
 
 
 def test_colours_fronts_and_float32_vertices(scenes):
@@ -167,47 +236,73 @@ def test_colours_fronts_and_float32_vertices(scenes):
             v = part.mesh.vertices
             assert np.array_equal(v.astype(np.float32).astype(np.float64), v)
     fronts = {obj.category for s in scenes for obj in s.objects if obj.front is not None}
-    assert {"chair", "sofa", "bed", "tv"} & fronts
-    assert not {"lamp", "plant", "stool", "trash can", "table"} & fronts
+    assert {"chair", "sofa", "bed", "tv", "toilet", "desk"} <= fronts
+    assert not {"lamp", "plant", "stool", "trash can", "table", "cup"} & fronts
 
 
-def test_walkthrough_stays_inside_at_eye_height(scenes):
+def test_trajectories_and_timestamps(scenes):
     for scene in scenes:
+        names = [t.name for t in scene.trajectories]
+        assert names[0] == "walkthrough" and set(names) <= {"walkthrough", "orbit", "lookat"}
+        room = Polygon(scene.room.footprint).buffer(-0.2)
+        for trajectory in scene.trajectories:
+            prefix = {"walkthrough": "f", "orbit": "o", "lookat": "v"}[trajectory.name]
+            for i, frame in enumerate(trajectory.frames):
+                assert frame.id == f"{prefix}{i:04d}"
+                assert frame.t == i * FRAME_SPACING_S
+                assert (frame.width, frame.height) == (640, 480)
+                assert room.contains(Point(frame.center[:2])), (scene.scene_id, frame.id)
+                assert 1.2 <= frame.center[2] <= min(1.7, scene.room.height - 0.3)
         walk = scene.trajectory("walkthrough")
-        assert len(walk.frames) == 32
-        room = Polygon(scene.room.footprint).buffer(-0.5)
-        for i, frame in enumerate(walk.frames):
-            assert frame.id == f"f{i:04d}"
-            assert frame.t == i * FRAME_SPACING_S
-            assert (frame.width, frame.height) == (640, 480)
-            assert room.contains(Point(frame.center[:2]))
-            assert 1.5 <= frame.center[2] <= 1.65
-            hfov = 2 * np.degrees(np.arctan(frame.width / 2 / frame.K[0, 0]))
-            assert 70 <= hfov <= 90
+        assert len(walk.frames) == 16
+        assert all(1.5 <= f.center[2] <= 1.65 for f in walk.frames)
+    with_orbit = [s for s in scenes if "orbit" in [t.name for t in s.trajectories]]
+    with_views = [s for s in scenes if "lookat" in [t.name for t in s.trajectories]]
+    assert len(with_orbit) >= 0.8 * len(scenes) and len(with_views) >= 0.8 * len(scenes)
 
 
-def test_cameras_are_never_inside_tall_furniture(scenes):
+def test_orbit_circles_the_main_piece_and_views_look_at_pieces(scenes):
+    around_anchor = 0
+    orbits = [s for s in scenes if "orbit" in [t.name for t in s.trajectories]]
+    for scene in orbits:
+        frames = scene.trajectory("orbit").frames
+        # All optical axes meet, seen from above, in one point: where they look.
+        normals = np.array([[-f.pose[1, 2], f.pose[0, 2]] for f in frames])
+        offsets = np.array([n @ f.center[:2] for n, f in zip(normals, frames, strict=True)])
+        focus = np.linalg.lstsq(normals, offsets, rcond=None)[0]
+        assert np.allclose(normals @ focus, offsets, atol=1e-6)
+        anchor = procedural.ANCHORS[room_type(scene)]
+        centres = [center(o)[:2] for o in scene.objects if o.category == anchor]
+        around_anchor += any(np.allclose(c, focus, atol=1e-4) for c in centres)
+    assert around_anchor >= 0.8 * len(orbits)
+    for scene in (s for s in scenes if "lookat" in [t.name for t in s.trajectories]):
+        shapes = hulls(scene)
+        pieces = [shapes[obj.id] for obj in on_floor(scene)]
+        for frame in scene.trajectory("lookat").frames:
+            axis = frame.pose[:2, 2] / np.linalg.norm(frame.pose[:2, 2])
+            ray = LineString([frame.center[:2], frame.center[:2] + 4.0 * axis])
+            assert any(ray.intersects(piece) for piece in pieces), (scene.scene_id, frame.id)
+
+
+def test_cameras_are_never_inside_furniture(scenes):
     for scene in scenes:
-        for frame in scene.trajectory("walkthrough").frames:
-            for obj in scene.objects:
-                low, high = obj.vertices.min(axis=0), obj.vertices.max(axis=0)
-                assert not np.all((low <= frame.center) & (frame.center <= high))
+        for trajectory in scene.trajectories:
+            for frame in trajectory.frames:
+                for obj in scene.objects:
+                    low, high = obj.vertices.min(axis=0), obj.vertices.max(axis=0)
+                    assert not np.all((low <= frame.center) & (frame.center <= high))
 
 
-def test_frames_see_most_objects(scenes):
+def test_walkthrough_sees_most_objects(scenes):
     fractions = []
     for scene in scenes:
         frames = scene.trajectory("walkthrough").frames
-        centroids = np.array([obj.vertices.mean(axis=0) for obj in scene.objects])
+        centroids = np.array([center(obj) for obj in scene.objects])
         seen = np.zeros(len(centroids), dtype=bool)
         for frame in frames:
             uv, z = frame.project(centroids)
             seen |= (
-                (z > 0)
-                & (uv[:, 0] >= 0)
-                & (uv[:, 0] <= frame.width)
-                & (uv[:, 1] >= 0)
-                & (uv[:, 1] <= frame.height)
+                (z > 0) & (uv[:, 0] >= 0) & (uv[:, 0] <= 640) & (uv[:, 1] >= 0) & (uv[:, 1] <= 480)
             )
         fractions.append(seen.mean())
     assert np.mean(fractions) >= 0.7
@@ -220,7 +315,14 @@ def test_frames_keyword():
         procedural_scene(7, 0, frames=0)
 
 
-def test_giving_up_names_the_scene(monkeypatch):
+def test_giving_up_names_the_scene_room_and_object(monkeypatch):
+    monkeypatch.setattr(procedural, "FLOOR_OBJECTS_MAX", 0)
+    with pytest.raises(PlacementError) as info:
+        procedural_scene(7, 0, room_type="bathroom")
+    message = str(info.value)
+    assert message.startswith("procedural scene proc_7_0000 (bathroom): gave up after 6 rooms")
+    assert "could not place a toilet after 40 tries" in message
+    monkeypatch.setattr(procedural, "FLOOR_OBJECTS_MAX", 18)
     monkeypatch.setattr(procedural, "MIN_OBJECTS", 100)
-    with pytest.raises(PlacementError, match="procedural scene proc_7_0000: placed only"):
-        procedural_scene(7, 0)
+    with pytest.raises(PlacementError, match=r"proc_7_0000 \(office\).*placed only \d+ objects"):
+        procedural_scene(7, 0, room_type="office")

@@ -1,0 +1,129 @@
+"""Render by ray casting with the oracle's own ray caster: no OpenGL needed.
+
+One ray per pixel centre (OpenCV: pixel (u, v) is centred at (u, v), as in the pyrender
+backend) through Open3D's ``RaycastingScene`` of ``spatialqa.oracle.geometry.derived``. Depth
+(camera z, metres) and instance ids are exact first hits; RGB is Lambert shading of the same
+materials under the same ambient and directional light as the pyrender backend, both faces of
+every triangle lit (the normal turned towards the camera), with the same display gamma.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import open3d as o3d
+
+from spatialqa.degradations.materials import (
+    PATTERNS,
+    STRUCTURE_PATTERNS,
+    object_material,
+    structure_material,
+    texture_lookup,
+    triplanar_uv,
+)
+from spatialqa.degradations.render import (
+    AMBIENT,
+    BACKGROUND_ID,
+    KEY_LIGHT_DIRECTION,
+    KEY_LIGHT_INTENSITY,
+    ZFAR,
+    ZNEAR,
+    View,
+)
+from spatialqa.oracle.geometry import derived
+from spatialqa.scenes import Frame, Scene
+
+_DIELECTRIC_F0 = 0.04
+"""pyrender's metallic-roughness shader keeps this share of light for the specular lobe."""
+_GAMMA = 2.2
+_LUT_STEPS = 1 << 16
+_DISPLAY = np.rint(255 * np.linspace(0.0, 1.0, _LUT_STEPS + 1) ** (1 / _GAMMA)).astype(np.uint8)
+"""Linear light, in steps of 1 / 65536, to display bytes: a table instead of a power per pixel."""
+_ALL_PATTERNS = (*PATTERNS, *sorted(set(STRUCTURE_PATTERNS.values())))
+
+
+def camera_rays(frame: Frame) -> np.ndarray:
+    """Rays through every pixel centre, (H * W, 6) float32, row-major: origin, direction.
+
+    Directions are ``R K^-1 [u, v, 1]``, so a hit's ``t`` is its camera-z depth.
+    """
+    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
+    u = np.arange(frame.width, dtype=np.float64)
+    v = np.arange(frame.height, dtype=np.float64)
+    rays = np.empty((frame.height, frame.width, 6), dtype=np.float32)
+    rays[..., :3] = frame.center
+    for axis in range(3):
+        row = to_world[axis]
+        rays[..., 3 + axis] = (v[:, None] * row[1] + row[2]) + u[None, :] * row[0]
+    return rays.reshape(-1, 6)
+
+
+class RaycastRenderer:
+    """Ray-cast one Scene: exact depth and masks, Lambert-shaded RGB, on the CPU.
+
+    Objects given only as point clouds are not drawn (as in the pyrender backend and the
+    oracle's visibility).
+    """
+
+    def __init__(self, scene: Scene) -> None:
+        self._scene = scene  # the derived geometry holds its scene weakly
+        self._geometry = derived(scene)
+        looks = [object_material(obj) for obj in scene.objects if obj.mesh is not None]
+        looks += [structure_material(part) for part in scene.structure]
+        # Per Open3D geometry id, plus one last row for a miss (black, like pyrender's clear).
+        self._albedo = np.array([[*look.color] for look in looks] + [[0, 0, 0]]) / 255.0
+        self._pattern = np.array([_ALL_PATTERNS.index(look.pattern) for look in looks] + [0])
+        light = -np.asarray(KEY_LIGHT_DIRECTION, dtype=np.float64)
+        self._to_light = light / np.linalg.norm(light)
+
+    def _cast(self, frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+        rays = camera_rays(frame)
+        hits = self._geometry.ray_scene.cast_rays(o3d.core.Tensor(rays))
+        depth = hits["t_hit"].numpy().astype(np.float64)
+        geometry = hits["geometry_ids"].numpy().astype(np.int64)
+        missed = ~np.isfinite(depth) | (depth < ZNEAR) | (depth > ZFAR)
+        geometry = np.where(missed, len(self._albedo) - 1, geometry)
+        depth = np.where(missed, 0.0, depth)
+        return rays, depth, geometry, hits
+
+    def _shade(self, frame: Frame, rays, depth, geometry, hits) -> np.ndarray:
+        directions = rays[:, 3:]
+        normals = hits["primitive_normals"].numpy()
+        facing = np.einsum("ij,ij->i", normals, directions) > 0
+        normals = np.where(facing[:, None], -normals, normals)
+        points = frame.center + directions * depth[:, None]
+        uv = triplanar_uv(points, normals)
+        modulation = np.ones(len(depth))
+        patterns = self._pattern[geometry]
+        for index, name in enumerate(_ALL_PATTERNS):
+            chosen = patterns == index
+            if name != "plain" and chosen.any():
+                modulation[chosen] = texture_lookup(name, uv[chosen])
+        lambert = np.clip(normals @ self._to_light.astype(np.float32), 0.0, 1.0)
+        diffuse = (1 - _DIELECTRIC_F0) * KEY_LIGHT_INTENSITY / np.pi * lambert
+        light = modulation * (AMBIENT + diffuse)
+        linear = self._albedo[geometry] * light[:, None]
+        index = np.rint(np.clip(linear, 0.0, 1.0) * _LUT_STEPS).astype(np.int32)
+        return _DISPLAY[index].reshape(frame.height, frame.width, 3)
+
+    def render(self, frame: Frame) -> View:
+        """Depth, instance ids and shaded RGB of ``frame`` from one batch of rays."""
+        rays, depth, geometry, hits = self._cast(frame)
+        table = np.append(self._geometry.geometry_instance[:-1], BACKGROUND_ID)
+        instance = table[geometry].reshape(frame.height, frame.width)
+        return View(
+            rgb=self._shade(frame, rays, depth, geometry, hits),
+            depth=depth.reshape(frame.height, frame.width),
+            instance=instance,
+        )
+
+    def render_rgb(self, frame: Frame) -> np.ndarray:
+        return self._shade(frame, *self._cast(frame))
+
+    def close(self) -> None:
+        """Nothing to release: the ray-casting scene belongs to the scene's derived geometry."""
+
+    def __enter__(self) -> RaycastRenderer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

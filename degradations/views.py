@@ -1,0 +1,214 @@
+"""From a scene's frames to delivered images: pick a backend, render once, degrade per variant.
+
+``render_and_degrade`` is what a build calls: each frame is rendered once (or read from the
+scan's captured images), then every variant (a degradation type and severity, or clean) is
+applied with a generator seeded by (seed, scene, frame, type, severity), or by (seed, scene,
+type, severity) for a degradation whose draws hold for a whole video.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from spatialqa.degradations.labels import PixelMap, compose, resample, rescale
+from spatialqa.degradations.raycast import RaycastRenderer
+from spatialqa.degradations.registry import get_degradation
+from spatialqa.degradations.render import PyrenderRenderer, Renderer, View
+from spatialqa.errors import ConfigError, SceneError
+from spatialqa.scenes import Frame, Scene
+from spatialqa.seeding import rng_for
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "pyrender", "raycast")
+CLEAN = ("clean", 0)
+
+
+@functools.cache
+def egl_available() -> bool:
+    """Whether pyrender can open an offscreen EGL context here (tried once per process)."""
+    if os.environ.get("PYOPENGL_PLATFORM") != "egl":
+        return False
+    try:
+        import pyrender
+
+        from spatialqa.degradations.render import _release
+
+        _release(pyrender.OffscreenRenderer(8, 8))
+    except Exception as exc:  # any failure to load or initialise EGL means: not here
+        logger.info("EGL is not usable (%s: %s); rendering by ray casting", type(exc).__name__, exc)
+        return False
+    return True
+
+
+def make_renderer(scene: Scene, backend: str = "auto", root: str | Path | None = None) -> Renderer:
+    """A renderer of ``scene``: ``pyrender`` (EGL), ``raycast`` (CPU), or ``auto`` (pyrender
+    where EGL works, else raycast). Scenes whose frames carry captured images show those;
+    ``root`` is the scene directory their paths are relative to."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"render.backend: must be one of {BACKENDS} (got {backend!r})")
+    if backend == "pyrender" or (backend == "auto" and egl_available()):
+        renderer: Renderer = PyrenderRenderer(scene)
+    else:
+        renderer = RaycastRenderer(scene)
+    captured = any(f.rgb is not None for t in scene.trajectories for f in t.frames)
+    if captured and root is None:
+        logger.warning(
+            "scene %s: frames name captured images, but the scene directory is unknown: "
+            "rendering the mesh instead",
+            scene.scene_id,
+        )
+    return CapturedRenderer(scene, root, renderer) if captured and root is not None else renderer
+
+
+def _read_rgb(path: Path, where: str, size: tuple[int, int]) -> np.ndarray:
+    """A captured image as (H, W, 3) uint8 at ``size``, resized bilinearly when it differs."""
+    try:
+        with Image.open(path) as image:
+            picture = image.convert("RGB")
+    except (OSError, ValueError) as exc:
+        raise SceneError(f"{where}: cannot read {path} ({exc})") from None
+    if picture.size != size:
+        picture = picture.resize(size, Image.Resampling.BILINEAR)
+    return np.asarray(picture, dtype=np.uint8)
+
+
+class CapturedRenderer:
+    """Frames of a scan show their captured images; the geometry renderer supplies depth and
+    instance masks (from the mesh, so aligned with the colour camera by construction, where a
+    captured depth image has its own camera, resolution and holes).
+
+    A frame at a pose other than the captured one (a motion-blur sub-frame: same id, moved
+    pose) is the captured image seen from there: each pixel's surface point, ray cast from
+    the new pose, is projected into the captured camera and sampled.
+    """
+
+    def __init__(self, scene: Scene, root: str | Path, geometry: Renderer) -> None:
+        self._scene = scene
+        self._root = Path(root)
+        self._geometry = geometry
+        self._cache: dict[tuple[str, int, int], np.ndarray] = {}
+
+    def _captured(self, frame: Frame) -> np.ndarray:
+        key = (frame.id, frame.width, frame.height)
+        if key not in self._cache:
+            where = f"frame {frame.id!r}.rgb"
+            path = self._root / str(frame.rgb)
+            self._cache[key] = _read_rgb(path, where, (frame.width, frame.height))
+        return self._cache[key]
+
+    def _captured_frame(self, frame: Frame) -> Frame:
+        """The captured camera at ``frame``'s image size (intrinsics scaled like the image)."""
+        original = self._scene.frame(frame.id)
+        return dataclasses.replace(frame, pose=original.pose)
+
+    def render(self, frame: Frame) -> View:
+        view = self._geometry.render(frame)
+        if frame.rgb is None:
+            return view
+        return View(rgb=self.render_rgb(frame), depth=view.depth, instance=view.instance)
+
+    def render_rgb(self, frame: Frame) -> np.ndarray:
+        if frame.rgb is None:
+            return self._geometry.render_rgb(frame)
+        image = self._captured(frame)
+        captured = self._captured_frame(frame)
+        if np.array_equal(captured.pose, frame.pose):
+            return image
+        depth = self._geometry.render(frame).depth.astype(np.float64)
+        v, u = np.mgrid[0 : frame.height, 0 : frame.width].astype(np.float64)
+        rays = np.stack([u, v, np.ones_like(u)], axis=-1).reshape(-1, 3) @ np.linalg.inv(frame.K).T
+        camera = rays * depth.reshape(-1, 1)
+        world = camera @ frame.pose[:3, :3].T + frame.pose[:3, 3]
+        uv, z = captured.project(world)
+        seen = (depth.reshape(-1) > 0) & (z > 0)
+        uv = np.where(seen[:, None], uv, np.column_stack([u.ravel(), v.ravel()]))
+        grid = np.clip(uv, 0, [frame.width - 1, frame.height - 1]).reshape(
+            frame.height, frame.width, 2
+        )
+        return np.rint(resample(image, grid, order=1)).astype(np.uint8)
+
+    def close(self) -> None:
+        self._geometry.close()
+
+
+@dataclass(frozen=True, eq=False)
+class DeliveredView:
+    """One frame as delivered under one variant.
+
+    Attributes
+    ----------
+    variant : (type, severity)
+        ``("clean", 0)`` for the undegraded render.
+    frame : Frame
+    image : (H, W, 3) uint8
+    params : dict
+        The degradation's exact parameters (empty when clean).
+    transform : PixelMap or None
+        Where the pixels of the scene's own frame (``scene.frame(frame.id)``, where the oracle
+        puts 2D labels) went in ``image``: a resize to the delivered size, then whatever the
+        degradation moved. None when labels stay as they are.
+    """
+
+    variant: tuple[str, int]
+    frame: Frame
+    image: np.ndarray
+    params: dict[str, Any]
+    transform: PixelMap | None
+
+
+def render_and_degrade(
+    scene: Scene,
+    frames: Sequence[Frame],
+    variants: Sequence[tuple[str, int]],
+    backend: str = "auto",
+    seed: int = 0,
+    root: str | Path | None = None,
+) -> Iterator[DeliveredView]:
+    """Render every frame once, then yield it under every variant, variant by variant.
+
+    A generator, so that only one degraded image is held at a time; the renderer stays open
+    while it runs (motion blur renders sub-frames through it) and closes when it ends.
+    """
+    renderer = make_renderer(scene, backend, root)
+    try:
+        views = [renderer.render(frame) for frame in frames]
+        resizes = [_resize_of(scene, frame) for frame in frames]
+        for variant in variants:
+            kind, severity = variant
+            degradation = None if kind == "clean" else get_degradation(kind)
+            for frame, view, resize in zip(frames, views, resizes, strict=True):
+                if degradation is None:
+                    yield DeliveredView(tuple(variant), frame, view.rgb, {}, resize)
+                    continue
+                # Settings of a whole video (a lens, haze) are drawn alike for every frame.
+                frame_key = (frame.id,) if degradation.per_frame else ()
+                rng = rng_for(seed, scene.scene_id, *frame_key, kind, severity)
+                result = degradation(
+                    view.rgb, view.depth, frame, severity, rng=rng, render=renderer.render_rgb
+                )
+                moved = result.transform if resize is None else compose(resize, result.transform)
+                yield DeliveredView(tuple(variant), frame, result.image, result.params, moved)
+    finally:
+        renderer.close()
+
+
+def _resize_of(scene: Scene, frame: Frame) -> PixelMap | None:
+    """From the scene's own frame of that id to ``frame``'s size; None when they match."""
+    try:
+        own = scene.frame(frame.id)
+    except SceneError:
+        return None
+    if (own.width, own.height) == (frame.width, frame.height):
+        return None
+    return rescale((own.width, own.height), (frame.width, frame.height))

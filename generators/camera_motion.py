@@ -1,0 +1,293 @@
+"""Camera motion between two delivered frames: how far, which way, how it turned, up or down.
+
+Each question shows just its two frames, the first as "the first image"; directions are in the
+first camera's own frame (its left, right, forward), heights and yaw in the world (z up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import permutations
+from typing import ClassVar
+
+import numpy as np
+
+from spatialqa.generators.choices import LetterBalancer, with_options
+from spatialqa.generators.registry import register_task
+from spatialqa.generators.task import Context, Draft, Task, derivation, fmt, phrase
+from spatialqa.oracle import (
+    Fact,
+    camera_displacement,
+    camera_elevation_change,
+    camera_motion_direction,
+    camera_relative_position,
+    camera_rotation,
+)
+from spatialqa.oracle.egocentric import has_heading
+from spatialqa.oracle.egomotion import MOTION_LABELS, POSITION_LABELS
+from spatialqa.scenes import Scene
+
+DISPLACEMENT_QUESTIONS = (
+    "How far did the camera move between the first and the second image, measured in a "
+    "straight line between the two camera positions (in meters)?",
+    "What is the straight-line distance, in meters, between where the camera was for the first "
+    "image and where it was for the second?",
+    "In meters, how far apart are the camera positions of these two images?",
+)
+MOTION_QUESTIONS = (
+    "Between the first and the second image, which way did the camera move, relative to the "
+    "direction the camera faced in the first image: forward, backward, left or right?",
+    "Judged from the first image's point of view, did the camera then travel mainly forward, "
+    "backward, to the left or to the right to take the second image?",
+    "From the first camera's own viewpoint, what was the main direction of the camera's "
+    "movement to the second image: forward, backward, left or right?",
+)
+POSITION_QUESTIONS = (
+    "Where was the camera of the second image relative to the camera of the first image, as "
+    "seen from the first camera: in front of it, behind it, to its left or to its right?",
+    "Seen from where the first image was taken, and facing its way, is the second image's "
+    "camera position mainly in front, behind, left or right?",
+    "Relative to the first camera and the direction it faces, where mainly is the second "
+    "camera: in front, behind, left or right?",
+)
+ROTATION_QUESTIONS = (
+    "Between the first and the second image, did the camera turn to the left or to the right "
+    "(about the vertical axis, seen from above)?",
+    "Comparing the two images, which way did the camera rotate horizontally: left "
+    "(counter-clockwise seen from above) or right?",
+    "Did the camera's viewing direction swing to the left or to the right from the first image "
+    "to the second (horizontal turn only)?",
+)
+ELEVATION_QUESTIONS = (
+    "Was the camera higher or lower when it took the second image than when it took the first? "
+    "Answer up if higher, down if lower.",
+    "From the first image to the second, did the camera's height above the floor go up or down?",
+    "Compared with the first image, was the second image taken from a higher (up) or a lower "
+    "(down) camera position?",
+)
+
+
+def motion_context(ctx: Context) -> list[tuple[str, str]]:
+    """Ordered pairs of delivered frames: (shown first, shown second)."""
+    return list(permutations(ctx.views, 2))
+
+
+@dataclass(frozen=True)
+class DisplacementParams:
+    min_distance: float = 0.2
+    max_distance: float = 10.0
+
+
+@register_task
+class CameraDisplacement(Task):
+    """GROUND_TRUTH.md camera_displacement: metres between the two camera centres."""
+
+    name = "camera_displacement"
+    family = "camera_motion"
+    answer_type = "number"
+    metric = "mra"
+    unit = "m"
+    Params = DisplacementParams
+
+    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
+        return motion_context(ctx)
+
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | None:
+        first, second = candidate
+        fact = camera_displacement(ctx.scene, first, second)
+        low, high = self.params.min_distance, self.params.max_distance
+        if not low <= fact.value <= high:
+            return None
+        dx, dy, dz = fact.detail["delta_world_m"]
+        rationale = derivation(
+            f"The camera moved by ({dx:+.2f}, {dy:+.2f}, {dz:+.2f}) m in the world frame "
+            f"between the two images.",
+            f"Its length is {fact.value:.3f} m, which rounds to {fmt(fact.value, 1)} m.",
+        )
+        return Draft(
+            fact=fact,
+            question=phrase(rng, DISPLACEMENT_QUESTIONS),
+            answer=fmt(fact.value, 1),
+            value=float(fact.value),
+            rationale=rationale,
+            objects=(),
+            margin=float(min(fact.value - low, high - fact.value)),
+            views=(first, second),
+        )
+
+
+@dataclass(frozen=True)
+class MotionParams:
+    min_dominant: float = 1.0
+    min_margin: float = 0.25
+
+
+class _Horizontal(Task):
+    """Shared by motion direction and relative position: the larger of the first camera's
+    x (left/right) and z (forward/backward) components of the move."""
+
+    family = "camera_motion"
+    answer_type = "mc"
+    metric = "accuracy"
+    Params = MotionParams
+    labels: ClassVar[dict[str, tuple[str, str]]]
+    questions: ClassVar[tuple[str, ...]]
+    oracle: ClassVar[Callable[[Scene, str, str], Fact]]
+
+    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
+        return motion_context(ctx)
+
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | None:
+        first, second = candidate
+        fact = self.oracle(ctx.scene, first, second)
+        if fact.detail["dominant_m"] < self.params.min_dominant:
+            return None
+        if fact.margin < self.params.min_margin:
+            return None
+        labels = [label for pair in self.labels.values() for label in pair]
+        options, letter = letters.arrange(
+            fact.value, [label for label in labels if label != fact.value], rng=rng
+        )
+        x, y, z = fact.detail["offset_camera_m"]
+        rationale = derivation(
+            f"In the first camera's frame (x right, y down, z forward) the second camera "
+            f"centre is at ({x:+.2f}, {y:+.2f}, {z:+.2f}) m.",
+            f"Sideways |x| = {abs(x):.2f} m, along the view |z| = {abs(z):.2f} m: the "
+            f"{'sideways' if fact.detail['axis'] == 'x' else 'forward-backward'} component "
+            f"dominates by {fact.margin:.2f} m.",
+            f"Its sign gives {fact.value}.",
+        )
+        return Draft(
+            fact=fact,
+            question=with_options(phrase(rng, self.questions), options),
+            answer=letter,
+            choices=options,
+            rationale=rationale,
+            objects=(),
+            margin=float(fact.margin),
+            views=(first, second),
+        )
+
+
+@register_task
+class CameraMotionDirection(_Horizontal):
+    """GROUND_TRUTH.md camera_motion_direction: forward/backward/left/right in camera 1."""
+
+    name = "camera_motion_direction"
+    labels = MOTION_LABELS
+    questions = MOTION_QUESTIONS
+    oracle = staticmethod(camera_motion_direction)
+
+
+@register_task
+class CameraRelativePosition(_Horizontal):
+    """GROUND_TRUTH.md camera_relative_position (SpatialEvo position_cam_cam)."""
+
+    name = "camera_relative_position"
+    labels = POSITION_LABELS
+    questions = POSITION_QUESTIONS
+    oracle = staticmethod(camera_relative_position)
+
+
+@dataclass(frozen=True)
+class RotationParams:
+    min_deg: float = 8.0
+
+
+@register_task
+class CameraRotation(Task):
+    """GROUND_TRUTH.md camera_rotation: did the camera turn left or right about world z.
+
+    Rejected below ``min_deg`` and within ``min_deg`` of a half turn (which has no side).
+    """
+
+    name = "camera_rotation"
+    family = "camera_motion"
+    answer_type = "mc"
+    metric = "accuracy"
+    Params = RotationParams
+
+    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
+        return [
+            (first, second)
+            for first, second in motion_context(ctx)
+            if has_heading(ctx.scene.frame(first)) and has_heading(ctx.scene.frame(second))
+        ]
+
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | None:
+        first, second = candidate
+        fact = camera_rotation(ctx.scene, first, second)
+        if fact.margin < self.params.min_deg:
+            return None
+        side = fact.detail["direction"]
+        options, letter = letters.arrange(side, ["right" if side == "left" else "left"], rng=rng)
+        rationale = derivation(
+            "Project each camera's viewing direction on the floor plan and measure the yaw "
+            "between them (counter-clockwise seen from above is positive).",
+            f"The yaw changed by {fact.value:+.1f} degrees.",
+            f"A positive change is a turn to the left, a negative one to the right: {side}.",
+        )
+        return Draft(
+            fact=fact,
+            question=with_options(phrase(rng, ROTATION_QUESTIONS), options),
+            answer=letter,
+            choices=options,
+            value=float(fact.value),
+            rationale=rationale,
+            objects=(),
+            margin=float(fact.margin),
+            views=(first, second),
+        )
+
+
+@dataclass(frozen=True)
+class ElevationParams:
+    min_change: float = 0.1
+
+
+@register_task
+class CameraElevationChange(Task):
+    """GROUND_TRUTH.md camera_elevation_change (SpatialEvo elevation_cam_cam): up or down."""
+
+    name = "camera_elevation_change"
+    family = "camera_motion"
+    answer_type = "mc"
+    metric = "accuracy"
+    Params = ElevationParams
+
+    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
+        return motion_context(ctx)
+
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | None:
+        first, second = candidate
+        fact = camera_elevation_change(ctx.scene, first, second)
+        if fact.margin < self.params.min_change:
+            return None
+        side = fact.detail["direction"]
+        options, letter = letters.arrange(side, ["down" if side == "up" else "up"], rng=rng)
+        before, after = fact.detail["heights_m"]
+        rationale = derivation(
+            f"The camera centre was {before:.2f} m high (world z) for the first image and "
+            f"{after:.2f} m for the second.",
+            f"The change is {fact.value:+.2f} m, so the camera went {side}.",
+        )
+        return Draft(
+            fact=fact,
+            question=with_options(phrase(rng, ELEVATION_QUESTIONS), options),
+            answer=letter,
+            choices=options,
+            value=float(fact.value),
+            rationale=rationale,
+            objects=(),
+            margin=float(fact.margin),
+            views=(first, second),
+        )

@@ -1,0 +1,155 @@
+"""The dataset card: ``README.md`` with the hub's YAML front matter, so the output folder can be
+pushed to a dataset hub as it is and loaded by name (``datasets.load_dataset(folder)``).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pyarrow as pa
+import yaml
+
+from spatialqa.generators import get_task
+from spatialqa.pipelines import parquet
+
+MEANINGS = {
+    "id": "stable hash of (config hash, scene, task, index, degradation)",
+    "scene_id": "the scene",
+    "source": "where the scene came from (procedural, dir, a loader)",
+    "task": "registry name (VSI-Bench names kept)",
+    "family": "counting, size, distance, direction, ...",
+    "question": "the question as shown, options included for multiple choice",
+    "question_vsi": "VSI-Bench's verbatim form, where one exists",
+    "answer_type": "mc, number, integer, yes_no, box, point, abstain",
+    "answer": "what a model should say (letter, number, yes/no)",
+    "choices": '"A. ..." options, empty unless multiple choice',
+    "value": "the unrounded numeric truth",
+    "unit": "the unit of value",
+    "metric": "accuracy, mra, ...",
+    "objects": "the referents and their roles",
+    "views": "frame ids the question is about (rows of the frames config)",
+    "images": "the views inline (Image feature), when the build inlines them",
+    "degradation": "type, severity and drawn parameters; null when clean",
+    "program": "JSON the oracle re-executes to the same value",
+    "rationale": "step-by-step derivation from the program",
+    "margin": "distance to the nearest decision boundary",
+    "answerable": "false for abstention items",
+    "abstain_reason": "why an abstention item cannot be answered",
+    "answerable_views": "the views from which the question can be answered",
+    "labels": "2D labels (JSON) in the shown images' pixels",
+    "seed": "the sample's own seed",
+}
+
+
+def size_category(n: int) -> str:
+    """The hub's size bucket: 843 -> "n<1K", 12000 -> "10K<n<100K"."""
+    if n < 1000:
+        return "n<1K"
+    names = ["1K", "10K", "100K", "1M", "10M", "100M", "1B"]
+    for low, high in itertools.pairwise(names):
+        if n < 10 * parse_size(low):
+            return f"{low}<n<{high}"
+    return "n>1B"
+
+
+def parse_size(name: str) -> int:
+    return int(name[:-1]) * {"K": 10**3, "M": 10**6, "B": 10**9}[name[-1]]
+
+
+def front_matter(manifest: dict) -> dict:
+    return {
+        "pretty_name": manifest["name"],
+        "task_categories": ["visual-question-answering"],
+        "language": ["en"],
+        "tags": ["spatial-reasoning", "3d", "spatialqa"],
+        "size_categories": [size_category(manifest["samples"])],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": "train", "path": "data/*.parquet"}],
+                "default": True,
+            },
+            {
+                "config_name": "frames",
+                "data_files": [{"split": "train", "path": "frames/*.parquet"}],
+            },
+        ],
+    }
+
+
+def table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def type_name(arrow_type: pa.DataType) -> str:
+    """An Arrow type as a short text, ``{bytes, path}`` structs named ``image``."""
+    if arrow_type == parquet.IMAGE:
+        return "image"
+    if pa.types.is_list(arrow_type):
+        return f"list<{type_name(arrow_type.value_type)}>"
+    if pa.types.is_struct(arrow_type):
+        return "struct<" + ", ".join(f"{f.name}: {type_name(f.type)}" for f in arrow_type) + ">"
+    return str(arrow_type)
+
+
+def dataset_card(manifest: dict) -> str:
+    """The card of a built dataset, from its manifest alone (no wall time: same build, same
+    bytes)."""
+    counts = manifest["counts"]
+    tasks = []
+    for name, n in counts["task"].items():
+        task = get_task(name).describe()
+        tasks.append([f"`{name}`", task["family"], task["answer_type"], task["metric"], n])
+    scenes = manifest["scenes"]
+    skipped = "".join(f"\n- `{s['scene']}`: {s['reason']}" for s in manifest["skipped"])
+    config = yaml.safe_dump(manifest["config"], sort_keys=False).rstrip()
+    features = [
+        [f"`{f.name}`", f"`{type_name(f.type)}`", MEANINGS.get(f.name, "")] for f in parquet.SAMPLES
+    ]
+    frame_features = ", ".join(f"`{f.name}` (`{type_name(f.type)}`)" for f in parquet.FRAMES)
+    return f"""---
+{yaml.safe_dump(front_matter(manifest), sort_keys=False).rstrip()}
+---
+
+# {manifest["name"]}
+
+Spatial question-answer pairs made by spatialqa from 3D scenes: every
+answer is computed by a geometric oracle from meshes and camera poses, and every sample keeps
+the program that recomputes it. Built by spatialqa {manifest["versions"].get("spatialqa", "?")}
+from config `{manifest["config_hash"]}` (below).
+
+```python
+import datasets
+
+samples = datasets.load_dataset("path/to/this/folder", "default")["train"]
+frames = datasets.load_dataset("path/to/this/folder", "frames")["train"]
+```
+
+## Counts
+
+{manifest["samples"]} samples and {manifest["frames"]} frames from {scenes["built"]} scenes
+({scenes["skipped"]} skipped).{skipped}
+
+{table(["task", "family", "answer", "metric", "samples"], tasks)}
+
+Answer types: {", ".join(f"{k} {v}" for k, v in counts["answer_type"].items())}.
+
+## Features
+
+Samples (`default`, `data/*.parquet`):
+
+{table(["column", "type", "meaning"], features)}
+
+Frames (`frames`, `frames/*.parquet`), each rendered (and degraded) view stored once:
+{frame_features}.
+
+## Build config
+
+```yaml
+{config}
+```
+
+`manifest.json` holds the package versions, counts per answer bucket and each file's sha256.
+"""

@@ -1,0 +1,116 @@
+"""The manifest: what a build is (config, hash, versions) and what it holds (counts, checksums).
+
+Shard tasks return small records; the driver makes the manifest from those records only.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+from collections import Counter
+from importlib.metadata import PackageNotFoundError, version
+
+from spatialqa.pipelines.config import BuildConfig
+
+FORMAT = "spatialqa.manifest/2"
+PACKAGES = ("spatialqa", "numpy", "trimesh", "open3d-cpu", "open3d", "pyrender", "pyarrow", "ray")
+
+
+def package_versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def value_bucket(value: float) -> str:
+    """The 1-2-5 decade interval holding ``value``: 0.37 -> "[0.2, 0.5)", 7 -> "[5, 10)"."""
+    if value <= 0:
+        return "<= 0"
+    decade = math.floor(math.log10(value))
+    decade += (value >= 10.0 ** (decade + 1)) - (value < 10.0**decade)  # log10 rounding
+    low, high = next((lo, hi) for lo, hi in ((1, 2), (2, 5), (5, 10)) if value < hi * 10.0**decade)
+    return f"[{low * 10.0**decade:g}, {high * 10.0**decade:g})"
+
+
+def answer_bucket(row: dict) -> str:
+    """Where a row's answer falls: the letter or yes/no, the integer, a 1-2-5 interval of the
+    value in its unit, or the answer type where answers are not scalars (box, point, abstain).
+    """
+    if not row["answerable"]:
+        return "abstain"
+    kind = row["answer_type"]
+    if kind in ("mc", "yes_no"):
+        return row["answer"]
+    if kind == "integer" and row["value"] is not None:
+        return str(round(row["value"]))
+    if kind == "number" and row["value"] is not None:
+        return f"{value_bucket(row['value'])} {row['unit'] or ''}".rstrip()
+    return kind
+
+
+def row_counts(rows: list[dict]) -> dict:
+    """Counts of one shard's rows per task, per answer type, and per task and answer bucket."""
+    buckets: dict[str, Counter[str]] = {}
+    for row in rows:
+        buckets.setdefault(row["task"], Counter())[answer_bucket(row)] += 1
+    return {
+        "task": sorted_counts(Counter(row["task"] for row in rows)),
+        "answer_type": sorted_counts(Counter(row["answer_type"] for row in rows)),
+        "answer_bucket": {task: sorted_counts(buckets[task]) for task in sorted(buckets)},
+    }
+
+
+def sorted_counts(counter: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counter.items()))
+
+
+def merge_counts(records: list[dict]) -> dict:
+    tasks: Counter[str] = Counter()
+    answer_types: Counter[str] = Counter()
+    buckets: dict[str, Counter[str]] = {}
+    for record in records:
+        counts = record["counts"]
+        tasks.update(counts["task"])
+        answer_types.update(counts["answer_type"])
+        for task, per_bucket in counts["answer_bucket"].items():
+            buckets.setdefault(task, Counter()).update(per_bucket)
+    return {
+        "task": sorted_counts(tasks),
+        "answer_type": sorted_counts(answer_types),
+        "answer_bucket": {task: sorted_counts(buckets[task]) for task in sorted(buckets)},
+    }
+
+
+def make_manifest(
+    config: BuildConfig, config_hash: str, records: list[dict], planned: int, wall_time_s: float
+) -> dict:
+    """The manifest of the records so far; ``complete`` once shards 0 .. planned - 1 have one.
+
+    Records beyond those (built by an earlier run without ``--limit``) stay: their files do.
+    """
+    records = sorted(records, key=lambda r: r["shard"])
+    built = [r for r in records if r["status"] == "ok"]
+    return {
+        "format": FORMAT,
+        "name": config.name,
+        "complete": {r["shard"] for r in records} >= set(range(planned)),
+        "config": config.model_dump(mode="json"),
+        "config_hash": config_hash,
+        "versions": package_versions(),
+        "shards_planned": planned,
+        "scenes": {"built": len(built), "skipped": len(records) - len(built)},
+        "samples": sum(r["rows"] for r in built),
+        "frames": sum(r["frames"] for r in built),
+        "counts": merge_counts(built),
+        "skipped": [
+            {"shard": r["shard"], "scene": r["scene"], "reason": r["reason"]}
+            for r in records
+            if r["status"] != "ok"
+        ],
+        "shards": records,
+        "wall_time_s": round(wall_time_s, 3),
+    }

@@ -1,0 +1,201 @@
+"""3D-FRONT houses furnished with 3D-FUTURE models, one room per Scene.
+
+A house JSON (3D-FRONT-FUTURE/3D-FRONT-ToolBox, ``scripts/scene.py`` and ``scripts/utils.py``)
+holds ``furniture[]`` (``uid``, ``jid`` = the 3D-FUTURE model id, ``valid``), ``mesh[]`` (room
+shells: ``uid``, ``type`` such as Floor / WallInner / Ceiling, flat ``xyz`` and ``faces``) and
+``scene.room[]`` (``type``, ``instanceid``, ``children[]`` of ``{ref, pos, rot, scale}``). A
+child places the furniture or mesh whose ``uid`` is ``ref``: a model vertex v goes to
+``R(rot) (v * scale) + pos`` with ``rot`` a quaternion (x, y, z, w). Models are
+``<3D-FUTURE-model>/<jid>/raw_model.obj``; categories come from its ``model_info.json``
+(``model_id``, ``category``, ``super-category``). Everything is y-up in metres; the loader
+turns it z-up once, (x, y, z) -> (x, -z, y). 3D-FRONT has no cameras: the Scene gets a
+look-at orbit inside the room (``assemble.orbit_frames``) as its "walkthrough", recorded as
+synthesised.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import shapely
+import trimesh
+from shapely.geometry import Polygon
+
+from spatialqa.errors import SceneError
+from spatialqa.scenes.assemble import Y_UP_TO_Z_UP, Report, assemble_scene, orbit_frames, read_json
+from spatialqa.scenes.scene import Room, Scene, SceneObject, Structure
+
+__all__ = ["future_model_dir", "load_front3d", "quaternion_matrix", "room_ids"]
+
+_SHELL = {"floor": "floor", "ceil": "ceiling", "wall": "wall"}
+
+
+def quaternion_matrix(q) -> np.ndarray:
+    """Rotation matrix of a unit quaternion given as (x, y, z, w)."""
+    x, y, z, w = (float(c) for c in q)
+    norm = np.sqrt(x * x + y * y + z * z + w * w)
+    if not norm > 0:
+        raise ValueError("zero quaternion")
+    x, y, z, w = x / norm, y / norm, z / norm, w / norm
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def future_model_dir(house: Path) -> Path:
+    """The 3D-FUTURE model folder: a ``3D-FUTURE-model`` next to the house or one level up."""
+    for folder in (house.parent, house.parent.parent):
+        if (folder / "3D-FUTURE-model").is_dir():
+            return folder / "3D-FUTURE-model"
+    raise SceneError(f"{house}: no 3D-FUTURE-model folder beside it; pass future_dir")
+
+
+def room_ids(house_path: str | Path) -> list[str]:
+    """The ``instanceid`` of every room of a house JSON that places furniture."""
+    data = read_json(house_path)
+    furniture = {f.get("uid") for f in data.get("furniture", []) if isinstance(f, dict)}
+    return [
+        room["instanceid"]
+        for room in data.get("scene", {}).get("room", [])
+        if any(child.get("ref") in furniture for child in room.get("children", []))
+    ]
+
+
+def _load_model(path: Path) -> trimesh.Trimesh | None:
+    try:
+        mesh = trimesh.load(path, force="mesh", process=False, skip_materials=True)
+    except Exception:  # trimesh raises many types for a bad file
+        return None
+    return mesh if isinstance(mesh, trimesh.Trimesh) and len(mesh.faces) else None
+
+
+def load_front3d(
+    house_path: str | Path,
+    room: str | None = None,
+    *,
+    future_dir: str | Path | None = None,
+    frames: int = 32,
+) -> Scene:
+    """Load one room of a 3D-FRONT house.
+
+    Parameters
+    ----------
+    house_path : path
+        The house JSON.
+    room : str, optional
+        The room's ``instanceid``; by default the first room that places furniture.
+    future_dir : path, optional
+        The 3D-FUTURE-model folder (``<jid>/raw_model.obj``, ``model_info.json``).
+    frames : int
+        Frames of the synthesised orbit trajectory.
+
+    Returns
+    -------
+    Scene
+        Scene id ``<house uid>_<room instanceid>``; one object per placed furniture model (ids
+        1..n in child order, category from model_info.json), the room's floor, walls and
+        ceiling as structure, the footprint from the floor meshes.
+    """
+    house = Path(house_path)
+    data = read_json(house)
+    future = Path(future_dir) if future_dir is not None else future_model_dir(house)
+    info_path = future / "model_info.json"
+    info = {m["model_id"]: m for m in read_json(info_path) if isinstance(m, dict)}
+    rooms = data.get("scene", {}).get("room", [])
+    ids = room_ids(house) if room is None else [room]
+    chosen = next((r for r in rooms if ids and r.get("instanceid") == ids[0]), None)
+    if chosen is None:
+        raise SceneError(f"{house}: scene.room: no room {ids[0] if ids else 'with furniture'}")
+    house_id = str(data.get("uid", house.stem))
+    report = Report("front3d", f"{house_id}/{chosen['instanceid']}")
+    furniture = {f["uid"]: f for f in data.get("furniture", []) if isinstance(f, dict)}
+    shells = {m["uid"]: m for m in data.get("mesh", []) if isinstance(m, dict)}
+    objects, parts, missing, invalid = [], {}, [], []
+    for number, child in enumerate(chosen.get("children", [])):
+        where = f"{house.name}: room {chosen['instanceid']}: children[{number}]"
+        ref = child.get("ref")
+        try:
+            rotation = quaternion_matrix(child.get("rot", (0, 0, 0, 1)))
+            scale = np.asarray(child.get("scale", (1, 1, 1)), dtype=np.float64).reshape(3)
+            position = np.asarray(child.get("pos", (0, 0, 0)), dtype=np.float64).reshape(3)
+        except (TypeError, ValueError) as exc:
+            raise SceneError(f"{where}: bad pos/rot/scale ({exc})") from None
+        if ref in shells:
+            shell = shells[ref]
+            kind = next(
+                (v for k, v in _SHELL.items() if k in str(shell.get("type", "")).lower()), None
+            )
+            if kind is None:
+                continue
+            xyz = np.asarray(shell.get("xyz", []), dtype=np.float64).reshape(-1, 3)
+            tri = np.asarray(shell.get("faces", []), dtype=np.int64).reshape(-1, 3)
+            if len(tri):
+                placed = (xyz * scale) @ rotation.T + position
+                parts.setdefault(kind, []).append((placed @ Y_UP_TO_Z_UP.T, tri))
+            continue
+        if ref not in furniture:
+            continue
+        entry = furniture[ref]
+        jid = entry.get("jid")
+        if entry.get("valid") is False or jid not in info:
+            invalid.append(str(jid))
+            continue
+        model = _load_model(future / str(jid) / "raw_model.obj")
+        if model is None:
+            missing.append(str(jid))
+            continue
+        world = ((np.asarray(model.vertices) * scale) @ rotation.T + position) @ Y_UP_TO_Z_UP.T
+        mesh = trimesh.Trimesh(world, np.asarray(model.faces), process=False)
+        category = str(info[jid].get("category") or info[jid].get("super-category") or "")
+        objects.append(
+            SceneObject(len(objects) + 1, category.strip().lower() or "unknown", mesh=mesh)
+        )
+    if invalid:
+        report.warn(f"{len(invalid)} furniture not valid or not in model_info.json: {invalid}")
+    if missing:
+        report.warn(f"{len(missing)} furniture models missing or empty, dropped: {missing}")
+    structure = []
+    for kind, pieces in parts.items():
+        offsets = np.cumsum([0] + [len(v) for v, _ in pieces[:-1]])
+        vertices = np.concatenate([v for v, _ in pieces])
+        faces = np.concatenate([f + o for (_, f), o in zip(pieces, offsets, strict=True)])
+        structure.append(Structure(kind, trimesh.Trimesh(vertices, faces, process=False)))
+    room_shape = None
+    floors = parts.get("floor", [])
+    if floors:
+        triangles = [Polygon(v[f][:, :2]) for v, tri in floors for f in tri]
+        outline = shapely.union_all([t for t in triangles if t.area > 1e-9]).buffer(0)
+        if isinstance(outline, Polygon) and not outline.is_empty:
+            ring = shapely.geometry.polygon.orient(outline, 1.0).exterior.coords[:-1]
+            ceilings = parts.get("ceiling", [])
+            height = (
+                max(v[:, 2].max() for v, _ in ceilings) - min(v[:, 2].min() for v, _ in floors)
+                if ceilings
+                else 2.8
+            )
+            room_shape = Room(footprint=np.asarray(ring), height=height)
+            if not ceilings:
+                report.warn("no ceiling mesh: room height assumed 2.8 m")
+    report.note(
+        f"room {chosen.get('type', '?')}: {len(objects)} furniture from 3D-FUTURE raw_model.obj; "
+        "y-up turned z-up (x, -z, y)"
+    )
+    floor_z = min((v[:, 2].min() for v, _ in floors), default=None)
+    trajectories = None
+    if objects and frames > 0:
+        trajectories = {"walkthrough": orbit_frames(objects, structure, room_shape, frames)}
+        report.note(f"no cameras in 3D-FRONT: synthesised look-at orbit of {frames} frames")
+    return assemble_scene(
+        f"{house_id}_{chosen['instanceid']}",
+        report,
+        objects,
+        structure,
+        trajectories=trajectories,
+        room=room_shape,
+        floor_z=floor_z,
+    )

@@ -1,0 +1,151 @@
+"""Rendering and degrading a scene's frames as a build does, the contact sheet, and the
+build's use of them: every degradation accepted by the config, labels moved in the rows."""
+
+from __future__ import annotations
+
+import json
+
+import degrade_kit as kit
+import numpy as np
+import pytest
+from PIL import Image
+
+from spatialqa.degradations import (
+    DEGRADATIONS,
+    RaycastRenderer,
+    contact_sheet,
+    mask_box,
+    render_and_degrade,
+)
+from spatialqa.degradations.sheet import HEADER_HEIGHT, LABEL_WIDTH, scaled
+from spatialqa.generators.sample import ObjectRef, Sample
+from spatialqa.pipelines.config import parse_config
+from spatialqa.pipelines.shard import render_views, sample_row
+
+VARIANTS = [("clean", 0), ("lens_distortion", 5), ("motion_blur", 2), ("haze", 3)]
+
+
+@pytest.fixture(scope="module")
+def scene():
+    frames = (kit.make_frame("f0"), kit.make_frame("f1"))
+    return kit.make_scene(frames=frames)
+
+
+def delivered(scene, seed=0):
+    frames = list(scene.trajectory("walk").frames)
+    return list(render_and_degrade(scene, frames, VARIANTS, backend="raycast", seed=seed))
+
+
+def test_every_frame_comes_once_per_variant_in_order(scene):
+    views = delivered(scene)
+    assert [(v.variant, v.frame.id) for v in views] == [
+        (variant, frame_id) for variant in VARIANTS for frame_id in ("f0", "f1")
+    ]
+    clean = views[0]
+    assert clean.params == {} and clean.transform is None
+    assert views[2].transform is not None and views[2].params["k1"] < 0
+    assert views[4].params["substeps"] >= 4
+
+
+def test_render_and_degrade_is_deterministic_and_seeded(scene):
+    first, again, other = delivered(scene), delivered(scene), delivered(scene, seed=1)
+    assert [v.image.tobytes() for v in first] == [v.image.tobytes() for v in again]
+    assert first[0].image.tobytes() == other[0].image.tobytes()  # clean: no seed
+    assert first[6].image.tobytes() != other[6].image.tobytes()  # haze: seeded
+    # Haze is the weather of the whole video: both frames share it. Motion blur is each
+    # frame's own camera shake.
+    assert first[6].params == first[7].params
+    assert first[4].params != first[5].params
+
+
+def test_contact_sheet_has_a_labelled_tile_per_type_and_severity(scene):
+    frame = kit.make_frame(width=80, height=60, f=50.0)
+    sheet = contact_sheet(scene, frame, types=["haze", "jpeg"], backend="raycast")
+    assert sheet.shape == (HEADER_HEIGHT + 2 * 60, LABEL_WIDTH + 6 * 80, 3)
+    assert (sheet[:HEADER_HEIGHT, LABEL_WIDTH:] < 100).any()  # column titles
+    assert (sheet[HEADER_HEIGHT:, :LABEL_WIDTH] < 100).any()  # row names
+    clean = sheet[HEADER_HEIGHT : HEADER_HEIGHT + 60, LABEL_WIDTH : LABEL_WIDTH + 80]
+    hazy = sheet[HEADER_HEIGHT : HEADER_HEIGHT + 60, LABEL_WIDTH + 5 * 80 : LABEL_WIDTH + 6 * 80]
+    assert hazy.astype(int).std() < clean.astype(int).std()
+
+
+def test_the_cli_writes_the_contact_sheet(tmp_path, monkeypatch):
+    from spatialqa.pipelines import cli
+
+    assert cli.main(["degradations", "--out", str(tmp_path), "--backend", "raycast",
+                     "--width", "64", "--height", "48"]) == 0  # fmt: skip
+    with Image.open(tmp_path / "degradations.png") as sheet:
+        assert sheet.size == (LABEL_WIDTH + 6 * 64, HEADER_HEIGHT + len(DEGRADATIONS) * 48)
+
+
+def config(**degradations):
+    return parse_config(
+        {
+            "name": "t",
+            "scenes": [{"procedural": {"count": 1}}],
+            "tasks": ["object_counting"],
+            "render": {"backend": "raycast", "width": kit.WIDTH, "height": kit.HEIGHT},
+            "degradations": [
+                "clean",
+                *[{"type": t, "severities": s} for t, s in degradations.items()],
+            ],
+        }
+    )
+
+
+def test_the_build_config_accepts_every_degradation():
+    built = config(**{name: [1, 2, 3, 4, 5] for name in DEGRADATIONS})
+    variants = [v for spec in built.degradations for v in spec.variants]
+    assert len(variants) == 1 + 5 * len(DEGRADATIONS)
+    assert built.render.backend == "raycast"
+
+
+def located_sample(box: list[float]) -> Sample:
+    return Sample(
+        scene_id="kit_room", source="test", task="object_localization_2d", family="grounding",
+        index=0, question="Where is the box?", question_vsi=None, answer_type="box",
+        answer="[0, 0, 0, 0]", choices=(), value=None, unit=None, metric="iou",
+        objects=(ObjectRef(kit.NEAR_ID, "box", "target"),), views=("f0",), program="{}",
+        rationale="", margin=None, answerable=True, seed=0,
+        labels=json.dumps({"boxes": {str(kit.NEAR_ID): box}}),
+    )  # fmt: skip
+
+
+def test_rows_carry_moved_labels_and_answers_per_variant(scene):
+    built = config(lens_distortion=[5], haze=[3])
+    variants = [v for spec in built.degradations for v in spec.variants]
+    frames, images = render_views(built, scene, ["f0"], variants)
+    assert len(frames) == 3
+    mask = RaycastRenderer(scene).render(kit.make_frame()).instance == kit.NEAR_ID
+    box = [float(c) for c in mask_box(mask) + np.array([-0.5, -0.5, 0.5, 0.5])]  # pixel edges
+    rows = {v: sample_row(built, "b", located_sample(box), v, images) for v in variants}
+    assert json.loads(rows["clean", 0]["labels"]) == {"boxes": {str(kit.NEAR_ID): box}}
+    assert rows["haze", 3]["labels"] == rows["clean", 0]["labels"]
+    distorted = images[("lens_distortion", 5), "f0"]
+    moved = json.loads(rows["lens_distortion", 5]["labels"])["boxes"][str(kit.NEAR_ID)]
+    expected_px = distorted["transform"].box(np.array(box))
+    assert np.allclose(moved, np.round(expected_px, 2))
+    scale = [1000 / kit.WIDTH, 1000 / kit.HEIGHT] * 2
+    expected = ", ".join(str(int(c * k + 0.5)) for c, k in zip(moved, scale, strict=True))
+    assert rows["lens_distortion", 5]["answer"] == f"[{expected}]"
+    assert rows["clean", 0]["answer"] == rows["haze", 3]["answer"] == "[0, 0, 0, 0]"
+    assert {r["question"] for r in rows.values()} == {"Where is the box?"}
+    params = json.loads(rows["lens_distortion", 5]["degradation"]["params"])
+    assert params == distorted["params"]
+
+
+def test_labels_follow_a_resize_from_the_scene_frames_to_the_delivered_size(scene):
+    """The oracle labels the scene's own frames (160 x 120); delivered at 80 x 60, every
+    variant's transform halves them first, clean included."""
+    small = scaled(scene.frame("f0"), 80, 60)
+    variants = [("clean", 0), ("lens_distortion", 3)]
+    clean, distorted = render_and_degrade(scene, [small], variants, backend="raycast")
+    assert np.allclose(clean.transform.points([[160.0, 120.0], [30.0, 10.0]]), [[80, 60], [15, 5]])
+    k1 = distorted.params["k1"]
+    # (130, 85) is normalised (0.5, 0.25) in both sizes; halved, then distorted about (40, 30).
+    factor = 1 + k1 * 0.3125 + distorted.params["k2"] * 0.3125**2
+    assert np.allclose(
+        distorted.transform.points([[130.0, 85.0]]), [[40 + 25 * factor, 30 + 12.5 * factor]]
+    )
+    same_size = next(render_and_degrade(scene, [scene.frame("f0")], variants[:1], "raycast"))
+    assert same_size.transform is None

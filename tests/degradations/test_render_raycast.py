@@ -1,0 +1,196 @@
+"""The ray-casting backend against the pyrender backend, backend choice, captured frames."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+import degrade_kit as kit
+import numpy as np
+import pytest
+from PIL import Image
+
+from spatialqa.degradations import (
+    BACKGROUND_ID,
+    STRUCTURE_ID,
+    PyrenderRenderer,
+    RaycastRenderer,
+    egl_available,
+    make_renderer,
+)
+from spatialqa.degradations.materials import PATTERNS, object_material
+from spatialqa.degradations.sheet import scaled
+from spatialqa.degradations.views import CapturedRenderer
+from spatialqa.errors import ConfigError, SceneError
+from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
+
+
+@pytest.fixture(scope="module")
+def procedural():
+    scene = procedural_scene(0, 0)
+    return scene, scaled(scene.trajectory("walkthrough").frames[3], 320, 240)
+
+
+@pytest.fixture(scope="module")
+def kit_views():
+    scene, frame = kit.make_scene(), kit.make_frame()
+    with PyrenderRenderer(scene) as renderer:
+        rasterised = renderer.render(frame)
+    return rasterised, RaycastRenderer(scene).render(frame)
+
+
+def test_masks_of_the_two_backends_agree_on_a_procedural_room(procedural):
+    scene, frame = procedural
+    with PyrenderRenderer(scene) as renderer:
+        rasterised = renderer.render(frame)
+    cast = RaycastRenderer(scene).render(frame)
+    assert (rasterised.instance == cast.instance).mean() >= 0.99
+    assert len(np.unique(cast.instance)) >= 6  # several objects, structure, no background
+    both = (rasterised.depth > 0) & (cast.depth > 0)
+    assert np.median(np.abs(rasterised.depth - cast.depth)[both]) < 0.002
+    assert np.abs(rasterised.rgb.astype(int) - cast.rgb).mean() < 8  # same looks, same lights
+
+
+def test_masks_and_depth_agree_on_the_hand_built_room(kit_views):
+    rasterised, cast = kit_views
+    assert (rasterised.instance == cast.instance).mean() >= 0.99
+    assert set(np.unique(cast.instance)) == {STRUCTURE_ID, kit.NEAR_ID, kit.FAR_ID, kit.SIDE_ID}
+
+
+def test_ray_cast_depth_is_exact():
+    """The near box's front face is the plane y = 1.2 m: camera z 1.2 m at every pixel of it."""
+    cast = RaycastRenderer(kit.make_scene()).render(kit.make_frame())
+    front = cast.instance == kit.NEAR_ID
+    rows, _ = np.nonzero(front)
+    uv = kit.make_frame().project(np.array([[-0.35, 1.2, 1.4]]))[0][0]
+    assert cast.instance[round(uv[1]), round(uv[0])] == kit.NEAR_ID
+    assert cast.depth[round(uv[1]), round(uv[0])] == pytest.approx(1.2, abs=1e-5)
+    assert cast.depth.dtype == np.float32 and cast.instance.dtype == np.int32
+    assert rows.size > 0 and cast.depth[front].min() == pytest.approx(1.2, abs=1e-5)
+
+
+def test_misses_are_background_with_zero_depth_and_black():
+    scene = kit.make_scene()
+    bare = dataclasses.replace(scene, structure=())
+    cast = RaycastRenderer(bare).render(kit.make_frame())
+    assert cast.instance[0, 0] == BACKGROUND_ID and cast.depth[0, 0] == 0.0
+    assert (cast.rgb[0, 0] == 0).all()
+    assert np.all((cast.depth > 0) == (cast.instance != BACKGROUND_ID))
+
+
+def test_lighting_shows_shape_in_the_ray_cast_image():
+    """The two visible sides of the box turned by 30 degrees differ in brightness."""
+    scene = kit.make_scene()
+    cast = RaycastRenderer(scene).render(kit.make_frame())
+    crate = cast.instance == kit.SIDE_ID
+    shades = np.unique(cast.rgb[crate].sum(axis=1) // 30)
+    assert len(shades) >= 2
+
+
+def test_objects_get_their_own_colours_and_patterns():
+    looks = [
+        object_material(SceneObject(i, "chair", mesh=kit.box((1, 1, 1), (0, 3, 1))))
+        for i in range(12)
+    ]
+    assert len({look.color for look in looks}) >= 4
+    assert {look.pattern for look in looks} == set(PATTERNS)
+    given = SceneObject(1, "chair", mesh=kit.box((1, 1, 1), (0, 3, 1)), color=(1, 2, 3))
+    assert object_material(given).color == (1, 2, 3)
+
+
+def test_make_renderer_picks_the_backend():
+    scene = kit.make_scene()
+    assert isinstance(make_renderer(scene, "raycast"), RaycastRenderer)
+    chosen = make_renderer(scene, "auto")
+    assert isinstance(chosen, PyrenderRenderer if egl_available() else RaycastRenderer)
+    chosen.close()
+    with pytest.raises(ConfigError, match=r"render\.backend: must be one of"):
+        make_renderer(scene, "blender")
+
+
+def test_auto_falls_back_to_ray_casting_without_egl(monkeypatch):
+    monkeypatch.setenv("PYOPENGL_PLATFORM", "osmesa")
+    egl_available.cache_clear()
+    try:
+        assert isinstance(make_renderer(kit.make_scene(), "auto"), RaycastRenderer)
+    finally:
+        monkeypatch.undo()
+        egl_available.cache_clear()
+
+
+@pytest.fixture()
+def scan(tmp_path):
+    """The kit room as a 'scan': its frame names a captured image (red ramps left to right,
+    green top to bottom)."""
+    across = np.repeat(np.linspace(0, 255, 320)[None, :], 240, axis=0).astype(np.uint8)
+    down = np.repeat(np.linspace(0, 255, 240)[:, None], 320, axis=1).astype(np.uint8)
+    image = np.stack([across, down, np.full_like(down, 77)], axis=-1)
+    (tmp_path / "frames").mkdir()
+    Image.fromarray(image).save(tmp_path / "frames" / "f0.png")
+    frame = dataclasses.replace(kit.make_frame(), rgb="frames/f0.png")
+    scene = dataclasses.replace(kit.make_scene(), trajectories=(Trajectory("walk", (frame,)),))
+    return scene, frame, image, tmp_path
+
+
+def test_captured_frames_show_their_own_images(scan):
+    scene, frame, image, root = scan
+    renderer = make_renderer(scene, "raycast", root=root)
+    assert isinstance(renderer, CapturedRenderer)
+    view = renderer.render(frame)
+    expected = np.asarray(Image.fromarray(image).resize((160, 120), Image.Resampling.BILINEAR))
+    assert np.array_equal(view.rgb, expected)
+    geometry = RaycastRenderer(scene).render(frame)
+    assert np.array_equal(view.instance, geometry.instance)
+    assert np.array_equal(view.depth, geometry.depth)
+
+
+def test_a_moved_captured_frame_resamples_the_image_through_the_geometry(scan):
+    scene, frame, _, root = scan
+    renderer = make_renderer(scene, "raycast", root=root)
+    angle = np.arctan(5 / 100)  # pan right by 5 px at f = 100 px: the content moves 5 px left
+    turn = np.eye(4)
+    turn[:3, :3] = [
+        [np.cos(angle), 0, np.sin(angle)],
+        [0, 1, 0],
+        [-np.sin(angle), 0, np.cos(angle)],
+    ]
+    moved = renderer.render_rgb(dataclasses.replace(frame, pose=frame.pose @ turn)).astype(int)
+    still = renderer.render_rgb(frame).astype(int)
+    middle = slice(50, 70)  # near the optical axis, where a pan is a plain shift
+    assert np.abs(moved[middle, 40:120, 0] - still[middle, 45:125, 0]).mean() < 1.5
+    assert np.abs(moved[middle, 40:120, 0] - still[middle, 40:120, 0]).mean() > 6
+
+
+def test_a_missing_captured_image_names_the_frame(scan):
+    scene, frame, _, root = scan
+    (root / "frames" / "f0.png").unlink()
+    with pytest.raises(SceneError, match=r"frame 'f0'\.rgb: cannot read"):
+        make_renderer(scene, "raycast", root=root).render(frame)
+
+
+def test_captured_frames_without_their_directory_render_the_mesh(scan, caplog):
+    scene, _, _, _ = scan
+    with caplog.at_level(logging.WARNING):
+        renderer = make_renderer(scene, "raycast")
+    assert isinstance(renderer, RaycastRenderer)
+    assert "scene directory is unknown" in caplog.text
+
+
+@pytest.mark.parametrize("backend", ["pyrender", "raycast"])
+def test_a_patterned_face_shows_its_pattern(backend):
+    """A flat, evenly lit face of a striped object varies in brightness across the stripes
+    (period TILE_M), in both backends."""
+    mesh = kit.box((1.5, 0.2, 1.0), (0.0, 2.5, 1.5))
+    instance = next(
+        i
+        for i in range(100)
+        if object_material(SceneObject(i, "panel", mesh=mesh)).pattern == "stripes"
+    )
+    scene = kit.make_scene([SceneObject(instance, "panel", mesh=mesh, color=(200, 200, 200))])
+    renderer = make_renderer(scene, backend)
+    view = renderer.render(kit.make_frame())
+    renderer.close()
+    face = view.instance == instance
+    brightness = view.rgb.astype(int).sum(axis=2)[face]
+    assert face.sum() > 1000
+    assert brightness.max() - brightness.min() > 60

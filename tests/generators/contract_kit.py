@@ -1,0 +1,48 @@
+"""Procedural rooms at a small resolution, so visibility (one ray per pixel) stays cheap."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+
+import numpy as np
+
+from spatialqa.generators import Context
+from spatialqa.scenes import Frame, Scene, Trajectory, procedural_scene
+
+
+def shrunk(frame: Frame, width: int = 160, height: int = 120) -> Frame:
+    """The same camera at ``width`` x ``height``: intrinsics scaled with the image."""
+    scale = np.diag([width / frame.width, height / frame.height, 1.0])
+    return dataclasses.replace(frame, K=scale @ frame.K, width=width, height=height)
+
+
+@cache
+def small_scene(seed: int, index: int, frames: int = 12) -> Scene:
+    scene = procedural_scene(seed, index, frames=frames)
+    trajectories = tuple(
+        Trajectory(t.name, tuple(shrunk(f) for f in t.frames)) for t in scene.trajectories
+    )
+    return dataclasses.replace(scene, trajectories=trajectories)
+
+
+def context(
+    seed: int,
+    index: int,
+    *,
+    views: int,
+    frames: int = 12,
+    abstention: float = 0.0,
+    trajectory: str = "walkthrough",
+) -> Context:
+    """``views`` frames spread over the trajectory, as a build picks them."""
+    scene = small_scene(seed, index, frames)
+    ids = [frame.id for frame in scene.trajectory(trajectory).frames]
+    picks = np.unique(np.round(np.linspace(0, len(ids) - 1, views)).astype(int))
+    return Context(
+        scene,
+        tuple(ids[i] for i in picks),
+        seed=seed,
+        trajectory=tuple(ids),
+        abstention=abstention,
+    )

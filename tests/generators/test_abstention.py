@@ -1,0 +1,101 @@
+"""Abstention on a room whose delivered view misses objects another frame shows.
+
+Boxes on the floor along x: table (0, 0) 1.2 x 0.8 x 0.75, sofa (3, 0) 2.0 x 0.9 x 0.8,
+chair (1.5, 1.5) 0.5 x 0.5 x 0.9, and far away at x = 20 a lamp (0.4 x 0.4 x 1.5) and a second
+chair (21.5, 1.5). Camera "near" looks at x = 1.5 from 4 m away (horizontal field of view
+2 atan(80 / 75) = 94 deg, so it spans about x in [-2.8, 5.8]); camera "far" looks at x = 20
+the same way and sees only the lamp and the second chair; camera "mid" at x = 10 sees only
+a pillar (structure: it occludes, it is never asked about). Delivered: ("near",); the
+trajectory: near, mid, far.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from spatialqa.generators import Context, get_task
+from spatialqa.generators.abstention import ABSTAIN_ANSWER
+from spatialqa.oracle import execute
+
+BOXES = [
+    (1, "table", (0.0, 0.0), (1.2, 0.8, 0.75)),
+    (2, "sofa", (3.0, 0.0), (2.0, 0.9, 0.8)),
+    (3, "lamp", (20.0, 0.0), (0.4, 0.4, 1.5)),
+    (4, "chair", (1.5, 1.5), (0.5, 0.5, 0.9)),
+    (5, "chair", (21.5, 1.5), (0.5, 0.5, 0.9)),
+]
+
+
+@pytest.fixture(scope="module")
+def scene(scene_kit):
+    boxes = [
+        scene_kit.Box(i, category, (x, y, size[2] / 2), size) for i, category, (x, y), size in BOXES
+    ]
+
+    def camera(name, x, t):
+        pose = scene_kit.look_at((x, -4.0, 1.5), (x, 0.5, 0.4))
+        return scene_kit.frame(name, pose, focal=75, width=160, height=120, t=t)
+
+    frames = [camera("near", 1.5, 0.0), camera("mid", 10.0, 1.0), camera("far", 20.0, 2.0)]
+    pillar = scene_kit.box_mesh((10.0, 0.5, 1.0), (0.3, 0.3, 2.0))
+    return scene_kit.scene(boxes, structure=[pillar], frames=frames)
+
+
+def context(scene, share: float) -> Context:
+    return Context(scene, ("near",), seed=0, trajectory=("near", "mid", "far"), abstention=share)
+
+
+def test_the_cameras_see_what_the_docstring_says(scene):
+    ctx = context(scene, 0.0)
+    assert ctx.visible == {1, 2, 4}
+    assert ctx.visible_in(["far"]) == {3, 5}
+    assert ctx.visible_in(["mid"]) == set()
+
+
+def test_without_abstention_hidden_objects_are_never_asked(scene):
+    samples = get_task("object_size_estimation")().generate(context(scene, 0.0), 10)
+    assert sorted(s.objects[0].category for s in samples) == ["sofa", "table"]
+    assert all(s.answerable and s.answer_type == "number" for s in samples)
+
+
+def test_a_hidden_referent_makes_an_abstention_item_with_the_frame_that_shows_it(scene):
+    samples = get_task("object_size_estimation")().generate(context(scene, 0.5), 2)
+    answerable = [s for s in samples if s.answerable]
+    (hidden,) = [s for s in samples if not s.answerable]
+    assert len(answerable) == 1 and answerable[0].objects[0].category in ("table", "sofa")
+    assert hidden.answer_type == "abstain" and hidden.answer == ABSTAIN_ANSWER
+    assert [(o.instance_id, o.category) for o in hidden.objects] == [(3, "lamp")]
+    assert hidden.abstain_reason == "referent not visible in the given views: lamp (id 3)"
+    assert hidden.answerable_views == ("far",) and hidden.views == ("near",)
+    assert hidden.value is None and hidden.margin is None
+    assert "far" in hidden.rationale and ABSTAIN_ANSWER in hidden.rationale
+    # The program still names the lamp, and re-runs to its 150 cm height.
+    assert execute(json.loads(hidden.program), scene).value == pytest.approx(150.0)
+    assert len({s.index for s in samples}) == len(samples)
+
+
+def test_the_share_decides_how_many_and_pairs_name_the_missing_one(scene):
+    samples = get_task("object_abs_distance")().generate(context(scene, 0.5), 4)
+    hidden = [s for s in samples if not s.answerable]
+    # Pairs with the lamp: (table, lamp) and (sofa, lamp), both unanswerable from "near".
+    assert len(hidden) == 2 and len(samples) == 3  # one answerable pair: table-sofa
+    for sample in hidden:
+        categories = {o.category for o in sample.objects}
+        assert "lamp" in categories and len(categories) == 2
+        assert sample.answerable_views == ("far",)
+
+
+def test_counting_abstains_when_the_views_miss_an_instance(scene):
+    ctx = context(scene, 0.5)
+    assert get_task("object_counting")().generate(context(scene, 0.0), 4) == []
+    (sample,) = get_task("object_counting")().generate(ctx, 2)
+    assert sample.answer_type == "abstain"
+    assert sample.abstain_reason == "referent not visible in the given views: chair (id 5)"
+    assert sample.answerable_views == ("far",)
+
+
+def test_abstention_is_deterministic(scene):
+    task = get_task("object_abs_distance")
+    assert task().generate(context(scene, 0.5), 4) == task().generate(context(scene, 0.5), 4)

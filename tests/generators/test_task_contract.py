@@ -1,0 +1,194 @@
+"""The contract every registered task keeps, on procedural rooms; a new task joins by registering.
+
+Each task is run on three rooms seen through 8 of 12 walkthrough frames, on one seen through 2
+frames with abstention on, and on the "lookat" trajectory (its camera height varies), plus a
+room with 24 frames for a task those give nothing. Every answer is type-checked against the
+task, every program re-executed to the same value, every rationale must name the answer, and
+a second run must give the same samples. Multiple-choice letters are checked over 400 items.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+import contract_kit
+import numpy as np
+import pytest
+
+from spatialqa.generators import Context, Sample, all_tasks, get_task
+from spatialqa.generators.abstention import ABSTAIN_ANSWER
+from spatialqa.oracle import Fact, execute
+
+TASKS = [task.name for task in all_tasks()]
+PER_SCENE = 12
+CONTEXTS = (
+    {"seed": 0, "index": 0, "views": 8},
+    {"seed": 0, "index": 1, "views": 8},
+    {"seed": 0, "index": 2, "views": 8},
+    {"seed": 0, "index": 1, "views": 2, "abstention": 0.5},
+    {"seed": 0, "index": 0, "views": 6, "trajectory": "lookat"},  # the camera height varies
+)
+RARE = ({"seed": 0, "index": 5, "views": 24, "frames": 24},)
+"""For tasks the rooms above give nothing (four first appearances 1 s apart need many frames)."""
+_runs: dict[tuple, list[tuple[Sample, Fact]]] = {}
+
+
+def generate(name: str, ctx: Context) -> list[tuple[Sample, Fact]]:
+    """The task's samples on ``ctx``, each with the Fact its draft came from."""
+    task = get_task(name)()
+    facts: list[Fact] = []
+    finish = task.finish
+
+    def capture(ctx, draft, *, index, seed):
+        facts.append(draft.fact)
+        return finish(ctx, draft, index=index, seed=seed)
+
+    task.finish = capture
+    samples = task.generate(ctx, PER_SCENE)
+    assert len(samples) == len(facts)
+    return list(zip(samples, facts, strict=True))
+
+
+def runs(name: str, specs=None) -> Iterator[tuple[Context, Sample, Fact]]:
+    """The task's samples on ``specs``; by default on CONTEXTS, or RARE too if those give none."""
+    if specs is None:
+        specs = CONTEXTS if any(True for _ in runs(name, CONTEXTS)) else CONTEXTS + RARE
+    for spec in specs:
+        key = (name, *sorted(spec.items()))
+        ctx = contract_kit.context(**spec)
+        if key not in _runs:
+            _runs[key] = generate(name, ctx)
+        for sample, fact in _runs[key]:
+            yield ctx, sample, fact
+
+
+def same(a, b) -> bool:
+    if isinstance(a, (int, float, np.integer, np.floating)) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    if isinstance(a, (list, tuple, np.ndarray)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def shown_answer(sample: Sample) -> str:
+    """What the rationale must name: the chosen option's text, or the answer itself."""
+    if sample.answer_type == "mc":
+        return next(c[3:] for c in sample.choices if c.startswith(f"{sample.answer}. "))
+    return sample.answer
+
+
+def numbers(text: str, count: int) -> list[float]:
+    values = json.loads(text)
+    assert isinstance(values, list) and len(values) == count, text
+    assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in values), text
+    return values
+
+
+def check_answer(sample: Sample, ctx: Context) -> None:
+    kind, answer = sample.answer_type, sample.answer
+    if kind == "mc":
+        letters = [choice[0] for choice in sample.choices]
+        assert len(letters) >= 2 and "".join(letters) == "ABCDEFGH"[: len(letters)]
+        assert all(choice[1:3] == ". " for choice in sample.choices), sample.choices
+        assert answer in letters
+        assert sample.question.endswith("\n" + "\n".join(sample.choices))
+    elif kind == "number":
+        assert math.isfinite(float(answer)) and sample.value is not None
+    elif kind == "integer":
+        assert re.fullmatch(r"-?\d+", answer), answer
+    elif kind == "yes_no":
+        assert answer in ("yes", "no")
+    elif kind == "box":
+        x1, y1, x2, y2 = numbers(answer, 4)
+        assert x1 <= x2 and y1 <= y2
+    elif kind == "point":
+        numbers(answer, 2)
+    elif kind == "abstain":
+        assert answer == ABSTAIN_ANSWER and not sample.answerable and sample.abstain_reason
+        extra = set(sample.answerable_views)
+        assert extra and not extra & set(sample.views) and extra <= set(ctx.trajectory)
+        missing = {ref.instance_id for ref in sample.objects} - ctx.visible_in(sample.views)
+        assert missing and missing <= ctx.visible_in(sample.answerable_views)
+    else:
+        pytest.fail(f"unknown answer type {kind!r}")
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_answers_have_the_task_type_and_programs_re_execute(name):
+    task = get_task(name)
+    checked = 0
+    for ctx, sample, fact in runs(name):
+        checked += 1
+        assert (sample.task, sample.family, sample.unit) == (task.name, task.family, task.unit)
+        if sample.answerable:
+            assert (sample.answer_type, sample.metric) == (task.answer_type, task.metric)
+        check_answer(sample, ctx)
+        assert sample.views and set(sample.views) <= set(ctx.views)
+        for ref in sample.objects:
+            assert ctx.scene.object(ref.instance_id).category == ref.category
+        assert sample.rationale.strip()
+        assert shown_answer(sample).lower() in sample.rationale.lower(), sample.rationale
+        again = execute(json.loads(sample.program), ctx.scene)
+        assert same(again.value, fact.value), (sample.program, again.value, fact.value)
+        if not sample.answerable:
+            continue
+        if sample.value is not None and isinstance(fact.value, (int, float, np.number)):
+            assert same(sample.value, fact.value)
+        if sample.answer_type == "mc" and isinstance(fact.value, str):
+            assert shown_answer(sample) == fact.value
+        if sample.answer_type == "yes_no" and isinstance(fact.value, (bool, np.bool_)):
+            assert sample.answer == ("yes" if fact.value else "no")
+    if not checked:
+        pytest.skip(f"{name} asked nothing on these procedural rooms: contract unchecked")
+
+
+@pytest.mark.parametrize("name", TASKS)
+def test_same_seed_same_samples(name):
+    first = [sample for _, sample, _ in runs(name)]
+    specs = CONTEXTS if any(True for _ in runs(name, CONTEXTS)) else CONTEXTS + RARE
+    again = [s for spec in specs for s, _ in generate(name, contract_kit.context(**spec))]
+    assert first == again
+
+
+@pytest.mark.parametrize("name", [n for n in TASKS if get_task(n).answer_type == "yes_no"])
+def test_yes_and_no_are_equally_common(name):
+    answers = Counter(s.answer for _, s, _ in runs(name) if s.answerable)
+    assert abs(answers["yes"] - answers["no"]) <= len(CONTEXTS), answers
+
+
+def test_no_letter_above_35_percent_over_400_items():
+    """Four-option items: no letter above 35% per task with 400 of them, else pooled over the
+    tasks (rooms are added until 400 are). Items with k options: at most 1/k + 10%."""
+    mc = [name for name in TASKS if get_task(name).answer_type == "mc"]
+    letters: dict[tuple[str, int], Counter] = {}
+
+    def count(specs):
+        for name in mc:
+            for _, sample, _ in runs(name, specs):
+                if sample.answerable:
+                    key = (name, len(sample.choices))
+                    letters.setdefault(key, Counter())[sample.answer] += 1
+
+    def four_options() -> int:
+        return sum(sum(c.values()) for (_, k), c in letters.items() if k == 4)
+
+    count(CONTEXTS)
+    index = 3
+    while four_options() < 400 and index < 40:
+        count([{"seed": 1, "index": index, "views": 8}])
+        index += 1
+    assert four_options() >= 400, f"only {four_options()} four-option items"
+    pooled: dict[int, Counter] = {}
+    for (name, k), counts in letters.items():
+        if sum(counts.values()) >= 400:
+            assert max(counts.values()) <= (1 / k + 0.1) * sum(counts.values()), (name, counts)
+        else:
+            pooled.setdefault(k, Counter()).update(counts)
+    for k, counts in pooled.items():
+        assert max(counts.values()) <= (1 / k + 0.1) * sum(counts.values()), (k, counts)

@@ -1,0 +1,110 @@
+"""Derived geometry is built once per scene and shared by every fact family.
+
+The expensive constructors (surface sampling, minimal OBBs, ray-casting scenes) are wrapped
+with counters: asking every registered operation twice builds nothing the second time, and a
+frame's visibility for all instances is one batch of rays.
+"""
+
+from collections import Counter
+
+import open3d as o3d
+import proof_kit as kit
+import pytest
+import trimesh
+
+import spatialqa.oracle.boxes as boxes
+from spatialqa.oracle import frame_visibility, object_distance, object_size, relative_direction
+from spatialqa.oracle.geometry import derived
+from spatialqa.oracle.program import OPERATIONS
+from spatialqa.scenes import procedural_scene
+from spatialqa.seeding import rng_for
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    """Counters of calls to the expensive builders, and of ray batches cast."""
+    counts: Counter[str] = Counter()
+
+    def counting(name, function):
+        def wrapper(*args, **kwargs):
+            counts[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(
+        trimesh.sample, "sample_surface", counting("samples", trimesh.sample.sample_surface)
+    )
+    monkeypatch.setattr(boxes, "obb_of_points", counting("obb", boxes.obb_of_points))
+
+    class CountingScene(o3d.t.geometry.RaycastingScene):
+        def __init__(self, *args, **kwargs):
+            counts["ray_scene"] += 1
+            super().__init__(*args, **kwargs)
+
+        def list_intersections(self, *args, **kwargs):
+            counts["list_intersections"] += 1
+            return super().list_intersections(*args, **kwargs)
+
+        def cast_rays(self, *args, **kwargs):
+            counts["cast_rays"] += 1
+            return super().cast_rays(*args, **kwargs)
+
+    monkeypatch.setattr(o3d.t.geometry, "RaycastingScene", CountingScene)
+    return counts
+
+
+def every_fact(scene, seed: int) -> list:
+    return [
+        OPERATIONS[op](scene, **call.kwargs)
+        for op in sorted(set(OPERATIONS) & set(kit.OP_SPECS))
+        for call in kit.OP_SPECS[op].calls(scene, rng_for("cache", seed, op))
+    ]
+
+
+def test_asking_every_fact_again_builds_nothing(counted):
+    scene = kit.annotated(procedural_scene(3, 1, frames=2))
+    first = every_fact(scene, 0)
+    built, memo_builds = Counter(counted), Counter(derived(scene).builds)
+    assert built["ray_scene"] >= 1 and built["obb"] >= 1
+    second = every_fact(scene, 0)
+    assert counted == built, "a repeated fact rebuilt derived geometry"
+    assert derived(scene).builds == memo_builds
+    assert [f.value for f in second] == [f.value for f in first]
+
+
+def test_fact_families_share_one_box_per_object(counted):
+    scene = procedural_scene(3, 1, frames=1)
+    a, b, c = (obj.id for obj in scene.objects[:3])
+    object_size(scene, a)
+    object_distance(scene, a, b, method="centroid")
+    object_distance(scene, b, a, method="closest")
+    relative_direction(scene, a, b, c)
+    relative_direction(scene, c, b, a, "medium")
+    assert counted["obb"] == 3  # a, b and c, each once
+    assert derived(scene).builds["minimal_obb"] == 3
+
+
+def test_one_frame_is_one_batch_of_rays_for_every_instance(counted):
+    scene = max(
+        (procedural_scene(3, index, frames=2) for index in range(6)), key=lambda s: len(s.objects)
+    )
+    assert len(scene.objects) >= 8
+    first, second = (frame.id for frame in scene.trajectories[0].frames[:2])
+    frame_visibility(scene, first)
+    assert counted["list_intersections"] == 1
+    batches = counted["list_intersections"] + counted["cast_rays"]
+    frame_visibility(scene, second)
+    # The second frame reuses the ray-casting scenes and casts as many batches as the first,
+    # a fixed number, not one per object.
+    assert batches <= 3
+    assert counted["list_intersections"] + counted["cast_rays"] == 2 * batches
+    assert derived(scene).builds["visibility_ray_scenes"] == 1
+
+
+def test_a_new_scene_gets_its_own_cache_and_the_same_answers():
+    one, two = procedural_scene(3, 1, frames=1), procedural_scene(3, 1, frames=1)
+    a, b = one.objects[0].id, one.objects[1].id
+    assert object_distance(one, a, b).value == object_distance(two, a, b).value
+    assert derived(one) is not derived(two)
+    assert derived(one).builds["closest"] == derived(two).builds["closest"] == 1
