@@ -1,9 +1,11 @@
 """2D labels kept right: where a degradation moved pixels, and the same move for every label.
 
-Coordinates are those of the camera's projection: a point at camera coordinates X lands at
-``K X / X_z``. The renderers centre pixel (u, v) there; the oracle samples pixel (u, v) at
-(u + 0.5, v + 0.5) and gives boxes with exclusive edges, unbiased in the same coordinates.
-So labels, ``Frame.K`` and a :class:`PixelMap` share one coordinate system, with no shift.
+Coordinates are those of the camera's projection (OpenCV): a point at camera coordinates X
+lands at ``K X / X_z``, and pixel (u, v) is centred at the integer point (u, v), covering
+[u - 0.5, u + 0.5] x [v - 0.5, v + 0.5]. The renderers and the oracle both sample pixel (u, v)
+there, and the oracle's boxes enclose the pixels' squares. So labels, ``Frame.K`` and a
+:class:`PixelMap` share one coordinate system, with no shift; the image spans
+[-0.5, W - 0.5] x [-0.5, H - 0.5].
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ class PixelMap:
 
     def box(self, box: np.ndarray) -> np.ndarray | None:
         """The box enclosing the moved outline of ``box`` (sampled densely along its edges),
-        clipped to the image [0, W] x [0, H]; None when nothing of it lands inside.
+        clipped to the image [-0.5, W - 0.5] x [-0.5, H - 0.5]; None when nothing of it lands
+        inside.
 
         For a continuous, one-to-one move the enclosing box of the outline's image is the
         enclosing box of the whole moved region, so every moved pixel inside stays inside.
@@ -71,8 +74,8 @@ class PixelMap:
         if len(moved) == 0:
             return None
         width, height = self.size
-        low = np.maximum(moved.min(axis=0), 0.0)
-        high = np.minimum(moved.max(axis=0), [float(width), float(height)])
+        low = np.maximum(moved.min(axis=0), -0.5)
+        high = np.minimum(moved.max(axis=0), [width - 0.5, height - 0.5])
         if np.any(high < low):
             return None
         return np.array([low[0], low[1], high[0], high[1]])
@@ -94,12 +97,13 @@ class PixelMap:
 
 
 def rescale(source: tuple[int, int], size: tuple[int, int]) -> PixelMap:
-    """The same camera seen at another image size: ``x' = x * size / source`` per axis, as
-    scaling ``Frame.K`` with the image does (the pipelines' ``resized``)."""
+    """The same camera seen at another image size: ``x' = (x + 0.5) * size / source - 0.5``
+    per axis (the image's edges scale, pixel centres sit at integers), as ``Frame.resized``
+    scales ``Frame.K``."""
     scale = np.array(size, dtype=np.float64) / np.array(source, dtype=np.float64)
     return PixelMap(
-        forward=lambda xy: xy * scale,
-        inverse=lambda xy: xy / scale,
+        forward=lambda xy: (xy + 0.5) * scale - 0.5,
+        inverse=lambda xy: (xy + 0.5) / scale - 0.5,
         size=(int(size[0]), int(size[1])),
     )
 
@@ -164,11 +168,12 @@ def move_labels(labels: dict[str, Any], transform: PixelMap) -> dict[str, Any]:
 
 
 def normalised(coords: list[float], width: int, height: int) -> str:
-    """Pixel coordinates (x, y, x, y, ...) as "[x1, y1, ...]": integers 0..1000 of the image,
-    rounded half up (as ``oracle.ego`` answers them)."""
+    """Pixel coordinates (x, y, x, y, ...) as "[x1, y1, ...]": integers 0..1000 of the image
+    (its edges -0.5 and W - 0.5 are 0 and 1000), rounded half up (as ``oracle.ego`` answers
+    them)."""
     scale = [NORMALISED / width, NORMALISED / height] * (len(coords) // 2)
     values = [
-        int(np.clip(np.floor(c * s + 0.5), 0, NORMALISED))
+        int(np.clip(np.floor((c + 0.5) * s + 0.5), 0, NORMALISED))
         for c, s in zip(coords, scale, strict=True)
     ]
     return "[" + ", ".join(str(v) for v in values) + "]"

@@ -188,7 +188,7 @@ def radial_distortion(
     width, height = size
     sx, sy = width / frame.width, height / frame.height
     fx, fy = frame.K[0, 0] * sx, frame.K[1, 1] * sy
-    cx, cy = frame.K[0, 2] * sx, frame.K[1, 2] * sy
+    cx, cy = (frame.K[0, 2] + 0.5) * sx - 0.5, (frame.K[1, 2] + 0.5) * sy - 0.5  # Frame.resized
     coefficients = np.array([1.0, *k])
 
     def factor(r2: np.ndarray) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,8 +22,7 @@ INK = (20, 20, 20)
 
 def scaled(frame: Frame, width: int, height: int) -> Frame:
     """The same camera at another image size: intrinsics scaled with the image."""
-    scale = np.diag([width / frame.width, height / frame.height, 1.0])
-    return dataclasses.replace(frame, K=scale @ frame.K, width=width, height=height)
+    return frame.resized(width, height)
 
 
 def busiest_frame(scene: Scene, trajectory: str = "walkthrough") -> Frame:

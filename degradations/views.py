@@ -31,6 +31,9 @@ from spatialqa.seeding import rng_for
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "pyrender", "raycast")
+# Bump when the rendered pixels of the same scene and frame change (materials, lights, shading):
+# it is part of a build's fingerprint, so a resumed build never mixes old and new frames.
+RENDER_VERSION = 2
 CLEAN = ("clean", 0)
 
 

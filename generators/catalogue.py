@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 from functools import cache
 
-import numpy as np
-
 from spatialqa.generators.sample import Sample
 from spatialqa.generators.task import Context, Task
 from spatialqa.scenes import Frame, Trajectory, procedural_scene
@@ -17,8 +15,7 @@ EXAMPLE_ROOM = (0, 0)
 
 def shrunk(frame: Frame, width: int, height: int) -> Frame:
     """The same camera at ``width`` x ``height`` pixels: intrinsics scaled with the image."""
-    scale = np.diag([width / frame.width, height / frame.height, 1.0])
-    return dataclasses.replace(frame, K=scale @ frame.K, width=width, height=height)
+    return frame.resized(width, height)
 
 
 @cache

@@ -226,9 +226,10 @@ class ObjectLocalization2D(_Localization):
             question=phrase(rng, BOX_QUESTIONS, a=category),
             answer="[" + ", ".join(str(v) for v in fact.value) + "]",
             rationale=derivation(
-                f"The pixels where the {category} is the first thing seen span x in "
-                f"[{pixels[0]}, {pixels[2]}) and y in [{pixels[1]}, {pixels[3]}) of the "
-                f"{fact.detail['width']} x {fact.detail['height']} image.",
+                f"The pixels where the {category} is the first thing seen cover x in "
+                f"[{pixels[0]:g}, {pixels[2]:g}] and y in [{pixels[1]:g}, {pixels[3]:g}] of the "
+                f"{fact.detail['width']} x {fact.detail['height']} image (pixel centres at "
+                "integers, the image spanning -0.5 to its size - 0.5).",
                 f"Scaled to 0-1000 and rounded: {fact.value}.",
             ),
             objects=refs(ctx.scene, target=instance),
@@ -262,8 +263,8 @@ class ObjectLocalization2DPoint(_Localization):
             answer=f"[{fact.value[0]}, {fact.value[1]}]",
             rationale=derivation(
                 f"Of the pixels where the {category} is the first thing seen, the one nearest "
-                f"their centroid is at ({x:.1f}, {y:.1f}) in the {fact.detail['width']} x "
-                f"{fact.detail['height']} image.",
+                f"their centroid is at ({x:.0f}, {y:.0f}) in the {fact.detail['width']} x "
+                f"{fact.detail['height']} image (pixel centres at integers).",
                 f"Scaled to 0-1000 and rounded: {fact.value}.",
             ),
             objects=refs(ctx.scene, target=instance),

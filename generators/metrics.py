@@ -13,6 +13,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from spatialqa.generators.abstention import ABSTAIN_ANSWER
+
 # Hard-coded, not np.linspace(.5, .95, ...): lmms-eval's float step count lands on these ten.
 MRA_THRESHOLDS = (0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95)
 DIRECTION_TASKS = (
@@ -20,7 +22,6 @@ DIRECTION_TASKS = (
     "object_rel_direction_medium",
     "object_rel_direction_hard",
 )
-ABSTAIN_ANSWER = "cannot be determined from the given views"
 
 
 def first_token(response: str) -> str:

@@ -248,6 +248,9 @@ OCCLUSION_QUESTIONS = (
 class OcclusionParams:
     min_fraction: float = 0.1
     min_margin: float = 0.05
+    hard_negatives: bool = True
+    """Ask "no" only where the occluder's visible part is nearer the camera than the target's,
+    so that "the nearer one hides the farther" is not a shortcut."""
 
 
 @register_task
@@ -272,6 +275,10 @@ class Occlusion(Task):
         target, occluder = named[target_name], named[occluder_name]
         fact = occluded_by(ctx.scene, target, occluder, view, self.params.min_fraction)
         if fact.margin < self.params.min_margin:
+            return None
+        counts = frame_visibility(ctx.scene, view)
+        depth = {i: counts.depths[counts.index(i)] for i in (target, occluder)}
+        if fact.value == "no" and self.params.hard_negatives and depth[occluder] > depth[target]:
             return None
         detail = fact.detail
         return Draft(

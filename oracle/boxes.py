@@ -24,6 +24,8 @@ UPRIGHT_TOL_DEG = 1.0
 MAX_HULL_VERTICES = 400
 """Above this many convex-hull vertices the minimal OBB's orientation is searched on a
 decimated hull (see ``obb_of_points``); at or below it the box is exact."""
+_REFINE_COSINE = np.cos(np.radians(10.0))
+"""A decimated search is refined on the full hull's facets within 10 deg of the box's sides."""
 _FLAT_RANK = 1e-12
 _SIGNS = np.array(list(product((-1.0, 1.0), repeat=3)))  # (8, 3)
 
@@ -124,8 +126,9 @@ def _face_aligned(hull: np.ndarray, normals: np.ndarray) -> np.ndarray:
 def _decimated(hull: np.ndarray, limit: int) -> np.ndarray:
     """At most ``limit`` of the hull's vertices whose hull stays close to it.
 
-    One vertex per cell of a grid (the first in index order), the cell doubling from 1/1024 of
-    the bounding-box diagonal until the kept points have at most ``limit`` hull vertices.
+    One vertex per cell of a grid (the first in index order), the cell growing by sqrt(2) from
+    1/1024 of the bounding-box diagonal until the kept points have at most ``limit`` hull
+    vertices.
     Every vertex lies within sqrt(3) cells of a kept one, so the kept hull is within that
     (Hausdorff) distance of the full one.
     """
@@ -142,7 +145,7 @@ def _decimated(hull: np.ndarray, limit: int) -> np.ndarray:
             return kept
         if len(vertices) <= limit:
             return vertices
-        kept, cell = vertices, cell * 2.0
+        kept, cell = vertices, cell * np.sqrt(2.0)
 
 
 def _jylanki(points: np.ndarray) -> np.ndarray | None:
@@ -179,18 +182,19 @@ def obb_of_points(points: np.ndarray) -> Box:
     the legacy one beyond float32 rounding (tested).
 
     Cost: about h^2 for h hull vertices (about 0.1 s for 200). Above ``MAX_HULL_VERTICES`` the
-    search runs on :func:`_decimated` hull vertices: the box still holds every point, but its
-    orientation is that of a hull within a few grid cells of the true one, so its volume may
-    exceed the exact one slightly (tested within 1 % on dense clouds). Points without a 3D
-    hull (coplanar, collinear) go to :func:`_flat_obb`. The result is cached per object.
+    search runs on :func:`_decimated` hull vertices, then again on the full hull's facets
+    within 10 deg of the box found: the box still holds every point, but a better box turned
+    further away could be missed, so its volume may exceed the exact one slightly (tested
+    within 1 % on dense clouds; 0.7 s for a million noisy points). Points without a 3D hull
+    (coplanar, collinear) go to :func:`_flat_obb`. The result is cached per object.
     """
     points = np.asarray(points, dtype=np.float64)
     try:
         full = ConvexHull(points)
     except QhullError:
         return _flat_obb(points)
-    hull = points[np.sort(full.vertices)]
-    search, facets = hull, full.equations[:, :3]
+    hull, normals = points[np.sort(full.vertices)], full.equations[:, :3]
+    search, facets = hull, normals
     if len(hull) > MAX_HULL_VERTICES:
         search = _decimated(hull, MAX_HULL_VERTICES)
         facets = ConvexHull(search).equations[:, :3]
@@ -200,6 +204,12 @@ def obb_of_points(points: np.ndarray) -> Box:
         other = _polish(hull, exact)
         if other.volume < best.volume * (1.0 - 1e-6):
             best = other
+    if search is not hull:  # refine on the full hull's facets that face near the box's sides
+        near = np.abs(normals @ best.rotation).max(axis=1) >= _REFINE_COSINE
+        if near.any():
+            refined = _polish(hull, _face_aligned(hull, normals[near]))
+            if refined.volume < best.volume:
+                best = refined
     return best
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from spatialqa.oracle.facts import Fact
+from spatialqa.oracle.geometry import derived
 from spatialqa.oracle.program import call, operation
 from spatialqa.oracle.visibility import frame_visibility
 from spatialqa.scenes import Scene
@@ -136,15 +137,21 @@ def object_existence(
 def _first_seen(
     scene: Scene, category: str, views: list[str], tau_instance: float, tau_frame: float
 ) -> tuple[float, str] | None:
-    """(timestamp, frame id) of the earliest of ``views`` showing ``category`` above tau."""
+    """(timestamp, frame id) of the earliest of ``views`` showing ``category`` above tau;
+    ties in time go to the earlier view in ``views``. Cached per scene."""
     ids = scene.categories.get(category, ())
-    frames = sorted((scene.frame(view) for view in views), key=lambda frame: frame.t)
-    for frame in frames:
-        counts = frame_visibility(scene, frame.id)
-        flags = counts.is_visible(tau_instance, tau_frame)
-        if any(flags[counts.index(i)] for i in ids):
-            return frame.t, frame.id
-    return None
+
+    def compute() -> tuple[float, str] | None:
+        frames = sorted((scene.frame(view) for view in views), key=lambda frame: frame.t)
+        for frame in frames:
+            counts = frame_visibility(scene, frame.id)
+            flags = counts.is_visible(tau_instance, tau_frame)
+            if any(flags[counts.index(i)] for i in ids):
+                return frame.t, frame.id
+        return None
+
+    key = (category, tuple(views), tau_instance, tau_frame)
+    return derived(scene).memo("first_seen", key, compute)
 
 
 @operation("first_appearance")

@@ -27,7 +27,8 @@ ORIENTATIONS = ("towards the camera", "to the right", "away from the camera", "t
 """Facing sectors by the angle from the object-to-camera direction: within 45 deg, (45, 135)
 counter-clockwise seen from above, beyond 135, (-135, -45)."""
 NORMALISED = 1000
-"""2D coordinates are also given as integers in 0..1000 of the image width and height."""
+"""2D coordinates are also given as integers in 0..1000 of the image width and height: the
+image's outer edges, at -0.5 and width - 0.5 in OpenCV pixel coordinates, are 0 and 1000."""
 _HORIZONTAL = 0.5
 """Least horizontal length of a unit front axis (and of the object-to-camera direction, m)."""
 
@@ -170,18 +171,21 @@ def object_orientation(scene: Scene, instance_id: int, view: str) -> Fact:
 
 
 def _normalised(values, sizes) -> list[int]:
-    return [math.floor(v / s * NORMALISED + 0.5) for v, s in zip(values, sizes, strict=True)]
+    return [
+        math.floor((v + 0.5) / s * NORMALISED + 0.5) for v, s in zip(values, sizes, strict=True)
+    ]
 
 
 @operation("object_box_2d")
 def object_box_2d(scene: Scene, instance_id: int, view: str) -> Fact:
     """The visible part's 2D box [x1, y1, x2, y2] as integers 0..1000 of width and height;
-    ``detail["box_px"]`` in pixel-edge coordinates (x2, y2 exclusive)."""
+    ``detail["box_px"]`` in OpenCV pixel coordinates (pixel centres at integers), enclosing the
+    visible pixels' squares: [u_min - 0.5, v_min - 0.5, u_max + 0.5, v_max + 0.5]."""
     counts = frame_visibility(scene, view)
     frame = scene.frame(view)
     box = counts.boxes[counts.index(instance_id)].tolist()
     program = call("object_box_2d", instance_id=instance_id, view=view)
-    seen = box[0] >= 0
+    seen = not math.isnan(box[0])
     size = (frame.width, frame.height) * 2
     return _fact(
         _normalised(box, size) if seen else None,
@@ -199,7 +203,8 @@ def object_box_2d(scene: Scene, instance_id: int, view: str) -> Fact:
 @operation("object_point_2d")
 def object_point_2d(scene: Scene, instance_id: int, view: str) -> Fact:
     """A point on the object: the visible pixel centre nearest its visible part's centroid,
-    as integers 0..1000 of width and height; ``detail["point_px"]`` in pixels."""
+    as integers 0..1000 of width and height; ``detail["point_px"]`` in OpenCV pixel
+    coordinates (that pixel's integer u, v)."""
     counts = frame_visibility(scene, view)
     frame = scene.frame(view)
     point = counts.points[counts.index(instance_id)].tolist()

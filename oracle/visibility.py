@@ -1,14 +1,16 @@
 """Per-frame visibility of every instance, by ray casting against the whole scene.
 
-One ray per pixel centre (u + 0.5, v + 0.5) at the frame's full resolution, from the camera
-centre through ``K^-1 [u + 0.5, v + 0.5, 1]`` rotated into the world (OpenCV axes), so a hit's
-``t`` is its camera-frame depth; pixels outside every object's projected bounding window are
+One ray per pixel centre at the frame's full resolution, OpenCV convention (pixel (u, v) is
+centred at the integer image point (u, v) and covers [u - 0.5, u + 0.5] x [v - 0.5, v + 0.5], as
+the renderers draw it), from the camera centre through ``K^-1 [u, v, 1]`` rotated into the world
+(OpenCV axes), so a hit's ``t`` is its camera-frame depth; pixels outside every object's projected bounding window are
 skipped (no object can show there). All rays of a frame go out as one batch through Open3D's
 ``RaycastingScene.list_intersections`` over the objects, which returns every object hit along
 every ray: the rays that hit instance i anywhere form its *silhouette* (its unoccluded footprint
-inside the image), and the nearest object hit, compared with the first hit on the structure
-(walls, floor, ceiling: one ``cast_rays`` over the same batch), is what the pixel shows. Both
-come from the same intersections, so every visible pixel lies in its instance's silhouette.
+inside the image), and the nearest object hit is what the pixel shows unless the structure
+(walls, floor, ceiling) is hit first (an any-hit query along the same rays, up to that depth).
+Both come from the same intersections, so every visible pixel lies in its instance's silhouette
+and every silhouette pixel is either visible or hidden by exactly one occluder.
 
 Truncation: the batch also holds rays through the pixels of a padded image plane (one image
 size beyond each border) inside the projected bounding windows of objects that reach past the
@@ -17,9 +19,12 @@ then stands for stride^2 pixels). Silhouette outside the padded plane is not see
 reaching further (or behind the camera plane) has its truncation underestimated.
 
 Point clouds (objects without a mesh) are splatted: each point becomes a small octahedron of
-circumradius 1.25 x the median nearest-neighbour spacing, so that neighbouring splats overlap
-and the cloud shows as a closed surface from every side (a disc of that spacing around a grid
-point leaves no gap). Camera-independent, so it is built once per scene, not per frame.
+circumradius 1.25 x the median nearest-neighbour spacing s. From any side an octahedron covers
+at least a disc of its inradius, 1.25 s / sqrt(3) = 0.72 s, more than the s / sqrt(2) = 0.71 s
+that discs around the points of a square grid of spacing s need to leave no gap: the cloud
+shows as a closed surface, about 1.25 s wider than its points. Camera-independent, so it is
+built once per scene, not per frame (a z-buffer of projected points would be per frame and
+would not occlude meshes the same way).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import open3d as o3d
-from scipy.spatial import cKDTree
+from scipy.spatial import ConvexHull, QhullError, cKDTree
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
@@ -42,7 +47,7 @@ _NEAR = 1e-4
 """Boxes are clipped to camera z >= this (m) before projecting their windows: a part nearer the
 camera plane shows inside the image only within 0.1 mm of the camera centre."""
 _EDGES = np.array([(i, i | 1 << b) for i in range(8) for b in range(3) if not i & 1 << b])
-"""The 12 edges of a box whose corner i has bit b set on axis b (``_corners``' order)."""
+"""The 12 edges of a box whose corner i has bit b set on axis b."""
 _OCTAHEDRON = np.array(
     [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.float64
 )
@@ -65,10 +70,12 @@ class FrameVisibility:
     outside_pixels : (k,) float64, silhouette area beyond the image border (padded plane), px.
     occluded_pixels : (k, k + 1) int64, [i, j]: silhouette pixels of i whose first hit is
         object j (column k: the structure); the diagonal is zero.
-    boxes : (k, 4) int64, visible part's pixel box [u0, v0, u1, v1] in pixel-edge coordinates
-        (u1, v1 exclusive); -1 where nothing is visible.
-    points : (k, 2) float64, the visible pixel centre nearest the visible part's centroid (on
-        the object even when its visible part is not convex); NaN where nothing is visible.
+    boxes : (k, 4) float64, [x1, y1, x2, y2] enclosing the visible pixels' squares, in image
+        coordinates: [u_min - 0.5, v_min - 0.5, u_max + 0.5, v_max + 0.5]; NaN where nothing
+        is visible.
+    points : (k, 2) float64, the visible pixel centre (integer u, v) nearest the visible
+        part's centroid (on the object even when its visible part is not convex); NaN where
+        nothing is visible.
     depths : (k,) float64, mean camera-frame z of the visible surface (one sample per
         visible pixel), metres; NaN where nothing is visible.
     """
@@ -124,12 +131,13 @@ class FrameVisibility:
 
 
 def rays_through(frame: Frame, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Rays through pixel centres (u + 0.5, v + 0.5), (n, 6) float32: origin, direction.
+    """Rays through the centres of pixels (u, v), (n, 6) float32: origin, direction.
 
-    Directions are ``R K^-1 [u + 0.5, v + 0.5, 1]``, so a hit's ``t`` is its camera-z depth.
+    Directions are ``R K^-1 [u, v, 1]`` (OpenCV: pixel centres at integer image points), so a
+    hit's ``t`` is its camera-z depth.
     """
     to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
-    u, v = np.asarray(u, dtype=np.float64) + 0.5, np.asarray(v, dtype=np.float64) + 0.5
+    u, v = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
     rays = np.empty((len(u), 6), dtype=np.float32)
     rays[:, :3] = frame.center
     for axis in range(3):  # elementwise, not a BLAS matmul: no thread pool for a 3x3
@@ -141,29 +149,33 @@ def rays_through(frame: Frame, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 def pixel_rays(frame: Frame) -> np.ndarray:
     """Rays through every pixel centre, (height * width, 6) float32: origin, direction.
 
-    Row-major: ray ``v * width + u`` passes through pixel (u + 0.5, v + 0.5).
+    Row-major: ray ``v * width + u`` passes through the image point (u, v).
     """
-    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)  # pixel (u, v, 1) -> direction
-    u = np.arange(frame.width, dtype=np.float64) + 0.5
-    v = np.arange(frame.height, dtype=np.float64) + 0.5
-    rays = np.empty((frame.height, frame.width, 6), dtype=np.float32)
-    rays[..., :3] = frame.center
-    for axis in range(3):
-        row = to_world[axis]
-        rays[..., 3 + axis] = (v[:, None] * row[1] + row[2]) + u[None, :] * row[0]
-    return rays.reshape(-1, 6)
+    v, u = np.divmod(np.arange(frame.width * frame.height), frame.width)
+    return rays_through(frame, u, v)
 
 
-def splat_mesh(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Octahedron splats of a point cloud: ((6n, 3) vertices, (8n, 3) faces)."""
+def splat_radius(points: np.ndarray) -> float:
+    """Octahedron circumradius for a point cloud: SPLAT_SCALE x its median nearest-neighbour
+    spacing (5 mm for a single point or coincident points)."""
     if len(points) > 1:
         spacing = float(np.median(cKDTree(points).query(points, k=2)[0][:, 1]))
-    else:
-        spacing = 0.0
-    radius = SPLAT_SCALE * spacing if spacing > 0 else 0.005
+        if spacing > 0:
+            return SPLAT_SCALE * spacing
+    return 0.005
+
+
+def splat_mesh(points: np.ndarray, radius: float) -> tuple[np.ndarray, np.ndarray]:
+    """Octahedron splats of a point cloud: ((6n, 3) vertices, (8n, 3) faces)."""
     vertices = (points[:, None, :] + radius * _OCTAHEDRON[None]).reshape(-1, 3)
     faces = (_OCTAHEDRON_FACES[None] + 6 * np.arange(len(points))[:, None, None]).reshape(-1, 3)
     return vertices, faces
+
+
+def _radius(scene: Scene, instance_id: int) -> float:
+    """The point-cloud object's splat radius (cached)."""
+    points = scene.object(instance_id).points
+    return derived(scene).memo("visibility_splat_radius", instance_id, lambda: splat_radius(points))
 
 
 def _ray_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
@@ -175,7 +187,7 @@ def _ray_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
             if obj.mesh is not None:
                 objects.add_triangles(*o3d_triangles(obj.mesh))
             else:
-                vertices, faces = splat_mesh(obj.points)
+                vertices, faces = splat_mesh(obj.points, _radius(scene, obj.id))
                 objects.add_triangles(
                     o3d.core.Tensor(vertices.astype(np.float32)),
                     o3d.core.Tensor(faces.astype(np.uint32)),
@@ -188,20 +200,26 @@ def _ray_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
     return derived(scene).memo("visibility_ray_scenes", None, build)
 
 
-def _corners(scene: Scene) -> np.ndarray:
-    """Axis-aligned bounding-box corners of every object, (k, 8, 3), splats included."""
+def _hulls(scene: Scene) -> list[np.ndarray]:
+    """Convex-hull vertices (q, 3) of every object, splats included (cached).
 
-    def compute() -> np.ndarray:
+    Windows come from these, not from world-axis boxes, so that they, and the stride of the
+    samples beyond the border, do not change under a rigid motion of scene and cameras.
+    """
+
+    def compute() -> list[np.ndarray]:
         out = []
         for obj in scene.objects:
-            low, high = obj.vertices.min(axis=0), obj.vertices.max(axis=0)
-            if obj.mesh is None:
-                low, high = low - 0.05, high + 0.05  # room for the splats' radius
-            bits = (np.arange(8)[:, None] >> np.arange(3)) & 1
-            out.append(np.where(bits, high, low))
-        return np.array(out)
+            try:
+                hull = obj.vertices[ConvexHull(obj.vertices).vertices]
+            except QhullError:  # flat, collinear or too few points: all of them
+                hull = obj.vertices
+            if obj.mesh is None:  # the splats around the hull's points hold every splat
+                hull = splat_mesh(hull, _radius(scene, obj.id))[0]
+            out.append(hull)
+        return out
 
-    return derived(scene).memo("visibility_corners", None, compute)
+    return derived(scene).memo("visibility_hulls", None, compute)
 
 
 def _clipped(corners: np.ndarray) -> np.ndarray:
@@ -216,16 +234,21 @@ def _clipped(corners: np.ndarray) -> np.ndarray:
 
 def _windows(scene: Scene, frame: Frame) -> np.ndarray:
     """(3 h, 3 w) bool over the padded plane (u in [-w, 2w), v in [-h, 2h)): pixels inside
-    some object's projected bounding window. Only their rays can hit an object: an object lies
-    in its box, so its image lies in the bounding rectangle of the projected vertices of the
-    box clipped to the space in front of the camera."""
+    some object's projected bounding window. Only their rays can hit an object: with its hull
+    in front of the camera, an object's image lies in the bounding rectangle of its projected
+    hull vertices; one reaching behind the camera plane lies in its camera-axis box, clipped
+    to z >= _NEAR and projected."""
     width, height = frame.width, frame.height
     limit = 10.0 * (width + height)  # far beyond the padded plane, and safe to cast to int
     plane = np.zeros((3 * height, 3 * width), dtype=bool)
-    for corners in _corners(scene):
-        front = _clipped(frame.world_to_camera(corners))
-        if len(front) == 0:
-            continue
+    bits = (np.arange(8)[:, None] >> np.arange(3)) & 1
+    for hull in _hulls(scene):
+        front = frame.world_to_camera(hull)
+        if np.any(front[:, 2] < _NEAR):
+            box = np.where(bits, front.max(axis=0), front.min(axis=0))
+            front = _clipped(box)
+            if len(front) == 0:
+                continue
         uv = np.clip((front @ frame.K.T)[:, :2] / front[:, 2:], -limit, limit)
         u0, v0 = np.floor(uv.min(axis=0)).astype(int)
         u1, v1 = np.ceil(uv.max(axis=0)).astype(int) + 1
@@ -262,13 +285,10 @@ class _Trace:
     hit_ray: np.ndarray  # (h,) ray index
 
 
-def _trace(
-    scene: Scene, frame: Frame, pixels: np.ndarray, padded: np.ndarray, objects_only: bool
-) -> _Trace:
+def _trace(scene: Scene, frame: Frame, pixels: np.ndarray, padded: np.ndarray) -> _Trace:
     """Cast one batch of rays, through the image ``pixels`` (flat indices) and the ``padded``
-    (u, v) beyond the border, against the objects and the structure.
-
-    ``objects_only``: tell structure from nothing only where a ray hits an object.
+    (u, v) beyond the border, against the objects and the structure (where an object is hit:
+    elsewhere ``first`` says nothing was hit).
     """
     objects, structure = _ray_scenes(scene)
     k, n, m = len(scene.objects), frame.width * frame.height, len(pixels)
@@ -293,14 +313,11 @@ def _trace(
     first = np.full(n, k + 1, dtype=np.int64)
     first[pixels[struck]] = np.minimum.reduceat(masked, starts) if len(starts) else masked[:0]
     # The structure hides an object hit when it is hit first: an any-hit query along each
-    # ray up to its nearest object hit (direction scaled by that depth, tfar = 1). Rays that
-    # hit no object show the structure when they hit it at all (needed only for the mask).
-    reach = np.where(np.isfinite(nearest[pixels]), nearest[pixels], 1e6).astype(np.float32)
-    ask = np.flatnonzero(reach < 1e6) if objects_only else np.arange(m)
-    scaled = rays[ask]
-    scaled[:, 3:] *= reach[ask, None]
+    # ray up to its nearest object hit (direction scaled by that depth, tfar = 1).
+    scaled = rays[struck]
+    scaled[:, 3:] *= nearest_t[:, None]
     wall = np.zeros(n, dtype=bool)
-    wall[pixels[ask]] = structure.test_occlusions(o3d.core.Tensor(scaled), tfar=1.0).numpy()
+    wall[pixels[struck]] = structure.test_occlusions(o3d.core.Tensor(scaled), tfar=1.0).numpy()
     first[wall] = k
     depth = np.where(wall, np.nan, nearest)
     return _Trace(pixels, first, depth, hit_object, hit_ray)
@@ -321,28 +338,28 @@ def _visible_stats(
     rows = np.zeros((k, height), dtype=bool)
     columns[owner, u] = True
     rows[owner, v] = True
+    # The squares of the first and last pixel centres in each direction: +-0.5 around them.
     boxes = np.stack(
         [
-            columns.argmax(axis=1),
-            rows.argmax(axis=1),
-            width - columns[:, ::-1].argmax(axis=1),
-            height - rows[:, ::-1].argmax(axis=1),
+            columns.argmax(axis=1) - 0.5,
+            rows.argmax(axis=1) - 0.5,
+            width - 0.5 - columns[:, ::-1].argmax(axis=1),
+            height - 0.5 - rows[:, ::-1].argmax(axis=1),
         ],
         axis=1,
     )
-    boxes[~seen] = -1
+    boxes[~seen] = np.nan
     centroid = (
-        np.stack([np.bincount(owner, u + 0.5, k), np.bincount(owner, v + 0.5, k)], axis=1)
-        / count[:, None]
+        np.stack([np.bincount(owner, u, k), np.bincount(owner, v, k)], axis=1) / count[:, None]
     )
-    distance = (u + 0.5 - centroid[owner, 0]) ** 2 + (v + 0.5 - centroid[owner, 1]) ** 2
+    distance = (u - centroid[owner, 0]) ** 2 + (v - centroid[owner, 1]) ** 2
     least = np.full(k, np.inf)
     np.minimum.at(least, owner, distance)
     pick = np.full(k, len(trace.first), dtype=np.int64)
     at_least = distance == least[owner]
     np.minimum.at(pick, owner[at_least], shown[at_least])  # ties: first in raster order
     points = np.full((k, 2), np.nan)
-    points[seen] = np.stack([pick[seen] % width + 0.5, pick[seen] // width + 0.5], axis=1)
+    points[seen] = np.stack([pick[seen] % width, pick[seen] // width], axis=1)
     depths = np.where(seen, np.bincount(owner, trace.depth[shown], k) / count, np.nan)
     return visible, boxes, points, depths
 
@@ -351,7 +368,7 @@ def _count(scene: Scene, frame: Frame) -> FrameVisibility:
     n = frame.width * frame.height
     k = len(scene.objects)
     pixels, padded, stride = _samples(scene, frame, budget=n // 16)
-    trace = _trace(scene, frame, pixels, padded, objects_only=True)
+    trace = _trace(scene, frame, pixels, padded)
     # Each (object, ray) pair once: an object entered and left counts one pixel. Hits come
     # grouped by ray, so a stable sort of (ray, object) keys is nearly free.
     keys = np.sort(trace.hit_ray * k + trace.hit_object, kind="stable")
@@ -382,12 +399,23 @@ def frame_visibility(scene: Scene, frame_id: str) -> FrameVisibility:
 
 
 def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
-    """First-hit instance id per pixel, (height, width) int64: -1 structure, -2 nothing."""
+    """First-hit instance id per pixel, (height, width) int64: -1 structure, -2 nothing.
+
+    The same trace as ``frame_visibility`` (so it agrees pixel for pixel), plus an any-hit
+    query on the structure for the pixels no object covers.
+    """
     frame = scene.frame(frame_id)
-    everything = np.arange(frame.width * frame.height)
-    trace = _trace(scene, frame, everything, np.empty((0, 2), dtype=np.int64), objects_only=False)
+    k = len(scene.objects)
+    window = _windows(scene, frame)[frame.height : 2 * frame.height, frame.width : 2 * frame.width]
+    pixels = np.flatnonzero(window)
+    first = _trace(scene, frame, pixels, np.empty((0, 2), dtype=np.int64)).first.copy()
+    bare = np.flatnonzero(first == k + 1)
+    rays = rays_through(frame, bare % frame.width, bare // frame.width)
+    rays[:, 3:] *= 1e6  # tfar = 1 reaches a kilometre
+    _, structure = _ray_scenes(scene)
+    first[bare[structure.test_occlusions(o3d.core.Tensor(rays), tfar=1.0).numpy()]] = k
     ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, NO_HIT_ID])
-    return ids[trace.first].reshape(frame.height, frame.width)
+    return ids[first].reshape(frame.height, frame.width)
 
 
 def _frame_fact(value, view: str, program: dict, instance_ids: tuple[int, ...], **kw) -> Fact:

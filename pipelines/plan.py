@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spatialqa.degradations import get_degradation
+from spatialqa.degradations.views import RENDER_VERSION
 from spatialqa.errors import ConfigError, SpatialQAError
 from spatialqa.generators import Task, get_task
 from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
@@ -105,11 +106,12 @@ def check_degradations(config: BuildConfig) -> None:
 
 
 def fingerprint(config: BuildConfig) -> str:
-    """The build's identity: the whole config plus the version of every task and degradation.
+    """The build's identity: the config plus the versions of the renderer, tasks and degradations.
 
-    A task or degradation whose output changes bumps its version, and so every id changes.
+    A renderer, task or degradation whose output changes bumps its version: every id changes.
     """
     versions = {
+        "render": RENDER_VERSION,
         "tasks": {spec.name: get_task(spec.name).version for spec in config.tasks},
         "degradations": {
             spec.type: get_degradation(spec.type).version

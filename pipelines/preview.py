@@ -93,7 +93,9 @@ class SceneBoxes:
         self.refs = {names.get(ref.name) or ref.name: ref for ref in refs}
 
     def boxes(self, scene_id: str, frame_id: str, ids: list[int], size: tuple[int, int]) -> dict:
-        """``instance id -> [x1, y1, x2, y2]`` in pixels of an image of ``size`` (w, h)."""
+        """``instance id -> [x1, y1, x2, y2]`` in pixels of an image of ``size`` (w, h): the
+        visible pixels' squares, as the oracle's boxes ([u_min - 0.5, .., v_max + 0.5], pixel
+        centres at integers), scaled as ``Frame.resized`` scales the image."""
         scene = self._scene(scene_id)
         if scene is None:
             return {}
@@ -106,11 +108,12 @@ class SceneBoxes:
         for instance in ids:
             ys, xs = np.nonzero(mask == instance)
             if len(xs):
+                # x' = (x + 0.5) s - 0.5 of the edges x = u_min - 0.5 and u_max + 0.5
                 found[instance] = [
-                    xs.min() * sx,
-                    ys.min() * sy,
-                    (xs.max() + 1) * sx,
-                    (ys.max() + 1) * sy,
+                    xs.min() * sx - 0.5,
+                    ys.min() * sy - 0.5,
+                    (xs.max() + 1) * sx - 0.5,
+                    (ys.max() + 1) * sy - 0.5,
                 ]
         return found
 

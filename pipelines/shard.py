@@ -32,10 +32,7 @@ def pick_views(scene: Scene, spec: ViewsSpec) -> tuple[str, ...]:
 
 def resized(frame: Frame, width: int, height: int) -> Frame:
     """The same camera rendered at another size: intrinsics scaled with the image."""
-    if (width, height) == (frame.width, frame.height):
-        return frame
-    scale = np.diag([width / frame.width, height / frame.height, 1.0])
-    return dataclasses.replace(frame, K=scale @ frame.K, width=width, height=height)
+    return frame.resized(width, height)
 
 
 def ask(config: BuildConfig, scene: Scene, views: tuple[str, ...]) -> list[Sample]:
@@ -79,7 +76,7 @@ def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dic
     samples = ask(config, scene, views)
     variants = [variant for spec in config.degradations for variant in spec.variants]
     shown = [view for view in views if any(view in s.views for s in samples)]
-    frame_rows, images = render_views(config, scene, shown, variants)
+    frame_rows, images = render_views(config, scene, shown, variants, root=shard.scene.path or None)
     sample_rows = [
         sample_row(config, build_id, sample, variant, images)
         for sample in samples

@@ -741,17 +741,16 @@ def _clear_view(layout: _Layout, free, eye_xy: np.ndarray, target_xy: np.ndarray
     )
 
 
-def _orbit(rng, layout: _Layout, free, count: int) -> Trajectory | None:
-    """Around the room's main piece at a radius that keeps the camera in free space."""
-    anchors = [p for p in layout.placed if p.on_floor][:1]
+def _orbit(rng, layout: _Layout, free, count: int, anchor: _Placed) -> Trajectory | None:
+    """Around the room's main piece (else the room's middle), the camera in free space."""
     K = intrinsics(IMAGE_WIDTH, IMAGE_HEIGHT, rng.uniform(60.0, 75.0))
     eye_z = rng.uniform(1.2, 1.6)
     start = rng.uniform(0, 2 * np.pi)
     angles = start + 2 * np.pi * np.arange(count) / count
     rays = np.column_stack([np.cos(angles), np.sin(angles)])
-    for center in [np.array([a.x, a.y]) for a in anchors] + [layout.center]:
+    look_z = anchor.mesh.vertices[:, 2].max() / 2
+    for center in (np.array([anchor.x, anchor.y]), layout.center):
         radii = np.arange(rng.uniform(1.5, 2.4), 0.7, -0.1)
-        look_z = anchors[0].mesh.vertices[:, 2].max() / 2 if anchors else 0.6
         grid = center + rays[:, None, :] * radii[None, :, None]  # (angle, radius, 2)
         ok = shapely.contains_xy(free, grid[..., 0], grid[..., 1])
         eyes = []
@@ -820,23 +819,15 @@ def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
             f"objects (need at least {MIN_OBJECTS})"
         )
     anchor = next(p for p in layout.placed if p.model.category == ANCHORS[room_type])
-    layout.placed.remove(anchor)
-    layout.placed.insert(0, anchor)  # the orbit circles the room's main piece
     free = _free_space(layout)
     trajectories = [_walkthrough(rng, loop, layout.center, frames)]
-    for extra in (_orbit(rng, layout, free, max(4, frames // 2)), _lookat(rng, layout, free, 6)):
+    orbit = _orbit(rng, layout, free, max(4, frames // 2), anchor)
+    for extra in (orbit, _lookat(rng, layout, free, 6)):
         if extra is not None:
             trajectories.append(extra)
-    order = {id(p): k + 1 for k, p in enumerate(sorted(layout.placed, key=lambda p: p.id))}
     objects = tuple(
-        SceneObject(
-            id=order[id(p)],
-            category=p.model.category,
-            mesh=p.mesh,
-            front=p.front,
-            color=p.color,
-        )
-        for p in sorted(layout.placed, key=lambda p: p.id)
+        SceneObject(p.id, p.model.category, mesh=p.mesh, front=p.front, color=p.color)
+        for p in layout.placed
     )
     detail = f"seed {seed} index {index}: {room_type}, {len(corners)}-corner footprint"
     if attempt:

@@ -8,7 +8,7 @@ freezes the arrays, so a Scene that exists is a Scene that is right. Errors name
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise
 
@@ -90,12 +90,23 @@ class Frame:
         return (np.asarray(points, dtype=np.float64) - center) @ rotation
 
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(n, 3) world points -> ((n, 2) pixel coordinates, (n,) camera-z depth)."""
+        """(n, 3) world points -> ((n, 2) pixel coordinates, (n,) camera-z depth).
+
+        OpenCV pixel coordinates: pixel (u, v) is centred at the integer point (u, v)."""
         cam = self.world_to_camera(points)
         z = cam[:, 2]
         with np.errstate(divide="ignore", invalid="ignore"):
             uv = (cam @ self.K.T)[:, :2] / z[:, None]
         return uv, z
+
+    def resized(self, width: int, height: int) -> Frame:
+        """The same camera seen at another image size. Pixel centres sit at integers, so it is
+        the image's edges (-0.5 and width - 0.5) that scale: ``x' = (x + 0.5) s - 0.5``."""
+        if (width, height) == (self.width, self.height):
+            return self
+        sx, sy = width / self.width, height / self.height
+        scale = np.array([[sx, 0.0, (sx - 1) / 2], [0.0, sy, (sy - 1) / 2], [0.0, 0.0, 1.0]])
+        return replace(self, K=scale @ self.K, width=width, height=height)
 
 
 @dataclass(frozen=True, eq=False)

@@ -86,8 +86,9 @@ def make_frame(
     height: int = 480,
     t: float = 0.0,
 ) -> Frame:
-    """A pinhole frame with the principal point at the image centre."""
-    K = [[focal, 0.0, width / 2.0], [0.0, focal, height / 2.0], [0.0, 0.0, 1.0]]
+    """A pinhole frame with the principal point at the image centre, ((w - 1) / 2, (h - 1) / 2)
+    in OpenCV pixel coordinates (pixel centres at integers)."""
+    K = [[focal, 0.0, (width - 1) / 2.0], [0.0, focal, (height - 1) / 2.0], [0.0, 0.0, 1.0]]
     return Frame(id=frame_id, t=t, pose=pose, K=K, width=width, height=height)
 
 

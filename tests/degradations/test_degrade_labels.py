@@ -105,12 +105,13 @@ def test_appearance_degradations_keep_labels(view):
 
 
 def test_move_labels_moves_points_and_boxes_and_keeps_the_rest():
-    """Doubling the image size (intrinsics scaled with it) doubles every coordinate."""
+    """Doubling the image size (intrinsics scaled with it) doubles every coordinate measured
+    from the image's corner (-0.5, -0.5): x' = (x + 0.5) * 2 - 0.5 = 2 x + 0.5."""
     transform = rescale((160, 120), (320, 240))
     labels = {"boxes": {"7": [10.0, 20.0, 30.0, 40.0]}, "points": {"7": [20.5, 30.5]}, "x": 1}
     moved = move_labels(labels, transform)
-    assert moved["boxes"]["7"] == [20.0, 40.0, 60.0, 80.0]
-    assert moved["points"]["7"] == [41.0, 61.0]
+    assert moved["boxes"]["7"] == [20.5, 40.5, 60.5, 80.5]
+    assert moved["points"]["7"] == [41.5, 61.5]
     assert moved["x"] == 1
 
 
@@ -118,7 +119,9 @@ def test_rescale_then_distortion_composes():
     frame = kit.make_frame(width=320, height=240, f=200.0)
     distortion = radial_distortion(frame, (320, 240), (-0.2, 0.0, 0.0, 0.0))
     both = compose(rescale((160, 120), (320, 240)), distortion)
-    point = np.array([[130.0, 85.0]])  # normalised (0.5, 0.25) in the 160 x 120 frame
+    # Doubled: (129.75 + 0.5) * 2 - 0.5 = 260, (84.75 + 0.5) * 2 - 0.5 = 170, normalised
+    # ((260 - 160) / 200, (170 - 120) / 200) = (0.5, 0.25) in the 320 x 240 frame.
+    point = np.array([[129.75, 84.75]])
     factor = 1 - 0.2 * 0.3125
     assert np.allclose(both.points(point), [[160 + 100 * factor, 120 + 50 * factor]])
     assert np.allclose(both.inverse(both.forward(point)), point)
@@ -133,17 +136,19 @@ def test_a_box_that_leaves_the_image_is_dropped_and_one_across_the_edge_clipped(
     moved = move_labels({"boxes": {"1": [0, 0, 5, 5], "2": [20, 0, 30, 5]}}, transform)
     assert moved == {"boxes": {"1": [150.0, 0.0, 155.0, 5.0]}}
     moved = move_labels({"boxes": {"1": [5, 0, 20, 5]}}, transform)
-    assert moved == {"boxes": {"1": [155.0, 0.0, 160.0, 5.0]}}
+    assert moved == {"boxes": {"1": [155.0, 0.0, 159.5, 5.0]}}  # the image ends at 160 - 0.5
 
 
 def test_relabel_recomputes_a_box_answer_in_thousandths():
     transform = rescale((160, 120), (320, 240))
-    labels = json.dumps({"boxes": {"3": [10.0, 20.0, 30.0, 40.0], "4": [0, 0, 160, 120]}})
-    new_labels, answer = relabel(labels, transform, "box", "[63, 167, 188, 333]", ["3", "4"])
-    assert json.loads(new_labels)["boxes"]["3"] == [20.0, 40.0, 60.0, 80.0]
-    # 20 / 320 = 62.5 -> 63 (half up); 40 / 240 = 166.7 -> 167; 60 / 320 = 187.5 -> 188;
-    # 80 / 240 = 333.3 -> 333: the same answer as before, as a pure rescale must give.
-    assert answer == "[63, 167, 188, 333]"
+    whole = [-0.5, -0.5, 159.5, 119.5]  # the whole image
+    labels = json.dumps({"boxes": {"3": [10.0, 20.0, 30.0, 40.0], "4": whole}})
+    new_labels, answer = relabel(labels, transform, "box", "[66, 171, 191, 338]", ["3", "4"])
+    assert json.loads(new_labels)["boxes"]["3"] == [20.5, 40.5, 60.5, 80.5]
+    # (x + 0.5) / 320: 21 / 320 = 65.6 -> 66; 41 / 240 = 170.8 -> 171; 61 / 320 = 190.6 -> 191;
+    # 81 / 240 = 337.5 -> 338 (half up): the same answer as in the 160 x 120 image (10.5 / 160,
+    # 20.5 / 120, 30.5 / 160, 40.5 / 120), as a pure rescale must give.
+    assert answer == "[66, 171, 191, 338]"
     _, other = relabel(labels, transform, "box", "?", ["4"])
     assert other == "[0, 0, 1000, 1000]"
     _, unchanged = relabel(labels, transform, "mc", "B", ["3"])
@@ -152,12 +157,13 @@ def test_relabel_recomputes_a_box_answer_in_thousandths():
 
 def test_relabel_recomputes_a_point_answer():
     transform = rescale((160, 120), (320, 240))
-    labels = json.dumps({"points": {"5": [80.0, 60.0]}})
+    labels = json.dumps({"points": {"5": [79.5, 59.5]}})  # centre of the 160 x 120 image
     _, answer = relabel(labels, transform, "point", "[500, 500]", ["5"])
     assert answer == "[500, 500]"  # the image centre stays the centre
 
 
 def test_normalised_spans_the_image():
-    assert normalised([0, 0, 640, 480], 640, 480) == "[0, 0, 1000, 1000]"
-    assert normalised([320.0, 120.0], 640, 480) == "[500, 250]"
-    assert normalised([0.3125, 0.9375], 1, 1) == "[313, 938]"  # halves round up
+    # The image's edges are -0.5 and W - 0.5 (OpenCV: pixel centres at integers).
+    assert normalised([-0.5, -0.5, 639.5, 479.5], 640, 480) == "[0, 0, 1000, 1000]"
+    assert normalised([319.5, 119.5], 640, 480) == "[500, 250]"
+    assert normalised([-0.1875, 0.4375], 1, 1) == "[313, 938]"  # halves round up

@@ -117,7 +117,8 @@ def test_rows_carry_moved_labels_and_answers_per_variant(scene):
     frames, images = render_views(built, scene, ["f0"], variants)
     assert len(frames) == 3
     mask = RaycastRenderer(scene).render(kit.make_frame()).instance == kit.NEAR_ID
-    box = [float(c) for c in mask_box(mask) + np.array([-0.5, -0.5, 0.5, 0.5])]  # pixel edges
+    # The oracle's box: the pixels' squares around their centres (OpenCV, centres at integers).
+    box = [float(c) for c in mask_box(mask) + np.array([-0.5, -0.5, 0.5, 0.5])]
     rows = {v: sample_row(built, "b", located_sample(box), v, images) for v in variants}
     assert json.loads(rows["clean", 0]["labels"]) == {"boxes": {str(kit.NEAR_ID): box}}
     assert rows["haze", 3]["labels"] == rows["clean", 0]["labels"]
@@ -125,8 +126,9 @@ def test_rows_carry_moved_labels_and_answers_per_variant(scene):
     moved = json.loads(rows["lens_distortion", 5]["labels"])["boxes"][str(kit.NEAR_ID)]
     expected_px = distorted["transform"].box(np.array(box))
     assert np.allclose(moved, np.round(expected_px, 2))
+    # Thousandths of the image, whose edges -0.5 and W - 0.5 are 0 and 1000.
     scale = [1000 / kit.WIDTH, 1000 / kit.HEIGHT] * 2
-    expected = ", ".join(str(int(c * k + 0.5)) for c, k in zip(moved, scale, strict=True))
+    expected = ", ".join(str(int((c + 0.5) * k + 0.5)) for c, k in zip(moved, scale, strict=True))
     assert rows["lens_distortion", 5]["answer"] == f"[{expected}]"
     assert rows["clean", 0]["answer"] == rows["haze", 3]["answer"] == "[0, 0, 0, 0]"
     assert {r["question"] for r in rows.values()} == {"Where is the box?"}
@@ -136,16 +138,21 @@ def test_rows_carry_moved_labels_and_answers_per_variant(scene):
 
 def test_labels_follow_a_resize_from_the_scene_frames_to_the_delivered_size(scene):
     """The oracle labels the scene's own frames (160 x 120); delivered at 80 x 60, every
-    variant's transform halves them first, clean included."""
+    variant's transform halves them first, clean included: x' = (x + 0.5) / 2 - 0.5, the
+    image's corners (-0.5, -0.5) and (159.5, 119.5) going to (-0.5, -0.5) and (79.5, 59.5)."""
     small = scaled(scene.frame("f0"), 80, 60)
     variants = [("clean", 0), ("lens_distortion", 3)]
     clean, distorted = render_and_degrade(scene, [small], variants, backend="raycast")
-    assert np.allclose(clean.transform.points([[160.0, 120.0], [30.0, 10.0]]), [[80, 60], [15, 5]])
+    corners = [[-0.5, -0.5], [159.5, 119.5], [29.5, 9.5]]
+    assert np.allclose(clean.transform.points(corners), [[-0.5, -0.5], [79.5, 59.5], [14.5, 4.5]])
     k1 = distorted.params["k1"]
-    # (130, 85) is normalised (0.5, 0.25) in both sizes; halved, then distorted about (40, 30).
+    # (130, 85) is normalised (0.5, 0.25) about the principal point (80, 60) with f = 100;
+    # halved it is (64.75, 42.25), still (0.5, 0.25) about (39.75, 29.75) with f = 50, and
+    # is distorted about that point.
     factor = 1 + k1 * 0.3125 + distorted.params["k2"] * 0.3125**2
     assert np.allclose(
-        distorted.transform.points([[130.0, 85.0]]), [[40 + 25 * factor, 30 + 12.5 * factor]]
+        distorted.transform.points([[130.0, 85.0]]),
+        [[39.75 + 25 * factor, 29.75 + 12.5 * factor]],
     )
     same_size = next(render_and_degrade(scene, [scene.frame("f0")], variants[:1], "raycast"))
     assert same_size.transform is None

@@ -13,8 +13,7 @@ from spatialqa.scenes import Frame, Scene, Trajectory, procedural_scene
 
 def shrunk(frame: Frame, width: int = 160, height: int = 120) -> Frame:
     """The same camera at ``width`` x ``height``: intrinsics scaled with the image."""
-    scale = np.diag([width / frame.width, height / frame.height, 1.0])
-    return dataclasses.replace(frame, K=scale @ frame.K, width=width, height=height)
+    return frame.resized(width, height)
 
 
 @cache

@@ -90,3 +90,15 @@ def test_a_sample_object_is_accepted():
     assert score(sample, "3") == pytest.approx(1.0)
     with pytest.raises(TypeError, match="sample"):
         score(42, "3")
+
+
+def test_rewards_import_without_ray_or_rendering():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import spatialqa.generators.rewards; "
+        "print(sorted(m for m in ('ray', 'pyrender', 'OpenGL') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,13 +1,15 @@
 """View-grounded and visibility tasks on a hand-built scene whose answers are worked on paper.
 
 Camera f0 at the origin looks along +y (z up): camera x = world x, camera y = -world z, depth =
-world y; f = 500 px, 640 x 480. Unit cubes unless a size is given (centre; x, depth ranges):
-  table   (-1.5, 5.5, 0)   x [-2, -1]   depth [5, 6]    u [120, 237]
-  sofa    (1.2, 3.5, 0)    x [0.7, 1.7] depth [3, 4]    u [408, 603]
-  screen  (-0.5, 7.25, 0) 1 x 0.5 x 2, x [-1, 0]        u [249, 320]: its edge x = 0 is u = 320
-  target  (0, 10.5, 0)     x [-0.5, 0.5] depth [10, 11] u [295, 345]: the screen hides its
+world y; f = 500 px, 640 x 480, principal point (319.5, 239.5) (OpenCV: pixel centres at
+integers). Unit cubes unless a size is given (centre; x, depth ranges; projected u):
+  table   (-1.5, 5.5, 0)   x [-2, -1]   depth [5, 6]    u [119.5, 236.2]
+  sofa    (1.2, 3.5, 0)    x [0.7, 1.7] depth [3, 4]    u [407, 602.8]
+  screen  (-0.5, 7.25, 0) 1 x 0.5 x 2, x [-1, 0]        u [248.1, 319.5]: its edge x = 0 is
+          u = 319.5, between pixel centres 319 and 320
+  target  (0, 10.5, 0)     x [-0.5, 0.5] depth [10, 11] u [294.5, 344.5]: the screen hides its
           left half, 1,250 of its 2,500 px
-  painting (0, 5.0005, 1) 1 x 0.001 x 1 plate: u [270, 370], v [90, 190]
+  painting (0, 5.0005, 1) 1 x 0.001 x 1 plate: u [269.5, 369.5], v [89.5, 189.5]
   chair   (-2.5, 9, 1.5)   front -y; seen 15.5 deg clockwise of the line to the camera
   lamp x2 (2.5, 9, 2.5), (3.5, 12, 2.5), 0.3 m cubes, both visible: two lamps, never named
   vase    inside the table: in the scene, never visible
@@ -24,7 +26,7 @@ import pytest
 
 from spatialqa.generators import Context, get_task
 from spatialqa.generators.visibility import view_referents
-from spatialqa.oracle import execute
+from spatialqa.oracle import execute, frame_visibility
 from spatialqa.scenes import SceneObject
 
 BOXES = [
@@ -152,6 +154,10 @@ def test_occlusion_yes_is_the_screen_over_the_target(ctx):
     assert named(yes) == ("target", "screen")
     assert "1250 px" in yes.rationale and "2500 px" in yes.rationale
     assert yes.margin == pytest.approx(0.4)
+    counts = frame_visibility(ctx.scene, "f0")
+    for no in (s for s in samples if s.answer == "no"):  # hard negatives: occluder nearer
+        target, occluder = (counts.depths[counts.index(ref.instance_id)] for ref in no.objects)
+        assert occluder <= target
 
 
 def test_visibility_compare_half_hidden_target(ctx):
@@ -169,16 +175,18 @@ def test_visible_count_counts_both_lamps(ctx):
 
 
 def test_localization_box_and_point_of_the_painting(ctx):
-    # u [270, 370], v [90, 190] of 640 x 480 -> 421.9, 187.5, 578.1, 395.8 per mille.
+    # Pixel centres u 270..369, v 90..189: their squares span [269.5, 369.5] x [89.5, 189.5];
+    # per mille of the image's edges (-0.5 -> 0, 639.5 -> 1000): (x + 0.5) / 640 and
+    # (y + 0.5) / 480 -> 421.9, 187.5, 578.1, 395.8.
     (box,) = [s for s in generate(ctx, "object_localization_2d") if named(s) == ("painting",)]
     assert box.answer == "[422, 188, 578, 396]" and box.answer_type == "box"
-    assert json.loads(box.labels) == {"boxes": {"5": [270, 90, 370, 190]}}
-    # Centroid (320, 140) lies on pixel corners; the first nearest pixel centre in raster
-    # order is (319.5, 139.5) -> 499.2, 290.6 per mille.
+    assert json.loads(box.labels) == {"boxes": {"5": [269.5, 89.5, 369.5, 189.5]}}
+    # Centroid (319.5, 139.5) lies on a pixel corner; the first of the four nearest pixel
+    # centres in raster order is (319, 139) -> 319.5 / 640, 139.5 / 480 = 499.2, 290.6.
     points = generate(ctx, "object_localization_2d_point")
     (point,) = [s for s in points if named(s) == ("painting",)]
     assert point.answer == "[499, 291]" and point.answer_type == "point"
-    assert json.loads(point.labels) == {"points": {"5": [319.5, 139.5]}}
+    assert json.loads(point.labels) == {"points": {"5": [319.0, 139.0]}}
 
 
 def test_orientation_of_the_chair(ctx):

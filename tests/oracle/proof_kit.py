@@ -82,8 +82,8 @@ def _transformed(
         pose[:3, :3] = linear @ f.pose[:3, :3] @ camera_fix
         pose[:3, 3] = linear @ f.center + shift
         K = np.array(f.K)
-        if reflect:  # the image is mirrored about its vertical centre line
-            K[0, 2] = f.width - K[0, 2]
+        if reflect:  # the image is mirrored: pixel u (centred at integer u) becomes w - 1 - u
+            K[0, 2] = f.width - 1 - K[0, 2]
             K[0, 1] = -K[0, 1]
         return replace(f, pose=pose, K=K)
 
@@ -181,11 +181,16 @@ class OpSpec:
     detail_keys: tuple[str, ...] = ()
     pixels: bool = False
     pixel_tolerance: float = 2e-3
-    """Absolute tolerance of a pixel-counted value (a fraction; 3 for 0..1000 coordinates)."""
+    """Absolute tolerance of a pixel-counted value (a fraction, or 0..1000 image units)."""
 
 
 def mesh_ids(scene: Scene) -> list[int]:
     return [obj.id for obj in scene.objects if obj.mesh is not None]
+
+
+def object_ids(scene: Scene) -> list[int]:
+    """Every referent, meshes and point clouds alike (the oracle takes both)."""
+    return [obj.id for obj in scene.objects]
 
 
 def frame_ids(scene: Scene) -> list[str]:
@@ -218,7 +223,7 @@ def _box_kinds(scene: Scene, instance_id: int) -> list[str]:
 def _size_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
     from spatialqa.oracle.boxes import SIZE_AXES, box_of, upright_sides
 
-    (one,) = _pick(rng, mesh_ids(scene), 1)
+    (one,) = _pick(rng, object_ids(scene), 1)
     calls = []
     for kind in _box_kinds(scene, one):
         upright = upright_sides(box_of(scene, one, kind)) is not None
@@ -237,7 +242,7 @@ def _size_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
 
 
 def _volume_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    (one,) = _pick(rng, mesh_ids(scene), 1)
+    (one,) = _pick(rng, object_ids(scene), 1)
     return [
         Call({"instance_id": one, "box": kind}, BOX_SYMMETRIES[kind])
         for kind in _box_kinds(scene, one)
@@ -247,7 +252,7 @@ def _volume_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
 def _distance_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
     from spatialqa.oracle.distance import DISTANCE_METHODS
 
-    a, b = _pick(rng, mesh_ids(scene), 2)
+    a, b = _pick(rng, object_ids(scene), 2)
     calls = []
     for method in DISTANCE_METHODS:
         kinds = [k for k in _box_kinds(scene, a) if k in _box_kinds(scene, b)]
@@ -264,7 +269,7 @@ def _camera_distance_calls(scene: Scene, rng: np.random.Generator) -> list[Call]
     from spatialqa.oracle.distance import CAMERA_METHODS
 
     symmetries = {"closest": ALL, "aabb": frozenset({MIRROR_SWAP})}
-    (one,) = _pick(rng, mesh_ids(scene), 1)
+    (one,) = _pick(rng, object_ids(scene), 1)
     (view,) = _pick(rng, frame_ids(scene), 1)
     return [
         Call({"view": view, "instance_id": one, "method": m, "unit": "m"}, symmetries[m])
@@ -284,7 +289,7 @@ def _xy_apart(scene: Scene, ids: Sequence[int]) -> bool:
 
 
 def _direction_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    ids = mesh_ids(scene)
+    ids = object_ids(scene)
     for _ in range(50):
         triple = _pick(rng, ids, 3)
         if _xy_apart(scene, triple):
@@ -333,7 +338,7 @@ def _area_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
 
 
 def _visibility_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    (one,) = _pick(rng, mesh_ids(scene), 1)
+    (one,) = _pick(rng, object_ids(scene), 1)
     (view,) = _pick(rng, frame_ids(scene), 1)
     return [Call({"instance_id": one, "view": view}, ALL)]
 
@@ -348,12 +353,12 @@ def _one_view(scene: Scene, rng: np.random.Generator) -> str:
 
 
 def _pair_view_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    a, b = _pick(rng, mesh_ids(scene), 2)
+    a, b = _pick(rng, object_ids(scene), 2)
     return [Call({"a": a, "b": b, "view": _one_view(scene, rng)}, ALL)]
 
 
 def _target_occluder_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    target, occluder = _pick(rng, mesh_ids(scene), 2)
+    target, occluder = _pick(rng, object_ids(scene), 2)
     view = _one_view(scene, rng)
     return [
         Call({"target": target, "occluder": occluder, "view": view}, ALL),
@@ -369,7 +374,7 @@ def _occluded_by_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
 
 
 def _instance_view_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    (one,) = _pick(rng, mesh_ids(scene), 1)
+    (one,) = _pick(rng, object_ids(scene), 1)
     return [Call({"instance_id": one, "view": _one_view(scene, rng)}, ALL)]
 
 
@@ -420,12 +425,13 @@ def _two_views_calls(scene: Scene, rng: np.random.Generator, symmetries) -> list
 def _ego_relation_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
     from spatialqa.oracle.ego import RELATIONS
 
-    a, b = _pick(rng, mesh_ids(scene), 2)
+    a, b = _pick(rng, object_ids(scene), 2)
     view = _one_view(scene, rng)
     calls = []
     for axis in RELATIONS:
         for variant in ("3d", "2d") if axis != "z" else ("3d",):
-            for kind in _box_kinds(scene, a) if variant == "3d" else ["minimal_obb"]:
+            both = [k for k in _box_kinds(scene, a) if k in _box_kinds(scene, b)]
+            for kind in both if variant == "3d" else ["minimal_obb"]:
                 kwargs = {"a": a, "b": b, "view": view, "axis": axis, "variant": variant}
                 kwargs["box"] = kind
                 calls.append(Call(kwargs, BOX_SYMMETRIES[kind], boxes=(kind, (a, b))))
@@ -434,7 +440,7 @@ def _ego_relation_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
 
 def _viewers(scene: Scene, rng: np.random.Generator) -> list[dict[str, Any]]:
     """The two kinds of viewer: a frame's camera, or standing at one object facing another."""
-    ids = mesh_ids(scene)
+    ids = object_ids(scene)
     for _ in range(50):
         standing, facing, target = _pick(rng, ids, 3)
         if _xy_apart(scene, (standing, facing, target)):
@@ -468,7 +474,7 @@ def _mirror_clock(hour: Any) -> Any:
 
 
 def _action_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    (target,) = _pick(rng, mesh_ids(scene), 1)
+    (target,) = _pick(rng, object_ids(scene), 1)
     view = _one_view(scene, rng)
     turn, step = float(rng.uniform(-90, 90)), float(rng.uniform(-1.0, 1.0))
     boxes = ("minimal_obb", (target,))
@@ -493,7 +499,7 @@ def _action_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
 
 
 def _perspective_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    ids = mesh_ids(scene)
+    ids = object_ids(scene)
     for _ in range(50):
         standing, facing, target, reference = _pick(rng, ids, 4)
         if _xy_apart(scene, (standing, facing, target, reference)):
@@ -523,14 +529,14 @@ def _orientation_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
 def _height_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
     from spatialqa.oracle.comparison import HEIGHT_MODES
 
-    a, b = _pick(rng, mesh_ids(scene), 2)
+    a, b = _pick(rng, object_ids(scene), 2)
     return [Call({"a": a, "b": b, "mode": mode}, GRAVITY) for mode in HEIGHT_MODES]
 
 
 def _size_comparison_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
     from spatialqa.oracle.comparison import SIZE_QUANTITIES
 
-    a, b = _pick(rng, mesh_ids(scene), 2)
+    a, b = _pick(rng, object_ids(scene), 2)
     calls = [
         Call({"a": a, "b": b, "quantity": q}, ALL if q == "volume" else GRAVITY)
         for q in SIZE_QUANTITIES
@@ -542,17 +548,22 @@ def _size_comparison_calls(scene: Scene, rng: np.random.Generator) -> list[Call]
 
 
 def _nearest_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    (anchor,) = _pick(rng, mesh_ids(scene), 1)
+    (anchor,) = _pick(rng, object_ids(scene), 1)
     others = sorted({obj.category for obj in scene.objects if obj.id != anchor})
     categories = _pick(rng, others, min(3, len(others)))
+    involved = (anchor, *(i for c in categories for i in scene.categories[c] if i != anchor))
     return [
         Call({"anchor": anchor, "categories": categories, "method": "closest"}, ALL),
-        Call({"anchor": anchor, "categories": categories, "method": "centroid"}, ALL),
+        Call(
+            {"anchor": anchor, "categories": categories, "method": "centroid"},
+            ALL,
+            boxes=("minimal_obb", involved),
+        ),
     ]
 
 
 def _route_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    ids = mesh_ids(scene)
+    ids = object_ids(scene)
     for _ in range(50):
         start, facing, *waypoints = _pick(rng, ids, 4)
         if _xy_apart(scene, (start, facing, *waypoints)):
@@ -584,15 +595,20 @@ OP_SPECS: dict[str, OpSpec] = {
     "visibility": OpSpec(
         _visibility_calls, detail_keys=("visible_pixels", "silhouette_pixels"), pixels=True
     ),
-    "visibility_compare": OpSpec(_pair_view_calls, pixels=True),
+    # Both estimate the silhouette beyond the image border from rays on a lattice of up to
+    # 12 px (see spatialqa.oracle.visibility): a turn or a mirror moves the lattice, and the
+    # estimate with it, by a few percent of the silhouette.
+    "visibility_compare": OpSpec(_pair_view_calls, pixels=True, pixel_tolerance=0.05),
     "occlusion": OpSpec(_target_occluder_calls, pixels=True),
     "occluded_by": OpSpec(_occluded_by_calls, pixels=True),
-    "truncation": OpSpec(_instance_view_calls, pixels=True),
+    "truncation": OpSpec(_instance_view_calls, pixels=True, pixel_tolerance=0.05),
+    # 0..1000 image coordinates: one pixel of the tests' 160 px wide frames is 6.25, and the
+    # point's tie-break (first in raster order) moves by a pixel when the image is mirrored.
     "object_box_2d": OpSpec(
-        _visible_instance_view_calls, mirror=_mirror_box_2d, pixels=True, pixel_tolerance=3
+        _visible_instance_view_calls, mirror=_mirror_box_2d, pixels=True, pixel_tolerance=8
     ),
     "object_point_2d": OpSpec(
-        _visible_instance_view_calls, mirror=_mirror_point_2d, pixels=True, pixel_tolerance=3
+        _visible_instance_view_calls, mirror=_mirror_point_2d, pixels=True, pixel_tolerance=8
     ),
     "depth_order": OpSpec(_pair_view_calls, pixels=True),
     "ego_relation": OpSpec(_ego_relation_calls),
@@ -656,13 +672,14 @@ def same_answer(
 
     Numbers agree to 1e-6 relative (1e-7 absolute) after float64 geometry; pixel-counted
     answers to 0.2 % (+ 2 px). Labels are compared only away from their decision boundary
-    (margin > 1e-6): exactly on a boundary the label is a float's coin toss, and generators
-    reject such questions.
+    (margin > 1e-6, or the pixel tolerance): on a boundary the label is a coin toss, and
+    generators reject such questions.
     """
     rel, abs_ = (2e-3, 2.0) if spec.pixels else (1e-6, 1e-7)
     want = first.value if expected_value is None else expected_value
     problems = []
-    on_boundary = first.margin is not None and first.margin <= 1e-6
+    boundary = spec.pixel_tolerance if spec.pixels else 1e-6
+    on_boundary = first.margin is not None and first.margin <= boundary
     if not on_boundary and not close(
         want, second.value, rel, spec.pixel_tolerance if spec.pixels else abs_
     ):
@@ -701,12 +718,27 @@ def downscaled(scene: Scene, factor: int) -> Scene:
     """``scene`` with only its first trajectory, every frame ``factor`` times smaller (same
     field of view): fewer rays for the tests."""
 
-    def frame(f: Frame) -> Frame:
-        K = np.array(f.K)
-        K[:2] /= factor
-        return replace(f, K=K, width=f.width // factor, height=f.height // factor)
-
     trajectories = tuple(
-        replace(t, frames=tuple(frame(f) for f in t.frames)) for t in scene.trajectories[:1]
+        replace(t, frames=tuple(f.resized(f.width // factor, f.height // factor) for f in t.frames))
+        for t in scene.trajectories[:1]
     )
     return replace(scene, trajectories=trajectories)
+
+
+def with_point_clouds(scene: Scene, every: int = 3, stride: int = 10) -> Scene:
+    """``scene`` with every ``every``-th object given as a point cloud (as scans deliver
+    objects) instead of its mesh: its vertices and every ``stride``-th dense surface sample."""
+    from spatialqa.oracle.geometry import derived
+
+    geometry = derived(scene)
+
+    def cloud(obj: Any) -> np.ndarray:
+        return np.concatenate([obj.mesh.vertices, geometry.samples(obj.id)[::stride]])
+
+    objects = tuple(
+        replace(obj, mesh=None, points=cloud(obj), annotated_box=None)
+        if k % every == 0 and obj.mesh is not None
+        else obj
+        for k, obj in enumerate(scene.objects)
+    )
+    return replace(scene, objects=objects)

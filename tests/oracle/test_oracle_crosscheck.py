@@ -1,11 +1,13 @@
 """The oracle against second methods that share none of its code.
 
-- closest-point distance vs FCL's mesh-mesh distance (python-fcl through trimesh), 1 mm;
+- closest-point distances (object to object, camera to object) vs FCL's mesh distance
+  (python-fcl through trimesh), 1 mm;
 - minimal OBB: between the convex hull's volume and the AABB's, never larger than a
   brute-force face-aligned search written here (and equal to it on furniture), nor than
   Open3D's legacy search, never smaller than Open3D's exact (Jylanki) minimum; the decimated
   search on dense clouds within 1 % of the exhaustive one;
-- visible pixels from ray casting vs the pyrender rasteriser's instance masks.
+- visible pixels from ray casting vs the pyrender rasteriser's instance masks, and each
+  object's unoccluded silhouette vs the rasteriser drawing that object alone.
 """
 
 import itertools
@@ -16,7 +18,14 @@ import pytest
 import trimesh
 from scipy.spatial import ConvexHull
 
-from spatialqa.oracle import aabb, frame_visibility, instance_mask, minimal_obb, object_distance
+from spatialqa.oracle import (
+    aabb,
+    camera_object_distance,
+    frame_visibility,
+    instance_mask,
+    minimal_obb,
+    object_distance,
+)
 from spatialqa.oracle.boxes import MAX_HULL_VERTICES, obb_of_points
 from spatialqa.scenes import Scene, SceneObject, Source, procedural_scene
 from spatialqa.seeding import rng_for
@@ -73,6 +82,16 @@ def test_closest_distance_matches_fcl_within_a_millimetre(make):
         assert ours == pytest.approx(theirs, abs=MM), (scene.scene_id, a, b)
         apart += theirs > 0
     assert apart >= len(pairs) / 2  # most pairs are apart: the check is not all zeros
+
+
+def test_camera_to_object_distance_matches_fcl_within_a_millimetre():
+    scene = procedural_scene(4, 2, frames=3)
+    for frame in scene.trajectories[0].frames:
+        probe = trimesh.creation.icosphere(subdivisions=1, radius=1e-4)
+        probe.apply_translation(frame.center)
+        for obj in scene.objects:
+            ours = camera_object_distance(scene, frame.id, obj.id).value
+            assert ours == pytest.approx(fcl_distance(probe, obj.mesh) + 1e-4, abs=MM)
 
 
 def brute_force_face_aligned_volume(points: np.ndarray) -> float:
@@ -180,3 +199,26 @@ def test_visible_pixels_agree_with_the_rasteriser():
         slack = int(np.count_nonzero(edge & ((ours == instance_id) | (rendered == instance_id))))
         assert abs(int(counts.visible_pixels[k]) - theirs) <= slack, instance_id
     assert np.count_nonzero(counts.visible_pixels) >= 5
+
+
+def test_silhouettes_agree_with_the_rasteriser_drawing_each_object_alone():
+    from dataclasses import replace
+
+    from spatialqa.degradations import PyrenderRenderer
+    from spatialqa.scenes import Trajectory
+
+    scene = procedural_scene(0, 3, frames=1)
+    frame = scene.trajectories[0].frames[0]
+    counts = frame_visibility(scene, frame.id)
+    inside = counts.silhouette_pixels < frame.width * frame.height // 4
+    picked = np.argsort(np.where(inside, counts.silhouette_pixels, 0))[-3:]
+    assert np.all(counts.silhouette_pixels[picked] > 500)
+    for k in picked:
+        obj = scene.object(int(counts.instance_ids[k]))
+        alone = replace(
+            scene, objects=(obj,), structure=(), trajectories=(Trajectory("one", (frame,)),)
+        )
+        with PyrenderRenderer(alone) as renderer:
+            drawn = renderer.render(frame).instance.astype(np.int64) == obj.id
+        outline = int(np.count_nonzero(boundary(drawn.astype(np.int64)) & drawn))
+        assert abs(int(counts.silhouette_pixels[k]) - int(drawn.sum())) <= outline, obj.id

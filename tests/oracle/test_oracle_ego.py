@@ -159,15 +159,18 @@ def test_orientation_needs_a_front(scene_kit):
 
 
 def test_box_and_point_in_pixels_and_per_mille(scene_kit):
-    # The unit cube at depth 5 covers u in [270, 370], v in [190, 290]: per mille of 640 and
-    # 480, rounded half up: 421.9 -> 422, 395.8 -> 396, 578.1 -> 578, 604.2 -> 604. Its centre
-    # point: pixel centre (319.5, 239.5) -> 499.2, 499.0.
+    # The unit cube's front face at depth 5 covers u = 319.5 + 100 x in [269.5, 369.5], v in
+    # [189.5, 289.5] (OpenCV: principal point (319.5, 239.5)); pixel centres 270..369, 190..289.
+    # Per mille of the image, whose edges -0.5 and 639.5 are 0 and 1000, i.e. (x + 0.5) / 640,
+    # rounded half up: 270 / 640 = 421.9 -> 422, 190 / 480 = 395.8 -> 396, 370 / 640 = 578.1
+    # -> 578, 290 / 480 = 604.2 -> 604. Its centre point: pixel (319, 239), the first in raster
+    # order of the four around the centroid -> 319.5 / 640 = 499.2, 239.5 / 480 = 499.0.
     scene = scene_kit.scene([scene_kit.Box(1, "box", (0, 5.5, 0))], frames=[camera(scene_kit)])
     box = object_box_2d(scene, 1, "f0")
     assert box.value == [422, 396, 578, 604]
-    assert box.detail["box_px"] == [270, 190, 370, 290]
+    assert box.detail["box_px"] == [269.5, 189.5, 369.5, 289.5]
     point = object_point_2d(scene, 1, "f0")
-    assert point.value == [499, 499] and point.detail["point_px"] == [319.5, 239.5]
+    assert point.value == [499, 499] and point.detail["point_px"] == [319.0, 239.0]
     re_executes(box, scene)
     re_executes(point, scene)
     assert np.all(np.array(box.value) <= 1000)

@@ -2,10 +2,12 @@
 
 Every registered operation is called through ``proof_kit.OP_SPECS``: a rigid motion of the
 scene and its cameras changes no answer, a mirror exchanges left and right, and every fact's
-program re-executes to the same fact. Examples are derandomised so that CI is reproducible.
+program re-executes to the same fact. Three fixed (derandomised) examples per property keep CI
+fast and reproducible; ``SPATIALQA_PROOF_EXAMPLES=50`` searches further with random ones.
 """
 
 import json
+import os
 
 import numpy as np
 import proof_kit as kit
@@ -22,17 +24,19 @@ from spatialqa.oracle import (
     object_distance,
     visible_instances,
 )
-from spatialqa.oracle.boxes import box_of
+from spatialqa.oracle.boxes import box_of, obb_of_points
 from spatialqa.oracle.distance import closest_points
 from spatialqa.oracle.geometry import derived
 from spatialqa.oracle.program import OPERATIONS
 from spatialqa.scenes import procedural_scene
 from spatialqa.seeding import rng_for
 
+EXAMPLES = int(os.environ.get("SPATIALQA_PROOF_EXAMPLES", "3"))
+"""Examples per property; CI uses 3 fixed ones, a deeper search sets more (then random)."""
 FAST = settings(
-    max_examples=3,
+    max_examples=EXAMPLES,
     deadline=None,
-    derandomize=True,
+    derandomize=EXAMPLES <= 3,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: each example builds whole rooms
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -55,14 +59,16 @@ def facts_of(scene, draw_seed: int) -> list[tuple[str, kit.Call, object]]:
     return out
 
 
-def check_symmetry(scene, other, carry, symmetry: str, draw_seed: int) -> None:
+def check_symmetry(
+    scene, other, carry, symmetry: str, draw_seed: int, skip_pixels: bool = False
+) -> None:
     """Every call that respects ``symmetry`` answers the same in ``other`` (``scene`` under the
     point map ``carry``), left and right exchanged for the mirror."""
     failures, compared, tied = [], 0, 0
     for op, call, fact in facts_of(scene, draw_seed):
-        if symmetry not in call.symmetries:
-            continue
         spec = kit.OP_SPECS[op]
+        if symmetry not in call.symmetries or (skip_pixels and spec.pixels):
+            continue
         again = OPERATIONS[op](other, **call.kwargs)
         if not kit.boxes_correspond(scene, other, carry, call):
             kind, ids = call.boxes
@@ -76,7 +82,7 @@ def check_symmetry(scene, other, carry, symmetry: str, draw_seed: int) -> None:
         if why:
             failures.append(f"{op}({call.kwargs}): {why}")
     assert not failures, "\n".join(failures)
-    assert compared >= 3 * tied, f"only {compared} answers compared, {tied} left to box ties"
+    assert compared >= max(10, tied), f"only {compared} answers compared, {tied} left to ties"
 
 
 def test_every_registered_operation_has_an_argument_builder():
@@ -107,6 +113,35 @@ def test_any_rigid_motion_keeps_gravity_free_answers(room_id, rotation_seed, shi
 def test_mirror_swaps_left_and_right(room_id, draw):
     scene = room(*room_id)
     check_symmetry(scene, kit.mirrored(scene), lambda p: p @ kit.MIRROR, kit.MIRROR_SWAP, draw)
+
+
+@settings(FAST, max_examples=max(2, EXAMPLES // 2))
+@given(rooms, st.floats(-180, 180), st.tuples(*[st.floats(-20, 20)] * 3), st.integers(0, 99))
+def test_point_cloud_objects_keep_their_answers(room_id, yaw, shift, draw):
+    # Scans give objects as points: boxes, distances and directions must hold for them too.
+    # Answers counted on pixels are left out: a point's splat is an octahedron fixed to the
+    # world axes, so its outline changes (by design, slightly) when the scene turns.
+    scene, rotation = kit.with_point_clouds(room(*room_id)), kit.yaw_matrix(yaw)
+    assert any(obj.mesh is None for obj in scene.objects)
+    turned, mirror = kit.moved(scene, rotation, shift), kit.mirrored(scene)
+    check_symmetry(scene, turned, lambda p: p @ rotation.T + shift, kit.YAW, draw, True)
+    check_symmetry(scene, mirror, lambda p: p @ kit.MIRROR, kit.MIRROR_SWAP, draw, True)
+
+
+@FAST
+@given(rooms, st.integers(0, 99))
+def test_minimal_box_ignores_point_order_and_repeated_points(room_id, draw):
+    # Open3D's minimal box changed with point order and was empty with repeated vertices;
+    # the oracle's must not: the same point set gives the same box.
+    scene = room(*room_id)
+    rng = rng_for("proof-obb", draw)
+    for instance_id in kit.mesh_ids(scene):
+        points = np.asarray(scene.object(instance_id).mesh.vertices)
+        shuffled = np.concatenate([points, points[rng.integers(0, len(points), 10)]])
+        shuffled = shuffled[rng.permutation(len(shuffled))]
+        box, again = obb_of_points(points), obb_of_points(shuffled)
+        assert box.volume > 0
+        assert np.allclose(np.sort(again.extent), np.sort(box.extent), rtol=1e-9, atol=1e-12)
 
 
 def test_mirror_really_exchanges_left_and_right(scene_kit):
@@ -162,10 +197,15 @@ def test_distance_is_symmetric_and_its_closest_points_realise_it(room_id, draw):
         pa, pb = (np.array(p) for p in ab.detail["closest_points"])
         assert np.allclose(ba.detail["closest_points"], [pb.tolist(), pa.tolist()])
         assert np.linalg.norm(pa - pb) == pytest.approx(ab.value, abs=1e-12)
-        for point, instance in ((pa, a), (pb, b)):  # each point lies on its own surface
-            _, gap, _ = scene.object(instance).mesh.nearest.on_surface([point])
-            # 1e-9 m; a contact point of crossing surfaces comes from a float32 ray hit
-            assert gap[0] < (1e-6 if ab.value == 0.0 else 1e-9)
+        for point, instance in ((pa, a), (pb, b)):  # each point lies on its own object
+            mesh = scene.object(instance).mesh
+            _, gap, _ = mesh.nearest.on_surface([point])
+            # On the surface to 1e-9 m (1e-6: a crossing's point is a float32 ray hit), or, at
+            # distance 0, inside the solid (one object inside the other).
+            on_surface = gap[0] < (1e-6 if ab.value == 0.0 else 1e-9)
+            assert on_surface or (
+                ab.value == 0.0 and mesh.is_watertight and mesh.contains([point])[0]
+            )
 
 
 @FAST

@@ -112,8 +112,9 @@ def test_pixel_rays_go_through_pixel_centres(scene_kit):
     frame = scene_kit.frame("f", scene_kit.look_at((0, 0, 0), (0, 1, 0)), width=4, height=2)
     rays = pixel_rays(frame).astype(np.float64)
     assert rays.shape == (8, 6)
-    # Ray 5 = pixel (u, v) = (1, 1): centre (1.5, 1.5); camera direction ((1.5 - 2) / 500,
-    # (1.5 - 1) / 500, 1) -> world (x, y, z) = (-0.001, 1, -0.001).
+    # Ray 5 = pixel (u, v) = (1, 1), centred at (1, 1); principal point ((4 - 1) / 2,
+    # (2 - 1) / 2) = (1.5, 0.5): camera direction ((1 - 1.5) / 500, (1 - 0.5) / 500, 1) ->
+    # world (x, y, z) = (-0.001, 1, -0.001).
     assert rays[5, 3:] == pytest.approx([-0.001, 1.0, -0.001], abs=1e-7)
     assert rays[:, :3] == pytest.approx(0.0)
 
@@ -159,7 +160,7 @@ def test_fully_hidden_box_names_its_occluder(scene_kit):
     counts = frame_visibility(scene, "f0")
     assert counts.visible_pixels[0] == 0 and counts.silhouette_pixels[0] == 10_000
     assert counts.occluders(1) == {2: 10_000} and counts.occluders(2) == {}
-    assert np.isnan(counts.depths[0]) and counts.boxes[0].tolist() == [-1, -1, -1, -1]
+    assert np.isnan(counts.depths[0]) and np.all(np.isnan(counts.boxes[0]))
     hidden = occlusion(scene, 1, 2, "f0")
     assert hidden.value == 1.0 and hidden.detail == {
         "hidden_pixels": 10_000,
@@ -201,8 +202,10 @@ def plate(center, side=1.0):
 
 
 def test_plate_cut_by_the_right_border_is_half_truncated(scene_kit):
-    # Front face at depth 5, x in [2.7, 3.7] -> u in [590, 690]: 50 columns inside the
-    # 640 px image, 50 beyond; rows v in [190, 290]. 5,000 px in, 5,000 px out.
+    # Front face at depth 5, x in [2.7, 3.7] -> u = 319.5 + 100 x in [589.5, 689.5]: pixel
+    # centres 590..639 inside the 640 px image (50 columns), 640..689 beyond; rows v in
+    # [189.5, 289.5], centres 190..289. 5,000 px in, 5,000 px out. The box encloses the
+    # visible pixels' squares, [590 - 0.5, 190 - 0.5, 639 + 0.5, 289 + 0.5].
     center, size = plate((3.2, 5.0005, 0.0))
     scene = scene_kit.scene([scene_kit.Box(1, "plate", center, size)], frames=[camera(scene_kit)])
     counts = frame_visibility(scene, "f0")
@@ -213,11 +216,11 @@ def test_plate_cut_by_the_right_border_is_half_truncated(scene_kit):
     fact = truncation(scene, 1, "f0")
     assert fact.value == 0.5 and fact.detail["outside_pixels"] == 5_000.0
     same_on_re_execution(fact, scene)
-    assert counts.boxes[0].tolist() == [590, 190, 640, 290]
+    assert counts.boxes[0].tolist() == [589.5, 189.5, 639.5, 289.5]
 
 
 def test_wide_plate_truncation_from_strided_samples(scene_kit):
-    # A 4 m wide plate at depth 5: u in [590, 990], v in [190, 290]. Its 351 x 101 px window
+    # A 4 m wide plate at depth 5: u in [589.5, 989.5], v in [189.5, 289.5]. Its 351 x 101 px window
     # beyond the border exceeds the 19,200-ray budget (1/16 of the image), so the outside is
     # sampled every 2 px, each sample counting 4 px: 350 of 400 columns are outside, 0.875.
     center, size = plate((4.7, 5.0005, 0.0), side=1.0)
@@ -240,14 +243,15 @@ def test_object_straddling_the_camera_plane_is_truncated(scene_kit):
 
 
 def test_visible_part_box_point_and_depth(scene_kit):
-    # The unit plate at depth 5 covers u in [270, 370], v in [190, 290]; its centroid
-    # (320, 240) is a pixel corner: the nearest pixel centres tie, the first in raster order
-    # (319.5, 239.5) wins.
+    # The unit plate at depth 5 covers u = 319.5 + 100 x in [269.5, 369.5], v in [189.5,
+    # 289.5]: pixel centres 270..369 and 190..289, whose squares fill exactly that box. Its
+    # centroid (319.5, 239.5) is a pixel corner: the four nearest pixel centres tie, the first
+    # in raster order, (319, 239), wins.
     center, size = plate((0.0, 5.0005, 0.0))
     scene = scene_kit.scene([scene_kit.Box(1, "plate", center, size)], frames=[camera(scene_kit)])
     counts = frame_visibility(scene, "f0")
-    assert counts.boxes[0].tolist() == [270, 190, 370, 290]
-    assert counts.points[0].tolist() == [319.5, 239.5]
+    assert counts.boxes[0].tolist() == [269.5, 189.5, 369.5, 289.5]
+    assert counts.points[0].tolist() == [319.0, 239.0]
     assert counts.depths[0] == pytest.approx(5.0, abs=1e-5)
 
 
@@ -266,7 +270,9 @@ def test_point_cloud_object_is_splatted_and_occludes(scene_kit):
     assert 101**2 <= counts.visible_pixels[1] <= 104**2
     assert counts.silhouette_pixels[1] == counts.visible_pixels[1]
     box = counts.boxes[1].tolist()
-    assert box[0] in (268, 269) and box[2] in (371, 372) and box[1] in (188, 189)
+    # About 1.025 m: u in 319.5 +- 51.25 = [268.25, 370.75], pixel centres 269..370 (one more
+    # where an octahedron's corner reaches further), box edges 0.5 px beyond them.
+    assert box[0] in (267.5, 268.5) and box[2] in (370.5, 371.5) and box[1] in (187.5, 188.5)
     # The box (unit cube at depth 8: 62.5 px a side) lies wholly behind the square.
     assert counts.visible_pixels[0] == 0 and counts.occluders(1) == {2: 62 * 62}
 
@@ -275,7 +281,8 @@ def test_padded_rays_continue_the_pixel_grid(scene_kit):
     frame = scene_kit.frame("f", scene_kit.look_at((0, 0, 0), (0, 1, 0)), width=4, height=2)
     rays = rays_through(frame, np.array([1, -3]), np.array([1, 0]))
     assert rays[0] == pytest.approx(pixel_rays(frame)[5])
-    assert rays[1, 3:] == pytest.approx([(-2.5 - 2) / 500, 1.0, -(0.5 - 1) / 500], abs=1e-7)
+    # Pixel (-3, 0), beyond the left border, through K^-1 [-3, 0, 1] like any other pixel.
+    assert rays[1, 3:] == pytest.approx([(-3 - 1.5) / 500, 1.0, -(0 - 0.5) / 500], abs=1e-7)
 
 
 def test_pixel_books_balance_on_a_procedural_room():
@@ -296,3 +303,16 @@ def test_pixel_books_balance_on_a_procedural_room():
         seen = counts.visible_pixels > 0
         assert np.all(counts.boxes[seen, :2] < counts.boxes[seen, 2:])
         assert np.all(np.isfinite(counts.depths[seen])) and np.all(np.isnan(counts.depths[~seen]))
+
+
+def test_single_point_and_flat_objects_are_seen(scene_kit):
+    # One point (a 5 mm splat) and a flat square of four points (no 3D hull) at depth 2.
+    dot = SceneObject(1, "dot", points=np.array([[0.0, 2.0, 0.0]]))
+    square = SceneObject(
+        2, "square", points=np.array([[x, 2.0, z] for x in (0.3, 0.5) for z in (0.3, 0.5)])
+    )
+    scene = scene_kit.scene([], extra_objects=[dot, square], frames=[camera(scene_kit)])
+    counts = frame_visibility(scene, "f0")
+    # The dot's splat is at least 2 x 5 mm / sqrt(3) across at 250 px/m: a few pixels.
+    assert 1 <= counts.visible_pixels[0] <= 9
+    assert counts.visible_pixels[1] > 0
