@@ -106,9 +106,12 @@ def _face_aligned(hull: np.ndarray, normals: np.ndarray) -> np.ndarray:
 
     For each distinct facet normal (rows of ``normals``), the minimum-area rectangle of
     ``hull`` projected on the facet's plane (rotating calipers) times the extent along the
-    normal; the smallest wins, the first in sorted-normal order on a tie.
+    normal. Boxes within 1e-9 of the least volume tie (a round object has several, turned
+    against each other); the tie goes to the box whose centre is nearest the hull vertices'
+    mean, a choice that moves with the points (then to the first in sorted-normal order).
     """
-    best, rotation = np.inf, np.eye(3)
+    mean = hull.mean(axis=0)
+    found = []  # (volume, centre's distance from the mean, rotation)
     for normal in np.unique(normals, axis=0):
         normal = normal / np.linalg.norm(normal)
         helper = np.eye(3)[int(np.argmin(np.abs(normal)))]
@@ -116,11 +119,17 @@ def _face_aligned(hull: np.ndarray, normals: np.ndarray) -> np.ndarray:
         a /= np.linalg.norm(a)
         b = np.cross(normal, a)
         u, (low, high) = _min_area_rectangle(hull @ np.column_stack([a, b]))
-        volume = float(np.prod(high - low) * np.ptp(hull @ normal))
-        if volume < best:
-            side = a * u[0] + b * u[1]
-            best, rotation = volume, np.column_stack([side, np.cross(normal, side), normal])
-    return rotation
+        heights = hull @ normal
+        side = a * u[0] + b * u[1]
+        rotation = np.column_stack([side, np.cross(normal, side), normal])
+        middle = np.array([*((low + high) / 2.0), (heights.min() + heights.max()) / 2.0])
+        volume = float(np.prod(high - low) * (heights.max() - heights.min()))
+        found.append((volume, float(np.linalg.norm(rotation @ middle - mean)), rotation))
+    least = min(volume for volume, _, _ in found)
+    ties = [
+        (offset, k) for k, (volume, offset, _) in enumerate(found) if volume <= least * (1 + 1e-9)
+    ]
+    return found[min(ties)[1]][2]
 
 
 def _decimated(hull: np.ndarray, limit: int) -> np.ndarray:

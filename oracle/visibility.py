@@ -3,14 +3,15 @@
 One ray per pixel centre at the frame's full resolution, OpenCV convention (pixel (u, v) is
 centred at the integer image point (u, v) and covers [u - 0.5, u + 0.5] x [v - 0.5, v + 0.5], as
 the renderers draw it), from the camera centre through ``K^-1 [u, v, 1]`` rotated into the world
-(OpenCV axes), so a hit's ``t`` is its camera-frame depth; pixels outside every object's projected bounding window are
-skipped (no object can show there). All rays of a frame go out as one batch through Open3D's
-``RaycastingScene.list_intersections`` over the objects, which returns every object hit along
-every ray: the rays that hit instance i anywhere form its *silhouette* (its unoccluded footprint
-inside the image), and the nearest object hit is what the pixel shows unless the structure
-(walls, floor, ceiling) is hit first (an any-hit query along the same rays, up to that depth).
-Both come from the same intersections, so every visible pixel lies in its instance's silhouette
-and every silhouette pixel is either visible or hidden by exactly one occluder.
+(OpenCV axes), so a hit's ``t`` is its camera-frame depth; pixels outside every object's
+projected bounding window are skipped (no object can show there). All rays of a frame go out as
+one batch through Open3D's ``RaycastingScene.list_intersections`` over the objects, which
+returns every object hit along every ray: the rays that hit instance i anywhere form its
+*silhouette* (its unoccluded footprint inside the image), and the nearest object hit is what the
+pixel shows unless the structure (walls, floor, ceiling) is hit first (an any-hit query along
+the same rays, up to that depth). Both come from the same intersections, so every visible pixel
+lies in its instance's silhouette and every silhouette pixel is either visible or hidden by
+exactly one occluder.
 
 Truncation: the batch also holds rays through the pixels of a padded image plane (one image
 size beyond each border) inside the projected bounding windows of objects that reach past the

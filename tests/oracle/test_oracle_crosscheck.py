@@ -115,12 +115,13 @@ def brute_force_face_aligned_volume(points: np.ndarray) -> float:
 def open3d_volumes(points: np.ndarray) -> tuple[float, float]:
     """(Open3D's legacy face-frame search, Open3D's exact Jylanki minimum) on the hull."""
     hull = np.array(points[ConvexHull(points).vertices])
-    legacy = o3d.geometry.OrientedBoundingBox.create_from_points_minimal(
-        o3d.utility.Vector3dVector(hull), robust=False
-    ).volume()
-    exact = o3d.t.geometry.OrientedBoundingBox.create_from_points(
-        o3d.core.Tensor(hull), method=o3d.t.geometry.MINIMAL_JYLANKI
-    ).volume()
+    with o3d.utility.VerbosityContextManager(o3d.utility.VerbosityLevel.Error):
+        legacy = o3d.geometry.OrientedBoundingBox.create_from_points_minimal(
+            o3d.utility.Vector3dVector(hull), robust=False
+        ).volume()
+        exact = o3d.t.geometry.OrientedBoundingBox.create_from_points(
+            o3d.core.Tensor(hull), method=o3d.t.geometry.MINIMAL_JYLANKI
+        ).volume()
     return float(legacy), float(exact)
 
 

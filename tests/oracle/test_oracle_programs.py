@@ -1,4 +1,7 @@
-"""Every operation's program re-executes to the same fact and survives JSON."""
+"""Programs with non-default parameters survive JSON and re-execute to the same fact.
+
+Every registered operation is covered on procedural rooms by test_oracle_properties.py.
+"""
 
 import json
 
@@ -11,10 +14,9 @@ from spatialqa.oracle import (
     room_area,
     visibility,
 )
-from spatialqa.oracle.program import OPERATIONS
 
 
-def test_every_operation_round_trips(scene_kit):
+def test_non_default_parameters_round_trip(scene_kit):
     Box = scene_kit.Box
     scene = scene_kit.scene(
         [
@@ -33,7 +35,6 @@ def test_every_operation_round_trips(scene_kit):
         room_area(scene),
         visibility(scene, 3, "f0"),
     ]
-    assert {fact.program["op"] for fact in facts} == set(OPERATIONS)
     for fact in facts:
         program = json.loads(json.dumps(fact.program))
         assert program == fact.program
