@@ -140,7 +140,7 @@ def bench_scene(name: str, make: Callable[[], Scene], repeats: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="small scan, one repeat: a smoke run")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--points", type=int, default=1_000_000, help="scan-sized scene vertices")

@@ -15,8 +15,9 @@ exactly one occluder.
 
 Truncation: the batch also holds rays through the pixels of a padded image plane (one image
 size beyond each border) inside the projected bounding windows of objects that reach past the
-border, sampled with a stride that keeps them under 1/16 of the image's pixels (each ray
-then stands for stride^2 pixels). Silhouette outside the padded plane is not seen, so an object
+border, sampled on a grid centred on the image centre (so a mirrored scene samples mirrored
+points) with a stride that keeps them under 1/16 of the image's pixels (each ray then stands
+for stride^2 pixels). Silhouette outside the padded plane is not seen, so an object
 reaching further (or behind the camera plane) has its truncation underestimated.
 
 Point clouds (objects without a mesh) are splatted: each point becomes a small octahedron of
@@ -270,8 +271,32 @@ def _samples(scene: Scene, frame: Frame, budget: int) -> tuple[np.ndarray, np.nd
     plane[height : 2 * height, width : 2 * width] = False
     count = int(np.count_nonzero(plane))
     stride = max(1, int(np.ceil(np.sqrt(count / budget)))) if count else 1
-    v, u = np.nonzero(plane[::stride, ::stride])
-    return pixels, np.stack([u * stride - width, v * stride - height], axis=1), stride
+    u, v = (_centred_grid(size, stride) for size in (width, height))
+    u, v = np.meshgrid(u, v)
+    u, v = u.ravel(), v.ravel()
+    outside = (u < -0.5) | (u > width - 0.5) | (v < -0.5) | (v > height - 0.5)
+    u, v = u[outside], v[outside]
+    # A sample is kept when a plane pixel next to it is in a window: floor and ceil together,
+    # so that the kept set maps onto itself under a mirror of the image, as the grid does.
+    rows = [(np.floor(v) + height).astype(int), (np.ceil(v) + height).astype(int)]
+    cols = [(np.floor(u) + width).astype(int), (np.ceil(u) + width).astype(int)]
+    keep = np.zeros(len(u), dtype=bool)
+    for row in rows:
+        for col in cols:
+            keep |= plane[row, col]
+    return pixels, np.stack([u[keep], v[keep]], axis=1), stride
+
+
+def _centred_grid(size: int, stride: int) -> np.ndarray:
+    """Coordinates ``c + stride * j`` within the padded plane [-size, 2 size - 1], a grid
+    symmetric about the image centre (size - 1) / 2, so a mirrored scene samples mirrored
+    points. ``c`` is a pixel centre (an integer) whenever such a grid exists, so a stride of 1
+    samples exactly the pixels."""
+    centre = (size - 1) / 2
+    if (size - 1) % 2 and stride % 2:
+        centre += stride / 2
+    steps = np.arange(-int((centre + size) // stride), int((2 * size - 1 - centre) // stride) + 1)
+    return centre + stride * steps
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from spatialqa.generators import Task, get_task
 from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
 from spatialqa.scenes import Scene, load_scene, procedural_scene
 from spatialqa.scenes.formats import find_scenes, load_any
+from spatialqa.scenes.procedural import PROCEDURAL_VERSION
 from spatialqa.seeding import stable_id
 
 
@@ -106,11 +107,13 @@ def check_degradations(config: BuildConfig) -> None:
 
 
 def fingerprint(config: BuildConfig) -> str:
-    """The build's identity: the config plus the versions of the renderer, tasks and degradations.
+    """The build's identity: the config plus the versions of everything that makes its bytes.
 
-    A renderer, task or degradation whose output changes bumps its version: every id changes.
+    Procedural rooms, the renderer, a task or a degradation whose output changes bumps its
+    version, and so every id changes.
     """
     versions = {
+        "procedural": PROCEDURAL_VERSION,
         "render": RENDER_VERSION,
         "tasks": {spec.name: get_task(spec.name).version for spec in config.tasks},
         "degradations": {

@@ -77,6 +77,9 @@ FLOOR_OBJECTS_MAX = 18
 LOOP_INSET = 1.0  # camera loop distance from the walls, at most
 LOOP_CLEARANCE = 0.15  # tall furniture keeps this far from the camera loop
 TALL = 1.2  # furniture higher than this could swallow the camera at eye height
+HANDHELD_DRIFT_M = 0.08
+# Bump when procedural_scene's output for the same (seed, index) changes: builds fingerprint it.
+PROCEDURAL_VERSION = 2
 DOOR_DEPTH = 0.9  # nothing stands this far into the room in front of a door
 WINDOW_DEPTH = 0.45  # nothing taller than the sill stands this close to a window
 
@@ -704,8 +707,12 @@ def _frame(frame_id: str, t: float, eye, target, K) -> Frame:
 
 
 def _walkthrough(rng, loop: LinearRing, look: np.ndarray, count: int) -> Trajectory:
-    """Around the loop, looking at the room's middle with a slow side-to-side sweep."""
-    eye_z, look_z = rng.uniform(1.5, 1.65), rng.uniform(0.7, 0.9)
+    """Around the loop, looking at the room's middle with a slow side-to-side sweep.
+
+    The camera is held by hand: its height drifts by up to HANDHELD_DRIFT_M about the eye
+    height over the loop, so camera-elevation questions have something to ask about.
+    """
+    eye_z, look_z = rng.uniform(1.45, 1.6), rng.uniform(0.7, 0.9)
     K = intrinsics(IMAGE_WIDTH, IMAGE_HEIGHT, rng.uniform(70.0, 90.0))
     start, direction = rng.uniform(0, loop.length), (-1.0, 1.0)[int(rng.integers(2))]
     sweep = math.radians(rng.uniform(15.0, 30.0))
@@ -721,7 +728,8 @@ def _walkthrough(rng, loop: LinearRing, look: np.ndarray, count: int) -> Traject
             ahead = shapely.line_interpolate_point(loop, (distances[i] + 0.1) % loop.length)
             dx, dy = np.asarray(ahead.coords[0]) - (x, y)
         target = [x + c * dx - s * dy, y + s * dx + c * dy, look_z]
-        frames.append(_frame(f"f{i:04d}", i * FRAME_SPACING_S, [x, y, eye_z], target, K))
+        z = eye_z + HANDHELD_DRIFT_M * math.sin(2 * np.pi * i / count + phase)
+        frames.append(_frame(f"f{i:04d}", i * FRAME_SPACING_S, [x, y, z], target, K))
     return Trajectory("walkthrough", tuple(frames))
 
 
