@@ -167,14 +167,19 @@ def _edge_pairs(geometry: SceneGeometry, a: int, b: int, best: Closest) -> Close
 
 
 def _inside(geometry: SceneGeometry, inner: int, outer: int) -> Closest | None:
-    """When ``outer`` is watertight and holds ``inner`` (their surfaces do not cross): a point."""
+    """When ``outer`` is watertight and holds ``inner`` (their surfaces do not cross): a point.
+
+    Every point of ``inner`` must test inside: Open3D's occupancy vote misjudges points that lie
+    in the plane of one of ``outer``'s faces (an object standing on the floor beside a cabinet),
+    so one point alone would call a pair 1.2 m apart touching.
+    """
     if not geometry.scene.object(outer).mesh.is_watertight:
         return None
-    point = geometry.points(inner)[:1]
-    occupied = geometry.object_ray_scene(outer).compute_occupancy(_tensor(point), nsamples=3)
-    if occupied.numpy()[0] < 0.5:
+    points = geometry.points(inner)
+    occupied = geometry.object_ray_scene(outer).compute_occupancy(_tensor(points), nsamples=3)
+    if not np.all(occupied.numpy() > 0.5):
         return None
-    return Closest(0.0, point[0].copy(), point[0].copy())
+    return Closest(0.0, points[0].copy(), points[0].copy())
 
 
 def _mesh_mesh(geometry: SceneGeometry, a: int, b: int) -> Closest:

@@ -288,3 +288,20 @@ def test_camera_distance_to_a_point_cloud_and_its_aabb(scene_kit):
     assert camera_object_distance(scene, "f0", 1).value == pytest.approx(1.0)
     # The camera (0, 0, 1) lies inside the cloud's AABB in y and z, 3 m short of it in x.
     assert camera_object_distance(scene, "f0", 2, method="aabb").value == pytest.approx(3.0)
+
+
+def test_objects_on_the_floor_beside_a_solid_are_not_inside_it():
+    # Regression: Open3D's occupancy vote calls some points in the plane of a solid's bottom face
+    # "inside"; the pair stood 1.20 m apart (FCL) but was reported touching.
+    from spatialqa.scenes import procedural_scene
+
+    scene = procedural_scene(1, 7)
+    (shelf,) = scene.categories["bookshelf"]
+    manager = trimesh.collision.CollisionManager()
+    manager.add_object("shelf", scene.object(shelf).mesh)
+    gaps = []
+    for lamp in scene.categories["lamp"]:
+        exact = manager.min_distance_single(scene.object(lamp).mesh)
+        assert object_distance(scene, shelf, lamp).value == pytest.approx(exact, abs=1e-3)
+        gaps.append(exact)
+    assert max(gaps) > 1.0  # the case that was reported as touching
