@@ -17,5 +17,5 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: setup
-	$(BIN)/python bench/bench_quickstart.py
+bench: setup  # every benchmark in bench/, one after the other (several minutes)
+	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
