@@ -87,6 +87,7 @@ class VisibleCount(Task):
     it or not.
     """
 
+    unseen_is_an_answer = True
     name = "visible_count"
     family = "counting"
     answer_type = "integer"

@@ -126,6 +126,9 @@ class Task(ABC):
     """True when referents in different roles may share a category (else that is a bug)."""
     mc_variant: ClassVar[bool] = True
     """Numeric tasks: also register ``<name>_mc``, the same question as multiple choice."""
+    unseen_is_an_answer: ClassVar[bool] = False
+    """View-grounded tasks whose answer a view that misses a referent still gives (a count of
+    0, "less visible"): they make no abstention items from such views."""
 
     def __init__(self, **params: Any) -> None:
         names = {f.name for f in dataclasses.fields(self.Params)}
@@ -203,8 +206,8 @@ class Task(ABC):
     def _abstentions(self, ctx: Context, target: int) -> list[_Kept]:
         """Up to ``target`` questions over the whole trajectory that the views cannot answer.
 
-        View-grounded drafts (their own ``views``) are left out: they show the frames they
-        are about, so a referent they name is visible by construction.
+        A view-grounded draft (about one frame of the trajectory) is asked about a delivered
+        view that misses one of its referents instead, and names the frames that show it.
         """
         full = ctx.everything
         if target == 0 or full is None:
@@ -236,21 +239,50 @@ class Task(ABC):
             draft = self.make(full, candidates[position], np.random.default_rng(seed), letters)
             if draft is None:
                 continue
-            if draft.views is not None:
-                break
             self.check(draft)
+            if draft.views is None:
+                why = unanswerable(
+                    ctx.scene,
+                    draft.objects,
+                    ctx.visible,
+                    ctx.views,
+                    ctx.trajectory,
+                    ctx.tau_instance,
+                    ctx.tau_frame,
+                )
+            elif len(draft.views) == 1 and draft.objects and not self.unseen_is_an_answer:
+                draft, why = self._off_view(ctx, draft, seed)
+            else:
+                break  # questions about frame pairs: what they ask is seen in both frames
+            if why is not None:
+                found.append(_Kept(draft, seed, why))
+        return found
+
+    def _off_view(self, ctx: Context, draft: Draft, seed: int) -> tuple[Draft, Unanswerable | None]:
+        """The view-grounded ``draft`` asked about a delivered view (seeded pick) that shows no
+        instance of one of its referents' categories above tau (else the question, naming the
+        category, would be about the instance it shows), or (draft, None) when none does."""
+        views = list(ctx.views)
+        for i in rng_for(seed, "off view").permutation(len(views)):
+            view = views[i]
+            seen = ctx.visible_in([view])
+            shown = {ctx.scene.object(instance).category for instance in seen}
+            if view in draft.views or any(
+                ref.instance_id not in seen and ref.category in shown for ref in draft.objects
+            ):
+                continue
             why = unanswerable(
                 ctx.scene,
                 draft.objects,
-                ctx.visible,
-                ctx.views,
+                seen,
+                (view,),
                 ctx.trajectory,
                 ctx.tau_instance,
                 ctx.tau_frame,
             )
             if why is not None:
-                found.append(_Kept(draft, seed, why))
-        return found
+                return dataclasses.replace(draft, views=(view,), labels=None), why
+        return draft, None
 
     def check(self, draft: Draft) -> None:
         """Refuse a draft whose referents in different roles share a category: the question

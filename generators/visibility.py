@@ -191,6 +191,7 @@ class VisibilityCompare(Task):
     """GROUND_TRUTH.md visibility_compare: the larger visible share of the object's whole
     projected silhouette; rejected when the two shares differ by less than 0.05."""
 
+    unseen_is_an_answer = True
     name = "visibility_compare"
     family = "visibility"
     answer_type = "mc"
@@ -258,6 +259,7 @@ class Occlusion(Task):
     """GROUND_TRUTH.md occlusion: yes when the occluder covers at least ``min_fraction`` of the
     target's silhouette; rejected within ``min_margin`` of that threshold."""
 
+    unseen_is_an_answer = True
     name = "occlusion"
     family = "visibility"
     answer_type = "yes_no"

@@ -99,3 +99,24 @@ def test_counting_abstains_when_the_views_miss_an_instance(scene):
 def test_abstention_is_deterministic(scene):
     task = get_task("object_abs_distance")
     assert task().generate(context(scene, 0.5), 4) == task().generate(context(scene, 0.5), 4)
+
+
+def test_a_view_grounded_question_is_asked_of_a_view_that_misses_its_referent(scene):
+    # Over the trajectory, "far" shows the lamp (id 3): asked of the delivered "near", which
+    # shows no lamp, the question cannot be answered; "far" would answer it. The far chair
+    # (id 5) is never asked of "near": near shows another chair, which the question would name.
+    samples = get_task("camera_object_distance")().generate(context(scene, 1.0), 3)
+    hidden = [s for s in samples if not s.answerable]
+    assert hidden
+    for sample in hidden:
+        assert sample.answer_type == "abstain" and sample.views == ("near",)
+        assert [(o.instance_id, o.category) for o in sample.objects] == [(3, "lamp")]
+        assert sample.answerable_views == ("far",)
+        assert sample.abstain_reason == "referent not visible in the given views: lamp (id 3)"
+        assert sample.labels is None
+
+
+def test_counting_what_a_view_shows_makes_no_abstention_items(scene):
+    # "How many lamps are visible in this image?" has an answer, 0, in a view without lamps.
+    samples = get_task("visible_count")().generate(context(scene, 1.0), 3)
+    assert all(s.answerable for s in samples)
