@@ -61,7 +61,7 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
             ]
         elif source.dir is None:
             kind = next(k for k in SCENE_SOURCE_KINDS if getattr(source, k) is not None)
-            root = getattr(source, kind)
+            root = Path(getattr(source, kind)).resolve()  # for workers in another directory
             try:
                 found = find_scenes(root, kind)
             except SpatialQAError as exc:
