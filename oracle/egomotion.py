@@ -82,29 +82,24 @@ def _dominant(offset: np.ndarray, labels: dict[str, tuple[str, str]]) -> tuple[s
 def camera_motion_direction(scene: Scene, view1: str, view2: str) -> Fact:
     """Which way the camera moved, in the first camera's frame: forward/backward (its z) or
     left/right (its x), whichever is larger; ``detail["dominant_m"]`` is that component."""
-    offset = camera_offset(scene, view1, view2)
-    label, margin, axis = _dominant(offset, MOTION_LABELS)
-    return _fact(
-        "camera_motion_direction",
-        label,
-        "m",
-        margin,
-        view1,
-        view2,
-        offset_camera_m=offset.tolist(),
-        axis=axis,
-        dominant_m=float(abs(offset[0 if axis == "x" else 2])),
-    )
+    return _dominant_fact("camera_motion_direction", MOTION_LABELS, scene, view1, view2)
 
 
 @operation("camera_relative_position")
 def camera_relative_position(scene: Scene, view1: str, view2: str) -> Fact:
     """Where the second camera is seen from the first: "in front", "behind", "left" or
     "right" by the larger horizontal axis of its centre in the first camera's frame."""
+    return _dominant_fact("camera_relative_position", POSITION_LABELS, scene, view1, view2)
+
+
+def _dominant_fact(
+    op: str, labels: dict[str, tuple[str, str]], scene: Scene, view1: str, view2: str
+) -> Fact:
+    """The Fact of the larger horizontal axis of the second camera in the first's frame."""
     offset = camera_offset(scene, view1, view2)
-    label, margin, axis = _dominant(offset, POSITION_LABELS)
+    label, margin, axis = _dominant(offset, labels)
     return _fact(
-        "camera_relative_position",
+        op,
         label,
         "m",
         margin,

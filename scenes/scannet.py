@@ -143,7 +143,7 @@ def load_scannet(
     fps: float = SCANNET_FPS,
     frame_step: int = 1,
 ) -> Scene:
-    """Load one ScanNet v2 scan directory (``scans/sceneXXXX_XX``).
+    """Load one ScanNet v2 scan directory (``scans/scene0000_00``).
 
     Parameters
     ----------
