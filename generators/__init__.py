@@ -11,6 +11,7 @@ from spatialqa.generators import (  # noqa: F401  (registers)
     navigation,
     visibility,
 )
+from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer
 from spatialqa.generators.registry import all_tasks, get_task, register_task
 from spatialqa.generators.sample import ANSWER_TYPES, ObjectRef, Sample
@@ -24,6 +25,7 @@ __all__ = [
     "ObjectRef",
     "Sample",
     "Task",
+    "Undecided",
     "all_tasks",
     "get_task",
     "register_task",

@@ -1,8 +1,10 @@
 """Abstention: questions the whole trajectory answers but the delivered views do not.
 
-A task's candidates are built over every frame of the trajectory; a draft one of whose
-referents is not visible above tau in the delivered views becomes an abstention item, with the
-frames that would make it answerable (for each missing referent, the frame showing most of it).
+A task's candidates are built over every frame of the trajectory. A draft becomes an abstention
+item, with the frames that would make it answerable, when one of its referents is not visible
+above tau in the delivered views (for each missing referent, the frame showing most of it), or
+when the delivered views leave its margin within the task's threshold (``Undecided``: objects at
+one depth from this camera, first appearances that fall in one delivered frame).
 """
 
 from __future__ import annotations
@@ -15,6 +17,22 @@ from spatialqa.oracle import frame_visibility
 from spatialqa.scenes import Scene
 
 ABSTAIN_ANSWER = "cannot be determined from the given views"
+ABSTENTION_VERSION = 2  # 2: margins the views leave within a task's threshold abstain too
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """What ``Task.make`` returns for a candidate too close to a decision boundary to ask: its
+    margin (``what``, in ``unit``; "%" for fractions) is within the task's threshold ``least``.
+    GROUND_TRUTH.md: such a question is rejected, or asked only as an abstention item."""
+
+    what: str
+    margin: float
+    least: float
+    unit: str
+
+    def measured(self) -> str:
+        return f"the {self.what} is {_amount(self.margin, self.unit)}"
 
 
 @dataclass(frozen=True)
@@ -81,3 +99,30 @@ def unanswerable(
         answerable_views=views,
         rationale=" ".join(steps),
     )
+
+
+def too_close(
+    undecided: Undecided, asked: Sequence[str], answerable_views: Sequence[str], *, instead: bool
+) -> Unanswerable:
+    """The abstention record of a question whose margin the ``asked`` views leave within the
+    threshold; ``answerable_views`` decide it, used ``instead`` of the asked ones or added."""
+    where = "the given view" if len(asked) == 1 else "the given views"
+    frames = ", ".join(answerable_views)
+    would = "Asked of" if instead else "With"
+    return Unanswerable(
+        missing=(),
+        reason=(
+            f"margin within the threshold in {where}: {undecided.measured()}, "
+            f"at most {_amount(undecided.least, undecided.unit)}"
+        ),
+        answerable_views=tuple(answerable_views),
+        rationale=(
+            f"In {where}, {undecided.measured()}: within the task's threshold of "
+            f"{_amount(undecided.least, undecided.unit)}, too close to call. {would} frame(s) "
+            f"{frames} it is decided. So the answer {ABSTAIN_ANSWER}."
+        ),
+    )
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:.1%}" if unit == "%" else f"{value:.2f} {unit}"

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, derivation, fmt, phrase
@@ -142,13 +143,13 @@ class _Horizontal(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         first, second = candidate
         fact = self.oracle(ctx.scene, first, second)
         if fact.detail["dominant_m"] < self.params.min_dominant:
             return None
         if fact.margin < self.params.min_margin:
-            return None
+            return Undecided("dominant-axis margin", fact.margin, self.params.min_margin, "m")
         labels = [label for pair in self.labels.values() for label in pair]
         options, letter = letters.arrange(
             fact.value, [label for label in labels if label != fact.value], rng=rng
@@ -221,11 +222,11 @@ class CameraRotation(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         first, second = candidate
         fact = camera_rotation(ctx.scene, first, second)
         if fact.margin < self.params.min_deg:
-            return None
+            return Undecided("yaw margin", fact.margin, self.params.min_deg, "degrees")
         side = fact.detail["direction"]
         options, letter = letters.arrange(side, ["right" if side == "left" else "left"], rng=rng)
         rationale = derivation(
@@ -267,11 +268,11 @@ class CameraElevationChange(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         first, second = candidate
         fact = camera_elevation_change(ctx.scene, first, second)
         if fact.margin < self.params.min_change:
-            return None
+            return Undecided("height change", fact.margin, self.params.min_change, "m")
         side = fact.detail["direction"]
         options, letter = letters.arrange(side, ["down" if side == "up" else "up"], rng=rng)
         before, after = fact.detail["heights_m"]

@@ -9,6 +9,7 @@ from itertools import combinations
 import numpy as np
 
 from spatialqa.errors import ConfigError, SpatialQAError
+from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
@@ -150,14 +151,16 @@ class ObjectRelDistance(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         anchor_category, group, threshold = candidate
         anchor = ctx.unique[anchor_category]
         listed = [group[i] for i in rng.permutation(len(group))]
         fact = nearest_category(ctx.scene, anchor, listed, method=self.params.method)
         distances = fact.detail["distances"]
-        if min(distances) < self.params.min_distance or fact.detail["min_gap"] < threshold:
+        if min(distances) < self.params.min_distance:
             return None
+        if fact.detail["min_gap"] < threshold:
+            return Undecided("gap to the runner-up", fact.detail["min_gap"], threshold, "m")
         options, letter = letters.arrange(
             fact.value, [c for c in listed if c != fact.value], rng=rng
         )
@@ -218,7 +221,7 @@ class SizeComparison(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         first, second = (candidate[i] for i in rng.permutation(2))
         a, b = ctx.unique[first], ctx.unique[second]
         quantity = self.params.quantity
@@ -226,8 +229,10 @@ class SizeComparison(Task):
             fact = size_comparison(ctx.scene, a, b, quantity=quantity, box=self.params.box)
         except SpatialQAError:  # a tilted box has no height, or no annotated box
             return None
-        if not fact.answerable or fact.margin < self.params.min_relative:
+        if not fact.answerable:
             return None
+        if fact.margin < self.params.min_relative:
+            return Undecided("relative difference", fact.margin, self.params.min_relative, "%")
         other = second if fact.value == first else first
         options, letter = letters.arrange(fact.value, [other], rng=rng)
         words, unit, comparative = QUANTITY_WORDS[quantity]

@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
@@ -77,7 +78,7 @@ class RelDirection(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         p, o, q = (ctx.unique[c] for c in candidate)
         params = self.params
         for a, b in ((p, o), (p, q), (o, q)):
@@ -85,12 +86,12 @@ class RelDirection(Task):
             if not params.min_distance <= distance <= params.max_distance:
                 return None
         fact = relative_direction(ctx.scene, p, o, q, granularity=self.granularity)
-        if (
-            fact.value not in self.labels
-            or fact.margin < params.boundary_deg
-            or fact.detail["corners_off"] > params.max_corners_off
-        ):
+        if fact.value not in self.labels or fact.detail["corners_off"] > params.max_corners_off:
             return None
+        if fact.margin < params.boundary_deg:
+            return Undecided(
+                "angle to the nearest sector boundary", fact.margin, params.boundary_deg, "degrees"
+            )
         names = dict(zip("POQ", candidate, strict=True))
         options, letter = letters.arrange(
             fact.value, [label for label in self.labels if label != fact.value], rng=rng

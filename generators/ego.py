@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spatialqa.errors import ConfigError
+from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
@@ -53,14 +54,16 @@ class DepthOrder(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         view, *pair = candidate
         first, second = (pair[i] for i in rng.permutation(2))
         named = view_referents(ctx, view)
         a, b = named[first], named[second]
         fact = depth_order(ctx.scene, a, b, view)
-        if not fact.answerable or fact.margin < self.params.min_difference:
+        if not fact.answerable:
             return None
+        if fact.margin < self.params.min_difference:
+            return Undecided("depth difference", fact.margin, self.params.min_difference, "m")
         other = second if fact.value == first else first
         options, letter = letters.arrange(fact.value, [other], rng=rng)
         depths = fact.detail["depths_m"]
@@ -131,15 +134,17 @@ class EgoRelation(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         view, first, second, axis = candidate
         named = view_referents(ctx, view)
         a, b = named[first], named[second]
         params = self.params
         fact = ego_relation(ctx.scene, a, b, view, axis, params.variant, params.box)
         least = params.min_margin if params.variant == "3d" else params.min_gap_px
-        if not fact.answerable or fact.margin < least:
+        if not fact.answerable:
             return None
+        if fact.margin < least:
+            return Undecided(f"separation along {axis}", fact.margin, least, fact.unit)
         wrong = [label for label in RELATIONS[axis] if label != fact.value]
         options, letter = letters.arrange(fact.value, wrong, rng=rng)
         (a_low, a_high), (b_low, b_high) = fact.detail["a_span"], fact.detail["b_span"]
@@ -307,12 +312,19 @@ class ObjectOrientation(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         view, category = candidate
         instance = view_referents(ctx, view)[category]
         fact = object_orientation(ctx.scene, instance, view)
-        if not fact.answerable or fact.margin < self.params.boundary_deg:
+        if not fact.answerable:
             return None
+        if fact.margin < self.params.boundary_deg:
+            return Undecided(
+                "angle to the nearest sector boundary",
+                fact.margin,
+                self.params.boundary_deg,
+                "degrees",
+            )
         wrong = [label for label in ORIENTATIONS if label != fact.value]
         options, letter = letters.arrange(fact.value, wrong, rng=rng)
         angle = fact.detail["angle_deg"]

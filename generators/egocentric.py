@@ -12,6 +12,7 @@ from itertools import permutations
 
 import numpy as np
 
+from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
@@ -136,17 +137,19 @@ class ClockDirection(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         view, anchor_name, target_name = candidate
         target = ctx.unique[target_name]
         anchor = None if anchor_name is None else ctx.unique[anchor_name]
         if not in_view(ctx, view, *(i for i in (anchor, target) if i is not None)):
             return None
         fact = clock_direction(ctx.scene, target, view=view, standing=anchor)
-        if fact.margin < self.params.min_margin_deg:
-            return None
         if fact.detail["distance_m"] < self.params.min_distance:
             return None
+        if fact.margin < self.params.min_margin_deg:
+            return Undecided(
+                "angle to the nearest half hour", fact.margin, self.params.min_margin_deg, "degrees"
+            )
         hour = int(fact.value)
         if anchor is None:
             question = phrase(rng, CLOCK_QUESTIONS, B=target_name)
@@ -201,7 +204,7 @@ class GoalAiming(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         params = self.params
         if candidate[0] == "view":
             _, view, x_name = candidate
@@ -230,8 +233,12 @@ class GoalAiming(Task):
             )
             start = f"Stand at the {p_name}'s box centre and face the {o_name}'s (floor plan)."
             objects, views = refs(ctx.scene, standing=p, facing=o, target=target), None
-        if fact.margin < params.min_margin_deg or fact.detail["distance_m"] < params.min_distance:
+        if fact.detail["distance_m"] < params.min_distance:
             return None
+        if fact.margin < params.min_margin_deg:
+            return Undecided(
+                "angle to the nearest boundary", fact.margin, params.min_margin_deg, "degrees"
+            )
         yaw = fact.detail["yaw_deg"]
         options, letter = letters.arrange(fact.value, pick(AIM_LABELS, fact.value), rng=rng)
         rationale = derivation(
@@ -293,7 +300,7 @@ class ActionConsequence(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         view, x_name, query = candidate
         target = ctx.unique[x_name]
         if not in_view(ctx, view, target):
@@ -308,7 +315,8 @@ class ActionConsequence(Task):
         fact = action_consequence(ctx.scene, target, view, query, turn_deg=turn, step_m=step)
         least = params.min_distance_change if query == "closer" else params.min_angle_change
         if fact.margin < least:
-            return None
+            unit = "m" if query == "closer" else "degrees"
+            return Undecided(f"change ({query})", fact.margin, least, unit)
         action = describe_action(turn, step)
         detail = fact.detail
         if query == "closer":
@@ -369,7 +377,7 @@ class PerspectiveTaking(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         *names, query = candidate
         x, y, z = (ctx.unique[n] for n in names)
         params = self.params
@@ -386,7 +394,7 @@ class PerspectiveTaking(Task):
             reference = roles["reference"] = ctx.unique[fields["W"]]
         fact = perspective(ctx.scene, x, y, z, query=query, reference=reference)
         if fact.margin < params.min_margin:
-            return None
+            return Undecided("margin", fact.margin, params.min_margin, "m")
         if query == "left_right" and fact.detail["corners_off"] > params.max_corners_off:
             return None
         options, letter = letters.arrange(

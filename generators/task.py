@@ -13,7 +13,13 @@ from typing import Any, ClassVar
 import numpy as np
 
 from spatialqa.errors import ConfigError, TaskError
-from spatialqa.generators.abstention import ABSTAIN_ANSWER, Unanswerable, unanswerable
+from spatialqa.generators.abstention import (
+    ABSTAIN_ANSWER,
+    Unanswerable,
+    Undecided,
+    too_close,
+    unanswerable,
+)
 from spatialqa.generators.balance import BALANCE_PARAMS, Balance, Quota
 from spatialqa.generators.choices import (
     LetterBalancer,
@@ -109,7 +115,8 @@ class Task(ABC):
     """A registered question type. Subclasses set the class attributes and two methods.
 
     ``candidates`` lists referent tuples in a deterministic order; ``make`` turns one into a
-    Draft or rejects it (returns None) when a filter of GROUND_TRUTH.md says so. ``generate``
+    Draft, rejects it (returns None) when a filter of GROUND_TRUTH.md says so, or returns
+    ``Undecided`` when the answer's margin is within the task's threshold. ``generate``
     does the rest for every task alike: seeded order, the diversity caps of ``Balance`` (every
     task accepts its fields as params), letters balanced, yes/no kept 50/50, referents checked,
     and abstention items when the context asks for them.
@@ -149,8 +156,9 @@ class Task(ABC):
     @abstractmethod
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
-        """A Draft for ``candidate``, or None when a filter rejects it."""
+    ) -> Draft | Undecided | None:
+        """A Draft for ``candidate``; None when a filter rejects it; Undecided when its margin
+        is within the task's threshold (rejected too, unless it makes an abstention item)."""
 
     def generate(self, ctx: Context, limit: int) -> list[Sample]:
         """Up to ``limit`` samples for the scene, candidates visited in a seeded order.
@@ -182,7 +190,7 @@ class Task(ABC):
             seed = stable_seed(ctx.seed, scene_id, self.name, len(kept))
             trial = letters.copy()  # only kept drafts count towards letter balance
             draft = self.make(ctx, candidates[position], np.random.default_rng(seed), trial)
-            if draft is None:
+            if not isinstance(draft, Draft):
                 continue
             self.check(draft)
             if self.answer_type == "yes_no" and not polarity.room(draft.answer):
@@ -206,8 +214,10 @@ class Task(ABC):
     def _abstentions(self, ctx: Context, target: int) -> list[_Kept]:
         """Up to ``target`` questions over the whole trajectory that the views cannot answer.
 
-        A view-grounded draft (about one frame of the trajectory) is asked about a delivered
-        view that misses one of its referents instead, and names the frames that show it.
+        A scene-level draft abstains when the views miss a referent or leave its margin within
+        the threshold. A view-grounded draft (about one frame of the trajectory) is asked of a
+        delivered view instead: one that shows its referents but leaves the margin within the
+        threshold, or else one that misses a referent.
         """
         full = ctx.everything
         if target == 0 or full is None:
@@ -231,13 +241,15 @@ class Task(ABC):
             ),
         )
         letters = LetterBalancer()
+        asked: set[tuple] | None = None  # the delivered views' candidates, when first needed
         found: list[_Kept] = []
         for tries, position in enumerate(order):
             if len(found) == target or tries == 4 * target + 16:
                 break
             seed = stable_seed(ctx.seed, scene_id, self.name, "abstain", len(found))
-            draft = self.make(full, candidates[position], np.random.default_rng(seed), letters)
-            if draft is None:
+            candidate = candidates[position]
+            draft = self.make(full, candidate, np.random.default_rng(seed), letters)
+            if not isinstance(draft, Draft):
                 continue
             self.check(draft)
             if draft.views is None:
@@ -249,14 +261,59 @@ class Task(ABC):
                     ctx.trajectory,
                     ctx.tau_instance,
                     ctx.tau_frame,
-                )
-            elif len(draft.views) == 1 and draft.objects and not self.unseen_is_an_answer:
-                draft, why = self._off_view(ctx, draft, seed)
+                ) or self._undecided(ctx, draft, candidate, seed)
+            elif len(draft.views) == 1 and draft.objects:
+                asked = set(self.candidates(ctx)) if asked is None else asked
+                draft, why = self._reframed(ctx, draft, candidate, seed, asked)
+                if why is None and not self.unseen_is_an_answer:
+                    draft, why = self._off_view(ctx, draft, seed)
             else:
                 break  # questions about frame pairs: what they ask is seen in both frames
             if why is not None:
                 found.append(_Kept(draft, seed, why))
         return found
+
+    def _undecided(
+        self, ctx: Context, draft: Draft, candidate: tuple, seed: int
+    ) -> Unanswerable | None:
+        """A scene-level draft whose fact rests on the views, asked of the delivered ones:
+        abstains when they leave its margin within the threshold (first appearances in one
+        delivered frame) and the frames of its ``evidence`` would decide it."""
+        if not draft.fact.views:
+            return None  # a 3D fact: the views do not move its margin
+        result = self.make(ctx, candidate, np.random.default_rng(seed), LetterBalancer())
+        extra = sorted(set(self.evidence(draft)) - set(ctx.views), key=ctx.trajectory.index)
+        if not isinstance(result, Undecided) or not extra:
+            return None
+        return too_close(result, ctx.views, extra, instead=False)
+
+    def evidence(self, draft: Draft) -> tuple[str, ...]:
+        """The frames a draft's answer rests on (a task may name fewer than its fact's views)."""
+        return draft.fact.views
+
+    def _reframed(
+        self, ctx: Context, draft: Draft, candidate: tuple, seed: int, asked: set[tuple]
+    ) -> tuple[Draft, Unanswerable | None]:
+        """The view-grounded ``draft`` asked of a delivered view (seeded pick) that shows the
+        same referents (the task would ask it there) but leaves its margin within the
+        threshold (occlusion, perspective), or (draft, None) when none does."""
+        (frame,) = draft.views
+        if candidate.count(frame) != 1:
+            return draft, None
+        views = list(ctx.views)
+        for i in rng_for(seed, "reframed").permutation(len(views)):
+            view = views[i]
+            moved = tuple(view if part == frame else part for part in candidate)
+            if view == frame or moved not in asked:
+                continue
+            seen = ctx.visible_in([view])
+            if any(ref.instance_id not in seen for ref in draft.objects):
+                continue  # the names stand for other instances there
+            result = self.make(ctx, moved, np.random.default_rng(seed), LetterBalancer())
+            if isinstance(result, Undecided):
+                why = too_close(result, (view,), (frame,), instead=True)
+                return dataclasses.replace(draft, views=(view,), labels=None), why
+        return draft, None
 
     def _off_view(self, ctx: Context, draft: Draft, seed: int) -> tuple[Draft, Unanswerable | None]:
         """The view-grounded ``draft`` asked about a delivered view (seeded pick) that shows no
@@ -407,10 +464,10 @@ class MultipleChoice(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         draft = super().make(ctx, candidate, rng, letters)
-        if draft is None or draft.value is None:
-            return None
+        if not isinstance(draft, Draft) or draft.value is None:
+            return draft if isinstance(draft, Undecided) else None
         if self.base.answer_type == "integer":
             wrong = count_distractors(int(draft.answer), rng=rng)
         else:

@@ -11,6 +11,7 @@ from itertools import combinations, permutations
 
 import numpy as np
 
+from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
@@ -87,11 +88,15 @@ class ObjAppearanceOrder(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         listed = [candidate[i] for i in rng.permutation(4)]
         fact = appearance_order(ctx.scene, listed, list(ctx.views), ctx.tau_instance, ctx.tau_frame)
-        if not fact.answerable or fact.margin <= self.params.min_gap_s:
+        if not fact.answerable:
             return None
+        if fact.margin <= self.params.min_gap_s:
+            return Undecided(
+                "smallest gap between first appearances", fact.margin, self.params.min_gap_s, "s"
+            )
         order = fact.value.split(", ")
         wrong = [", ".join(p) for p in permutations(order) if list(p) != order]
         distractors = [wrong[i] for i in sorted(rng.choice(len(wrong), size=3, replace=False))]
@@ -117,6 +122,10 @@ class ObjAppearanceOrder(Task):
             objects=tuple(ObjectRef(shown[c], c, "listed") for c in order),
             margin=float(fact.margin),
         )
+
+    def evidence(self, draft: Draft) -> tuple[str, ...]:
+        """The frames where the listed categories first appear."""
+        return tuple(draft.fact.detail["frames"].values())
 
 
 EXISTENCE_QUESTIONS = (
@@ -203,14 +212,16 @@ class VisibilityCompare(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         view, *pair = candidate
         first, second = (pair[i] for i in rng.permutation(2))
         named = view_referents(ctx, view)
         a, b = named[first], named[second]
         fact = visibility_compare(ctx.scene, a, b, view)
         if fact.margin < self.params.min_difference:
-            return None
+            return Undecided(
+                "difference of visible fractions", fact.margin, self.params.min_difference, "%"
+            )
         other = second if fact.value == first else first
         options, letter = letters.arrange(fact.value, [other], rng=rng)
         counts = frame_visibility(ctx.scene, view)
@@ -271,13 +282,18 @@ class Occlusion(Task):
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    ) -> Draft | Undecided | None:
         view, target_name, occluder_name = candidate
         named = view_referents(ctx, view)
         target, occluder = named[target_name], named[occluder_name]
         fact = occluded_by(ctx.scene, target, occluder, view, self.params.min_fraction)
         if fact.margin < self.params.min_margin:
-            return None
+            return Undecided(
+                f"covered share's distance from {self.params.min_fraction:.0%}",
+                fact.margin,
+                self.params.min_margin,
+                "%",
+            )
         counts = frame_visibility(ctx.scene, view)
         depth = {i: counts.depths[counts.index(i)] for i in (target, occluder)}
         if fact.value == "no" and self.params.hard_negatives and depth[occluder] > depth[target]:

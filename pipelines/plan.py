@@ -10,6 +10,7 @@ from spatialqa.degradations import get_degradation
 from spatialqa.degradations.views import RENDER_VERSION
 from spatialqa.errors import ConfigError, SpatialQAError
 from spatialqa.generators import Task, get_task
+from spatialqa.generators.abstention import ABSTENTION_VERSION
 from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
 from spatialqa.scenes import Scene, load_scene, procedural_scene
 from spatialqa.scenes.formats import find_scenes, load_any
@@ -109,8 +110,8 @@ def check_degradations(config: BuildConfig) -> None:
 def fingerprint(config: BuildConfig) -> str:
     """The build's identity: the config plus the versions of everything that makes its bytes.
 
-    Procedural rooms, the renderer, a task or a degradation whose output changes bumps its
-    version, and so every id changes.
+    Procedural rooms, the renderer, a task, abstention (counted only when on) or a
+    degradation whose output changes bumps its version, and so every id changes.
     """
     versions = {
         "procedural": PROCEDURAL_VERSION,
@@ -122,6 +123,8 @@ def fingerprint(config: BuildConfig) -> str:
             if spec.type != "clean"
         },
     }
+    if config.abstention_share > 0:
+        versions["abstention"] = ABSTENTION_VERSION
     text = json.dumps(
         {"config": config.model_dump(mode="json"), "versions": versions}, sort_keys=True
     )

@@ -5,13 +5,18 @@ chair (1.5, 1.5) 0.5 x 0.5 x 0.9, and far away at x = 20 a lamp (0.4 x 0.4 x 1.5
 chair (21.5, 1.5). Camera "near" looks at x = 1.5 from 4 m away (horizontal field of view
 2 atan(80 / 75) = 94 deg, so it spans about x in [-2.8, 5.8]); camera "far" looks at x = 20
 the same way and sees only the lamp and the second chair; camera "mid" at x = 10 sees only
-a pillar (structure: it occludes, it is never asked about). Delivered: ("near",); the
-trajectory: near, mid, far.
+a pillar (structure: it occludes, it is never asked about). Camera "side" stands at
+(-4, -1, 1.5) and looks along the row (at (3, 0, 0.4)): there the table is about 3 m nearer
+than the sofa, while "near" sees both at one depth (their fronts at y = -0.40 and -0.45, their
+tops at 0.75 and 0.80 m: the visible parts' depths differ by well under 0.15 m). Delivered:
+("near",); the trajectory: near, mid, far (and side, where a test says so).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 
 import pytest
 
@@ -39,6 +44,8 @@ def scene(scene_kit):
         return scene_kit.frame(name, pose, focal=75, width=160, height=120, t=t)
 
     frames = [camera("near", 1.5, 0.0), camera("mid", 10.0, 1.0), camera("far", 20.0, 2.0)]
+    side = scene_kit.look_at((-4.0, -1.0, 1.5), (3.0, 0.0, 0.4))
+    frames.append(scene_kit.frame("side", side, focal=75, width=160, height=120, t=3.0))
     pillar = scene_kit.box_mesh((10.0, 0.5, 1.0), (0.3, 0.3, 2.0))
     return scene_kit.scene(boxes, structure=[pillar], frames=frames)
 
@@ -120,3 +127,66 @@ def test_counting_what_a_view_shows_makes_no_abstention_items(scene):
     # "How many lamps are visible in this image?" has an answer, 0, in a view without lamps.
     samples = get_task("visible_count")().generate(context(scene, 1.0), 3)
     assert all(s.answerable for s in samples)
+
+
+def test_a_view_that_leaves_the_margin_within_the_threshold_makes_an_abstention_item(scene):
+    # Over near + side, "side" decides table vs sofa by depth; asked of the delivered "near",
+    # where both show at one depth, the question abstains and names "side".
+    ctx = Context(scene, ("near",), seed=0, trajectory=("near", "side"), abstention=1.0)
+    asked = get_task("depth_order")().generate(dataclasses.replace(ctx, abstention=0.0), 5)
+    assert asked and all({o.category for o in s.objects} != {"table", "sofa"} for s in asked)
+    samples = get_task("depth_order")().generate(ctx, 5)
+    (item,) = [s for s in samples if {o.category for o in s.objects} == {"table", "sofa"}]
+    assert item.answer_type == "abstain" and item.answer == ABSTAIN_ANSWER
+    assert item.views == ("near",) and item.answerable_views == ("side",)
+    assert item.abstain_reason.startswith("margin within the threshold in the given view: ")
+    assert item.abstain_reason.endswith("at most 0.15 m")
+    difference = float(re.search(r"depth difference is ([0-9.]+) m", item.abstain_reason)[1])
+    assert difference < 0.1
+    # The program is the question asked of "side", where the table is the nearer by ~3 m.
+    fact = execute(json.loads(item.program), scene)
+    assert fact.value == "table" and fact.margin > 2.0
+
+
+@pytest.fixture(scope="module")
+def parade(scene_kit):
+    """Four boxes 3 m apart along x (A..D at x = 0, 3, 6, 9); a narrow camera (horizontal field
+    of view 2 atan(80 / 200) = 44 deg, about +-1.2 m at 3 m) looks at each in turn 2 s apart,
+    then a wide one from 8 m back sees all four at t = 7 s."""
+    names = ("bed", "desk", "shelf", "stool")
+    boxes = [
+        scene_kit.Box(i + 1, name, (3.0 * i, 0.0, 0.4), (0.8, 0.8, 0.8))
+        for i, name in enumerate(names)
+    ]
+    frames = [
+        scene_kit.frame(
+            f"look{i}",
+            scene_kit.look_at((3.0 * i, -3.0, 1.2), (3.0 * i, 0.0, 0.4)),
+            focal=200,
+            width=160,
+            height=120,
+            t=2.0 * i,
+        )
+        for i in range(4)
+    ]
+    wide = scene_kit.look_at((4.5, -8.0, 2.0), (4.5, 0.0, 0.4))
+    frames.append(scene_kit.frame("wide", wide, focal=60, width=160, height=120, t=7.0))
+    return scene_kit.scene(boxes, frames=frames)
+
+
+def test_views_that_merge_first_appearances_make_an_abstention_item(parade):
+    trajectory = ("look0", "look1", "look2", "look3", "wide")
+    ctx = Context(parade, ("wide",), seed=0, trajectory=trajectory, abstention=1.0)
+    assert ctx.visible == {1, 2, 3, 4}
+    assert [ctx.visible_in([f"look{i}"]) for i in range(4)] == [{1}, {2}, {3}, {4}]
+    task = get_task("obj_appearance_order")
+    assert task().generate(dataclasses.replace(ctx, abstention=0.0), 1) == []
+    (item,) = task().generate(ctx, 1)
+    # In "wide" all four appear at once (gap 0 s); the looks 2 s apart would decide the order.
+    assert item.answer_type == "abstain" and item.views == ("wide",)
+    assert item.answerable_views == ("look0", "look1", "look2", "look3")
+    assert item.abstain_reason == (
+        "margin within the threshold in the given view: the smallest gap between first "
+        "appearances is 0.00 s, at most 1.00 s"
+    )
+    assert execute(json.loads(item.program), parade).value == "bed, desk, shelf, stool"

@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 from spatialqa.errors import ConfigError
@@ -57,3 +59,10 @@ def test_the_plan_depends_on_the_config_only():
     assert plan(config, limit=2) == plan(config)[:2]
     assert fingerprint(parse_config(BASE)) == fingerprint(config)
     assert fingerprint(parse_config({**BASE, "seed": 1})) != fingerprint(config)
+
+
+def test_the_abstention_version_counts_only_when_abstention_is_on(monkeypatch):
+    off, on = parse_config(BASE), parse_config({**BASE, "abstention": True})
+    before = fingerprint(off), fingerprint(on)
+    monkeypatch.setattr(sys.modules[fingerprint.__module__], "ABSTENTION_VERSION", 999)
+    assert fingerprint(off) == before[0] and fingerprint(on) != before[1]
