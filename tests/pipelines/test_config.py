@@ -1,4 +1,5 @@
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,9 +16,10 @@ def error_of(data):
     return str(info.value)
 
 
-def test_the_quickstart_config_is_valid():
-    config = load_config("examples/quickstart.yaml")
-    assert len(plan(config)) >= 10
+@pytest.mark.parametrize("path", sorted(Path("examples").glob("*.yaml")), ids=str)
+def test_every_example_config_is_valid(path):
+    config = load_config(path)
+    assert plan(config)
     instantiate_tasks(config)
     check_degradations(config)
 
