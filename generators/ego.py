@@ -144,7 +144,7 @@ class EgoRelation(Task):
         if not fact.answerable:
             return None
         if fact.margin < least:
-            return Undecided(f"separation along {axis}", fact.margin, least, fact.unit)
+            return Undecided(f"gap between the boxes along {axis}", fact.margin, least, fact.unit)
         wrong = [label for label in RELATIONS[axis] if label != fact.value]
         options, letter = letters.arrange(fact.value, wrong, rng=rng)
         (a_low, a_high), (b_low, b_high) = fact.detail["a_span"], fact.detail["b_span"]

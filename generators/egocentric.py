@@ -315,8 +315,9 @@ class ActionConsequence(Task):
         fact = action_consequence(ctx.scene, target, view, query, turn_deg=turn, step_m=step)
         least = params.min_distance_change if query == "closer" else params.min_angle_change
         if fact.margin < least:
-            unit = "m" if query == "closer" else "degrees"
-            return Undecided(f"change ({query})", fact.margin, least, unit)
+            if query == "closer":
+                return Undecided("change in distance", fact.margin, least, "m")
+            return Undecided("change in bearing", fact.margin, least, "degrees")
         action = describe_action(turn, step)
         detail = fact.detail
         if query == "closer":
@@ -394,7 +395,8 @@ class PerspectiveTaking(Task):
             reference = roles["reference"] = ctx.unique[fields["W"]]
         fact = perspective(ctx.scene, x, y, z, query=query, reference=reference)
         if fact.margin < params.min_margin:
-            return Undecided("margin", fact.margin, params.min_margin, "m")
+            what = "sideways offset" if query == "left_right" else "difference in distance"
+            return Undecided(what, fact.margin, params.min_margin, "m")
         if query == "left_right" and fact.detail["corners_off"] > params.max_corners_off:
             return None
         options, letter = letters.arrange(

@@ -1,10 +1,11 @@
 """The contract every registered task keeps, on procedural rooms; a new task joins by registering.
 
-Each task is run on three rooms seen through 8 of 12 walkthrough frames, on one seen through 2
-frames with abstention on, and on the "lookat" trajectory (its camera height varies), plus a
-room with 24 frames for a task those give nothing. Every answer is type-checked against the
-task, every program re-executed to the same value, every rationale must name the answer, and
-a second run must give the same samples. Multiple-choice letters are checked over 400 items.
+Each task is run on three rooms seen through 8 of 12 walkthrough frames; with abstention on, on
+one seen through 2 frames and on one through 4 of 16 (that one gives margin items too); and on
+the "lookat" trajectory (its camera height varies), plus a room with 24 frames for a task those
+give nothing. Every answer is type-checked against the task, every program re-executed to the
+same value, every rationale must name the answer, and a second run must give the same samples.
+Multiple-choice letters are checked over 400 items.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CONTEXTS = (
     {"seed": 0, "index": 1, "views": 8},
     {"seed": 0, "index": 2, "views": 8},
     {"seed": 0, "index": 1, "views": 2, "abstention": 0.5},
+    {"seed": 0, "index": 2, "views": 4, "frames": 16, "abstention": 0.5},  # margins abstain too
     {"seed": 0, "index": 0, "views": 6, "trajectory": "lookat"},  # the camera height varies
 )
 RARE = ({"seed": 0, "index": 5, "views": 24, "frames": 24},)
@@ -114,9 +116,39 @@ def check_answer(sample: Sample, ctx: Context) -> None:
         extra = set(sample.answerable_views)
         assert extra and not extra & set(sample.views) and extra <= set(ctx.trajectory)
         missing = {ref.instance_id for ref in sample.objects} - ctx.visible_in(sample.views)
-        assert missing and missing <= ctx.visible_in(sample.answerable_views)
+        if sample.abstain_reason.startswith("margin within the threshold"):
+            assert not missing  # the views show every referent, yet leave it too close to call
+            check_margin_item(sample, ctx)
+        else:
+            assert missing and missing <= ctx.visible_in(sample.answerable_views)
     else:
         pytest.fail(f"unknown answer type {kind!r}")
+
+
+def swapped(program, frame: str, view: str):
+    """``program`` with every argument naming ``frame`` naming ``view`` instead."""
+    if isinstance(program, dict):
+        return {key: swapped(value, frame, view) for key, value in program.items()}
+    if isinstance(program, list):
+        return [swapped(value, frame, view) for value in program]
+    return view if program == frame else program
+
+
+def check_margin_item(sample: Sample, ctx: Context) -> None:
+    """A view-grounded margin item, checked through the oracle rather than the task: its program
+    (the question asked of the answerable frame) decides it there, and run on the asked view
+    instead gives the margin the reason quotes, within the threshold."""
+    found = re.search(r" is (-?[\d.]+) ?(%?)[^,]*, at most ([\d.]+) ?%?", sample.abstain_reason)
+    margin, least = float(found[1]), float(found[3])
+    scale = 100.0 if found[2] else 1.0
+    program = json.loads(sample.program)
+    if len(sample.views) != 1 or sample.views[0] in json.dumps(program):
+        return  # scene-level (the program runs over all views): re-made by the contract above
+    (view,), (frame,) = sample.views, sample.answerable_views
+    assert execute(program, ctx.scene).margin * scale >= least
+    asked = execute(swapped(program, frame, view), ctx.scene).margin * scale
+    printed = 0.051 if found[2] else 0.0051  # half the last printed digit
+    assert asked == pytest.approx(margin, abs=printed) and asked <= least + 1e-9
 
 
 @pytest.mark.parametrize("name", TASKS)
