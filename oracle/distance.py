@@ -10,6 +10,11 @@ each (edge against edge). ``closest`` evaluates both families exactly in float64
 2. every pair of edges that could beat step 1's distance, pruned by bounding spheres, by the
    segment-segment formula.
 
+Both steps first drop, with a KD-tree over the other mesh's vertices, what provably cannot win:
+every point of a triangle lies within the mesh's longest edge of a vertex, so a point's
+distance to the surface is at least its distance to the nearest vertex minus that edge. On
+dense scans this leaves the few thousand vertices and edges near the gap.
+
 Surfaces that cross are found by casting each edge of one mesh against the other (distance 0).
 Watertight meshes are solids: an object inside a watertight one is at distance 0. Point-cloud
 objects use their points: against a mesh, exact point-to-triangle; against points, a KD-tree.
@@ -40,6 +45,10 @@ GRID_SPACING_M = 0.05
 """Largest spacing of the ``vsi_grid`` points along each box axis."""
 _EDGE_CHUNK = 4096
 """Edges of A per block when comparing edge pairs (bounds memory to chunk x candidates of B)."""
+_BOUND_VERTICES = 2048
+"""Vertices per mesh whose distances to the other give the first bound on the closest pair."""
+_ROUNDING_M = 1e-9
+"""Added to the pruning bounds, so that rounding never drops the point that set them."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,12 +110,62 @@ def segment_distances(
     return np.linalg.norm(on1 - on2, axis=1), on1, on2
 
 
-def _vertices_to_mesh(geometry: SceneGeometry, source: int, target: int) -> Closest:
-    """Closest pair between the vertices (or points) of ``source`` and the mesh of ``target``."""
-    points = geometry.points(source)
+def _vertex_tree(geometry: SceneGeometry, instance_id: int) -> cKDTree:
+    """A KD-tree over the object's mesh vertices or points (cached)."""
+    return geometry.memo("vertex_tree", instance_id, lambda: cKDTree(geometry.points(instance_id)))
+
+
+def _longest_edge(geometry: SceneGeometry, instance_id: int) -> float:
+    """Every point of the object's surface lies within this distance of one of its vertices."""
+    mesh = geometry.scene.object(instance_id).mesh
+    return geometry.memo("longest_edge", instance_id, lambda: float(mesh.edges_unique_length.max()))
+
+
+def _may_beat(
+    geometry: SceneGeometry,
+    points: np.ndarray,
+    slack: np.ndarray | float,
+    target: int,
+    bound: float,
+) -> np.ndarray:
+    """Indices of ``points`` (each standing for a ball of radius ``slack``) that may come within
+    ``bound`` of ``target``'s surface: less the slack, their distance to its bounding box is at
+    most ``bound``, and so is their distance to its nearest vertex less its longest edge."""
+    slack = np.broadcast_to(np.asarray(slack, dtype=np.float64), (len(points),))
+    low, high = geometry.memo("vertex_box", target, lambda: _box(geometry.points(target)))
+    outside = np.linalg.norm(np.maximum(np.maximum(low - points, points - high), 0.0), axis=1)
+    near = np.flatnonzero(outside - slack <= bound + _ROUNDING_M)
+    reach = _longest_edge(geometry, target) + slack[near]
+    limit = bound + float(np.max(reach, initial=0.0))
+    distance, _ = _vertex_tree(geometry, target).query(points[near], distance_upper_bound=limit)
+    return near[distance - reach <= bound + _ROUNDING_M]
+
+
+def _box(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return points.min(axis=0), points.max(axis=0)
+
+
+def _vertices_to_mesh(
+    geometry: SceneGeometry, source: int, target: int, points: np.ndarray | None = None
+) -> Closest:
+    """Closest pair between the vertices (or points) of ``source`` (or those ``points`` of
+    them) and the mesh of ``target``."""
+    points = geometry.points(source) if points is None else points
     on_mesh, distance = points_to_mesh(geometry, points, target)
     best = int(np.argmin(distance))
     return Closest(float(distance[best]), points[best].copy(), on_mesh[best])
+
+
+def _upper_bound(geometry: SceneGeometry, a: int, b: int) -> float:
+    """A distance the closest pair cannot exceed: that of evenly strided vertices of each mesh
+    (at most ``_BOUND_VERTICES``) to the other's surface, which they lie off."""
+    bound = np.inf
+    for source, target in ((a, b), (b, a)):
+        points = geometry.points(source)
+        step = max(1, len(points) // _BOUND_VERTICES)
+        _, distance = points_to_mesh(geometry, points[::step], target)
+        bound = min(bound, float(distance.min()))
+    return bound
 
 
 def _edges(geometry: SceneGeometry, instance_id: int) -> tuple[np.ndarray, np.ndarray]:
@@ -137,8 +196,9 @@ def _near_edges(geometry: SceneGeometry, source: int, target: int, bound: float)
     start, end = _edges(geometry, source)
     middle = (start + end) / 2.0
     radius = np.linalg.norm(end - start, axis=1) / 2.0
-    _, distance = points_to_mesh(geometry, middle, target)
-    return np.flatnonzero(distance - radius < bound)
+    maybe = _may_beat(geometry, middle, radius, target, bound)
+    _, distance = points_to_mesh(geometry, middle[maybe], target)
+    return maybe[distance - radius[maybe] < bound]
 
 
 def _edge_pairs(geometry: SceneGeometry, a: int, b: int, best: Closest) -> Closest:
@@ -191,11 +251,15 @@ def _mesh_mesh(geometry: SceneGeometry, a: int, b: int) -> Closest:
     ):
         if found is not None:
             return found
-    best = min(
-        _vertices_to_mesh(geometry, a, b),
-        _vertices_to_mesh(geometry, b, a).swapped(),
-        key=lambda closest: closest.distance,
-    )
+    bound = _upper_bound(geometry, a, b)
+    found = []
+    for source, target in ((a, b), (b, a)):
+        points = geometry.points(source)
+        near = points[_may_beat(geometry, points, 0.0, target, bound)]
+        if len(near):  # the vertex that gave the bound is always kept
+            closest = _vertices_to_mesh(geometry, source, target, near)
+            found.append(closest if source == a else closest.swapped())
+    best = min(found, key=lambda closest: closest.distance)
     if best.distance == 0.0:
         return best
     return _edge_pairs(geometry, a, b, best)
@@ -203,7 +267,7 @@ def _mesh_mesh(geometry: SceneGeometry, a: int, b: int) -> Closest:
 
 def _points_points(geometry: SceneGeometry, a: int, b: int) -> Closest:
     points_a, points_b = geometry.points(a), geometry.points(b)
-    distance, index = cKDTree(points_b).query(points_a, k=1)
+    distance, index = _vertex_tree(geometry, b).query(points_a, k=1)
     best = int(np.argmin(distance))
     return Closest(float(distance[best]), points_a[best].copy(), points_b[index[best]].copy())
 

@@ -64,10 +64,26 @@ def random_shapes(seed: int) -> Scene:
     return Scene(f"shapes_{seed}", Source("test", "random shapes"), tuple(objects))
 
 
+def scanned(scene: Scene, edge: float = 0.05, noise: float = 0.002) -> Scene:
+    """``scene`` with every mesh subdivided to ``edge`` and its vertices jittered like a depth
+    sensor's: thousands of vertices per object, so the distance search prunes for real."""
+    rng = rng_for("crosscheck-scan", scene.scene_id)
+    objects = []
+    for obj in scene.objects:
+        v, f = trimesh.remesh.subdivide_to_size(obj.mesh.vertices, obj.mesh.faces, edge, 10)
+        mesh = trimesh.Trimesh(v + rng.normal(scale=noise, size=v.shape), f, process=False)
+        objects.append(SceneObject(obj.id, obj.category, mesh=mesh))
+    return Scene(f"{scene.scene_id}_scanned", scene.source, tuple(objects))
+
+
 @pytest.mark.parametrize(
     "make",
-    [lambda: procedural_scene(4, 2, frames=1), lambda: random_shapes(0)],
-    ids=["procedural", "random_shapes"],
+    [
+        lambda: procedural_scene(4, 2, frames=1),
+        lambda: random_shapes(0),
+        lambda: scanned(random_shapes(1)),
+    ],
+    ids=["procedural", "random_shapes", "scanned_shapes"],
 )
 def test_closest_distance_matches_fcl_within_a_millimetre(make):
     scene = make()
