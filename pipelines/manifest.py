@@ -38,10 +38,12 @@ def value_bucket(value: float) -> str:
 
 def answer_bucket(row: dict) -> str:
     """Where a row's answer falls: the letter or yes/no, the integer, a 1-2-5 interval of the
-    value in its unit, or the answer type where answers are not scalars (box, point, abstain).
+    value in its unit, the answer type where answers are not scalars (box, point), or for an
+    abstention item its kind ("abstain: referent not visible in the given views", "abstain:
+    margin within the threshold in the given view").
     """
     if not row["answerable"]:
-        return "abstain"
+        return f"abstain: {row['abstain_reason'].split(':')[0]}"
     kind = row["answer_type"]
     if kind in ("mc", "yes_no"):
         return row["answer"]
