@@ -320,6 +320,11 @@ def _trace(scene: Scene, frame: Frame, pixels: np.ndarray, padded: np.ndarray) -
     k, n, m = len(scene.objects), frame.width * frame.height, len(pixels)
     u = np.concatenate([pixels % frame.width, padded[:, 0]])
     v = np.concatenate([pixels // frame.width, padded[:, 1]])
+    if len(u) == 0:  # no object's window reaches the image (Open3D crashes on no rays)
+        nothing = np.zeros(0, dtype=np.int64)
+        return _Trace(
+            pixels, np.full(n, k + 1, dtype=np.int64), np.full(n, np.inf), nothing, nothing
+        )
     rays = rays_through(frame, u, v)
     listed = objects.list_intersections(o3d.core.Tensor(rays))
     hit_ray = listed["ray_ids"].numpy().astype(np.int64)

@@ -296,6 +296,15 @@ class Scene:
         names = [trajectory.name for trajectory in self.trajectories]
         if len(set(names)) != len(names):
             raise SceneError("trajectories: names must be unique")
+        owner: dict[str, str] = {}  # programs and image files name frames by id alone
+        for trajectory in self.trajectories:
+            for frame in trajectory.frames:
+                other = owner.setdefault(frame.id, trajectory.name)
+                if other != trajectory.name:
+                    raise SceneError(
+                        f"trajectories[{trajectory.name!r}].frames[{frame.id!r}].id: also a "
+                        f"frame of trajectory {other!r} (frame ids are unique in a scene)"
+                    )
         if not np.isfinite(self.floor_z):
             raise SceneError("floor_z: must be finite")
         object.__setattr__(self, "floor_z", float(self.floor_z))

@@ -106,7 +106,10 @@ def hand_built() -> Scene:
             Structure("../evil name", trimesh.creation.box(extents=(1, 2, 1))),
         ),
         room=None,
-        trajectories=(Trajectory("t1", frames), Trajectory("t2", frames[:1])),
+        trajectories=(
+            Trajectory("t1", frames),
+            Trajectory("t2", (Frame("c", 0.0, pose, intrinsics(160, 120, 70.0), 160, 120),)),
+        ),
         floor_z=-0.25,
     )
 

@@ -202,6 +202,13 @@ def test_trajectory_rules():
     walk = Trajectory("walk", (frame("f0"),))
     with pytest.raises(SceneError, match="names must be unique"):
         scene(trajectories=(walk, walk))
+    # Programs and image files name a frame by its id alone, so ids are unique in the scene.
+    orbit = Trajectory("orbit", (frame("o0"), frame("f0", 0.5)))
+    with pytest.raises(
+        SceneError,
+        match=r"trajectories\['orbit'\]\.frames\['f0'\]\.id: also a frame of trajectory 'walk'",
+    ):
+        scene(trajectories=(walk, orbit))
 
 
 def test_a_camera_that_sees_nothing_is_rejected():
