@@ -5,11 +5,14 @@ its size and what furnishes it. Its footprint is a rectangle or an L, with a flo
 walls outside the footprint, a door and windows cut into the walls. Furniture (``furniture``)
 is placed against walls, around tables and facing what it serves (chairs to tables and desks,
 sofas to the tv) by bounded rejection sampling; clutter stands on surfaces (books on shelves,
-cups on tables). Cameras: a "walkthrough" loop, an "orbit" around the room's main piece and
-"lookat" views of single pieces, each with timestamps.
+cups on tables). Cameras: a "walkthrough" loop facing the room's middle, an "orbit" around the
+room's main piece, "lookat" views of single pieces and a "tour" of the loop looking ahead,
+each with timestamps.
 
 Every number comes from ``rng_for("procedural", seed, index)`` (a room that cannot be
-furnished is redrawn from ``rng_for("procedural", seed, index, attempt)``), and every vertex
+furnished is redrawn from ``rng_for("procedural", seed, index, attempt)``; the tour, added
+later, from ``rng_for("procedural tour", seed, index, attempt)``, so the rest stayed as it
+was), and every vertex
 is rounded to a float32 value, so the same input saves to the same bytes and the scene
 directory round-trips exactly.
 """
@@ -733,6 +736,28 @@ def _walkthrough(rng, loop: LinearRing, look: np.ndarray, count: int) -> Traject
     return Trajectory("walkthrough", tuple(frames))
 
 
+def _tour(rng, loop: LinearRing, count: int) -> Trajectory:
+    """Around the loop looking where it walks, with a slow side-to-side sweep: a room tour,
+    where furniture comes into view as the camera passes (``obj_appearance_order`` needs
+    that; the walkthrough, facing the room's middle, sees most of it in every frame)."""
+    eye_z, look_z = rng.uniform(1.45, 1.6), rng.uniform(0.7, 0.9)
+    K = intrinsics(IMAGE_WIDTH, IMAGE_HEIGHT, rng.uniform(70.0, 90.0))
+    start, direction = rng.uniform(0, loop.length), (-1.0, 1.0)[int(rng.integers(2))]
+    sweep, phase = math.radians(rng.uniform(10.0, 20.0)), rng.uniform(0, 2 * np.pi)
+    distances = (start + direction * loop.length * np.arange(count) / count) % loop.length
+    points = shapely.get_coordinates(shapely.line_interpolate_point(loop, distances))
+    ahead = shapely.get_coordinates(
+        shapely.line_interpolate_point(loop, (distances + direction * 0.25) % loop.length)
+    )
+    frames = []
+    for i, ((x, y), (ax, ay)) in enumerate(zip(points, ahead, strict=True)):
+        yaw = math.atan2(ay - y, ax - x) + sweep * math.sin(4 * np.pi * i / count + phase)
+        target = [x + 2.0 * math.cos(yaw), y + 2.0 * math.sin(yaw), look_z]
+        z = eye_z + HANDHELD_DRIFT_M * math.sin(2 * np.pi * i / count + phase)
+        frames.append(_frame(f"t{i:04d}", i * FRAME_SPACING_S, [x, y, z], target, K))
+    return Trajectory("tour", tuple(frames))
+
+
 def _free_space(layout: _Layout) -> Polygon:
     """Where a camera may stand: inside the walls, outside tall furniture."""
     tall = [p.footprint.buffer(0.2) for p in layout.placed if p.model.height > TALL]
@@ -833,6 +858,7 @@ def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
     for extra in (orbit, _lookat(rng, layout, free, 6)):
         if extra is not None:
             trajectories.append(extra)
+    trajectories.append(_tour(rng_for("procedural tour", seed, index, attempt), loop, frames))
     objects = tuple(
         SceneObject(p.id, p.model.category, mesh=p.mesh, front=p.front, color=p.color)
         for p in layout.placed
@@ -868,8 +894,9 @@ def procedural_scene(
     scene_id : str, optional
         Defaults to ``f"proc_{seed}_{index:04d}"``.
     frames : int
-        Frames of the ``"walkthrough"`` trajectory, ``FRAME_SPACING_S`` seconds apart (the
-        ``"orbit"`` has half as many, at least four; ``"lookat"`` up to six views).
+        Frames of the ``"walkthrough"`` and ``"tour"`` trajectories, ``FRAME_SPACING_S``
+        seconds apart (the ``"orbit"`` has half as many, at least four; ``"lookat"`` up to
+        six views).
     room_type : str, optional
         One of ``ROOM_TYPES``; drawn from ``(seed, index)`` when None.
 
@@ -880,7 +907,8 @@ def procedural_scene(
         z = 0; objects with ids 1..n in placement order, a jittered per-category colour and a
         ``front`` for furniture that has one; structure "floor", "ceiling", "wall", "door"
         and (when there are windows) "window"; trajectories "walkthrough" first, then "orbit"
-        and "lookat" when the room leaves them space.
+        and "lookat" when the room leaves them space, and "tour" last. Frame ids: f, o, v and
+        t with four digits.
 
     Raises
     ------

@@ -1,5 +1,7 @@
 """Procedural rooms: typed, varied, physically plausible, and seen by their own cameras."""
 
+import dataclasses
+import itertools
 from collections import Counter
 from pathlib import Path
 
@@ -8,7 +10,8 @@ import pytest
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 from spatialqa.errors import PlacementError
-from spatialqa.scenes import procedural
+from spatialqa.oracle import visible_instances
+from spatialqa.scenes import Trajectory, procedural
 from spatialqa.scenes.io import save_scene
 from spatialqa.scenes.procedural import (
     FRAME_SPACING_S,
@@ -249,10 +252,11 @@ def test_colours_fronts_and_float32_vertices(scenes):
 def test_trajectories_and_timestamps(scenes):
     for scene in scenes:
         names = [t.name for t in scene.trajectories]
-        assert names[0] == "walkthrough" and set(names) <= {"walkthrough", "orbit", "lookat"}
+        assert names[0] == "walkthrough" and names[-1] == "tour"
+        assert set(names) <= {"walkthrough", "orbit", "lookat", "tour"}
         room = Polygon(scene.room.footprint).buffer(-0.2)
         for trajectory in scene.trajectories:
-            prefix = {"walkthrough": "f", "orbit": "o", "lookat": "v"}[trajectory.name]
+            prefix = {"walkthrough": "f", "orbit": "o", "lookat": "v", "tour": "t"}[trajectory.name]
             for i, frame in enumerate(trajectory.frames):
                 assert frame.id == f"{prefix}{i:04d}"
                 assert frame.t == i * FRAME_SPACING_S
@@ -260,7 +264,7 @@ def test_trajectories_and_timestamps(scenes):
                 assert room.contains(Point(frame.center[:2])), (scene.scene_id, frame.id)
                 assert 1.2 <= frame.center[2] <= min(1.7, scene.room.height - 0.3)
         walk = scene.trajectory("walkthrough")
-        assert len(walk.frames) == 16
+        assert len(walk.frames) == 16 and len(scene.trajectory("tour").frames) == 16
         heights = [f.center[2] for f in walk.frames]
         drift = HANDHELD_DRIFT_M
         assert all(1.45 - drift <= z <= 1.6 + drift for z in heights)
@@ -268,6 +272,36 @@ def test_trajectories_and_timestamps(scenes):
     with_orbit = [s for s in scenes if "orbit" in [t.name for t in s.trajectories]]
     with_views = [s for s in scenes if "lookat" in [t.name for t in s.trajectories]]
     assert len(with_orbit) >= 0.8 * len(scenes) and len(with_views) >= 0.8 * len(scenes)
+
+
+def test_the_tour_looks_where_it_walks_and_reveals_the_room_as_it_goes(scenes):
+    first_seen = {"walkthrough": 0, "tour": 0}
+
+    def off_path(frames) -> float:
+        """Median angle (degrees) between where the camera looks and where it goes next."""
+        turns = []
+        for here, there in itertools.pairwise(frames):
+            forward, step = here.pose[:2, 2], (there.center - here.center)[:2]
+            cosine = forward @ step / np.linalg.norm(forward) / np.linalg.norm(step)
+            turns.append(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+        return float(np.median(turns))
+
+    for scene in scenes:  # the tour: its 10-20 degree sweep, and chords that cut corners
+        assert off_path(scene.trajectory("tour").frames) < 25.0, scene.scene_id
+    for scene in scenes[::3]:  # the walkthrough faces the room's middle, the tour the path
+        small = dataclasses.replace(
+            scene,
+            trajectories=tuple(
+                Trajectory(t.name, tuple(f.resized(160, 120) for f in t.frames))
+                for t in scene.trajectories
+            ),
+        )
+        for name in first_seen:
+            ids = [frame.id for frame in small.trajectory(name).frames]
+            first_seen[name] += sum(visible_instances(small, ids[:1]).values())
+            if name == "tour":
+                assert sum(visible_instances(small, ids).values()) >= 0.8 * len(scene.objects)
+    assert first_seen["tour"] < 0.7 * first_seen["walkthrough"], first_seen
 
 
 def test_orbit_circles_the_main_piece_and_views_look_at_pieces(scenes):
