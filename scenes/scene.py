@@ -346,27 +346,21 @@ class Scene:
         return {category: tuple(ids) for category, ids in out.items()}
 
     @cached_property
-    def _extents(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Bounding-box lows and highs of every object and structure part, and their corners."""
+    def _corners(self) -> np.ndarray:
+        """The corners of every object's and structure part's bounding box, eight per box."""
         meshes = [obj.vertices for obj in self.objects] + [s.mesh.vertices for s in self.structure]
         lows = np.array([v.min(axis=0) for v in meshes])
         highs = np.array([v.max(axis=0) for v in meshes])
         signs = np.array([[i >> 2 & 1, i >> 1 & 1, i & 1] for i in range(8)], dtype=bool)
-        corners = np.where(signs[None], highs[:, None], lows[:, None]).reshape(-1, 3)
-        return lows, highs, corners
+        return np.where(signs[None], highs[:, None], lows[:, None]).reshape(-1, 3)
 
     def sees_something(self, frame: Frame) -> bool:
-        """Cheap check: a corner of some bounding box projects into the image in front of it."""
-        lows, highs, corners = self._extents
-        uv, z = frame.project(corners)
-        inside = (
-            (z > 0)
-            & (uv[:, 0] >= 0)
-            & (uv[:, 0] <= frame.width)
-            & (uv[:, 1] >= 0)
-            & (uv[:, 1] <= frame.height)
-        )
-        if inside.any():
-            return True
-        # A camera inside a box (a room) sees its walls even when no corner is in view.
-        return bool(np.any(np.all((frame.center >= lows) & (frame.center <= highs), axis=1)))
+        """Cheap check that never rejects a camera that sees something: for every plane of the
+        view frustum (in front of the camera, inside the image's edges), some one bounding box
+        has a corner on its inner side. A wall that fills the view counts, though none of its
+        corners shows."""
+        u, v, z = (frame.world_to_camera(self._corners) @ frame.K.T).T  # u z, v z, z (K's last row)
+        edges = (frame.width - 0.5) * z, (frame.height - 0.5) * z
+        inside = np.stack([z > 0, u >= -0.5 * z, u <= edges[0], v >= -0.5 * z, v <= edges[1]])
+        per_box = inside.reshape(5, -1, 8).any(axis=2)  # plane x box: a corner on its inner side
+        return bool(per_box.all(axis=0).any())

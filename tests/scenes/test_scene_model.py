@@ -215,6 +215,18 @@ def test_a_camera_that_sees_nothing_is_rejected():
     away = look_at([0.0, -3.0, 1.5], [0.0, -6.0, 1.5])
     with pytest.raises(SceneError, match=r"frames\['f0'\]\.pose: the camera looks at no geometry"):
         scene(trajectories=(Trajectory("walk", (frame(pose=away),)),))
+    # Far beside the room, looking past it: every corner is outside the frustum's left plane.
+    past = look_at([10.0, -3.0, 1.5], [10.0, 0.0, 1.5])
+    with pytest.raises(SceneError, match="the camera looks at no geometry"):
+        scene(trajectories=(Trajectory("walk", (frame(pose=past),)),))
+
+
+def test_a_camera_close_to_a_wall_that_fills_its_view_sees_it():
+    # 0.5 m from a 6 x 4 m wall: no corner projects into the image, yet every pixel sees it.
+    wall = Structure("wall", trimesh.creation.box(extents=(6.0, 0.1, 4.0)))
+    facing = look_at([0.0, -0.5, 1.5], [0.0, 0.0, 1.5])
+    built = scene(structure=(wall,), trajectories=(Trajectory("walk", (frame(pose=facing),)),))
+    assert built.sees_something(built.frame("f0"))
 
 
 def test_room_rules():
