@@ -7,33 +7,40 @@ from functools import cache
 
 from spatialqa.generators.sample import Sample
 from spatialqa.generators.task import Context, Task
-from spatialqa.scenes import Frame, Trajectory, procedural_scene
+from spatialqa.scenes import Scene, Trajectory, procedural_scene
 
 EXAMPLE_ROOM = (0, 0)
 """(seed, index) of the procedural room every example is asked about."""
-
-
-def shrunk(frame: Frame, width: int, height: int) -> Frame:
-    """The same camera at ``width`` x ``height`` pixels: intrinsics scaled with the image."""
-    return frame.resized(width, height)
+EXAMPLE_TRAJECTORIES = ("walkthrough", "tour")
+"""Tried in turn: the tour brings furniture into view one piece after another, which
+``obj_appearance_order`` needs and the walkthrough (facing the room's middle) rarely does."""
 
 
 @cache
-def example_context() -> Context:
-    """The room at 160 x 120 pixels (visibility costs one ray per pixel), 16 frames shown."""
-    scene = procedural_scene(*EXAMPLE_ROOM, frames=16)
-    scene = dataclasses.replace(
+def example_scene() -> Scene:
+    """The room at 160 x 120 pixels (visibility costs one ray per pixel), 32 frames a path."""
+    scene = procedural_scene(*EXAMPLE_ROOM, frames=32)
+    return dataclasses.replace(
         scene,
         trajectories=tuple(
-            Trajectory(t.name, tuple(shrunk(f, 160, 120) for f in t.frames))
+            Trajectory(t.name, tuple(f.resized(160, 120) for f in t.frames))
             for t in scene.trajectories
         ),
     )
-    views = tuple(frame.id for frame in scene.trajectory("walkthrough").frames)
-    return Context(scene, views, seed=0, trajectory=views)
+
+
+@cache
+def example_context(trajectory: str) -> Context:
+    """The example room seen through every frame of ``trajectory``."""
+    views = tuple(frame.id for frame in example_scene().trajectory(trajectory).frames)
+    return Context(example_scene(), views, seed=0, trajectory=views)
 
 
 def example(task: type[Task]) -> Sample | None:
-    """One sample of ``task`` with its default params; None when the room offers none."""
-    samples = task().generate(example_context(), 1)
-    return samples[0] if samples else None
+    """One sample of ``task`` with its default params, from the first of
+    ``EXAMPLE_TRAJECTORIES`` that offers one; None when none does."""
+    for trajectory in EXAMPLE_TRAJECTORIES:
+        samples = task().generate(example_context(trajectory), 1)
+        if samples:
+            return samples[0]
+    return None

@@ -1,19 +1,17 @@
 import yaml
 
+from spatialqa.generators import all_tasks
 from spatialqa.pipelines.cli import main
 
 
-def test_tasks_lists_the_registry(capsys):
+def test_tasks_lists_the_registry_each_task_with_an_example(capsys):
     assert main(["tasks"]) == 0
-    out = capsys.readouterr().out
-    for name in (
-        "object_counting",
-        "object_size_estimation",
-        "object_abs_distance",
-        "object_rel_direction_hard",
-    ):
-        assert name in out
-    assert "mra" in out and "accuracy" in out
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: i for i, line in enumerate(lines) if line and line[0] != " "}
+    for task in all_tasks():
+        row = rows[task.name]
+        assert lines[row].split()[1:4] == [task.family, task.answer_type, task.metric]
+        assert lines[row + 1].lstrip().startswith("e.g. "), task.name
 
 
 def test_a_bad_config_exits_2_naming_the_field(tmp_path, capsys):
