@@ -149,7 +149,9 @@ class _Horizontal(Task):
         if fact.detail["dominant_m"] < self.params.min_dominant:
             return None
         if fact.margin < self.params.min_margin:
-            return Undecided("dominant-axis margin", fact.margin, self.params.min_margin, "m")
+            return Undecided(
+                "lead of the main axis over the other", fact.margin, self.params.min_margin, "m"
+            )
         labels = [label for pair in self.labels.values() for label in pair]
         options, letter = letters.arrange(
             fact.value, [label for label in labels if label != fact.value], rng=rng
@@ -226,7 +228,9 @@ class CameraRotation(Task):
         first, second = candidate
         fact = camera_rotation(ctx.scene, first, second)
         if fact.margin < self.params.min_deg:
-            return Undecided("yaw margin", fact.margin, self.params.min_deg, "degrees")
+            return Undecided(
+                "turn's distance from 0 or 180 degrees", fact.margin, self.params.min_deg, "degrees"
+            )
         side = fact.detail["direction"]
         options, letter = letters.arrange(side, ["right" if side == "left" else "left"], rng=rng)
         rationale = derivation(

@@ -252,14 +252,14 @@ def _mesh_mesh(geometry: SceneGeometry, a: int, b: int) -> Closest:
         if found is not None:
             return found
     bound = _upper_bound(geometry, a, b)
-    found = []
+    sides = []
     for source, target in ((a, b), (b, a)):
         points = geometry.points(source)
         near = points[_may_beat(geometry, points, 0.0, target, bound)]
         if len(near):  # the vertex that gave the bound is always kept
             closest = _vertices_to_mesh(geometry, source, target, near)
-            found.append(closest if source == a else closest.swapped())
-    best = min(found, key=lambda closest: closest.distance)
+            sides.append(closest if source == a else closest.swapped())
+    best = min(sides, key=lambda closest: closest.distance)
     if best.distance == 0.0:
         return best
     return _edge_pairs(geometry, a, b, best)

@@ -11,10 +11,9 @@ each with timestamps.
 
 Every number comes from ``rng_for("procedural", seed, index)`` (a room that cannot be
 furnished is redrawn from ``rng_for("procedural", seed, index, attempt)``; the tour, added
-later, from ``rng_for("procedural tour", seed, index, attempt)``, so the rest stayed as it
-was), and every vertex
-is rounded to a float32 value, so the same input saves to the same bytes and the scene
-directory round-trips exactly.
+later, draws from ``rng_for("procedural tour", seed, index, attempt)`` so that the rest stayed
+as it was), and every vertex is rounded to a float32 value, so the same input saves to the
+same bytes and the scene directory round-trips exactly.
 """
 
 from __future__ import annotations
