@@ -12,23 +12,15 @@ into view one piece after another. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 
 import numpy as np
 
 from spatialqa.generators import Context, get_task
-from spatialqa.scenes import Scene, Trajectory, procedural_scene
+from spatialqa.scenes import procedural_scene
 
 TASKS = ("obj_appearance_order", "object_counting", "object_rel_direction_hard", "depth_order")
 PER_ROOM = 3
-
-
-def small(scene: Scene) -> Scene:
-    trajectories = tuple(
-        Trajectory(t.name, tuple(f.resized(160, 120) for f in t.frames)) for t in scene.trajectories
-    )
-    return dataclasses.replace(scene, trajectories=trajectories)
 
 
 def main() -> None:
@@ -37,7 +29,9 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=32)
     parser.add_argument("--views", type=int, default=16)
     args = parser.parse_args()
-    scenes = [small(procedural_scene(0, i, frames=args.frames)) for i in range(args.rooms)]
+    scenes = [
+        procedural_scene(0, i, frames=args.frames).resized(160, 120) for i in range(args.rooms)
+    ]
     names = sorted({t.name for scene in scenes for t in scene.trajectories})
     print(f"{args.rooms} rooms, {args.views} of {args.frames} frames, up to {PER_ROOM} a task")
     print(f"{'trajectory':12} {'per view':>8} {'seen':>5}  " + "  ".join(TASKS))

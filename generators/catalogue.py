@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from functools import cache
 
 from spatialqa.generators.sample import Sample
 from spatialqa.generators.task import Context, Task
-from spatialqa.scenes import Scene, Trajectory, procedural_scene
+from spatialqa.scenes import Scene, procedural_scene
 
 EXAMPLE_ROOM = (0, 0)
 """(seed, index) of the procedural room every example is asked about."""
@@ -19,14 +18,7 @@ EXAMPLE_TRAJECTORIES = ("walkthrough", "tour")
 @cache
 def example_scene() -> Scene:
     """The room at 160 x 120 pixels (visibility costs one ray per pixel), 32 frames a path."""
-    scene = procedural_scene(*EXAMPLE_ROOM, frames=32)
-    return dataclasses.replace(
-        scene,
-        trajectories=tuple(
-            Trajectory(t.name, tuple(f.resized(160, 120) for f in t.frames))
-            for t in scene.trajectories
-        ),
-    )
+    return procedural_scene(*EXAMPLE_ROOM, frames=32).resized(160, 120)
 
 
 @cache

@@ -330,6 +330,15 @@ class Scene:
         known = [t.name for t in self.trajectories]
         raise SceneError(f"scene {self.scene_id}: no trajectory {name!r} (has {known})")
 
+    def resized(self, width: int, height: int) -> Scene:
+        """The same scene with every camera seeing ``width`` x ``height`` pixels
+        (``Frame.resized``): small images make visibility, one ray a pixel, cheap."""
+        trajectories = tuple(
+            Trajectory(t.name, tuple(frame.resized(width, height) for frame in t.frames))
+            for t in self.trajectories
+        )
+        return replace(self, trajectories=trajectories)
+
     def frame(self, frame_id: str) -> Frame:
         for trajectory in self.trajectories:
             for frame in trajectory.frames:

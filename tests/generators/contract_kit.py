@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
 from functools import cache
 
 import numpy as np
 
 from spatialqa.generators import Context
-from spatialqa.scenes import Frame, Scene, Trajectory, procedural_scene
-
-
-def shrunk(frame: Frame, width: int = 160, height: int = 120) -> Frame:
-    """The same camera at ``width`` x ``height``: intrinsics scaled with the image."""
-    return frame.resized(width, height)
+from spatialqa.scenes import Scene, procedural_scene
 
 
 @cache
 def small_scene(seed: int, index: int, frames: int = 12) -> Scene:
-    scene = procedural_scene(seed, index, frames=frames)
-    trajectories = tuple(
-        Trajectory(t.name, tuple(shrunk(f) for f in t.frames)) for t in scene.trajectories
-    )
-    return dataclasses.replace(scene, trajectories=trajectories)
+    return procedural_scene(seed, index, frames=frames).resized(160, 120)
 
 
 def context(
