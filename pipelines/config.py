@@ -112,6 +112,25 @@ class RaySpec(Strict):
     num_cpus: int | None = Field(default=None, ge=1)
 
 
+class LimitsSpec(Strict):
+    """What one scene may cost; a scene beyond a limit is skipped with the reason before any
+    work is done. The defaults admit every scan of ScanNet, ScanNet++ (DSLR images included),
+    ARKitScenes and 3D-FRONT."""
+
+    max_image_side: int = Field(default=8192, ge=16)
+    """Widest or tallest frame, captured image or render, in pixels."""
+    max_image_pixels: int = Field(default=40_000_000, ge=256)
+    """Pixels of one frame or captured image (a 6048 x 4032 DSLR photo is 24.4 M)."""
+    max_objects: int = Field(default=2000, ge=1)
+    """Objects of one scene (pairwise facts grow with its square)."""
+    max_vertices: int = Field(default=20_000_000, ge=1)
+    """Mesh vertices and points of one scene, objects and structure together."""
+    max_shard_memory_gib: float = Field(default=8.0, gt=0)
+    """The estimated peak memory of one shard (meshes, visibility, images) must fit this."""
+    shard_timeout_s: float = Field(default=1800.0, gt=0)
+    """Wall time of one shard; a shard still running then is stopped and its scene skipped."""
+
+
 class BuildConfig(Strict):
     name: str
     seed: int = 0
@@ -125,6 +144,7 @@ class BuildConfig(Strict):
     abstention: bool | AbstentionSpec = False
     output: OutputSpec = OutputSpec()
     ray: RaySpec = RaySpec()
+    limits: LimitsSpec = LimitsSpec()
 
     @field_validator("abstention", mode="before")
     @classmethod
