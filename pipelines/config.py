@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import reprlib
 from pathlib import Path
 from typing import Literal
 
@@ -10,15 +12,60 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from spatialqa.errors import ConfigError
 
+MAX_SEED = 2**63 - 1
+"""Seeds are stored in int64 columns."""
+MAX_SCENES = 1_000_000
+"""Procedural rooms of one build, all sources together: planning holds one record per scene."""
+MAX_FRAMES = 10_000
+"""Frames of one trajectory (procedural walkthroughs, delivered views)."""
+MAX_PER_SCENE = 10_000
+"""Samples of one task per scene and variant."""
+MAX_ROWS_PER_GROUP = 100_000
+"""Parquet rows per row group (``output.rows_per_shard``): a row group is held whole."""
+MAX_CPUS = 1024
+"""Local Ray CPUs (``ray.num_cpus``): each is a worker process."""
+MAX_SHARD_TIMEOUT_S = 30 * 24 * 3600.0
+"""``limits.shard_timeout_s`` at most."""
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+"""A config file larger than this is refused before it is parsed."""
+MAX_YAML_ALIASES = 100
+"""Aliases (``*name``) of one config: a few anchors are handy, thousands are an attack."""
+MAX_YAML_NODES = 100_000
+"""Values of a config once every alias is expanded (a "billion laughs" bomb is 10**9)."""
+MAX_YAML_DEPTH = 64
+"""Nesting of a config's collections."""
+EXCERPT = 80
+"""Characters of an offending value echoed in an error message."""
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 3, 4, 6, 6, 6
+_REPR.maxstring, _REPR.maxlong, _REPR.maxother = EXCERPT, 40, EXCERPT
+
+
+def excerpt(value: object, limit: int = EXCERPT) -> str:
+    """A short ``repr`` of ``value`` for an error message: whatever its size or nesting, at most
+    ``limit`` characters, so that a huge or alias-expanded value cannot flood the terminal."""
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class FieldError(ValueError):
+    """A model validator's error about one field (``where`` is its location from the top):
+    ``parse_config`` names that field instead of the model that holds it."""
+
+    def __init__(self, where: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.where = where
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ProceduralSource(Strict):
-    count: int = Field(ge=1)
-    seed: int = 0
-    frames: int = Field(default=32, ge=2)
+    count: int = Field(ge=1, le=MAX_SCENES)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    frames: int = Field(default=32, ge=2, le=MAX_FRAMES)
 
 
 SCENE_SOURCE_KINDS = (
@@ -55,13 +102,13 @@ class SceneSource(Strict):
 
 class TaskSpec(Strict):
     name: str
-    per_scene: int = Field(default=5, ge=1)
+    per_scene: int = Field(default=5, ge=1, le=MAX_PER_SCENE)
     params: dict = Field(default_factory=dict)
 
 
 class ViewsSpec(Strict):
     trajectory: str = "walkthrough"
-    frames: int = Field(default=16, ge=1)
+    frames: int = Field(default=16, ge=1, le=MAX_FRAMES)
 
 
 class RenderSpec(Strict):
@@ -76,6 +123,21 @@ class DegradationSpec(Strict):
     type: str
     severities: list[int] = Field(default_factory=list)
 
+    @field_validator("type")
+    @classmethod
+    def known_type(cls, value: str) -> str:
+        """An unknown type is the error, not the severities it would need."""
+        if value == "clean":
+            return value
+        from spatialqa.degradations.registry import DEGRADATIONS
+
+        if value not in DEGRADATIONS:
+            known = ", ".join(["clean", *sorted(DEGRADATIONS)])
+            close = difflib.get_close_matches(value[:100], DEGRADATIONS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown degradation {excerpt(value)} (known: {known}){hint}")
+        return value
+
     @model_validator(mode="after")
     def severities_fit_type(self) -> DegradationSpec:
         if self.type == "clean":
@@ -85,7 +147,10 @@ class DegradationSpec(Strict):
             raise ValueError(f"{self.type!r} needs severities, e.g. [1, 3, 5]")
         bad = [s for s in self.severities if not 1 <= s <= 5]
         if bad:
-            raise ValueError(f"'severity' must be int in 1..5 (got {bad})")
+            raise ValueError(f"'severity' must be int in 1..5 (got {excerpt(bad)})")
+        twice = sorted({s for s in self.severities if self.severities.count(s) > 1})
+        if twice:
+            raise ValueError(f"severities given twice: {twice}; give each once")
         return self
 
     @property
@@ -98,7 +163,7 @@ class OutputSpec(Strict):
     inline_images: Literal["few", "all", "none"] = "few"
     image_format: Literal["jpeg", "png"] = "jpeg"
     quality: int = Field(default=90, ge=1, le=100)
-    rows_per_shard: int = Field(default=2000, ge=1)
+    rows_per_shard: int = Field(default=2000, ge=1, le=MAX_ROWS_PER_GROUP)
 
 
 class AbstentionSpec(Strict):
@@ -109,7 +174,7 @@ class AbstentionSpec(Strict):
 
 
 class RaySpec(Strict):
-    num_cpus: int | None = Field(default=None, ge=1)
+    num_cpus: int | None = Field(default=None, ge=1, le=MAX_CPUS)
 
 
 class LimitsSpec(Strict):
@@ -130,10 +195,19 @@ class LimitsSpec(Strict):
     shard_timeout_s: float = Field(default=1800.0, gt=0)
     """Wall time of one shard; a shard still running then is stopped and its scene skipped."""
 
+    @field_validator("shard_timeout_s")
+    @classmethod
+    def timeout_a_clock_can_wait(cls, value: float) -> float:
+        """Timers overflow on huge waits (``threading`` refuses 1e300 s); 30 days is plenty."""
+        if value > MAX_SHARD_TIMEOUT_S:
+            limit = f"{MAX_SHARD_TIMEOUT_S:.0f}"
+            raise ValueError(f"must be at most {limit} s, 30 days (got {value:g})")
+        return value
+
 
 class BuildConfig(Strict):
     name: str
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     scenes: list[SceneSource] = Field(min_length=1)
     tasks: list[TaskSpec] = Field(min_length=1)
     views: ViewsSpec = ViewsSpec()
@@ -153,12 +227,15 @@ class BuildConfig(Strict):
         if isinstance(value, bool):
             return value
         if not isinstance(value, dict):
-            raise ValueError(f"must be true, false or {{share: S}} with 0 < S < 1 (got {value!r})")
+            raise ValueError(
+                f"must be true, false or {{share: S}} with 0 < S < 1 (got {excerpt(value)})"
+            )
         try:
             return AbstentionSpec.model_validate(value)
         except ValidationError as exc:
             problems = [
-                f"{_where(e['loc'])}: {e['msg']} (got {e.get('input')!r})" for e in exc.errors()
+                f"{_where(e['loc'])}: {e['msg']} (got {excerpt(e.get('input'))})"
+                for e in exc.errors()
             ]
             raise ValueError("; ".join(problems)) from None
 
@@ -183,6 +260,57 @@ class BuildConfig(Strict):
             return [{"type": d} if isinstance(d, str) else d for d in items]
         return items
 
+    @model_validator(mode="after")
+    def each_once(self) -> BuildConfig:
+        """A task or a degradation variant given twice would emit the same sample ids twice."""
+        seen: dict[str, int] = {}
+        for number, spec in enumerate(self.tasks):
+            if spec.name in seen:
+                raise FieldError(
+                    ("tasks", number),
+                    f"{excerpt(spec.name)} is already tasks[{seen[spec.name]}]; "
+                    "give each task once",
+                )
+            seen[spec.name] = number
+        variants: dict[tuple[str, int], int] = {}
+        for number, spec in enumerate(self.degradations):
+            for variant in spec.variants:
+                if variant in variants:
+                    kind, severity = variant
+                    shown = "clean" if kind == "clean" else f"{kind} severity {severity}"
+                    raise FieldError(
+                        ("degradations", number),
+                        f"{shown} is already in degradations[{variants[variant]}]; "
+                        "give each variant once",
+                    )
+                variants[variant] = number
+        return self
+
+    @model_validator(mode="after")
+    def within_limits(self) -> BuildConfig:
+        """Refuse work no machine can do before any is planned: rooms beyond the planner's
+        bound, render sizes beyond ``limits`` (OpenGL fails on them long after the start)."""
+        total = sum(s.procedural.count for s in self.scenes if s.procedural is not None)
+        if total > MAX_SCENES:
+            raise FieldError(
+                ("scenes",),
+                f"{total} procedural rooms in all; a build holds at most {MAX_SCENES}",
+            )
+        width, height, limits = self.render.width, self.render.height, self.limits
+        for field, side in (("width", width), ("height", height)):
+            if side > limits.max_image_side:
+                raise FieldError(
+                    ("render", field),
+                    f"{side} is above limits.max_image_side ({limits.max_image_side})",
+                )
+        if width * height > limits.max_image_pixels:
+            raise FieldError(
+                ("render", "width"),
+                f"{width} x {height} = {width * height} pixels is above "
+                f"limits.max_image_pixels ({limits.max_image_pixels})",
+            )
+        return self
+
 
 def _where(loc: tuple) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
@@ -196,20 +324,126 @@ def parse_config(data: object, source: str = "config") -> BuildConfig:
         problems = []
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if not str(p).startswith(("literal[", "function-")))
+            cause = error.get("ctx", {}).get("error")
+            if isinstance(cause, FieldError):
+                loc = cause.where
             message = error["msg"].removeprefix("Value error, ")
             if error["type"] not in ("missing", "value_error"):
-                message += f" (got {error.get('input')!r})"
+                message += f" (got {excerpt(error.get('input'))})"
             problems.append(f"{source}: {_where(loc) or 'top level'}: {message}")
         raise ConfigError("\n".join(dict.fromkeys(problems))) from None
+
+
+class _Refused(yaml.YAMLError):
+    """A YAML document refused for its shape (aliases, size, nesting), not its syntax."""
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses documents whose aliases expand past a bound.
+
+    Aliases share one node, so an alias bomb composes in microseconds; it is everything
+    after (validation, error messages) that walks the expanded tree, 10**9 values of it."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_YAML_ALIASES:
+                raise _Refused(
+                    f"more than {MAX_YAML_ALIASES} YAML aliases (*name); write values out"
+                )
+        return super().compose_node(parent, index)
+
+    def get_single_node(self) -> yaml.Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            expanded_size(node)
+        return node
+
+
+def expanded_size(root: yaml.Node) -> int:
+    """Values of the document under ``root`` with every alias expanded; ``_Refused`` past
+    ``MAX_YAML_NODES``, past ``MAX_YAML_DEPTH`` levels, or for an alias inside its own anchor.
+    Each distinct node is counted once (memoised), so the walk is as long as the file."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise _Refused("a YAML alias refers to its own anchor (a recursive document)")
+        if depth > MAX_YAML_DEPTH:
+            raise _Refused(f"nested deeper than {MAX_YAML_DEPTH} levels")
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        else:
+            children = []
+        open_nodes.add(key)
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > MAX_YAML_NODES:
+                raise _Refused(
+                    f"its YAML aliases expand to more than {MAX_YAML_NODES} values "
+                    "(an alias bomb?); write values out"
+                )
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root, 0)
+
+
+def read_text(path: Path) -> str:
+    """The config's text; a clear ConfigError for a missing, unreadable, oversized or
+    non-UTF-8 file, or one that is not a file at all."""
+    try:
+        with open(path, "rb") as handle:  # a bounded read: /dev/zero or a FIFO never ends
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except PermissionError:
+        raise ConfigError(f"{path}: cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not a build config")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
 
 
 def load_config(path: str | Path) -> BuildConfig:
     """Read and validate a YAML build config."""
     path = Path(path)
+    text = read_text(path)
     try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
+        data = yaml.load(text, Loader=BoundedLoader)  # a SafeLoader subclass
+    except _Refused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        raise ConfigError(f"{path}: not valid YAML ({excerpt_text(str(exc))})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested deeper than {MAX_YAML_DEPTH} levels") from None
+    except ValueError as exc:  # a scalar PyYAML resolves but cannot build: 2001-13-45, 10**5000
+        raise ConfigError(f"{path}: not valid YAML ({excerpt_text(str(exc))})") from None
+    if data is None:
+        raise ConfigError(f"{path}: empty; a build config is a mapping with name, scenes and tasks")
     return parse_config(data, str(path))
+
+
+def excerpt_text(text: str, limit: int = 400) -> str:
+    """``text`` cut to ``limit`` characters (a parser's message quotes the file)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."

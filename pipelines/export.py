@@ -8,11 +8,16 @@ written as images next to it (``<dataset>/<scene_name>/``).
 
 Both read the build shard by shard (a data part and the frames part of the same name), so the
 memory held is one shard's, whatever the size of the dataset.
+
+Every id that becomes part of a file name (scene, frame, source kind, degradation type) goes
+through ``safe_name``, and every file is checked to lie inside the output folder before it is
+written: a dataset's contents never choose where its export writes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +26,14 @@ import pyarrow.parquet as pq
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.pipelines.storage import Storage
+from spatialqa.seeding import stable_id
+
+NAME_LIMIT = 100
+"""Characters of one id in a file name; a composite (frame, tag, suffix) stays under 255."""
+UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+HASHED = "--"
+"""Marks a changed name: ``safe_name`` never leaves it in a name it keeps as it is."""
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 VSIBENCH = pa.schema(
     [
@@ -37,8 +50,53 @@ VSIBENCH = pa.schema(
 FrameKey = tuple[str, str, str, int]  # scene_id, frame_id, degradation type, severity
 
 
+def safe_name(text: str, limit: int = NAME_LIMIT) -> str:
+    """``text`` as one file name component, for ids that come from data (scene, frame, source,
+    task, degradation type): only ``[A-Za-z0-9._-]``, no leading ``.``, at most ``limit``
+    characters. An ordinary id is kept as it is (``proc_0_0003``, ``f0012``); any other gets its
+    characters replaced and a stable hash of the whole text appended after ``--``, so two
+    different ids never give one name (a kept id never holds ``--`` or ``__``, so it cannot
+    equal a changed one, nor a composite ``id__variant`` of another)."""
+    text = str(text)
+    kept = UNSAFE.sub("_", text)
+    if kept.startswith("."):
+        kept = "_" + kept[1:]
+    if kept == text and 0 < len(text) <= limit and HASHED not in text and "__" not in text:
+        return text
+    digest = stable_id("safe_name", text, length=12)
+    return f"{kept[: limit - len(HASHED) - len(digest)]}{HASHED}{digest}"
+
+
+def inside(folder: Path, relative: str) -> Path:
+    """``folder / relative``, refused with SpatialQAError unless it resolves inside ``folder``
+    (a name made by ``safe_name`` cannot leave it; a link already in the folder could)."""
+    base = folder.resolve()
+    target = (base / relative).resolve()
+    if target == base or not target.is_relative_to(base):
+        raise SpatialQAError(
+            f"{folder}: {relative!r} would be written outside the output folder ({target}); "
+            "is a part of it a link?"
+        )
+    return target
+
+
+def image_suffix(path: str, data: bytes) -> str:
+    """The image file's suffix: the built path's when it is an image suffix, else the bytes'
+    format (a hostile path's suffix is no file name part)."""
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return suffix
+    return ".png" if data[:8] == b"\x89PNG\r\n\x1a\n" else ".jpg"
+
+
 def variant_of(degradation: dict | None) -> tuple[str, int]:
     return ("clean", 0) if degradation is None else (degradation["type"], degradation["severity"])
+
+
+def variant_tag(degradation: dict | None) -> str:
+    """``""`` for clean views, else ``__<type><severity>`` as the build names its image files."""
+    kind, severity = variant_of(degradation)
+    return "" if kind == "clean" else f"__{safe_name(kind)}{int(severity)}"
 
 
 def shards(dataset: str | Path) -> Iterator[tuple[list[dict], list[dict]]]:
@@ -62,15 +120,28 @@ def frame_index(frames: list[dict]) -> dict[FrameKey, dict]:
     }
 
 
-def write_image(folder: Path, relative: str, data: bytes, written: set[str]) -> None:
-    if relative not in written:
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        written.add(relative)
+def write_image(
+    folder: Path, relative: str, data: bytes, written: dict[str, FrameKey], key: FrameKey
+) -> None:
+    """Write the image of frame ``key`` once, at ``relative`` inside ``folder``; a second frame
+    at the same path is an error, not a silent overwrite or a skipped image."""
+    if relative in written:
+        if written[relative] != key:
+            raise SpatialQAError(
+                f"{folder}: frames {written[relative]} and {key} both map to {relative!r}"
+            )
+        return
+    target = inside(folder, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    written[relative] = key
 
 
-def summary(rows: int, written: set[str], image_dir: Path, left_out: int) -> dict:
+def frame_key(scene_id: str, frame_id: str, degradation: dict | None) -> FrameKey:
+    return (scene_id, frame_id, *variant_of(degradation))
+
+
+def summary(rows: int, written: dict, image_dir: Path, left_out: int) -> dict:
     return {"rows": rows, "images": len(written), "image_dir": str(image_dir), "left_out": left_out}
 
 
@@ -92,7 +163,7 @@ def export_llava(dataset: str | Path, out: str | Path) -> dict:
     out = Path(out)
     folder = out.parent
     folder.mkdir(parents=True, exist_ok=True)
-    written: set[str] = set()
+    written: dict[str, FrameKey] = {}
     count = 0
     with open(out, "w") as handle:
         handle.write("[")
@@ -101,14 +172,20 @@ def export_llava(dataset: str | Path, out: str | Path) -> dict:
             for row in rows:
                 paths = []
                 for view in row["views"]:
-                    image = index.get((row["scene_id"], view, *variant_of(row["degradation"])))
+                    key = frame_key(row["scene_id"], view, row["degradation"])
+                    image = index.get(key)
                     if image is None:
                         raise SpatialQAError(
                             f"{dataset}: sample {row['id']}: no image of view {view!r} in "
                             "frames/ (was it built with output.inline_images: none?)"
                         )
-                    relative = f"images/{image['path']}"
-                    write_image(folder, relative, image["bytes"], written)
+                    # the build's own layout, <scene>/<frame><tag><suffix>, from safe names
+                    relative = (
+                        f"images/{safe_name(row['scene_id'])}/{safe_name(view)}"
+                        f"{variant_tag(row['degradation'])}"
+                        f"{image_suffix(image['path'], image['bytes'])}"
+                    )
+                    write_image(folder, relative, image["bytes"], written, key)
                     paths.append(relative)
                 handle.write(",\n" if count else "\n")
                 handle.write(json.dumps(llava_record(row, paths), ensure_ascii=False))
@@ -118,9 +195,9 @@ def export_llava(dataset: str | Path, out: str | Path) -> dict:
 
 
 def scene_name(scene_id: str, degradation: dict | None) -> str:
-    """A degraded copy is its own "scene" in VSI-Bench's layout: its frames differ."""
-    kind, severity = variant_of(degradation)
-    return scene_id if kind == "clean" else f"{scene_id}__{kind}{severity}"
+    """A degraded copy is its own "scene" in VSI-Bench's layout: its frames differ. A folder
+    name, so made of safe names."""
+    return f"{safe_name(scene_id)}{variant_tag(degradation)}"
 
 
 def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
@@ -132,16 +209,20 @@ def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
     folder = out.parent
     folder.mkdir(parents=True, exist_ok=True)
     records: list[dict] = []
-    written: set[str] = set()
+    written: dict[str, FrameKey] = {}
     left_out = 0
     for rows, frames in shards(dataset):
-        source = {row["scene_id"]: row["source"] for row in rows}
+        sources: dict[str, set[str]] = {}  # a scene's frames go to each folder a row names
+        for row in rows:
+            sources.setdefault(row["scene_id"], set()).add(safe_name(row["source"]))
         for frame in sorted(frames, key=lambda f: (f["scene_id"], f["timestamp"], f["frame_id"])):
-            if frame["scene_id"] in source:
-                name = scene_name(frame["scene_id"], frame["degradation"])
-                suffix = Path(frame["image"]["path"]).suffix
-                relative = f"{source[frame['scene_id']]}/{name}/{frame['frame_id']}{suffix}"
-                write_image(folder, relative, frame["image"]["bytes"], written)
+            name = scene_name(frame["scene_id"], frame["degradation"])
+            image = frame["image"]
+            suffix = image_suffix(image["path"], image["bytes"])
+            key = frame_key(frame["scene_id"], frame["frame_id"], frame["degradation"])
+            for source in sorted(sources.get(frame["scene_id"], ())):
+                relative = f"{source}/{name}/{safe_name(frame['frame_id'])}{suffix}"
+                write_image(folder, relative, image["bytes"], written, key)
         for row in rows:
             if row["question_vsi"] is None:
                 left_out += 1
@@ -149,7 +230,7 @@ def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
             records.append(
                 {
                     "id": len(records),
-                    "dataset": row["source"],
+                    "dataset": safe_name(row["source"]),  # the folder of its frames
                     "scene_name": scene_name(row["scene_id"], row["degradation"]),
                     "question_type": row["task"],
                     "question": row["question_vsi"],

@@ -4,7 +4,8 @@
 with the referenced objects' boxes drawn, one ``index.html`` (no server, filters by task) and a
 PNG of the answer distribution per task. Boxes come from the row's 2D ``labels`` when it has
 them, else from the oracle's instance masks of the scene, remade from the manifest's config;
-a scene that cannot be remade is shown without boxes and says so.
+a scene that cannot be remade is shown without boxes and says so. Image files are named by
+``export.safe_name`` of the sample id and checked to lie inside ``out``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pyarrow.dataset as ds
 from PIL import Image, ImageDraw
 
 from spatialqa.errors import SpatialQAError
+from spatialqa.pipelines.export import inside, safe_name
 from spatialqa.seeding import rng_for
 
 log = logging.getLogger(__name__)
@@ -200,6 +202,7 @@ def preview(dataset: str | Path, out: str | Path, *, count: int = 60, seed: int 
     boxes_of = SceneBoxes(manifest)
     (out / "images").mkdir(parents=True, exist_ok=True)
     cards = []
+    saved: set[Path] = set()
     for row in choose(rows, count, seed):
         names = {o["instance_id"]: o["category"] for o in row["objects"]}
         label_boxes, label_points = _labels(row)
@@ -215,14 +218,18 @@ def preview(dataset: str | Path, out: str | Path, *, count: int = 60, seed: int 
                 break
             size = Image.open(io.BytesIO(image["bytes"])).size
             boxes = label_boxes or boxes_of.boxes(row["scene_id"], view, sorted(names), size)
-            name = f"images/{row['id']}_{number}.jpg"
-            draw(image["bytes"], boxes, label_points, names).save(out / name, quality=85)
+            name = f"images/{safe_name(row['id'])}_{number}.jpg"
+            target = inside(out, name)
+            if target in saved:
+                raise SpatialQAError(f"{root}: two samples map to {name!r} (ids repeated?)")
+            saved.add(target)
+            draw(image["bytes"], boxes, label_points, names).save(target, quality=85)
             files.append(name)
         cards.append(_card(row, files))
-    plot_distributions(rows, out / "distributions.png")
+    plot_distributions(rows, inside(out, "distributions.png"))
     index = out / "index.html"
     tasks = sorted({row["task"] for row in rows})
-    index.write_text(_page(root.name, cards, tasks, len(rows)))
+    inside(out, "index.html").write_text(_page(root.name, cards, tasks, len(rows)))
     return index
 
 
