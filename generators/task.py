@@ -32,6 +32,9 @@ from spatialqa.oracle import Fact, visible_instances
 from spatialqa.scenes import Scene
 from spatialqa.seeding import rng_for, stable_seed
 
+TASK_BASE_VERSION = 1
+"""Bumped when the shared machinery of every task (balancing, letters, phrasing, seeds)
+changes the samples it makes; it enters the build fingerprint."""
 NUMERIC = ("number", "integer")
 
 

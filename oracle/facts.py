@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+ORACLE_VERSION = 1
+"""Bumped when any oracle answer changes (a fixed definition, a corrected computation); it
+enters the build fingerprint, so a resumed build never keeps shards of an older oracle."""
+
 
 @dataclass(frozen=True)
 class Fact:

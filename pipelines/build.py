@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,13 +19,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from spatialqa.errors import ConfigError
+from spatialqa.errors import ConfigError, OutputError, SpatialQAError
 from spatialqa.pipelines.card import dataset_card
 from spatialqa.pipelines.config import BuildConfig
+from spatialqa.pipelines.inputs import inputs_hash
+from spatialqa.pipelines.lock import build_lock
 from spatialqa.pipelines.manifest import FORMAT as MANIFEST_FORMAT
 from spatialqa.pipelines.manifest import make_manifest
 from spatialqa.pipelines.plan import Shard, check_degradations, fingerprint, instantiate_tasks, plan
-from spatialqa.pipelines.shard import run_shard
+from spatialqa.pipelines.shard import one_line, run_shard
 from spatialqa.pipelines.storage import Storage
 
 log = logging.getLogger(__name__)
@@ -34,17 +37,48 @@ JOURNAL_EVERY_S = 2.0  # a huge build would otherwise rewrite its manifest once 
 
 
 def start_ray(workers: int | None, address: str | None) -> bool:
-    """Connect to ``address`` or start a local Ray; True when this call started it."""
+    """Connect to ``address`` (or ``RAY_ADDRESS``) or start a local Ray; True when this call
+    started or connected it. A cluster that cannot be reached is a one-line OutputError
+    within ``CONNECT_TIMEOUT_S``, not a hang."""
     import ray
 
     if ray.is_initialized():
         return False
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-    if address:
-        ray.init(address=address, log_to_driver=False)
-    else:
-        ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    address = address or os.environ.get("RAY_ADDRESS")
+    try:
+        if address:
+            probe(address)
+            # a cluster brings its own CPUs: ``workers`` only caps the shards at once
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    except SpatialQAError:
+        raise
+    except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError, ...
+        target = f"the Ray cluster at {address}" if address else "a local Ray"
+        raise OutputError(f"cannot start {target}: {type(exc).__name__}: {one_line(exc)}") from None
     return True
+
+
+CONNECT_TIMEOUT_S = 10.0
+
+
+def probe(address: str) -> None:
+    """Refuse fast an address where nothing listens (Ray itself retries for minutes)."""
+    if address in ("auto", "local"):
+        return
+    hostport = address.split("://", 1)[-1].rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"--address: expected HOST:PORT or ray://HOST:PORT (got {address!r})")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise OutputError(
+            f"--address {address}: no Ray cluster answers there ({exc}); is `ray start --head` "
+            "running, and is the port the GCS port (default 6379)?"
+        ) from None
 
 
 def build(
@@ -61,6 +95,8 @@ def build(
 
     ``workers`` caps the shards running at once (and sizes a local Ray); the output does not
     depend on it. Returns the manifest, also written to ``out/manifest.json``.
+    Raises ConfigError for a bad config, OutputError when the output cannot be written or
+    another build holds it; a scene that fails in any way is skipped, never raised.
     """
     started = time.perf_counter()
     instantiate_tasks(config)
@@ -69,77 +105,188 @@ def build(
     shards = everything[:limit]
     build_id = fingerprint(config)
     storage = Storage.at(out)
-    previous = claim(storage, build_id, overwrite)
+    owns_ray = bool(address or os.environ.get("RAY_ADDRESS")) and start_ray(workers, address)
+    try:
+        with build_lock(storage):
+            return _build_locked(
+                config,
+                storage,
+                everything,
+                shards,
+                build_id,
+                started,
+                overwrite,
+                workers or config.ray.num_cpus,
+                address,
+                progress,
+            )
+    finally:
+        if owns_ray:
+            import ray
+
+            ray.shutdown()
+
+
+def _build_locked(
+    config: BuildConfig,
+    storage: Storage,
+    everything: list[Shard],
+    shards: list[Shard],
+    build_id: str,
+    started: float,
+    overwrite: bool,
+    workers: int | None,
+    address: str | None,
+    progress: bool,
+) -> dict:
+    previous = claim(storage, build_id, everything, overwrite)
     records = kept_records(storage, previous, everything)  # --limit never orphans built files
     journal = Journal(storage, config, build_id, len(shards), started, records)
     todo = [shard for shard in shards if shard.index not in records]
     log.info("%d shards planned, %d kept from an earlier run", len(shards), len(records))
+    failed = None
     try:
-        for record in run_shards(
-            config, todo, storage.uri, build_id, workers or config.ray.num_cpus, address, progress
-        ):
+        for record in run_shards(config, todo, storage.uri, build_id, workers, address, progress):
+            if record["status"] == "failed":  # the output, not the scene: stop
+                failed = record
+                break
             journal.add(record)
+        else:
+            for duplicate in duplicate_scene_ids(journal.records):
+                for relative in journal.records[duplicate["shard"]].get("files", {}):
+                    storage.delete(relative)
+                journal.records[duplicate["shard"]] = duplicate
     finally:
-        manifest = journal.write()
-    for folder in OUTPUT_FOLDERS:  # temporaries of shards killed mid-write
-        for relative in storage.files(folder):
-            if Path(relative).name.startswith("."):
-                storage.delete(relative)
+        remove_temporaries(storage)
+        if failed is None:
+            manifest = journal.write()
+    if failed is not None:
+        try:
+            journal.write()
+        except OutputError:  # the disk is full: the last manifest written stands
+            pass
+        raise OutputError(
+            f"{failed['reason']}; the build stopped. Shards already written are kept and "
+            "recorded: free the space (or fix the permissions) and run the same command again"
+        )
     storage.write("README.md", dataset_card(manifest).encode())
     return manifest
 
 
-def claim(storage: Storage, build_id: str, overwrite: bool) -> dict | None:
-    """The earlier manifest of this config, if any; another config's build is refused.
-
-    An output holds one config's build, or ``data/*.parquet`` would load two of them.
-    With ``overwrite`` the other build's files (only those) are deleted first.
-    """
-    if not storage.exists("manifest.json"):
-        return None
-    try:
-        previous = json.loads(storage.read("manifest.json"))
-        previous_id = previous["config_hash"]
-    except (json.JSONDecodeError, KeyError, TypeError):
-        previous, previous_id = None, "unreadable"
-    if previous_id == build_id:
-        return previous
-    if not overwrite:
-        raise ConfigError(
-            f"{storage.display()}: holds the build of another config (config_hash "
-            f"{previous_id}; this config's is {build_id}); choose another --out, or give "
-            "--overwrite to delete that build and replace it"
-        )
-    log.warning("--overwrite: deleting the build of config %s in %s", previous_id, storage.uri)
-    for folder in OUTPUT_FOLDERS:
-        for relative in storage.files(folder):
+def remove_temporaries(storage: Storage) -> None:
+    """Temporaries of shards killed mid-write: nothing leaves a ``*.partial`` behind.
+    (Object stores have none: an object appears whole or not at all.)"""
+    if storage.is_object_store:
+        return
+    for relative in storage.files(""):
+        if Path(relative).name.startswith(".") and relative.endswith(".partial"):
             storage.delete(relative)
-    for relative in OUTPUT_FILES:
+
+
+def planned_files(shards: list[Shard]) -> set[str]:
+    return {f"{folder}/{shard.name}" for shard in shards for folder in OUTPUT_FOLDERS}
+
+
+def claim(storage: Storage, build_id: str, shards: list[Shard], overwrite: bool) -> dict | None:
+    """The earlier manifest of this config, if any; anything that would mix builds is refused.
+
+    An output holds one config's build, or ``data/*.parquet`` would load two of them: another
+    config's manifest, or parts no manifest accounts for (a lost manifest, files copied in),
+    are refused. With ``overwrite`` every file under data/ and frames/ that this build would
+    not write or keep is deleted first, whether or not a manifest exists.
+    """
+    present = [
+        relative
+        for folder in OUTPUT_FOLDERS
+        for relative in storage.files(folder)
+        if not Path(relative).name.startswith(".")
+    ]
+    previous, previous_id = None, None
+    if storage.exists("manifest.json"):
+        try:
+            previous = json.loads(storage.read("manifest.json"))
+            previous_id = previous["config_hash"]
+        except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+            previous, previous_id = None, "unreadable"
+    same = previous_id == build_id
+    # a crashed run of this config may have written planned parts after its last journal
+    # write: those are rebuilt; anything else is another build's
+    accounted = planned_files(shards) if same else set()
+    if same:
+        accounted |= {f for r in previous.get("shards", []) for f in r.get("files", {})}
+    foreign = [relative for relative in present if relative not in accounted]
+    if not foreign and (same or previous_id is None):
+        return previous if same else None
+    if not overwrite:
+        if previous_id not in (None, build_id):
+            holds = f"holds the build of another config (config_hash {previous_id}; this "
+            holds += f"config's is {build_id})"
+        else:
+            shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+            holds = f"holds {len(foreign)} files no manifest of this config accounts for ({shown})"
+        raise ConfigError(
+            f"{storage.display()}: {holds}; choose another --out, or give --overwrite to "
+            "delete them and build anew"
+        )
+    log.warning("--overwrite: deleting %d files of another build in %s", len(foreign), storage.uri)
+    for relative in foreign:
         storage.delete(relative)
-    return None
+    if not same:
+        for relative in OUTPUT_FILES:
+            storage.delete(relative)
+    return previous if same else None
 
 
 def kept_records(storage: Storage, previous: dict | None, shards: list[Shard]) -> dict[int, dict]:
-    """Records of the earlier run's built ``shards`` whose files still match their checksums.
+    """Records of the earlier run's built ``shards`` whose files still match their checksums
+    and whose scene's inputs hash as they did then (an edited scene is built again).
 
     Skipped scenes are tried again: a scene directory may have been fixed since. Records of
     another manifest format are not trusted: those shards are built again.
     """
     if previous is None or previous.get("format") != MANIFEST_FORMAT:
         return {}
-    wanted = {shard.index: shard.scene.name for shard in shards}
+    wanted = {shard.index: shard for shard in shards}
     candidates = [
         record
         for record in previous.get("shards", [])
-        if record.get("status") == "ok" and wanted.get(record["shard"]) == record["scene"]
+        if record.get("status") == "ok"
+        and record["shard"] in wanted
+        and wanted[record["shard"]].scene.name == record["scene"]
+        and wanted[record["shard"]].scene.key == record.get("source")
     ]
 
     def intact(record: dict) -> bool:
-        return all(storage.sha256(path) == digest for path, digest in record["files"].items())
+        files = all(storage.sha256(path) == digest for path, digest in record["files"].items())
+        return files and inputs_hash(wanted[record["shard"]].scene) == record.get("inputs")
 
     with ThreadPoolExecutor(max_workers=8) as pool:  # reading is I/O: remote stores gain most
         verdicts = list(pool.map(intact, candidates))
     return {r["shard"]: r for r, ok in zip(candidates, verdicts, strict=True) if ok}
+
+
+def duplicate_scene_ids(records: dict[int, dict]) -> list[dict]:
+    """Skipped records for every built scene whose ``scene_id`` an earlier shard also has.
+
+    Frames are keyed by (scene_id, frame_id): two scenes of one id would mix their images.
+    The lowest shard keeps it, whatever order the shards finished in.
+    """
+    first: dict[str, dict] = {}
+    skipped = []
+    for index in sorted(records):
+        record = records[index]
+        if record["status"] != "ok":
+            continue
+        owner = first.setdefault(record["scene_id"], record)
+        if owner is not record:
+            reason = (
+                f"{record['scene']}: scene_id {record['scene_id']!r} is also the scene_id of "
+                f"{owner['scene']} (shard {owner['shard']}); frames are keyed by scene_id, so "
+                "only the first is kept"
+            )
+            kept = {k: record[k] for k in ("shard", "scene", "source", "inputs") if k in record}
+            skipped.append({**kept, "status": "skipped", "reason": reason})
+    return skipped
 
 
 def run_shards(
@@ -151,33 +298,93 @@ def run_shards(
     address: str | None,
     progress: bool,
 ) -> Iterator[dict]:
-    """Run ``shards`` as Ray tasks, at most ``workers`` at once; yield records as they finish."""
+    """Run ``shards`` as Ray tasks, at most ``workers`` at once; yield records as they finish.
+
+    A shard still running after ``limits.shard_timeout_s`` is cancelled, and one whose worker
+    died more often than Ray retries it (killed, out of memory) is recorded: both skip their
+    scene with the reason, and the build goes on.
+    """
     if not shards:
         return
     import ray
+    from ray.exceptions import RayError
 
     owns_ray = start_ray(workers, address)
+    timeout = config.limits.shard_timeout_s
+    # No more shards in flight than CPUs, so that a shard's time runs from when it starts.
+    at_once = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    pending: dict = {}  # ref -> (shard, submitted at)
     try:
-        task = ray.remote(num_cpus=1)(run_shard)
+        task = ray.remote(num_cpus=1, max_retries=RETRIES)(run_shard)
         queue = iter(shards)
-        pending: list = []
 
         def submit() -> None:
             shard = next(queue, None)
             if shard is not None:
-                pending.append(task.remote(config, shard, uri, build_id))
+                ref = task.remote(config, shard, uri, build_id)
+                pending[ref] = (shard, time.monotonic())
 
-        for _ in range(min(workers or len(shards), len(shards))):
+        for _ in range(min(at_once, len(shards))):
             submit()
         with tqdm(total=len(shards), unit="scene", disable=not progress) as bar:
             while pending:
-                done, pending = ray.wait(pending, num_returns=1)
-                yield ray.get(done[0])
+                now = time.monotonic()
+                deadline = min(started for _, started in pending.values()) + timeout
+                done, _ = ray.wait(list(pending), num_returns=1, timeout=max(0.0, deadline - now))
+                if done:
+                    ref = done[0]
+                    shard, _ = pending.pop(ref)
+                    try:
+                        record = ray.get(ref)
+                    except RayError as exc:
+                        record = lost(shard, exc)
+                else:  # the oldest shard ran out of time
+                    ref = min(pending, key=lambda r: pending[r][1])
+                    shard, _ = pending.pop(ref)
+                    ray.cancel(ref, force=True)
+                    record = timed_out(shard, timeout)
+                yield record
                 bar.update(1)
                 submit()
     finally:
+        for ref in pending:  # the build stopped early: nothing may write after it
+            ray.cancel(ref, force=True)
         if owns_ray:
             ray.shutdown()
+
+
+RETRIES = 3
+"""Ray runs a shard again this often when its worker dies (SIGKILL, the OOM killer)."""
+
+
+def lost(shard: Shard, exc: BaseException) -> dict:
+    """The record of a shard whose Ray task failed: its worker died ``RETRIES + 1`` times
+    (killed, out of memory), or Ray could not run it at all."""
+    from ray.exceptions import OutOfMemoryError, WorkerCrashedError
+
+    if isinstance(exc, (WorkerCrashedError, OutOfMemoryError)):
+        what = f"the worker died {RETRIES + 1} times (killed, or out of memory)"
+    else:
+        what = "Ray could not run the shard"
+    reason = f"{shard.scene.name}: {what}: {type(exc).__name__}: {one_line(exc)}"
+    return _skipped(shard, reason)
+
+
+def timed_out(shard: Shard, timeout: float) -> dict:
+    reason = (
+        f"{shard.scene.name}: still running after limits.shard_timeout_s {timeout:g} s; stopped"
+    )
+    return _skipped(shard, reason)
+
+
+def _skipped(shard: Shard, reason: str) -> dict:
+    return {
+        "shard": shard.index,
+        "scene": shard.scene.name,
+        "source": shard.scene.key,
+        "status": "skipped",
+        "reason": reason,
+    }
 
 
 class Journal:

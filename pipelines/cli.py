@@ -187,8 +187,10 @@ def parser() -> argparse.ArgumentParser:
         help="build a dataset from a YAML config",
         description="Build (or resume) a dataset. A rerun of the same command keeps the shards "
         "already built (verified by checksum) and builds the rest.",
-        epilog="exit status: 0 all scenes built; 2 error (bad config, other build in --out); "
-        f"{EXIT_SKIPPED} built, but some scenes were skipped (listed in manifest.json)",
+        epilog="exit status: 0 all scenes built; 2 error (bad config, another build in --out, "
+        "an output that cannot be written, a Ray cluster that does not answer); "
+        f"{EXIT_SKIPPED} built, but some scenes were skipped (listed in manifest.json "
+        "with the reason)",
     )
     build.add_argument("config", help="the build config (YAML)")
     build.add_argument(

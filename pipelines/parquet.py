@@ -8,6 +8,8 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+SCHEMA_VERSION = 1
+"""Bumped when the columns, their types or their encoding change."""
 IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 DEGRADATION = pa.struct([("type", pa.string()), ("severity", pa.int8()), ("params", pa.string())])
 OBJECT = pa.struct([("instance_id", pa.int64()), ("category", pa.string()), ("role", pa.string())])

@@ -11,9 +11,12 @@ from spatialqa.degradations.views import RENDER_VERSION
 from spatialqa.errors import ConfigError, SpatialQAError
 from spatialqa.generators import Task, get_task
 from spatialqa.generators.abstention import ABSTENTION_VERSION
+from spatialqa.generators.task import TASK_BASE_VERSION
+from spatialqa.oracle.facts import ORACLE_VERSION
 from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
+from spatialqa.pipelines.parquet import SCHEMA_VERSION
 from spatialqa.scenes import Scene, load_scene, procedural_scene
-from spatialqa.scenes.formats import find_scenes, load_any
+from spatialqa.scenes.formats import LOADERS_VERSION, find_scenes, load_any
 from spatialqa.scenes.procedural import PROCEDURAL_VERSION
 from spatialqa.seeding import stable_id
 
@@ -29,6 +32,9 @@ class SceneRef:
     frames: int = 0
     path: str = ""
     part: str = ""  # a 3D-FRONT house's room
+    key: str = ""
+    """Where the scene comes from, unique in a build: ``scenes[i].kind:relative path[#room]``.
+    Sample ids hash it, so two sources holding scenes of one name never share ids."""
 
     def load(self) -> Scene:
         if self.kind == "procedural":
@@ -57,7 +63,14 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
         if source.procedural is not None:
             p = source.procedural
             refs += [
-                SceneRef("procedural", f"proc_{p.seed}_{i:04d}", p.seed, i, p.frames)
+                SceneRef(
+                    "procedural",
+                    f"proc_{p.seed}_{i:04d}",
+                    p.seed,
+                    i,
+                    p.frames,
+                    key=f"scenes[{number}].procedural:{p.seed}/{i}",
+                )
                 for i in range(p.count)
             ]
         elif source.dir is None:
@@ -69,7 +82,17 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
                 raise ConfigError(f"scenes[{number}].{kind}: {exc}") from None
             if not found:
                 raise ConfigError(f"scenes[{number}].{kind}: no {kind} scene below {root}")
-            refs += [SceneRef(kind, ref.name, path=ref.path, part=ref.part) for ref in found]
+            refs += [
+                SceneRef(
+                    kind,
+                    ref.name,
+                    path=ref.path,
+                    part=ref.part,
+                    key=f"scenes[{number}].{kind}:{Path(ref.path).relative_to(root).as_posix()}"
+                    + (f"#{ref.part}" if ref.part else ""),
+                )
+                for ref in found
+            ]
         else:
             root = Path(source.dir).resolve()  # Ray workers may run in another directory
             if not root.is_dir():
@@ -77,7 +100,15 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
             found = sorted(path.parent for path in root.rglob("scene.json"))
             if not found:
                 raise ConfigError(f"scenes[{number}].dir: no scene.json below {root}")
-            refs += [SceneRef("dir", str(d.relative_to(root)), path=str(d)) for d in found]
+            refs += [
+                SceneRef(
+                    "dir",
+                    str(d.relative_to(root)),
+                    path=str(d),
+                    key=f"scenes[{number}].dir:{d.relative_to(root).as_posix()}",
+                )
+                for d in found
+            ]
     return refs
 
 
@@ -110,10 +141,15 @@ def check_degradations(config: BuildConfig) -> None:
 def fingerprint(config: BuildConfig) -> str:
     """The build's identity: the config plus the versions of everything that makes its bytes.
 
-    Procedural rooms, the renderer, a task, abstention (counted only when on) or a
-    degradation whose output changes bumps its version, and so every id changes.
+    The oracle, the loaders, the tasks' shared base, the output schema, procedural rooms, the
+    renderer, a task, abstention (counted only when on) or a degradation whose output changes
+    bumps its version, and so every id changes and no earlier shard is kept.
     """
     versions = {
+        "oracle": ORACLE_VERSION,
+        "loaders": LOADERS_VERSION,
+        "task_base": TASK_BASE_VERSION,
+        "schema": SCHEMA_VERSION,
         "procedural": PROCEDURAL_VERSION,
         "render": RENDER_VERSION,
         "tasks": {spec.name: get_task(spec.name).version for spec in config.tasks},

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
 from spatialqa.degradations import encode_image, relabel, render_and_degrade
-from spatialqa.errors import SpatialQAError
+from spatialqa.errors import OutputError, SceneError, SpatialQAError
 from spatialqa.generators import Context, Sample
 from spatialqa.pipelines import parquet
+from spatialqa.pipelines.budget import GIB, describe_memory, shard_memory
 from spatialqa.pipelines.config import BuildConfig, ViewsSpec
+from spatialqa.pipelines.inputs import inputs_hash
 from spatialqa.pipelines.manifest import row_counts
 from spatialqa.pipelines.plan import Shard, instantiate_tasks
 from spatialqa.pipelines.storage import Storage
 from spatialqa.scenes import Frame, Scene
+from spatialqa.scenes.limits import Limits, check_limits
 from spatialqa.seeding import stable_id
 
 Variant = tuple[str, int]  # (degradation type, severity); ("clean", 0) for the clean views
@@ -54,43 +62,67 @@ def ask(config: BuildConfig, scene: Scene, views: tuple[str, ...]) -> list[Sampl
 def count_samples(config: BuildConfig, shard: Shard) -> dict[str, int]:
     """Samples per task of one shard's scene, per degradation variant, without rendering.
 
-    Raises what loading the scene raises (SceneError, OSError): the build would skip it.
+    Raises SkippedScene when a build would skip the scene (with the reason it would record).
     """
-    scene = shard.scene.load()
-    samples = ask(config, scene, pick_views(scene, config.views))
+    stage = Stages(shard)
+    with stage("loading"):
+        scene = shard.scene.load()
+    with stage("checking limits"):
+        check_scene(config, scene, root=shard.scene.path or None)
+    with stage("asking questions"):
+        samples = ask(config, scene, pick_views(scene, config.views))
     return {spec.name: sum(s.task == spec.name for s in samples) for spec in config.tasks}
 
 
 def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dict:
     """Build one shard into the storage at ``out`` (a path or URI); return its manifest record.
 
-    A scene that fails to load or validate is skipped with the reason; nothing is written.
+    Never raises. Whatever goes wrong with the scene, at any stage (reading, limits, questions,
+    rendering, degrading, encoding), skips it: the record says ``skipped`` with the reason and
+    nothing is written. An output that cannot be written (a full disk) is not the scene's
+    fault: the record says ``failed``, and the driver stops the build.
     """
-    record: dict = {"shard": shard.index, "scene": shard.scene.name}
+    record: dict = {"shard": shard.index, "scene": shard.scene.name, "source": shard.scene.key}
+    stage = Stages(shard)
     try:
-        scene = shard.scene.load()
-        views = pick_views(scene, config.views)
-    except (SpatialQAError, OSError) as exc:
-        return {**record, "status": "skipped", "reason": f"{type(exc).__name__}: {exc}"}
-
-    samples = ask(config, scene, views)
-    variants = [variant for spec in config.degradations for variant in spec.variants]
-    shown = [view for view in views if any(view in s.views for s in samples)]
-    frame_rows, images = render_views(config, scene, shown, variants, root=shard.scene.path or None)
-    sample_rows = [
-        sample_row(config, build_id, sample, variant, images)
-        for sample in samples
-        for variant in variants
-    ]
+        with stage("reading the inputs"):
+            record["inputs"] = inputs_hash(shard.scene)
+        with stage("loading"):
+            scene = shard.scene.load()
+            views = pick_views(scene, config.views)
+        with stage("checking limits"):
+            check_scene(config, scene, root=shard.scene.path or None)
+        with stage("asking questions"):
+            samples = ask(config, scene, views)
+            variants = [variant for spec in config.degradations for variant in spec.variants]
+            shown = [view for view in views if any(view in s.views for s in samples)]
+        with stage("rendering and degrading the views"):
+            root = shard.scene.path or None
+            frame_rows, images = render_views(config, scene, shown, variants, root=root)
+        with stage("making the rows"):
+            source = shard.scene.key
+            sample_rows = [
+                sample_row(config, build_id, sample, variant, images, source)
+                for sample in samples
+                for variant in variants
+            ]
+            encoded = {
+                folder: parquet.encode(rows, schema, config.output.rows_per_shard)
+                for folder, rows, schema in (
+                    ("data", sample_rows, parquet.SAMPLES),
+                    ("frames", frame_rows, parquet.FRAMES),
+                )
+            }
+    except SkippedScene as skipped:
+        return {**record, "status": "skipped", "reason": str(skipped)}
     storage = Storage(out)
     files = {}
-    for folder, rows, schema in (
-        ("data", sample_rows, parquet.SAMPLES),
-        ("frames", frame_rows, parquet.FRAMES),
-    ):
-        data = parquet.encode(rows, schema, config.output.rows_per_shard)
-        storage.write(f"{folder}/{shard.name}", data)
-        files[f"{folder}/{shard.name}"] = parquet.sha256(data)
+    try:
+        for folder, data in encoded.items():
+            storage.write(f"{folder}/{shard.name}", data)
+            files[f"{folder}/{shard.name}"] = parquet.sha256(data)
+    except OutputError as exc:
+        return {**record, "status": "failed", "reason": str(exc)}
     return {
         **record,
         "scene_id": scene.scene_id,
@@ -100,6 +132,77 @@ def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dic
         "counts": row_counts(sample_rows),
         "files": files,
     }
+
+
+def check_scene(config: BuildConfig, scene: Scene, root: str | None) -> None:
+    """Refuse, before any work, a scene beyond the config's limits or memory budget."""
+    limits = config.limits
+    check_limits(
+        scene,
+        Limits(
+            max_image_side=limits.max_image_side,
+            max_image_pixels=limits.max_image_pixels,
+            max_objects=limits.max_objects,
+            max_vertices=limits.max_vertices,
+        ),
+        root,
+    )
+    need = shard_memory(config, scene)
+    if need > limits.max_shard_memory_gib * GIB:
+        raise SceneError(
+            f"scene {scene.scene_id}: building it needs about {need / GIB:.1f} GiB "
+            f"({describe_memory(config, scene)}), more than limits.max_shard_memory_gib "
+            f"{limits.max_shard_memory_gib:g}"
+        )
+
+
+class SkippedScene(SpatialQAError):
+    """A scene a build skips; the message is the reason recorded in the manifest."""
+
+
+class Stages:
+    """``with stage("rendering"):`` turns any exception into SkippedScene with the reason:
+    the scene, the stage, the exception type and message (which name the file and field where
+    the error knows them), and for an unexpected error the line of spatialqa that raised it.
+    """
+
+    def __init__(self, shard: Shard) -> None:
+        self.shard = shard
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        try:
+            yield
+        except OutputError:
+            raise
+        except Exception as exc:
+            raise SkippedScene(skip_reason(self.shard.scene.name, stage, exc)) from None
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+REASON_CHARS = 2000
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message for the manifest or the terminal: no terminal colour codes (Ray
+    colours its errors), one line, at most ``REASON_CHARS`` characters."""
+    message = " ".join(_ANSI.sub("", str(exc)).split())
+    if len(message) > REASON_CHARS:
+        message = message[:REASON_CHARS] + f"... ({len(message)} characters)"
+    return message
+
+
+def skip_reason(scene: str, stage: str, exc: BaseException) -> str:
+    """One line for the manifest: ``scene: stage: Type: message [(at module.py:line)]``."""
+    message = one_line(exc)
+    where = ""
+    if not isinstance(exc, SpatialQAError):  # an error we did not raise on purpose: say where
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if "spatialqa" in f.filename]
+        frames = frames or traceback.extract_tb(exc.__traceback__)
+        if frames:
+            last = frames[-1]
+            where = f" (at {Path(last.filename).name}:{last.lineno} in {last.name})"
+    return f"{scene}: {stage}: {type(exc).__name__}: {message}{where}"
 
 
 def degradation_struct(variant: Variant, params: dict) -> dict | None:
@@ -168,8 +271,10 @@ def sample_row(
     sample: Sample,
     variant: Variant,
     images: dict[tuple[Variant, str], dict],
+    source: str,
 ) -> dict:
-    """The output row of ``sample`` shown through ``variant``'s views."""
+    """The output row of ``sample`` shown through ``variant``'s views; ``source`` is the
+    scene's source key, which keeps ids unique when two scenes share a ``scene_id``."""
     inline = config.output.inline_images == "all" or (
         config.output.inline_images == "few" and len(sample.views) <= 2
     )
@@ -187,7 +292,7 @@ def sample_row(
             sample.labels, transform, sample.answer_type, sample.answer, referents
         )
     row.update(
-        id=stable_id(build_id, sample.scene_id, sample.task, sample.index, kind, severity),
+        id=stable_id(build_id, source, sample.scene_id, sample.task, sample.index, kind, severity),
         choices=list(sample.choices),
         views=list(sample.views),
         images=[{"bytes": i["bytes"], "path": i["path"]} for i in shown] if inline else [],

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyarrow.fs as pafs
 
-from spatialqa.errors import ConfigError
+from spatialqa.errors import ConfigError, OutputError
 
 OBJECT_STORES = frozenset({"s3", "gcs", "abfs"})
 
@@ -71,19 +71,33 @@ class Storage:
         return posixpath.join(self.uri, relative) if relative else self.uri
 
     def write(self, relative: str, data: bytes) -> None:
-        """Write ``data`` to ``relative`` atomically (see the module docstring)."""
+        """Write ``data`` to ``relative`` atomically (see the module docstring).
+
+        Raises OutputError naming the file (a full disk, no permission); the temporary is
+        removed first, so a failed write leaves nothing behind.
+        """
         fs, final = self.fs, self.path(relative)
         if fs.type_name in OBJECT_STORES:
-            with fs.open_output_stream(final) as stream:
-                stream.write(data)
+            try:
+                with fs.open_output_stream(final) as stream:
+                    stream.write(data)
+            except OSError as exc:
+                raise OutputError(f"{self.display(relative)}: cannot write ({exc})") from None
             return
         folder, name = posixpath.split(final)
-        fs.create_dir(folder, recursive=True)
         # unique per writer: a retried task may overlap the attempt it replaces
         temporary = posixpath.join(folder, f".{name}.{uuid.uuid4().hex[:12]}.partial")
-        with fs.open_output_stream(temporary) as stream:
-            stream.write(data)
-        fs.move(temporary, final)
+        try:
+            fs.create_dir(folder, recursive=True)
+            with fs.open_output_stream(temporary) as stream:
+                stream.write(data)
+            fs.move(temporary, final)
+        except OSError as exc:
+            try:
+                fs.delete_file(temporary)
+            except OSError:  # never created, or already moved
+                pass
+            raise OutputError(f"{self.display(relative)}: cannot write ({exc})") from None
 
     def read(self, relative: str) -> bytes:
         with self.fs.open_input_stream(self.path(relative)) as stream:

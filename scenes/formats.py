@@ -31,6 +31,9 @@ __all__ = [
     "summary",
 ]
 
+LOADERS_VERSION = 1
+"""Bumped when a loader or the scene directory reader converts a scene differently (another
+axis convention, category cleaning, dropped frames); it enters the build fingerprint."""
 SEARCH_DEPTH = 3
 """Directory levels searched below a dataset root; matching directories are not entered."""
 

@@ -22,3 +22,9 @@ class TaskError(SpatialQAError, KeyError):
 
 class PlacementError(SpatialQAError, RuntimeError):
     """Bounded rejection sampling gave up (placing furniture, drawing distractors)."""
+
+
+class OutputError(SpatialQAError, OSError):
+    """The output cannot be written (disk full, permissions, another build holds it).
+
+    Not a scene's fault: a build stops with this error rather than skipping scenes."""

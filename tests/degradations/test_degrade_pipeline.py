@@ -119,7 +119,7 @@ def test_rows_carry_moved_labels_and_answers_per_variant(scene):
     mask = RaycastRenderer(scene).render(kit.make_frame()).instance == kit.NEAR_ID
     # The oracle's box: the pixels' squares around their centres (OpenCV, centres at integers).
     box = [float(c) for c in mask_box(mask) + np.array([-0.5, -0.5, 0.5, 0.5])]
-    rows = {v: sample_row(built, "b", located_sample(box), v, images) for v in variants}
+    rows = {v: sample_row(built, "b", located_sample(box), v, images, "k") for v in variants}
     assert json.loads(rows["clean", 0]["labels"]) == {"boxes": {str(kit.NEAR_ID): box}}
     assert rows["haze", 3]["labels"] == rows["clean", 0]["labels"]
     distorted = images[("lens_distortion", 5), "f0"]

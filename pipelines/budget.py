@@ -1,0 +1,59 @@
+"""What a shard will cost in memory, estimated from the scene before any work is done.
+
+A scene too big for a worker would otherwise be found out by the kernel's OOM killer, after
+minutes of work, with no reason recorded. The estimate is an upper figure from three parts:
+- geometry: every vertex (and point) with its copies (float64 arrays, Open3D's float32 ray
+  casting scenes, KD-trees, surface samples);
+- visibility: the per-frame arrays of every trajectory frame at the scene's own resolution,
+  as ``spatialqa.oracle.visibility.visibility_bytes`` states them;
+- images: every shown view rendered at the config's size (colour, depth, instance ids), held
+  while its degraded variants are made.
+"""
+
+from __future__ import annotations
+
+from spatialqa.errors import SceneError
+from spatialqa.pipelines.config import BuildConfig
+from spatialqa.scenes import Scene
+
+GIB = 1 << 30
+BASE_BYTES = 400 << 20
+"""A worker's own footprint: the interpreter, numpy, Open3D, trimesh, the renderer."""
+BYTES_PER_VERTEX = 600
+BYTES_PER_RENDERED_PIXEL = 24
+"""uint8 colour (3), float32 depth (4), int32 instance ids (4), and a float64 working copy
+of a degraded channel (8), rounded up."""
+
+
+def visibility_bytes(objects: int, pixels: int, frames: int) -> int:  # TEMPORARY until oracle's
+    return frames * (objects * (objects + 1) * 8 + objects * 80) + pixels * 64
+
+
+def _parts(config: BuildConfig, scene: Scene) -> dict[str, int]:
+    vertices = sum(len(obj.vertices) for obj in scene.objects)
+    vertices += sum(len(part.mesh.vertices) for part in scene.structure)
+    try:
+        frames = scene.trajectory(config.views.trajectory).frames
+    except SceneError:  # a missing trajectory is reported when views are picked
+        frames = ()
+    pixels = max((f.width * f.height for f in frames), default=0)
+    shown = min(config.views.frames, len(frames))
+    variants = sum(len(spec.variants) for spec in config.degradations)
+    images = shown * config.render.width * config.render.height * BYTES_PER_RENDERED_PIXEL
+    if config.output.inline_images == "none":
+        images = 0
+    return {
+        "geometry": vertices * BYTES_PER_VERTEX,
+        "visibility": visibility_bytes(len(scene.objects), pixels, len(frames)),
+        "images": images * (1 + (variants > 1)),
+    }
+
+
+def shard_memory(config: BuildConfig, scene: Scene) -> int:
+    """Estimated peak bytes of building ``scene`` with ``config``."""
+    return BASE_BYTES + sum(_parts(config, scene).values())
+
+
+def describe_memory(config: BuildConfig, scene: Scene) -> str:
+    """The estimate's parts, for the reason a scene is skipped."""
+    return ", ".join(f"{name} {size / GIB:.1f} GiB" for name, size in _parts(config, scene).items())
