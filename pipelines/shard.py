@@ -18,6 +18,7 @@ from spatialqa.generators import Context, Sample
 from spatialqa.pipelines import parquet
 from spatialqa.pipelines.budget import GIB, describe_memory, shard_memory
 from spatialqa.pipelines.config import BuildConfig, ViewsSpec
+from spatialqa.pipelines.export import safe_name
 from spatialqa.pipelines.inputs import inputs_hash
 from spatialqa.pipelines.manifest import row_counts
 from spatialqa.pipelines.plan import Shard, instantiate_tasks
@@ -241,7 +242,7 @@ def render_views(
         tag = "" if kind == "clean" else f"__{kind}{severity}"
         image = {
             "bytes": encode_image(view.image, output.image_format, output.quality),
-            "path": f"{scene.scene_id}/{frame.id}{tag}{suffix}",
+            "path": f"{safe_name(scene.scene_id)}/{safe_name(frame.id)}{tag}{suffix}",
         }
         images[view.variant, frame.id] = {
             **image,
