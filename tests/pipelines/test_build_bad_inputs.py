@@ -33,6 +33,8 @@ from spatialqa.pipelines.export import export_llava, export_vsibench
 
 DEADLINE_S = 300  # a build still running then is hung on some scene: the test fails
 TEXT_FIELDS = ("question", "question_vsi", "answer", "choices", "rationale")
+# refused up front by a limit (named in the reason), before anything is allocated
+LIMITED = {"frame_huge": "limits.max_image_side", "too_many_objects": "limits.max_objects"}
 EXCEPTION_TYPE = re.compile(r"\b\w*(Error|Exception|Timeout|Exit)\b")
 
 CONFIG = {
@@ -187,6 +189,8 @@ def test_each_scene_is_skipped_or_built_as_expected(built, case):
         check_skip_reason(case, skipped[case.name])
         reason = skipped[case.name]
         assert EXCEPTION_TYPE.search(reason), f"the reason names no exception type: {reason}"
+        assert "MemoryError" not in reason, f"refused only once memory ran out: {reason}"
+        assert LIMITED.get(case.name, "") in reason, f"not refused by {LIMITED[case.name]}"
     elif case.expect == "built":
         assert record["status"] == "ok", f"{case.name} skipped: {skipped.get(case.name)}"
         assert record["rows"] > 0, f"{case.name} built, but holds no sample"
