@@ -6,6 +6,7 @@ from spatialqa.scenes.formats import FORMATS, detect_format, find_scenes, load_a
 from spatialqa.scenes.front3d import load_front3d
 from spatialqa.scenes.generic import load_generic
 from spatialqa.scenes.io import load_scene, save_scene
+from spatialqa.scenes.limits import Limits, check_limits
 from spatialqa.scenes.procedural import ROOM_TYPES, procedural_scene
 from spatialqa.scenes.scannet import load_scannet
 from spatialqa.scenes.scannetpp import load_scannetpp
@@ -18,12 +19,14 @@ from spatialqa.scenes.scene import (
     Source,
     Structure,
     Trajectory,
+    clean_category,
 )
 
 __all__ = [
     "FORMATS",
     "ROOM_TYPES",
     "Frame",
+    "Limits",
     "OrientedBox",
     "Room",
     "Scene",
@@ -31,6 +34,8 @@ __all__ = [
     "Source",
     "Structure",
     "Trajectory",
+    "check_limits",
+    "clean_category",
     "detect_format",
     "find_scenes",
     "intrinsics",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +18,10 @@ from typing import Any
 
 import numpy as np
 import trimesh
-from PIL import Image
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.limits import image_header_size
 from spatialqa.scenes.scene import (
     Frame,
     OrientedBox,
@@ -29,6 +31,8 @@ from spatialqa.scenes.scene import (
     Source,
     Structure,
     Trajectory,
+    mesh_problem,
+    points_problem,
 )
 
 __all__ = [
@@ -89,8 +93,9 @@ def _submesh(vertices: np.ndarray, faces: np.ndarray) -> trimesh.Trimesh:
     return trimesh.Trimesh(vertices[used], inverse.reshape(-1, 3), process=False)
 
 
-def _has_extent(points: np.ndarray) -> bool:
-    return bool(np.any(np.ptp(points, axis=0) > 0))
+def _is_surface(mesh: trimesh.Trimesh) -> bool:
+    """Whether ``Structure``/``SceneObject`` accept the mesh (not a line, not all degenerate)."""
+    return mesh_problem(mesh.vertices, mesh.faces) is None
 
 
 def split_instances(
@@ -129,6 +134,11 @@ def split_instances(
         raise SceneError(
             f"{report.kind} {report.name}: {len(labels)} vertex labels for {len(vertices)} vertices"
         )
+    if len(faces) and (faces.min() < 0 or faces.max() >= len(vertices)):
+        raise SceneError(
+            f"{report.kind} {report.name}: faces: vertex index out of range "
+            f"({int(faces.min())}..{int(faces.max())} for {len(vertices)} vertices)"
+        )
     known = np.isin(labels, np.fromiter(categories, dtype=np.int64, count=len(categories)))
     labels = np.where(known, labels, -1)
     face_labels = labels[faces] if len(faces) else np.zeros((0, 3), dtype=np.int64)
@@ -159,9 +169,9 @@ def split_instances(
             continue
         box = None if boxes is None else boxes.get(instance)
         mesh = None if group is None else _submesh(vertices, faces[group])
-        if mesh is not None and _has_extent(mesh.vertices):
+        if mesh is not None and _is_surface(mesh):
             objects.append(SceneObject(instance, category, mesh=mesh, annotated_box=box))
-        elif _has_extent(vertices[members]):
+        elif points_problem(vertices[members]) is None:
             point_only.append(str(instance))
             objects.append(
                 SceneObject(instance, category, points=vertices[members], annotated_box=box)
@@ -172,15 +182,18 @@ def split_instances(
         report.warn(f"{len(empty)} instances without points dropped: {', '.join(empty)}")
     if point_only:
         report.warn(f"{len(point_only)} instances without faces kept as points: {point_only}")
-    structure = [
-        Structure(category, _submesh(vertices, np.concatenate(parts)))
-        for category, parts in structure_faces.items()
-    ]
+    structure = []
+    for category, parts in structure_faces.items():
+        part = _submesh(vertices, np.concatenate(parts))
+        if _is_surface(part):
+            structure.append(Structure(category, part))
+        else:
+            report.warn(f"structure {category!r} has no non-degenerate face; dropped")
     unlabelled = face_groups.get(-1)
     loose = vertex_groups.get(-1)
     if unlabelled is not None:
         part = _submesh(vertices, faces[unlabelled])
-        if _has_extent(part.vertices):
+        if _is_surface(part):
             structure.append(Structure("unlabelled", part))
         report.warn(
             f"{0 if loose is None else len(loose)} unlabelled vertices "
@@ -232,7 +245,10 @@ def _repaired(raw: RawFrame) -> tuple[Frame | None, str | None, bool]:
     pose[3] = [0.0, 0.0, 0.0, 1.0]
     K = K.copy()
     K[2] = [0.0, 0.0, 1.0]
-    frame = Frame(raw.id, raw.t, pose, K, raw.width, raw.height, rgb=raw.rgb, depth=raw.depth)
+    try:  # skew, a bad size or id: this frame is dropped, the scan is kept
+        frame = Frame(raw.id, raw.t, pose, K, raw.width, raw.height, rgb=raw.rgb, depth=raw.depth)
+    except SceneError as exc:
+        return None, str(exc), False
     return frame, None, repaired
 
 
@@ -303,6 +319,7 @@ class PlyData:
 
 def read_ply(path) -> PlyData:
     """Read a PLY mesh or point cloud with its extra vertex properties (``instance``, ...)."""
+    _regular(path, "PLY")
     try:
         with open(path, "rb") as handle:
             header = []
@@ -317,27 +334,45 @@ def read_ply(path) -> PlyData:
     raw = loaded.metadata.get("_ply_raw", {}).get("vertex", {}).get("data")
     vertices = np.asarray(loaded.vertices, dtype=np.float64)
     faces = np.asarray(getattr(loaded, "faces", np.zeros((0, 3))), dtype=np.int64).reshape(-1, 3)
+    if len(faces) and (faces.min() < 0 or faces.max() >= len(vertices)):
+        raise SceneError(
+            f"{path}: faces: vertex index out of range "
+            f"({int(faces.min())}..{int(faces.max())} for {len(vertices)} vertices)"
+        )
     properties = {} if raw is None else {name: np.asarray(raw[name]) for name in raw.dtype.names}
     comments = [line[len("comment ") :] for line in header if line.startswith("comment ")]
     return PlyData(vertices, faces, properties, comments)
 
 
+def _regular(path, kind: str) -> None:
+    """Refuse a path that is not a regular file before opening it: a FIFO would block."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # opening it reports the error
+    if not stat.S_ISREG(mode):
+        raise SceneError(f"{path}: cannot read {kind} (not a regular file)")
+
+
 def read_json(path) -> Any:
     """A JSON file, or a SceneError naming it."""
+    _regular(path, "JSON")
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SceneError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # ValueError: bad UTF-8, JSON, a 5000-digit int
         raise SceneError(f"{path}: cannot read JSON ({exc})") from None
+    except RecursionError:
+        raise SceneError(f"{path}: cannot read JSON (nested too deep)") from None
 
 
 def image_size(path) -> tuple[int, int] | None:
-    """(width, height) of an image file from its header, None when unreadable."""
+    """(width, height) of an image file from its header, None when unreadable or not a regular
+    file. A decompression bomb gives its true size, which ``check_limits`` then refuses."""
     try:
-        with Image.open(path) as image:
-            return image.size
-    except OSError:
+        return image_header_size(path)
+    except SceneError:
         return None
 
 

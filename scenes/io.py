@@ -21,6 +21,7 @@ import io
 import json
 import os
 import re
+import stat
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -278,17 +279,35 @@ class _Reader:
         return value
 
     def path(self, value: Any, where: str) -> Path:
+        """The file a relative path names, refused (by its text, then on disk) when it is
+        absolute, climbs out, leaves the directory through a link anywhere along it, is
+        missing, or is not a regular file. A FIFO or device is never opened: ``os.stat``
+        tells."""
         relative = self.string(value, where)
         try:
             _check_relative(relative, where)
         except SceneError as exc:
             raise SceneError(f"{self.file}: {exc}") from None
         path = self.root / relative
-        if not path.resolve().is_relative_to(self.root.resolve()):
+        try:
+            inside = path.resolve().is_relative_to(self.root.resolve())
+        except (OSError, RuntimeError) as exc:  # a link loop: RuntimeError before Python 3.13
+            raise self.fail(where, f"cannot resolve {relative} ({exc})") from None
+        if not inside:
             raise self.fail(where, f"path leaves the scene directory through a link: {relative}")
-        if not path.is_file():
-            raise self.fail(where, f"file not found {relative}")
+        self.regular(path, where, relative)
         return path
+
+    def regular(self, path: Path, where: str, name: str) -> None:
+        """Refuse a missing path or one that is not a regular file, without opening it."""
+        try:
+            mode = os.stat(path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            raise self.fail(where, f"file not found {name}") from None
+        except OSError as exc:
+            raise self.fail(where, f"cannot stat {name} ({exc})") from None
+        if not stat.S_ISREG(mode):
+            raise self.fail(where, f"not a regular file {name}")
 
     def mesh(self, value: Any, where: str) -> trimesh.Trimesh:
         path = self.path(value, where)
@@ -313,11 +332,21 @@ class _Reader:
 
     def scene(self) -> Scene:
         try:
+            mode = os.stat(self.file).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            raise SceneError(f"{self.file}: file not found") from None
+        except OSError as exc:
+            raise SceneError(f"{self.file}: cannot stat ({exc})") from None
+        if not stat.S_ISREG(mode):  # a FIFO would block the read forever
+            raise SceneError(f"{self.file}: not a regular file")
+        try:
             document = json.loads(self.file.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise SceneError(f"{self.file}: file not found") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (OSError, ValueError) as exc:  # ValueError: bad UTF-8, JSON, a 5000-digit int
             raise SceneError(f"{self.file}: cannot read JSON ({exc})") from None
+        except RecursionError:
+            raise SceneError(f"{self.file}: cannot read JSON (nested too deep)") from None
         top = self.mapping(document, "(top level)", _TOP_KEYS)
         fmt = self.require(top, "format", "(top level)")
         if fmt != FORMAT:
@@ -411,12 +440,8 @@ class _Reader:
         images = {}
         for name in ("rgb", "depth"):
             if entry.get(name) is not None:
-                relative = self.string(entry[name], f"{where}.{name}")
-                try:
-                    _check_relative(relative, f"{where}.{name}")
-                except SceneError as exc:
-                    raise SceneError(f"{self.file}: {exc}") from None
-                images[name] = relative
+                self.path(entry[name], f"{where}.{name}")  # the file itself, not only its name
+                images[name] = entry[name]
         return Frame(
             id=self.string(self.require(entry, "id", where), f"{where}.id"),
             t=self.number(self.require(entry, "t", where), f"{where}.t"),
@@ -445,9 +470,10 @@ def load_scene(directory: str | os.PathLike[str]) -> Scene:
     Raises
     ------
     SceneError
-        Naming the file and the field: unknown format or keys, wrong types, paths that are
-        absolute or leave the directory, missing or unreadable files, and every error of the
-        ``Scene`` constructor (prefixed with the file).
+        Naming the file and the field: unknown format or keys, wrong types, JSON nested too
+        deep, paths (meshes, points, captured images) that are absolute, leave the directory
+        (by ``..`` or through a link), are missing or are not regular files, unreadable files,
+        and every error of the ``Scene`` constructor (prefixed with the file).
     """
     return _Reader(Path(directory)).scene()
 

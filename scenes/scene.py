@@ -7,6 +7,8 @@ freezes the arrays, so a Scene that exists is a Scene that is right. Errors name
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -14,6 +16,8 @@ from itertools import pairwise
 
 import numpy as np
 import trimesh
+from shapely.geometry import Polygon
+from shapely.validation import explain_validity
 
 from spatialqa.errors import SceneError
 
@@ -21,6 +25,57 @@ ORTHONORMAL_TOL = 1e-6
 _EYE3 = np.eye(3)
 _ORTHONORMAL_BOUND = ORTHONORMAL_TOL + 1e-5 * _EYE3  # allclose's atol + rtol * |I|
 _LAST_ROW = np.array([0.0, 0.0, 0.0, 1.0])
+
+MAX_INSTANCE_ID = 2**31 - 1
+"""Instance ids must fit int32: visibility and render masks store them so."""
+MAX_CATEGORY_LENGTH = 64
+MAX_NAME_LENGTH = 200
+"""Longest scene id, frame id, trajectory name or source kind (they end up in file names)."""
+DEGENERATE_FACE = 1e-6
+"""A face whose height is at most this fraction of its longest edge has no area to speak of."""
+_CHUNK = 65_536
+_CONTROL_RUN = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")  # whitespace and Unicode category Cc
+_REMOVED = frozenset(("Cf", "Cs"))  # format characters (bidi controls, zero-width) and surrogates
+_FORBIDDEN_IN_NAMES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+
+
+def clean_category(text: str) -> str:
+    """A category name safe to print in a question: format characters (bidi controls such as
+    U+202E, zero-width joiners) and lone surrogates removed, each run of whitespace and control
+    characters (NUL, newlines) made one space, ends stripped, at most 64 characters.
+
+    Categories come from annotation files and end up verbatim in question text, so they are
+    cleaned rather than refused; ordinary text (accents, CJK) is kept. May return ``""``.
+    """
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in _REMOVED)
+    return _CONTROL_RUN.sub(" ", kept).strip()[:MAX_CATEGORY_LENGTH].rstrip()
+
+
+def _shown(value: object, convert=repr) -> str:
+    """``value`` as text for an error message: at most 80 characters, and never an error
+    itself (Python refuses to print an int of more than 4300 digits)."""
+    try:
+        text = convert(value)
+    except ValueError:
+        return f"<{type(value).__name__} too long to show>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def checked_name(value: object, where: str) -> str:
+    """``value`` as a non-empty name of at most 200 characters without control, format or
+    line-separator characters: ids and names end up in file names and question text."""
+    if not isinstance(value, str) or not value:
+        raise SceneError(f"{where}: must be a non-empty string")
+    if len(value) > MAX_NAME_LENGTH:
+        raise SceneError(
+            f"{where}: {len(value)} characters, more than the {MAX_NAME_LENGTH} allowed"
+        )
+    for position, ch in enumerate(value):
+        if unicodedata.category(ch) in _FORBIDDEN_IN_NAMES:
+            raise SceneError(
+                f"{where}: control or format character U+{ord(ch):04X} at position {position}"
+            )
+    return value
 
 
 def frozen_array(value, shape: tuple[int | None, ...], where: str) -> np.ndarray:
@@ -53,9 +108,8 @@ class Frame:
     depth: str | None = None
 
     def __post_init__(self) -> None:
-        where = f"frame {self.id!r}"
-        if not isinstance(self.id, str) or not self.id:
-            raise SceneError(f"{where}.id: must be a non-empty string")
+        where = f"frame {_shown(self.id)}"
+        checked_name(self.id, f"{where}.id")
         if not np.isfinite(self.t):
             raise SceneError(f"{where}.t: timestamp must be finite (got {self.t})")
         object.__setattr__(self, "t", float(self.t))
@@ -71,11 +125,17 @@ class Frame:
         K = frozen_array(self.K, (3, 3), f"{where}.K")
         if K[0, 0] <= 0 or K[1, 1] <= 0 or not (K[2] == _LAST_ROW[1:]).all():
             raise SceneError(f"{where}.K: needs positive focal lengths and last row [0, 0, 1]")
+        if K[0, 1] != 0:
+            raise SceneError(
+                f"{where}.K: skew must be 0 (got K[0][1] = {K[0, 1]}); no renderer models it"
+            )
         for name in ("width", "height"):
-            value = getattr(self, name)
-            if int(value) != value or value <= 0:
-                raise SceneError(f"{where}.{name}: must be a positive integer (got {value})")
-            object.__setattr__(self, name, int(value))
+            value = _integer(getattr(self, name))
+            if value is None or value <= 0:
+                raise SceneError(
+                    f"{where}.{name}: must be a positive integer (got {getattr(self, name)!r})"
+                )
+            object.__setattr__(self, name, value)
         object.__setattr__(self, "pose", pose)
         object.__setattr__(self, "K", K)
 
@@ -118,7 +178,8 @@ class Trajectory:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "frames", tuple(self.frames))
-        where = f"trajectories[{self.name!r}]"
+        where = f"trajectories[{_shown(self.name)}]"
+        checked_name(self.name, f"{where}.name")
         if not self.frames:
             raise SceneError(f"{where}.frames: empty")
         times = [frame.t for frame in self.frames]
@@ -129,23 +190,108 @@ class Trajectory:
             raise SceneError(f"{where}.frames: frame ids must be unique")
 
 
+def _integer(value: object) -> int | None:
+    """``value`` as an int when it is an integral number (not a bool), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if number == value else None
+
+
+def _has_proper_face(vertices: np.ndarray, faces: np.ndarray) -> bool:
+    """Whether some face is a triangle rather than a segment or a point (see DEGENERATE_FACE).
+
+    Chunked, and it stops at the first proper face, which is almost always in the first chunk.
+    """
+    for start in range(0, len(faces), _CHUNK):
+        corners = vertices[faces[start : start + _CHUNK]]  # (c, 3, 3)
+        ab, ac, bc = (corners[:, j] - corners[:, i] for i, j in ((0, 1), (0, 2), (1, 2)))
+        twice_area = np.linalg.norm(np.cross(ab, ac), axis=1)
+        longest = np.sqrt(np.max([np.einsum("ij,ij->i", e, e) for e in (ab, ac, bc)], axis=0))
+        if np.any(twice_area > DEGENERATE_FACE * longest**2):
+            return True
+    return False
+
+
+def mesh_problem(vertices: np.ndarray, faces: np.ndarray) -> str | None:
+    """Why this triangle mesh cannot stand for a surface, or None when it can.
+
+    Refused: no faces; face indices that are negative (numpy would wrap them silently) or past
+    the last vertex; NaN or infinite vertices; zero extent on two axes (a line or a point);
+    every face degenerate (zero area). A flat mesh (a rug, a floor) is a surface.
+    """
+    vertices, faces = np.asarray(vertices), np.asarray(faces)
+    if len(faces) == 0 or len(vertices) == 0:
+        return "mesh has no faces"
+    if faces.ndim != 2 or faces.shape[1] != 3 or not np.issubdtype(faces.dtype, np.integer):
+        return f"faces must be (m, 3) integers (got {faces.dtype} {faces.shape})"
+    low, high = int(faces.min()), int(faces.max())
+    if low < 0:
+        return f"face index {low} is negative"
+    if high >= len(vertices):
+        return f"face index {high} out of range (the mesh has {len(vertices)} vertices)"
+    if not np.all(np.isfinite(vertices)):
+        return "mesh vertices contain NaN or infinity"
+    flat_axes = int(np.count_nonzero(np.ptp(vertices, axis=0) <= 0))
+    if flat_axes == 3:
+        return "mesh has no extent"
+    if flat_axes == 2:
+        return "mesh has zero extent on two axes (its vertices lie on a line)"
+    if not _has_proper_face(np.asarray(vertices, dtype=np.float64), faces):
+        return "every face is degenerate (zero area)"
+    return None
+
+
+def points_problem(points: np.ndarray) -> str | None:
+    """Why this point cloud cannot stand for an object, or None: empty, one point, or all
+    points on one line (no extent across it, relative 1e-6)."""
+    points = np.asarray(points, dtype=np.float64)
+    if len(points) == 0:
+        return "empty"
+    extent = np.ptp(points, axis=0)
+    if np.all(extent <= 0):
+        return "all points are one point"
+    if np.count_nonzero(extent <= 0) == 2:
+        return "all points lie on one line"
+    mean, scatter = points.mean(axis=0), np.zeros((3, 3))
+    for start in range(0, len(points), _CHUNK):  # no centred copy of a huge cloud
+        centred = points[start : start + _CHUNK] - mean
+        scatter += centred.T @ centred
+    spread = np.linalg.eigvalsh(scatter)  # ascending: squared singular values
+    if spread[1] <= DEGENERATE_FACE**2 * spread[2]:
+        return "all points lie on one line"
+    return None
+
+
 def checked_mesh(mesh: trimesh.Trimesh, where: str) -> trimesh.Trimesh:
-    """Validate ``mesh`` and make its vertices and faces read-only against in-place edits.
+    """Validate ``mesh`` (see ``mesh_problem``) and make its vertices and faces read-only.
 
     Derived geometry is cached per scene, so an edited mesh would silently disagree with it;
     transform a copy (``mesh.copy()``) instead.
     """
     if not isinstance(mesh, trimesh.Trimesh):
         raise SceneError(f"{where}: expected a trimesh.Trimesh, got {type(mesh).__name__}")
-    if len(mesh.faces) == 0 or len(mesh.vertices) == 0:
-        raise SceneError(f"{where}: mesh has no faces")
-    if not np.all(np.isfinite(mesh.vertices)):
-        raise SceneError(f"{where}: mesh vertices contain NaN or infinity")
-    if np.all(np.ptp(mesh.vertices, axis=0) <= 0):
-        raise SceneError(f"{where}: mesh has no extent")
+    problem = mesh_problem(mesh.vertices, mesh.faces)
+    if problem is not None:
+        raise SceneError(f"{where}: {problem}")
     mesh.vertices.flags.writeable = False
     mesh.faces.flags.writeable = False
     return mesh
+
+
+def _category(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise SceneError(f"{where}: must be a string (got {type(value).__name__})")
+    cleaned = clean_category(value)
+    if not cleaned:
+        raise SceneError(
+            f"{where}: must be a non-empty string (nothing is left of {value!r} once "
+            "whitespace, control and format characters are removed)"
+        )
+    return cleaned
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,20 +342,24 @@ class SceneObject:
     annotated_box: OrientedBox | None = None
 
     def __post_init__(self) -> None:
-        where = f"objects[id={self.id}]"
-        if isinstance(self.id, bool) or int(self.id) != self.id or self.id < 0:
-            raise SceneError(f"{where}.id: must be a non-negative integer")
-        object.__setattr__(self, "id", int(self.id))
-        if not isinstance(self.category, str) or not self.category.strip():
-            raise SceneError(f"{where}.category: must be a non-empty string")
+        where = f"objects[id={_shown(self.id, str)}]"
+        instance = _integer(self.id)
+        if instance is None or not 0 <= instance <= MAX_INSTANCE_ID:
+            raise SceneError(
+                f"{where}.id: must be a non-negative integer at most {MAX_INSTANCE_ID} "
+                "(instance ids are stored as int32)"
+            )
+        object.__setattr__(self, "id", instance)
+        object.__setattr__(self, "category", _category(self.category, f"{where}.category"))
         if self.mesh is None and self.points is None:
             raise SceneError(f"{where}: needs a mesh or points")
         if self.mesh is not None:
             checked_mesh(self.mesh, f"{where}.mesh")
         if self.points is not None:
             points = frozen_array(self.points, (None, 3), f"{where}.points")
-            if len(points) == 0:
-                raise SceneError(f"{where}.points: empty")
+            problem = points_problem(points)
+            if problem is not None:
+                raise SceneError(f"{where}.points: {problem}")
             object.__setattr__(self, "points", points)
         if self.front is not None:
             front = frozen_array(self.front, (3,), f"{where}.front")
@@ -241,12 +391,16 @@ class Structure:
     mesh: trimesh.Trimesh
 
     def __post_init__(self) -> None:
-        checked_mesh(self.mesh, f"structure[{self.category!r}].mesh")
+        category = _category(self.category, f"structure[{_shown(self.category)}].category")
+        object.__setattr__(self, "category", category)
+        checked_mesh(self.mesh, f"structure[{category!r}].mesh")
 
 
 @dataclass(frozen=True, eq=False)
 class Room:
-    """The floor footprint (counter-clockwise polygon in XY, metres) and the ceiling height."""
+    """The floor footprint (a simple polygon in XY, metres; loaders write it counter-clockwise)
+    and the ceiling height. Self-intersecting, self-touching and zero-area footprints are
+    refused: the area and navigation oracles need a valid polygon of positive area."""
 
     footprint: np.ndarray
     height: float
@@ -255,6 +409,10 @@ class Room:
         footprint = frozen_array(self.footprint, (None, 2), "room.footprint")
         if len(footprint) < 3:
             raise SceneError("room.footprint: needs at least three corners")
+        polygon = Polygon(footprint)
+        if not polygon.is_valid or not polygon.area > 0:
+            reason = "zero area" if polygon.is_valid else explain_validity(polygon)
+            raise SceneError(f"room.footprint: not a simple polygon ({reason})")
         if not self.height > 0:
             raise SceneError(f"room.height: must be positive (got {self.height})")
         object.__setattr__(self, "footprint", footprint)
@@ -267,6 +425,11 @@ class Source:
 
     kind: str
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        checked_name(self.kind, "source.kind")
+        if not isinstance(self.detail, str):
+            raise SceneError(f"source.detail: must be a string (got {type(self.detail).__name__})")
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,8 +446,7 @@ class Scene:
     _by_id: dict[int, SceneObject] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.scene_id, str) or not self.scene_id:
-            raise SceneError("scene_id: must be a non-empty string")
+        checked_name(self.scene_id, "scene_id")
         for name in ("objects", "structure", "trajectories"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if not self.objects:
