@@ -276,9 +276,7 @@ class PyrenderRenderer:
         return self._offscreen
 
     def _set_camera(self, frame: Frame) -> Any:
-        K = frame.K
-        if K[0, 1] != 0.0:
-            raise SceneError(f"frame {frame.id!r}.K: skew {K[0, 1]} is not supported")
+        K = frame.K  # no skew: Frame refuses it
         # OpenCV puts pixel centres at integers, OpenGL at integer + 0.5: shift the principal
         # point half a pixel so that a point projecting to (u, v) lands on pixel (u, v).
         self._camera.fx, self._camera.fy = K[0, 0], K[1, 1]

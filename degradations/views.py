@@ -79,7 +79,7 @@ def _read_rgb(path: Path, where: str, size: tuple[int, int]) -> np.ndarray:
     try:
         with Image.open(path) as image:
             picture = image.convert("RGB")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise SceneError(f"{where}: cannot read {path} ({exc})") from None
     if picture.size != size:
         picture = picture.resize(size, Image.Resampling.BILINEAR)

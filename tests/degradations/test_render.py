@@ -225,12 +225,11 @@ def test_ids_beyond_the_encoding_are_rejected():
         PyrenderRenderer(scene)
 
 
-def test_skewed_intrinsics_are_rejected(ahead):
+def test_skewed_intrinsics_are_rejected_before_any_render():
     K = make_frame().K.copy()
     K[0, 1] = 0.5
-    frame = Frame(id="skew", t=0.0, pose=make_frame().pose, K=K, width=WIDTH, height=HEIGHT)
     with pytest.raises(SceneError, match="skew"):
-        ahead.render(frame)
+        Frame(id="skew", t=0.0, pose=make_frame().pose, K=K, width=WIDTH, height=HEIGHT)
 
 
 def test_closing_or_dropping_a_renderer_leaves_others_working(ahead):

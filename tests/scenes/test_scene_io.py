@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
+from PIL import Image
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.camera import intrinsics, look_at
@@ -71,6 +72,20 @@ def files_of(directory: Path) -> dict[str, bytes]:
     }
 
 
+def save_with_images(scene: Scene, directory: Path) -> Path:
+    """``save_scene``, plus the captured images the frames name: the reader requires them,
+    and ``save_scene`` copies none."""
+    save_scene(scene, directory)
+    for trajectory in scene.trajectories:
+        for frame in trajectory.frames:
+            for relative in (frame.rgb, frame.depth):
+                if relative is not None:
+                    path = directory / relative
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    Image.new("RGB", (frame.width, frame.height)).save(path)
+    return directory
+
+
 def hand_built() -> Scene:
     """Everything procedural rooms lack: points, float64 vertices, odd structure names."""
     rng = np.random.default_rng(3)
@@ -122,7 +137,7 @@ def test_procedural_scene_round_trips_exactly(tmp_path):
 
 def test_hand_built_scene_round_trips_exactly(tmp_path):
     original = hand_built()
-    save_scene(original, tmp_path / "room")
+    save_with_images(original, tmp_path / "room")
     loaded = load_scene(tmp_path / "room")
     assert_same_scene(original, loaded)
     names = sorted(files_of(tmp_path / "room"))
@@ -134,12 +149,12 @@ def test_hand_built_scene_round_trips_exactly(tmp_path):
 
 def test_saving_is_byte_identical(tmp_path):
     original = hand_built()
-    save_scene(original, tmp_path / "a")
+    save_with_images(original, tmp_path / "a")
     for obj in original.objects:  # caches must not leak into the files
         if obj.mesh is not None:
             _ = obj.mesh.vertex_normals
-    save_scene(original, tmp_path / "b")
-    save_scene(load_scene(tmp_path / "a"), tmp_path / "c")
+    save_with_images(original, tmp_path / "b")
+    save_with_images(load_scene(tmp_path / "a"), tmp_path / "c")
     assert files_of(tmp_path / "a") == files_of(tmp_path / "b") == files_of(tmp_path / "c")
 
 
@@ -306,7 +321,7 @@ def test_unreadable_mesh_is_named(room):
 
 def test_points_may_also_be_a_ply_point_cloud(tmp_path):
     original = hand_built()
-    save_scene(original, tmp_path)
+    save_with_images(original, tmp_path)
     points = original.object(2).points.astype(np.float32).astype(np.float64)
     trimesh.PointCloud(points).export(tmp_path / "objects" / "2.ply")
     edit(tmp_path, lambda d: d["objects"][1].__setitem__("points", "objects/2.ply"))

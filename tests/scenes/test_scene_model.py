@@ -46,7 +46,9 @@ def scene(**overrides):
         "source": Source("test", "hand-built"),
         "objects": (
             SceneObject(1, "chair", mesh=box([0.0, 0.0, 0.25]), front=[0.0, 1.0, 0.0]),
-            SceneObject(2, "lamp", points=np.array([[1.0, 0.0, 0.0], [1.0, 0.1, 1.2]])),
+            SceneObject(
+                2, "lamp", points=np.array([[1.0, 0.0, 0.0], [1.0, 0.1, 1.2], [1.1, 0.0, 0.6]])
+            ),
         ),
         "structure": (Structure("floor", box([0.0, 0.0, -0.05], (4.0, 4.0, 0.1))),),
         "room": Room([[-2.0, -2.0], [2.0, -2.0], [2.0, 2.0], [-2.0, 2.0]], 2.5),
