@@ -7,7 +7,9 @@ import contextlib
 import importlib
 import json
 import os
+import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from build_kit import TINY, cli, digests, write_config
 
 from spatialqa.errors import ConfigError, OutputError
 from spatialqa.pipelines import shard as shard_module
-from spatialqa.pipelines.build import build, duplicate_scene_ids
+from spatialqa.pipelines.build import RETRIES, build, duplicate_scene_ids
 from spatialqa.pipelines.config import parse_config
 from spatialqa.pipelines.lock import build_lock
 from spatialqa.pipelines.plan import fingerprint, plan
@@ -232,3 +234,53 @@ def test_the_fingerprint_covers_every_versioned_part(monkeypatch, name):
     plan_module = importlib.import_module("spatialqa.pipelines.plan")
     monkeypatch.setattr(plan_module, name, getattr(plan_module, name) + 1)
     assert fingerprint(config) != before
+
+
+class ShardKiller:
+    """SIGKILLs Ray workers while they run a shard (``ray::run_shard`` in their command line),
+    at most ``times`` times, from a thread beside the build."""
+
+    def __init__(self, times: int) -> None:
+        self.times, self.killed = times, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while self.killed < self.times and not self._stop.wait(0.05):
+            for proc in Path("/proc").iterdir():
+                try:
+                    running = b"ray::run_shard" in (proc / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if running and proc.name.isdigit():
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(int(proc.name), signal.SIGKILL)
+                        self.killed += 1
+                    break
+
+    def __enter__(self) -> ShardKiller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def test_a_sigkilled_worker_is_retried_to_the_same_bytes(ray_local, tmp_path):
+    reference = build(parse_config(CONFIG), tmp_path / "reference", progress=False)
+    with ShardKiller(times=1) as killer:
+        manifest = build(parse_config(CONFIG), tmp_path / "out", workers=1, progress=False)
+    assert killer.killed == 1
+    assert manifest["scenes"] == reference["scenes"] == {"built": 2, "skipped": 0}
+    assert digests(tmp_path / "out") == digests(tmp_path / "reference")
+
+
+def test_a_worker_that_always_dies_skips_its_scene_and_the_build_goes_on(ray_local, tmp_path):
+    one = parse_config({**CONFIG, "scenes": [{"procedural": {"count": 1, "seed": 2}}]})
+    with ShardKiller(times=RETRIES + 1) as killer:
+        manifest = build(one, tmp_path / "out", workers=1, progress=False)
+    assert killer.killed == RETRIES + 1
+    (skipped,) = manifest["skipped"]
+    assert skipped["reason"].startswith(f"proc_2_0000: the worker died {RETRIES + 1} times")
+    assert "\x1b[" not in skipped["reason"]
