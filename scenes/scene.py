@@ -16,7 +16,7 @@ from itertools import pairwise
 
 import numpy as np
 import trimesh
-from shapely.geometry import Polygon
+from shapely.geometry import MultiPoint, Polygon
 from shapely.validation import explain_validity
 
 from spatialqa.errors import SceneError
@@ -411,7 +411,10 @@ class Room:
             raise SceneError("room.footprint: needs at least three corners")
         polygon = Polygon(footprint)
         if not polygon.is_valid or not polygon.area > 0:
-            reason = "zero area" if polygon.is_valid else explain_validity(polygon)
+            if not MultiPoint(footprint).convex_hull.area > 0:
+                reason = "zero area: its corners lie on one line or at one point"
+            else:
+                reason = explain_validity(polygon)
             raise SceneError(f"room.footprint: not a simple polygon ({reason})")
         if not self.height > 0:
             raise SceneError(f"room.height: must be positive (got {self.height})")

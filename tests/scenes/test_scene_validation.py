@@ -167,8 +167,8 @@ def test_skewed_intrinsics_are_refused_at_construction_and_load(tmp_path):
     ("footprint", "reason"),
     [
         ([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0]], r"Self-intersection"),  # a bow tie
-        ([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]], r"Self-intersection"),  # collinear: no area
-        ([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]], r"Too few points"),  # one point
+        ([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]], r"zero area: its corners lie on one line"),
+        ([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]], r"zero area: .* at one point"),
         ([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [1.0, 0.0]], r"Self-intersection"),  # doubles back
         # a square whose side touches a corner: self-touching ring
         ([[0, 0], [4, 0], [4, 4], [2, 4], [2, 0], [0, 4]], r"Ring Self-intersection"),
