@@ -13,7 +13,7 @@ from shapely.geometry import MultiPoint, Polygon
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import MAX_SAMPLES, MIN_SAMPLES, SAMPLE_SPACING_M, derived
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import Range, call, operation
 from spatialqa.scenes import Scene
 from spatialqa.seeding import rng_for
 
@@ -100,7 +100,7 @@ def _floor_alpha(scene: Scene) -> tuple[float, dict]:
     }
 
 
-@operation("room_area")
+@operation("room_area", seed=Range(0, 2**63 - 1))
 def room_area(scene: Scene, method: str = "auto", seed: int = 0) -> Fact:
     """Floor area in m^2.
 

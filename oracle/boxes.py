@@ -14,7 +14,7 @@ from scipy.spatial import ConvexHull, QhullError
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import derived, in_unit
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import ObjectId, call, operation
 from spatialqa.scenes import Scene
 
 BOX_KINDS = ("minimal_obb", "aabb", "gravity_obb", "annotated")
@@ -355,7 +355,7 @@ def side_length(scene: Scene, instance_id: int, box: str, axis: str) -> float:
 @operation("object_size")
 def object_size(
     scene: Scene,
-    instance_id: int,
+    instance_id: ObjectId,
     box: str = "minimal_obb",
     unit: str = "cm",
     axis: str = "longest",
@@ -380,7 +380,7 @@ def object_size(
 
 
 @operation("object_volume")
-def object_volume(scene: Scene, instance_id: int, box: str = "minimal_obb") -> Fact:
+def object_volume(scene: Scene, instance_id: ObjectId, box: str = "minimal_obb") -> Fact:
     """Volume of the object's box in m^3 (the product of its three sides)."""
     found = box_of(scene, instance_id, box)
     return Fact(

@@ -14,7 +14,7 @@ from spatialqa.oracle.counting import instance_count
 from spatialqa.oracle.distance import object_distance
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import derived
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import FrameId, ObjectId, call, operation
 from spatialqa.scenes import Scene
 
 SIZE_QUANTITIES = ("volume", "height", "width", "length")
@@ -29,7 +29,7 @@ def _quantity(scene: Scene, instance_id: int, quantity: str, box: str) -> float:
 
 @operation("size_comparison")
 def size_comparison(
-    scene: Scene, a: int, b: int, quantity: str = "volume", box: str | None = None
+    scene: Scene, a: ObjectId, b: ObjectId, quantity: str = "volume", box: str | None = None
 ) -> Fact:
     """Which of objects ``a`` and ``b`` is bigger (box volume) or taller / wider / longer.
 
@@ -78,7 +78,7 @@ def _z_range(scene: Scene, instance_id: int) -> tuple[float, float]:
 
 
 @operation("height_difference")
-def height_difference(scene: Scene, a: int, b: int, mode: str = "centre") -> Fact:
+def height_difference(scene: Scene, a: ObjectId, b: ObjectId, mode: str = "centre") -> Fact:
     """Vertical separation of objects ``a`` and ``b`` in metres (non-negative).
 
     ``mode="centre"``: difference of the heights of their box centres (midpoints of their z
@@ -113,7 +113,7 @@ def height_difference(scene: Scene, a: int, b: int, mode: str = "centre") -> Fac
 
 @operation("nearest_category")
 def nearest_category(
-    scene: Scene, anchor: int, categories: Sequence[str], method: str = "closest"
+    scene: Scene, anchor: ObjectId, categories: Sequence[str], method: str = "closest"
 ) -> Fact:
     """Which of ``categories`` is nearest to object ``anchor`` (VSI object_rel_distance).
 
@@ -162,7 +162,7 @@ def count_comparison(
     scene: Scene,
     first: str,
     second: str,
-    views: list[str] | None = None,
+    views: list[FrameId] | None = None,
     tau_instance: float = 0.05,
     tau_frame: float = 0.001,
 ) -> Fact:

@@ -6,7 +6,7 @@ from itertools import pairwise
 
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import derived
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import FrameId, call, operation
 from spatialqa.oracle.visibility import frame_visibility
 from spatialqa.scenes import Scene
 
@@ -32,7 +32,7 @@ def visible_instances(
 def instance_count(
     scene: Scene,
     category: str,
-    views: list[str] | None = None,
+    views: list[FrameId] | None = None,
     tau_instance: float = 0.05,
     tau_frame: float = 0.001,
 ) -> Fact:
@@ -78,7 +78,7 @@ def instance_count(
 
 @operation("visible_count")
 def visible_count(
-    scene: Scene, category: str, view: str, tau_instance: float = 0.05, tau_frame: float = 0.001
+    scene: Scene, category: str, view: FrameId, tau_instance: float = 0.05, tau_frame: float = 0.001
 ) -> Fact:
     """Instances of ``category`` visible above tau in the single frame ``view``."""
     seen = visible_instances(scene, [view], tau_instance, tau_frame)
@@ -105,7 +105,7 @@ def visible_count(
 def object_existence(
     scene: Scene,
     category: str,
-    views: list[str],
+    views: list[FrameId],
     tau_instance: float = 0.05,
     tau_frame: float = 0.001,
 ) -> Fact:
@@ -158,7 +158,7 @@ def _first_seen(
 def first_appearance(
     scene: Scene,
     category: str,
-    views: list[str],
+    views: list[FrameId],
     tau_instance: float = 0.05,
     tau_frame: float = 0.001,
 ) -> Fact:
@@ -190,7 +190,7 @@ def first_appearance(
 def appearance_order(
     scene: Scene,
     categories: list[str],
-    views: list[str],
+    views: list[FrameId],
     tau_instance: float = 0.05,
     tau_frame: float = 0.001,
 ) -> Fact:

@@ -14,7 +14,7 @@ import numpy as np
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.boxes import minimal_obb
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import ObjectId, call, operation
 from spatialqa.scenes import Scene
 
 _LR = ((0.0, "left"), (135.0, "back"), (225.0, "right"))
@@ -62,7 +62,7 @@ def sector(theta: float, granularity: str) -> tuple[str, float]:
 
 @operation("relative_direction")
 def relative_direction(
-    scene: Scene, standing: int, facing: int, target: int, granularity: str = "hard"
+    scene: Scene, standing: ObjectId, facing: ObjectId, target: ObjectId, granularity: str = "hard"
 ) -> Fact:
     """Standing at object ``standing`` facing object ``facing``: the sector of ``target``.
 

@@ -5,8 +5,10 @@ For two triangle meshes whose surfaces do not cross, the closest pair of points 
 at a vertex of one mesh (against a triangle of the other) or in the interior of an edge of
 each (edge against edge). ``closest`` evaluates both families exactly in float64:
 
-1. every vertex of A against B and every vertex of B against A (Open3D's closest-point query
-   picks the triangle; the point on it is recomputed in float64 by trimesh);
+1. every vertex of A against B and every vertex of B against A (Open3D's float32 closest-point
+   query picks a triangle, the point on it is recomputed in float64 by trimesh, and the
+   vertices within float32 rounding of the least distance are settled against every triangle
+   that could be nearer);
 2. every pair of edges that could beat step 1's distance, pruned by bounding spheres, by the
    segment-segment formula.
 
@@ -16,7 +18,8 @@ distance to the surface is at least its distance to the nearest vertex minus tha
 dense scans this leaves the few thousand vertices and edges near the gap.
 
 Surfaces that cross are found by casting each edge of one mesh against the other (distance 0).
-Watertight meshes are solids: an object inside a watertight one is at distance 0. Point-cloud
+Watertight meshes are solids: an object with a part inside a watertight one is at distance 0
+(decided exactly, by float64 winding numbers: see ``_inside``). Point-cloud
 objects use their points: against a mesh, exact point-to-triangle; against points, a KD-tree.
 
 ``vsi_grid`` reproduces the VSI recipe: each object's box filled with a grid of at most 5 cm
@@ -30,13 +33,15 @@ from dataclasses import dataclass
 import numpy as np
 import open3d as o3d
 import trimesh
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.boxes import Box, box_of
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import SceneGeometry, derived, in_unit
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import FrameId, ObjectId, call, operation
 from spatialqa.scenes import Scene
 
 DISTANCE_METHODS = ("closest", "centroid", "vsi_grid")
@@ -49,6 +54,8 @@ _BOUND_VERTICES = 2048
 """Vertices per mesh whose distances to the other give the first bound on the closest pair."""
 _ROUNDING_M = 1e-9
 """Added to the pruning bounds, so that rounding never drops the point that set them."""
+_WINDING_CHUNK = 1 << 18
+"""Point-triangle pairs per block of winding numbers (bounds memory to about 100 MB)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,15 +77,64 @@ def _tensor(points: np.ndarray) -> o3d.core.Tensor:
 def points_to_mesh(
     geometry: SceneGeometry, points: np.ndarray, instance_id: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Closest points on the object's mesh to ``points`` (n, 3): ((n, 3) points, (n,) distances).
+    """Points on the object's mesh near ``points`` (n, 3): ((n, 3) points, (n,) distances).
 
     Open3D (float32) chooses the triangle; the closest point on it is recomputed in float64.
+    The triangle may be a neighbour of the closest one (their distances differ by float32
+    rounding), so each distance is at most :func:`_float32_slack` above the exact one:
+    :func:`exact_points_to_mesh` settles the points that matter.
     """
     mesh = geometry.scene.object(instance_id).mesh
     ray_scene = geometry.object_ray_scene(instance_id)
     faces = ray_scene.compute_closest_points(_tensor(points))["primitive_ids"].numpy()
     on_mesh = trimesh.triangles.closest_point(mesh.triangles[faces.astype(np.int64)], points)
     return on_mesh, np.linalg.norm(on_mesh - points, axis=1)
+
+
+def _float32_slack(geometry: SceneGeometry, points: np.ndarray, instance_id: int) -> float:
+    """How far :func:`points_to_mesh`'s distances may exceed the exact ones: Open3D rounds the
+    points and the mesh to float32 (2^-24 relative) and compares distances in float32, so a
+    few ulps of the largest coordinate involved; 2^-18 of it leaves a wide margin."""
+    low, high = geometry.memo("vertex_box", instance_id, lambda: _box(geometry.points(instance_id)))
+    reach = max(float(np.max(np.abs(points), initial=0.0)), float(np.abs(low).max()))
+    return 2.0**-18 * (1.0 + max(reach, float(np.abs(high).max())))
+
+
+def _triangle_balls(geometry: SceneGeometry, instance_id: int) -> tuple[cKDTree, np.ndarray]:
+    """A KD-tree over the centroids of the mesh's triangles and the radius (f,) of the ball
+    about each centroid that holds its triangle (cached)."""
+
+    def compute() -> tuple[cKDTree, np.ndarray]:
+        triangles = geometry.scene.object(instance_id).mesh.triangles
+        centre = triangles.mean(axis=1)
+        radius = np.linalg.norm(triangles - centre[:, None, :], axis=2).max(axis=1)
+        return cKDTree(centre), radius
+
+    return geometry.memo("triangle_balls", instance_id, compute)
+
+
+def exact_points_to_mesh(
+    geometry: SceneGeometry, points: np.ndarray, instance_id: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The exact closest points on the object's mesh to ``points`` (n, 3), float64, whatever
+    triangle float32 would pick: each point against every triangle whose ball comes within
+    its :func:`points_to_mesh` distance (those near the answer). For a few points."""
+    on_mesh, distance = points_to_mesh(geometry, points, instance_id)
+    tree, radius = _triangle_balls(geometry, instance_id)
+    triangles = geometry.scene.object(instance_id).mesh.triangles
+    reach = float(radius.max())
+    for k, point in enumerate(points):
+        near = np.sort(np.asarray(tree.query_ball_point(point, distance[k] + reach), np.int64))
+        near = near[np.linalg.norm(tree.data[near] - point, axis=1) - radius[near] <= distance[k]]
+        if len(near) == 0:  # rounding: the chosen triangle is the only candidate
+            continue
+        repeated = np.repeat(point[None, :], len(near), axis=0)
+        found = trimesh.triangles.closest_point(triangles[near], repeated)
+        gap = np.linalg.norm(found - point, axis=1)
+        best = int(np.argmin(gap))
+        if gap[best] < distance[k]:
+            on_mesh[k], distance[k] = found[best], gap[best]
+    return on_mesh, distance
 
 
 def segment_distances(
@@ -152,8 +208,11 @@ def _vertices_to_mesh(
     them) and the mesh of ``target``."""
     points = geometry.points(source) if points is None else points
     on_mesh, distance = points_to_mesh(geometry, points, target)
+    # Only points within float32 rounding of the least distance can hold the exact least one.
+    maybe = np.flatnonzero(distance <= distance.min() + _float32_slack(geometry, points, target))
+    on_mesh, distance = exact_points_to_mesh(geometry, points[maybe], target)
     best = int(np.argmin(distance))
-    return Closest(float(distance[best]), points[best].copy(), on_mesh[best])
+    return Closest(float(distance[best]), points[maybe[best]].copy(), on_mesh[best])
 
 
 def _upper_bound(geometry: SceneGeometry, a: int, b: int) -> float:
@@ -174,17 +233,60 @@ def _edges(geometry: SceneGeometry, instance_id: int) -> tuple[np.ndarray, np.nd
     return mesh.vertices[edges[:, 0]], mesh.vertices[edges[:, 1]]
 
 
+def segment_triangle_hits(
+    start: np.ndarray, end: np.ndarray, triangles: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether segment [start_i, end_i] meets triangle i (Moller-Trumbore in float64, bounds
+    included), and the point where it does: ((n,) bool, (n, 3) points). A segment parallel to
+    the triangle's plane never meets it here: lying in the plane is touching, which the
+    closest-pair families measure (0) anyway."""
+    d = end - start
+    e1 = triangles[:, 1] - triangles[:, 0]
+    e2 = triangles[:, 2] - triangles[:, 0]
+    p = np.cross(d, e2)
+    det = np.einsum("ij,ij->i", e1, p)
+    scale = np.linalg.norm(d, axis=1) * np.linalg.norm(e1, axis=1) * np.linalg.norm(e2, axis=1)
+    usable = np.abs(det) > 1e-12 * scale
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inverse = np.where(usable, 1.0 / np.where(usable, det, 1.0), 0.0)
+        s = start - triangles[:, 0]
+        u = np.einsum("ij,ij->i", s, p) * inverse
+        q = np.cross(s, e1)
+        v = np.einsum("ij,ij->i", d, q) * inverse
+        t = np.einsum("ij,ij->i", e2, q) * inverse
+    hit = usable & (u >= 0.0) & (v >= 0.0) & (u + v <= 1.0) & (t >= 0.0) & (t <= 1.0)
+    return hit, start + d * t[:, None]
+
+
 def _crossing(geometry: SceneGeometry, source: int, target: int) -> Closest | None:
-    """A point where an edge of ``source`` passes through the surface of ``target``, if any."""
+    """A point where an edge of ``source`` passes through the surface of ``target``, if any.
+
+    Open3D (float32) proposes the edges that hit and the triangle they hit; each is confirmed
+    in float64 (:func:`segment_triangle_hits`). A ray in the plane of a triangle can report a
+    hit far from it (after some rotations of a scene, an edge on the floor "hit" the bottom
+    face of an object 0.66 m away) and hide real hits behind it, so when none is confirmed,
+    the edges that proposed one are checked in float64 against every triangle along them.
+    """
     start, end = _edges(geometry, source)
     rays = np.concatenate([start, end - start], axis=1)
-    t_hit = geometry.object_ray_scene(target).cast_rays(_tensor(rays))["t_hit"].numpy()
-    hits = np.flatnonzero(t_hit <= 1.0)
-    if len(hits) == 0:
+    found = geometry.object_ray_scene(target).cast_rays(_tensor(rays))
+    proposed = np.flatnonzero(found["t_hit"].numpy() <= 1.0)
+    if len(proposed) == 0:
         return None
-    first = hits[0]
-    point = start[first] + (end[first] - start[first]) * float(t_hit[first])
-    return Closest(0.0, point, point.copy())
+    triangles = geometry.scene.object(target).mesh.triangles
+    faces = found["primitive_ids"].numpy()[proposed].astype(np.int64)
+    hit, points = segment_triangle_hits(start[proposed], end[proposed], triangles[faces])
+    if not np.any(hit):
+        false = proposed
+        listed = geometry.object_ray_scene(target).list_intersections(_tensor(rays[false]))
+        edge = false[listed["ray_ids"].numpy().astype(np.int64)]
+        faces = listed["primitive_ids"].numpy().astype(np.int64)
+        hit, points = segment_triangle_hits(start[edge], end[edge], triangles[faces])
+        proposed = edge
+    if not np.any(hit):
+        return None
+    first = int(np.flatnonzero(hit)[np.argmin(proposed[hit])])  # the lowest edge
+    return Closest(0.0, points[first].copy(), points[first].copy())
 
 
 def _near_edges(geometry: SceneGeometry, source: int, target: int, bound: float) -> np.ndarray:
@@ -198,7 +300,8 @@ def _near_edges(geometry: SceneGeometry, source: int, target: int, bound: float)
     radius = np.linalg.norm(end - start, axis=1) / 2.0
     maybe = _may_beat(geometry, middle, radius, target, bound)
     _, distance = points_to_mesh(geometry, middle[maybe], target)
-    return maybe[distance - radius[maybe] < bound]
+    slack = _float32_slack(geometry, middle[maybe], target)  # exact distance >= distance - slack
+    return maybe[distance - slack - radius[maybe] < bound]
 
 
 def _edge_pairs(geometry: SceneGeometry, a: int, b: int, best: Closest) -> Closest:
@@ -226,20 +329,92 @@ def _edge_pairs(geometry: SceneGeometry, a: int, b: int, best: Closest) -> Close
     return best
 
 
-def _inside(geometry: SceneGeometry, inner: int, outer: int) -> Closest | None:
-    """When ``outer`` is watertight and holds ``inner`` (their surfaces do not cross): a point.
+def winding_numbers(triangles: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Generalised winding number of the closed surface ``triangles`` (f, 3, 3) at each of
+    ``points`` (n, 3), float64: the summed signed solid angles of its triangles over 4 pi
+    (Van Oosterom and Strackee), 1 inside an outward-wound solid, 0 outside.
 
-    Every point of ``inner`` must test inside: Open3D's occupancy vote misjudges points that lie
-    in the plane of one of ``outer``'s faces (an object standing on the floor beside a cabinet),
-    so one point alone would call a pair 1.2 m apart touching.
+    Why not a ray-parity vote: away from the surface each term is a smooth function of the
+    point, so nothing is degenerate. A point in the plane of a face but outside it gets a zero
+    angle from that face (the rays that a parity test would cast through its edges). Only
+    within about 1e-12 of the surface (touching, so at distance 0 anyway) is the answer
+    rounded. Chunked: at most ``_WINDING_CHUNK`` point-triangle pairs at once.
     """
-    if not geometry.scene.object(outer).mesh.is_watertight:
+    out = np.empty(len(points))
+    step = max(1, _WINDING_CHUNK // max(len(triangles), 1))
+    for lo in range(0, len(points), step):
+        here = points[lo : lo + step]
+        a, b, c = (triangles[None, :, k, :] - here[:, None, :] for k in range(3))
+        la, lb, lc = (np.sqrt(np.einsum("pfi,pfi->pf", x, x)) for x in (a, b, c))
+        det = np.einsum("pfi,pfi->pf", a, np.cross(b, c))
+        dot = (
+            la * lb * lc
+            + np.einsum("pfi,pfi->pf", a, b) * lc
+            + np.einsum("pfi,pfi->pf", b, c) * la
+            + np.einsum("pfi,pfi->pf", c, a) * lb
+        )
+        out[lo : lo + step] = np.arctan2(det, dot).sum(axis=1) / (2.0 * np.pi)
+    return out
+
+
+def _solid(geometry: SceneGeometry, instance_id: int) -> trimesh.Trimesh | None:
+    """The object's mesh as a closed, consistently wound surface (cached), or None when it is
+    not watertight (then it bounds no solid). A watertight mesh wound inconsistently is
+    re-wound on a copy: winding numbers need one orientation, parity votes did not."""
+
+    def compute() -> trimesh.Trimesh | None:
+        mesh = geometry.scene.object(instance_id).mesh
+        if not mesh.is_watertight:
+            return None
+        if mesh.is_winding_consistent:
+            return mesh
+        fixed = mesh.copy()
+        trimesh.repair.fix_winding(fixed)
+        return fixed if fixed.is_winding_consistent else None
+
+    return geometry.memo("solid", instance_id, compute)
+
+
+def _component_vertices(geometry: SceneGeometry, instance_id: int) -> np.ndarray:
+    """One vertex index per connected part of the object's mesh (the lowest of each; a vertex
+    used by no face is a part of its own), ascending (cached)."""
+
+    def compute() -> np.ndarray:
+        mesh = geometry.scene.object(instance_id).mesh
+        n = len(mesh.vertices)
+        edges = np.asarray(mesh.edges_unique, dtype=np.int64)
+        graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        return np.sort(np.unique(labels, return_index=True)[1])
+
+    return geometry.memo("component_vertices", instance_id, compute)
+
+
+def _inside(geometry: SceneGeometry, inner: int, outer: int) -> Closest | None:
+    """When ``outer`` bounds a solid and a part of ``inner`` lies in it: a point of it.
+
+    Called once the surfaces are known not to cross, so each connected part of ``inner``
+    lies wholly inside or wholly outside (but where it touches, at distance 0 either way),
+    and one vertex per part decides. A vertex outside ``outer``'s bounding box is outside
+    (exact, and it settles nearly every pair); the others are decided by their float64
+    winding number, which does not depend on the scene's pose. Open3D's float32 occupancy
+    vote misjudged points in the plane of one of ``outer``'s faces (an object standing on the
+    floor beside a cabinet) and, after some rotations, whole objects beside a solid.
+    """
+    solid = _solid(geometry, outer)
+    if solid is None:
         return None
-    points = geometry.points(inner)
-    occupied = geometry.object_ray_scene(outer).compute_occupancy(_tensor(points), nsamples=3)
-    if not np.all(occupied.numpy() > 0.5):
+    points = geometry.points(inner)[_component_vertices(geometry, inner)]
+    low, high = geometry.memo("vertex_box", outer, lambda: _box(geometry.points(outer)))
+    points = points[np.all((points >= low) & (points <= high), axis=1)]
+    if len(points) == 0:
         return None
-    return Closest(0.0, points[0].copy(), points[0].copy())
+    winding = winding_numbers(np.asarray(solid.triangles, dtype=np.float64), points)
+    inside = np.flatnonzero(np.abs(winding) > 0.5)
+    if len(inside) == 0:
+        return None
+    point = points[inside[0]]
+    return Closest(0.0, point.copy(), point.copy())
 
 
 def _mesh_mesh(geometry: SceneGeometry, a: int, b: int) -> Closest:
@@ -325,8 +500,8 @@ def grid_distance(scene: Scene, a: int, b: int, box: str = "minimal_obb") -> flo
 @operation("object_distance")
 def object_distance(
     scene: Scene,
-    a: int,
-    b: int,
+    a: ObjectId,
+    b: ObjectId,
     method: str = "closest",
     unit: str = "m",
     box: str = "minimal_obb",
@@ -371,12 +546,12 @@ def object_distance(
 
 @operation("camera_object_distance")
 def camera_object_distance(
-    scene: Scene, view: str, instance_id: int, method: str = "closest", unit: str = "m"
+    scene: Scene, view: FrameId, instance_id: ObjectId, method: str = "closest", unit: str = "m"
 ) -> Fact:
     """Distance from the camera centre of frame ``view`` to the nearest point of the object.
 
-    ``method="closest"``: the exact nearest point of the object's mesh surface (Open3D picks the
-    triangle, the point on it is recomputed in float64), or of its point cloud;
+    ``method="closest"``: the exact nearest point of the object's mesh surface (float64, see
+    :func:`exact_points_to_mesh`), or of its point cloud;
     ``"aabb"``: the camera centre clamped into the object's axis-aligned box (0 inside it).
     ``detail["nearest_point"]`` is that point in world coordinates.
     """
@@ -391,7 +566,7 @@ def camera_object_distance(
         half = found.extent / 2.0
         nearest = np.clip(centre, found.center - half, found.center + half)
     elif scene.object(instance_id).mesh is not None:
-        nearest = points_to_mesh(geometry, centre[None, :], instance_id)[0][0]
+        nearest = exact_points_to_mesh(geometry, centre[None, :], instance_id)[0][0]
     else:
         points = geometry.points(instance_id)
         nearest = points[int(np.argmin(np.linalg.norm(points - centre, axis=1)))]

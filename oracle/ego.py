@@ -17,7 +17,7 @@ import numpy as np
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.boxes import box_of
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import FrameId, ObjectId, call, operation
 from spatialqa.oracle.visibility import frame_visibility
 from spatialqa.scenes import Scene
 
@@ -54,9 +54,9 @@ def _fact(value, unit, primitive, view, program, ids, **kw) -> Fact:
 @operation("ego_relation")
 def ego_relation(
     scene: Scene,
-    a: int,
-    b: int,
-    view: str,
+    a: ObjectId,
+    b: ObjectId,
+    view: FrameId,
     axis: str = "x",
     variant: str = "3d",
     box: str = "minimal_obb",
@@ -101,7 +101,7 @@ def ego_relation(
 
 
 @operation("depth_order")
-def depth_order(scene: Scene, a: int, b: int, view: str) -> Fact:
+def depth_order(scene: Scene, a: ObjectId, b: ObjectId, view: FrameId) -> Fact:
     """The category of whichever of A and B is closer to the camera, by the camera-frame z of
     its visible part's centre; margin: the depth difference (m)."""
     counts = frame_visibility(scene, view)
@@ -131,7 +131,7 @@ def depth_order(scene: Scene, a: int, b: int, view: str) -> Fact:
 
 
 @operation("object_orientation")
-def object_orientation(scene: Scene, instance_id: int, view: str) -> Fact:
+def object_orientation(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """Which way the object's front faces as seen from the camera, on the horizontal plane.
 
     Angle: counter-clockwise (seen from above, z up) from the object-to-camera direction to
@@ -177,7 +177,7 @@ def _normalised(values, sizes) -> list[int]:
 
 
 @operation("object_box_2d")
-def object_box_2d(scene: Scene, instance_id: int, view: str) -> Fact:
+def object_box_2d(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """The visible part's 2D box [x1, y1, x2, y2] as integers 0..1000 of width and height;
     ``detail["box_px"]`` in OpenCV pixel coordinates (pixel centres at integers), enclosing the
     visible pixels' squares: [u_min - 0.5, v_min - 0.5, u_max + 0.5, v_max + 0.5]."""
@@ -201,7 +201,7 @@ def object_box_2d(scene: Scene, instance_id: int, view: str) -> Fact:
 
 
 @operation("object_point_2d")
-def object_point_2d(scene: Scene, instance_id: int, view: str) -> Fact:
+def object_point_2d(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """A point on the object: the visible pixel centre nearest its visible part's centroid,
     as integers 0..1000 of width and height; ``detail["point_px"]`` in OpenCV pixel
     coordinates (that pixel's integer u, v)."""

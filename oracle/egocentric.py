@@ -15,7 +15,7 @@ from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.boxes import minimal_obb
 from spatialqa.oracle.direction import ccw_angle
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import FrameId, ObjectId, Range, call, operation
 from spatialqa.scenes import Frame, Scene, look_at
 
 _VERTICAL_TOL = 1e-6
@@ -98,10 +98,10 @@ def clock_hour(clockwise_deg: float) -> tuple[int, float]:
 @operation("clock_direction")
 def clock_direction(
     scene: Scene,
-    target: int,
-    view: str | None = None,
-    standing: int | None = None,
-    facing: int | None = None,
+    target: ObjectId,
+    view: FrameId | None = None,
+    standing: ObjectId | None = None,
+    facing: ObjectId | None = None,
 ) -> Fact:
     """The clock hour of ``target`` for a viewer (see :func:`viewer`) on the ground plane.
 
@@ -131,13 +131,13 @@ def clock_direction(
     )
 
 
-@operation("goal_aiming")
+@operation("goal_aiming", straight_deg=Range(0.0, 180.0))
 def goal_aiming(
     scene: Scene,
-    target: int,
-    view: str | None = None,
-    standing: int | None = None,
-    facing: int | None = None,
+    target: ObjectId,
+    view: FrameId | None = None,
+    standing: ObjectId | None = None,
+    facing: ObjectId | None = None,
     straight_deg: float = 10.0,
 ) -> Fact:
     """Which way a viewer turns to face ``target``: "left", "right" or "straight".
@@ -170,11 +170,11 @@ def goal_aiming(
     )
 
 
-@operation("action_consequence")
+@operation("action_consequence", turn_deg=Range(-360.0, 360.0), step_m=Range(-100.0, 100.0))
 def action_consequence(
     scene: Scene,
-    target: int,
-    view: str,
+    target: ObjectId,
+    view: FrameId,
     query: str,
     turn_deg: float = 0.0,
     step_m: float = 0.0,
@@ -250,11 +250,11 @@ def _in_camera(pose: np.ndarray, points: np.ndarray) -> np.ndarray:
 @operation("perspective")
 def perspective(
     scene: Scene,
-    standing: int,
-    facing: int,
-    target: int,
+    standing: ObjectId,
+    facing: ObjectId,
+    target: ObjectId,
     query: str = "left_right",
-    reference: int | None = None,
+    reference: ObjectId | None = None,
 ) -> Fact:
     """Seen from the virtual camera at ``standing`` facing ``facing`` (:func:`virtual_camera`).
 

@@ -13,7 +13,7 @@ import numpy as np
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.egocentric import camera_heading, signed_yaw
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import FrameId, call, operation
 from spatialqa.scenes import Frame, Scene
 
 MOTION_LABELS = {"x": ("left", "right"), "z": ("backward", "forward")}
@@ -51,7 +51,7 @@ def _fact(
 
 
 @operation("camera_displacement")
-def camera_displacement(scene: Scene, view1: str, view2: str) -> Fact:
+def camera_displacement(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Distance between the two camera centres, in metres (no decision boundary, no margin)."""
     first, second = _pair(scene, view1, view2)
     delta = second.center - first.center
@@ -79,14 +79,14 @@ def _dominant(offset: np.ndarray, labels: dict[str, tuple[str, str]]) -> tuple[s
 
 
 @operation("camera_motion_direction")
-def camera_motion_direction(scene: Scene, view1: str, view2: str) -> Fact:
+def camera_motion_direction(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Which way the camera moved, in the first camera's frame: forward/backward (its z) or
     left/right (its x), whichever is larger; ``detail["dominant_m"]`` is that component."""
     return _dominant_fact("camera_motion_direction", MOTION_LABELS, scene, view1, view2)
 
 
 @operation("camera_relative_position")
-def camera_relative_position(scene: Scene, view1: str, view2: str) -> Fact:
+def camera_relative_position(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Where the second camera is seen from the first: "in front", "behind", "left" or
     "right" by the larger horizontal axis of its centre in the first camera's frame."""
     return _dominant_fact("camera_relative_position", POSITION_LABELS, scene, view1, view2)
@@ -112,7 +112,7 @@ def _dominant_fact(
 
 
 @operation("camera_rotation")
-def camera_rotation(scene: Scene, view1: str, view2: str) -> Fact:
+def camera_rotation(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Signed yaw change about world z in degrees, in (-180, 180]; positive = turned left.
 
     ``margin`` is the distance to 0 and to 180 deg (a half turn has no side).
@@ -131,7 +131,7 @@ def camera_rotation(scene: Scene, view1: str, view2: str) -> Fact:
 
 
 @operation("camera_elevation_change")
-def camera_elevation_change(scene: Scene, view1: str, view2: str) -> Fact:
+def camera_elevation_change(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Signed change of the camera centre's height (world z), in metres; margin = |change|."""
     first, second = _pair(scene, view1, view2)
     change = float(second.center[2] - first.center[2])

@@ -27,10 +27,13 @@ from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.egocentric import center_xy, signed_yaw
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import derived
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import ObjectId, Range, call, operation
 from spatialqa.scenes import Scene
 
 TURN_BACK_DEG = 135.0
+MAX_GRID_CELLS = 2_000_000
+"""Most cells of an occupancy grid (a 70 m x 70 m floor at the default 5 cm cell): its cost,
+memory and A* time grow with the cells, and ``cell`` comes from programs."""
 _MOVES = tuple(
     (di, dj, math.sqrt(2.0) if di and dj else 1.0)
     for di in (-1, 0, 1)
@@ -124,6 +127,11 @@ def occupancy_grid(
             max(1, math.ceil((high - low) / cell))
             for low, high in ((low_x, high_x), (low_y, high_y))
         )
+        if rows * cols > MAX_GRID_CELLS:
+            raise SpatialQAError(
+                f"occupancy_grid: a {cell!r} m cell makes {rows} x {cols} cells on the floor of "
+                f"scene {scene.scene_id}, more than {MAX_GRID_CELLS:,} (use a larger cell)"
+            )
         origin = np.array([low_x + cell / 2.0, low_y + cell / 2.0])
         jj, ii = np.meshgrid(np.arange(cols), np.arange(rows))
         x, y = origin[0] + jj.ravel() * cell, origin[1] + ii.ravel() * cell
@@ -261,12 +269,18 @@ def route_deltas(scene: Scene, start: int, facing: int, waypoints: Sequence[int]
     return deltas
 
 
-@operation("route")
+@operation(
+    "route",
+    waypoints=Range(1, 64),
+    robot_radius=Range(0.0, 5.0),
+    cell=Range(0.01, 1.0),
+    height_limit=Range(0.01, 100.0),
+)
 def route(
     scene: Scene,
-    start: int,
-    facing: int,
-    waypoints: list[int],
+    start: ObjectId,
+    facing: ObjectId,
+    waypoints: list[ObjectId],
     robot_radius: float = 0.2,
     cell: float = 0.05,
     height_limit: float = 1.5,

@@ -40,9 +40,12 @@ from scipy.spatial import ConvexHull, QhullError, cKDTree
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import NO_HIT_ID, STRUCTURE_ID, derived, o3d_triangles
-from spatialqa.oracle.program import call, operation
+from spatialqa.oracle.program import FrameId, ObjectId, OccluderId, Range, call, operation
 from spatialqa.scenes import Frame, Scene
 
+HIT_BUDGET = 1 << 20
+"""(ray, object) hits listed at once, about: rays are cast in chunks (see
+:func:`_rays_per_chunk`), so a frame's peak memory does not grow with rays x objects."""
 SPLAT_SCALE = 1.25
 """Octahedron circumradius over the median nearest-neighbour spacing of a point cloud."""
 _NEAR = 1e-4
@@ -70,8 +73,10 @@ class FrameVisibility:
     silhouette_pixels : (k,) int64, image pixels whose ray hits the instance anywhere.
     pixels : int, width * height.
     outside_pixels : (k,) float64, silhouette area beyond the image border (padded plane), px.
-    occluded_pixels : (k, k + 1) int64, [i, j]: silhouette pixels of i whose first hit is
-        object j (column k: the structure); the diagonal is zero.
+    occlusions : (p, 3) int64, rows [i, j, pixels]: silhouette pixels of object index i whose
+        first hit is object index j (j = k: the structure), for the p pairs with pixels > 0,
+        sorted by (i, j); i != j. Sparse, so a frame's memory grows with its pairs, not with
+        k^2 (:attr:`occluded_pixels` is the dense matrix, for small scenes).
     boxes : (k, 4) float64, [x1, y1, x2, y2] enclosing the visible pixels' squares, in image
         coordinates: [u_min - 0.5, v_min - 0.5, u_max + 0.5, v_max + 0.5]; NaN where nothing
         is visible.
@@ -88,7 +93,7 @@ class FrameVisibility:
     silhouette_pixels: np.ndarray
     pixels: int
     outside_pixels: np.ndarray
-    occluded_pixels: np.ndarray
+    occlusions: np.ndarray
     boxes: np.ndarray
     points: np.ndarray
     depths: np.ndarray
@@ -125,11 +130,21 @@ class FrameVisibility:
             raise SpatialQAError(f"frame {self.frame_id!r}: no object with id {instance_id}")
         return int(found[0])
 
+    @property
+    def occluded_pixels(self) -> np.ndarray:
+        """(k, k + 1) int64, [i, j]: silhouette pixels of i whose first hit is object j
+        (column k: the structure); the diagonal is zero. Dense: k^2 memory."""
+        k = len(self.instance_ids)
+        dense = np.zeros((k, k + 1), dtype=np.int64)
+        dense[self.occlusions[:, 0], self.occlusions[:, 1]] = self.occlusions[:, 2]
+        return dense
+
     def occluders(self, instance_id: int) -> dict[int, int]:
         """Occluder id (-1: structure) -> pixels of the instance's silhouette it hides."""
-        row = self.occluded_pixels[self.index(instance_id)]
+        i = self.index(instance_id)
+        lo, hi = np.searchsorted(self.occlusions[:, 0], [i, i + 1])
         ids = [*self.instance_ids.tolist(), STRUCTURE_ID]
-        return {ids[j]: int(row[j]) for j in np.flatnonzero(row)}
+        return {ids[int(j)]: int(c) for _, j, c in self.occlusions[lo:hi]}
 
 
 def rays_through(frame: Frame, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -301,63 +316,126 @@ def _centred_grid(size: int, stride: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Trace:
-    """What the batch of rays found: the first hit of every image pixel, and every
-    (object, ray) pair that hit (rays past the ``pixels`` are the padded samples)."""
+    """What the rays found: the first hit of every image pixel and, when asked for, the
+    (object, ray) pairs that hit, already counted (rays past the image ``pixels`` are the
+    padded samples)."""
 
-    pixels: np.ndarray  # (m,) flat image pixel of ray i < m
     first: np.ndarray  # (n,) per image pixel: object index, k = structure, k + 1 = nothing
     depth: np.ndarray  # (n,) camera-z of the first object hit (NaN elsewhere)
-    hit_object: np.ndarray  # (h,) object index
-    hit_ray: np.ndarray  # (h,) ray index
+    silhouette: np.ndarray  # (k,) image rays that hit each object
+    outside: np.ndarray  # (k,) padded rays that hit each object
+    occlusions: np.ndarray  # (p, 3) [i, j, image rays of i whose first hit is j], sorted
 
 
-def _trace(scene: Scene, frame: Frame, pixels: np.ndarray, padded: np.ndarray) -> _Trace:
-    """Cast one batch of rays, through the image ``pixels`` (flat indices) and the ``padded``
-    (u, v) beyond the border, against the objects and the structure (where an object is hit:
-    elsewhere ``first`` says nothing was hit).
+def _rays_per_chunk(k: int) -> int:
+    """Rays cast at once: about ``HIT_BUDGET`` hits, a ray meeting each object twice (in and
+    out of a closed surface), so what one chunk lists does not grow with rays x objects."""
+    return max(64, HIT_BUDGET // (2 * max(k, 1)))
+
+
+def _trace(
+    scene: Scene, frame: Frame, pixels: np.ndarray, padded: np.ndarray, pairs: bool = True
+) -> _Trace:
+    """Cast rays through the image ``pixels`` (flat indices) and the ``padded`` (u, v) beyond
+    the border against the objects and the structure (where an object is hit: elsewhere
+    ``first`` says nothing was hit), in chunks of :func:`_rays_per_chunk` rays; with
+    ``pairs``, count the (object, ray) hits. Each ray's result depends on that ray alone, so
+    the chunking changes no count.
     """
     objects, structure = _ray_scenes(scene)
     k, n, m = len(scene.objects), frame.width * frame.height, len(pixels)
     u = np.concatenate([pixels % frame.width, padded[:, 0]])
     v = np.concatenate([pixels // frame.width, padded[:, 1]])
-    if len(u) == 0:  # no object's window reaches the image (Open3D crashes on no rays)
-        nothing = np.zeros(0, dtype=np.int64)
-        return _Trace(
-            pixels, np.full(n, k + 1, dtype=np.int64), np.full(n, np.inf), nothing, nothing
-        )
-    rays = rays_through(frame, u, v)
-    listed = objects.list_intersections(o3d.core.Tensor(rays))
-    hit_ray = listed["ray_ids"].numpy().astype(np.int64)
-    hit_object = listed["geometry_ids"].numpy().astype(np.int64)
-    t = listed["t_hit"].numpy()
-    # Hits come grouped by ray (``ray_splits``): segment minima give each ray's nearest hit,
-    # and among hits at that depth the lowest object index.
-    splits = listed["ray_splits"].numpy().astype(np.int64)[: m + 1]
-    starts = splits[:-1][splits[1:] > splits[:-1]]
-    struck = hit_ray[starts]  # rays (all < m) with at least one object hit, ascending
-    hits = splits[-1]  # the image rays' hits come first; reduceat's last segment runs to the end
-    nearest_t = np.minimum.reduceat(t[:hits], starts) if len(starts) else t[:0]
-    at_nearest = t[:hits] == np.repeat(nearest_t, np.diff(np.append(starts, hits)))
-    masked = np.where(at_nearest, hit_object[:hits], k + 1)
-    nearest = np.full(n, np.inf)
-    nearest[pixels[struck]] = nearest_t
     first = np.full(n, k + 1, dtype=np.int64)
-    first[pixels[struck]] = np.minimum.reduceat(masked, starts) if len(starts) else masked[:0]
-    # The structure hides an object hit when it is hit first: an any-hit query along each
-    # ray up to its nearest object hit (direction scaled by that depth, tfar = 1).
-    scaled = rays[struck]
-    scaled[:, 3:] *= nearest_t[:, None]
+    nearest = np.full(n, np.inf)
     wall = np.zeros(n, dtype=bool)
-    wall[pixels[struck]] = structure.test_occlusions(o3d.core.Tensor(scaled), tfar=1.0).numpy()
-    first[wall] = k
+    silhouette = np.zeros(k, dtype=np.int64)
+    outside = np.zeros(k, dtype=np.int64)
+    occlusions = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    step = _rays_per_chunk(k)
+    for lo in range(0, len(u), step):  # no rays, no call: Open3D crashes on an empty batch
+        hi = min(lo + step, len(u))
+        rays = rays_through(frame, u[lo:hi], v[lo:hi])
+        listed = objects.list_intersections(o3d.core.Tensor(rays))
+        hit_ray = listed["ray_ids"].numpy().astype(np.int64)  # within the chunk
+        hit_object = listed["geometry_ids"].numpy().astype(np.int64)
+        t = listed["t_hit"].numpy()
+        splits = listed["ray_splits"].numpy().astype(np.int64)
+        del listed
+        image = max(0, min(hi, m) - lo)  # the chunk's image rays come first
+        if image:
+            # Hits come grouped by ray (``ray_splits``): segment minima give each ray's
+            # nearest hit, and among hits at that depth the lowest object index.
+            splits = splits[: image + 1]
+            starts = splits[:-1][splits[1:] > splits[:-1]]
+            struck = hit_ray[starts]  # chunk rays (all image rays) with a hit, ascending
+            hits = splits[-1]  # reduceat's last segment runs to the end: stop at image hits
+            nearest_t = np.minimum.reduceat(t[:hits], starts) if len(starts) else t[:0]
+            at_nearest = t[:hits] == np.repeat(nearest_t, np.diff(np.append(starts, hits)))
+            masked = np.where(at_nearest, hit_object[:hits], k + 1)
+            where = pixels[lo + struck]
+            nearest[where] = nearest_t
+            first[where] = np.minimum.reduceat(masked, starts) if len(starts) else masked[:0]
+            # The structure hides an object hit when it is hit first: an any-hit query along
+            # each ray up to its nearest object hit (direction scaled by that depth, tfar = 1).
+            scaled = rays[struck]
+            scaled[:, 3:] *= nearest_t[:, None]
+            if len(scaled):
+                occluded = structure.test_occlusions(o3d.core.Tensor(scaled), tfar=1.0).numpy()
+                wall[where] = occluded
+                first[where[occluded]] = k
+        if pairs and len(hit_ray):
+            found = _count_hits(k, first, pixels, lo, image, hit_ray, hit_object)
+            silhouette += found[0]
+            outside += found[1]
+            occlusions = _merge(occlusions, found[2])
     depth = np.where(wall, np.nan, nearest)
-    return _Trace(pixels, first, depth, hit_object, hit_ray)
+    keys, counts = occlusions
+    table = np.stack([keys // (k + 1), keys % (k + 1), counts], axis=1).astype(np.int64)
+    return _Trace(first, depth, silhouette, outside, table)
+
+
+def _count_hits(
+    k: int,
+    first: np.ndarray,
+    pixels: np.ndarray,
+    lo: int,
+    image: int,
+    hit_ray: np.ndarray,
+    hit_object: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """A chunk's (silhouette (k,), outside (k,), occlusion (keys i (k + 1) + j, counts)).
+
+    Each (object, ray) pair once: an object entered and left counts one pixel. Hits come
+    grouped by ray, so a stable sort of (ray, object) keys is nearly free.
+    """
+    keys = np.sort(hit_ray * k + hit_object, kind="stable")
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    hit_ray, hit_object = keys // k, keys % k
+    inside = hit_ray < image
+    silhouette = np.bincount(hit_object[inside], minlength=k)
+    outside = np.bincount(hit_object[~inside], minlength=k)
+    cover = first[pixels[lo + hit_ray[inside]]]  # k: structure; never k + 1 (a hit)
+    hidden = cover != hit_object[inside]
+    pair = hit_object[inside][hidden] * (k + 1) + cover[hidden]
+    return silhouette, outside, np.unique(pair, return_counts=True)
+
+
+def _merge(
+    a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum two sparse counts (sorted unique keys, counts) into one."""
+    keys, inverse = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
+    return keys, np.bincount(inverse, np.concatenate([a[1], b[1]]), len(keys)).astype(np.int64)
 
 
 def _visible_stats(
     trace: _Trace, k: int, frame: Frame
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(visible pixels (k,), boxes (k, 4), points (k, 2), depths (k,)) from the first hits."""
+    """(visible pixels (k,), boxes (k, 4), points (k, 2), depths (k,)) from the first hits.
+
+    Everything is (n,) or (k,): nothing grows with objects x pixels.
+    """
     width, height = frame.width, frame.height
     shown = np.flatnonzero(trace.first < k)
     owner = trace.first[shown]
@@ -365,20 +443,14 @@ def _visible_stats(
     visible = np.bincount(owner, minlength=k)
     seen = visible > 0
     count = np.maximum(visible, 1)
-    columns = np.zeros((k, width), dtype=bool)
-    rows = np.zeros((k, height), dtype=bool)
-    columns[owner, u] = True
-    rows[owner, v] = True
+    low_u, low_v = np.full(k, width, dtype=np.int64), np.full(k, height, dtype=np.int64)
+    high_u, high_v = np.full(k, -1, dtype=np.int64), np.full(k, -1, dtype=np.int64)
+    np.minimum.at(low_u, owner, u)
+    np.minimum.at(low_v, owner, v)
+    np.maximum.at(high_u, owner, u)
+    np.maximum.at(high_v, owner, v)
     # The squares of the first and last pixel centres in each direction: +-0.5 around them.
-    boxes = np.stack(
-        [
-            columns.argmax(axis=1) - 0.5,
-            rows.argmax(axis=1) - 0.5,
-            width - 0.5 - columns[:, ::-1].argmax(axis=1),
-            height - 0.5 - rows[:, ::-1].argmax(axis=1),
-        ],
-        axis=1,
-    )
+    boxes = np.stack([low_u - 0.5, low_v - 0.5, high_u + 0.5, high_v + 0.5], axis=1)
     boxes[~seen] = np.nan
     centroid = (
         np.stack([np.bincount(owner, u, k), np.bincount(owner, v, k)], axis=1) / count[:, None]
@@ -400,27 +472,65 @@ def _count(scene: Scene, frame: Frame) -> FrameVisibility:
     k = len(scene.objects)
     pixels, padded, stride = _samples(scene, frame, budget=n // 16)
     trace = _trace(scene, frame, pixels, padded)
-    # Each (object, ray) pair once: an object entered and left counts one pixel. Hits come
-    # grouped by ray, so a stable sort of (ray, object) keys is nearly free.
-    keys = np.sort(trace.hit_ray * k + trace.hit_object, kind="stable")
-    keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
-    hit_ray, hit_object = keys // k, keys % k
-    inside = hit_ray < len(pixels)
-    silhouette = np.bincount(hit_object[inside], minlength=k)
-    outside = np.bincount(hit_object[~inside], minlength=k) * float(stride**2)
-    cover = trace.first[pixels[hit_ray[inside]]]  # k: structure; never k + 1 (a hit)
-    hidden = cover != hit_object[inside]
-    occluded = np.bincount(
-        hit_object[inside][hidden] * (k + 1) + cover[hidden], minlength=k * (k + 1)
-    ).reshape(k, k + 1)
+    outside = trace.outside * float(stride**2)
     visible, boxes, points, depths = _visible_stats(trace, k, frame)
     ids = np.array([obj.id for obj in scene.objects], dtype=np.int64)
-    arrays = (ids, visible, silhouette, outside, occluded, boxes, points, depths)
+    arrays = (ids, visible, trace.silhouette, outside, trace.occlusions, boxes, points, depths)
     for array in arrays:
         array.setflags(write=False)
     return FrameVisibility(
-        frame.id, ids, visible, silhouette, n, outside, occluded, boxes, points, depths
+        frame.id,
+        ids,
+        visible,
+        trace.silhouette,
+        n,
+        outside,
+        trace.occlusions,
+        boxes,
+        points,
+        depths,
     )
+
+
+_PIXEL_BYTES = 320
+"""Transient bytes per pixel of the frame being traced (windows, rays, first hits, depths)."""
+_HIT_BYTES = 128
+"""Transient bytes per listed hit (Open3D's arrays, their int64 copies, sort keys, masks)."""
+_OBJECT_BYTES = 512
+"""Transient bytes per object while a frame is traced (counts, boxes, centroids)."""
+_KEPT_OBJECT_BYTES = 128
+"""Bytes per object of each cached FrameVisibility (ids, counts, boxes, points, depths)."""
+_PAIR_BYTES = 24
+"""Bytes per (object, occluder) pair of each cached FrameVisibility; merging them while
+tracing holds about three times that."""
+_FIXED_BYTES = 64 << 20
+"""Open3D's ray-casting scenes and thread pools beyond the meshes themselves, about."""
+
+
+def visibility_bytes(objects: int, pixels: int, frames: int) -> int:
+    """Upper estimate of the peak memory (bytes) of the visibility of ``frames`` frames of
+    ``pixels`` pixels each with ``objects`` objects, every frame's result kept (cached).
+
+    Why: a pipeline checks it before a shard starts. One frame is traced at a time: its
+    transient memory is per pixel, per listed hit (rays go out in chunks of about
+    :data:`HIT_BUDGET` hits, so it does not grow with rays x objects) and per object; what is
+    kept per frame grows with objects and with (object, occluder) pairs, at most
+    objects x (objects + 1) and objects x pixels (the estimate takes the smaller; real scenes
+    have far fewer). The meshes and their ray-casting structures are not included: they grow
+    with vertices, not with objects or pixels.
+    """
+    objects, pixels, frames = max(int(objects), 1), max(int(pixels), 1), max(int(frames), 0)
+    rays = pixels + pixels // 16  # the padded samples beyond the border are at most 1/16
+    chunk_hits = min(rays, _rays_per_chunk(objects)) * 2 * objects
+    pairs = min(objects * (objects + 1), pixels * objects)
+    transient = (
+        _PIXEL_BYTES * pixels
+        + _HIT_BYTES * chunk_hits
+        + _OBJECT_BYTES * objects
+        + 3 * _PAIR_BYTES * pairs
+    )
+    kept = frames * (_KEPT_OBJECT_BYTES * objects + _PAIR_BYTES * pairs)
+    return _FIXED_BYTES + transient + kept
 
 
 def frame_visibility(scene: Scene, frame_id: str) -> FrameVisibility:
@@ -439,7 +549,7 @@ def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
     k = len(scene.objects)
     window = _windows(scene, frame)[frame.height : 2 * frame.height, frame.width : 2 * frame.width]
     pixels = np.flatnonzero(window)
-    first = _trace(scene, frame, pixels, np.empty((0, 2), dtype=np.int64)).first.copy()
+    first = _trace(scene, frame, pixels, np.empty((0, 2), dtype=np.int64), pairs=False).first
     bare = np.flatnonzero(first == k + 1)
     rays = rays_through(frame, bare % frame.width, bare // frame.width)
     rays[:, 3:] *= 1e6  # tfar = 1 reaches a kilometre
@@ -463,7 +573,7 @@ def _frame_fact(value, view: str, program: dict, instance_ids: tuple[int, ...], 
 
 
 @operation("visibility")
-def visibility(scene: Scene, instance_id: int, view: str) -> Fact:
+def visibility(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """Visible fraction of object ``instance_id`` in frame ``view`` (visible / silhouette px).
 
     ``detail`` adds the pixel counts, the truncation by the image border and the occluders
@@ -489,7 +599,7 @@ def visibility(scene: Scene, instance_id: int, view: str) -> Fact:
 
 
 @operation("truncation")
-def truncation(scene: Scene, instance_id: int, view: str) -> Fact:
+def truncation(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """Share of the object's projected (unoccluded) silhouette beyond the image border."""
     counts = frame_visibility(scene, view)
     i = counts.index(instance_id)
@@ -506,7 +616,7 @@ def truncation(scene: Scene, instance_id: int, view: str) -> Fact:
 
 
 @operation("occlusion")
-def occlusion(scene: Scene, target: int, occluder: int, view: str) -> Fact:
+def occlusion(scene: Scene, target: ObjectId, occluder: OccluderId, view: FrameId) -> Fact:
     """Share of ``target``'s silhouette in the image whose first hit is ``occluder``.
 
     ``occluder`` -1 stands for the structure (walls, floor, ceiling).
@@ -525,9 +635,9 @@ def occlusion(scene: Scene, target: int, occluder: int, view: str) -> Fact:
     )
 
 
-@operation("occluded_by")
+@operation("occluded_by", min_fraction=Range(0.0, 1.0))
 def occluded_by(
-    scene: Scene, target: int, occluder: int, view: str, min_fraction: float = 0.1
+    scene: Scene, target: ObjectId, occluder: OccluderId, view: FrameId, min_fraction: float = 0.1
 ) -> Fact:
     """ "yes" when ``occluder`` hides at least ``min_fraction`` of ``target``'s silhouette.
 
@@ -545,7 +655,7 @@ def occluded_by(
 
 
 @operation("visibility_compare")
-def visibility_compare(scene: Scene, a: int, b: int, view: str) -> Fact:
+def visibility_compare(scene: Scene, a: ObjectId, b: ObjectId, view: FrameId) -> Fact:
     """The category of whichever of ``a`` and ``b`` shows more of itself in ``view``: visible
     pixels over its whole projected silhouette (occlusion and the image border both hide).
 

@@ -94,8 +94,9 @@ def test_overlapping_and_nested_boxes_are_at_zero(scene_kit):
 def test_point_clouds(scene_kit):
     # Two clouds on the x axis and a unit cube [-0.5, 0.5]^2 x [0, 1].
     Box = scene_kit.Box
-    left = np.array([[2.0, 0, 0.5], [3, 0, 0.5]])
-    right = np.array([[5.0, 0, 0.5], [6, 1, 0.5]])
+    # Three points each (a scene refuses clouds on one line); the third is never the nearest.
+    left = np.array([[2.0, 0, 0.5], [3, 0, 0.5], [3, 0.5, 0.5]])
+    right = np.array([[5.0, 0, 0.5], [6, 1, 0.5], [6, 0, 1.0]])
     scene = scene_kit.scene(
         [Box(1, "cube", (0, 0, 0.5))],
         extra_objects=[SceneObject(2, "left", points=left), SceneObject(3, "right", points=right)],
@@ -305,3 +306,107 @@ def test_objects_on_the_floor_beside_a_solid_are_not_inside_it():
         assert object_distance(scene, shelf, lamp).value == pytest.approx(exact, abs=1e-3)
         gaps.append(exact)
     assert max(gaps) > 1.0  # the case that was reported as touching
+
+
+def _room_7_6():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import proof_kit as kit
+
+    from spatialqa.scenes import procedural_scene
+
+    return kit, kit.annotated(kit.downscaled(procedural_scene(7, 6, frames=2), 4))
+
+
+@pytest.mark.parametrize("rotation_seed", [56, 94, 129, 162])
+def test_sink_and_washing_machine_stay_apart_under_any_rotation(rotation_seed):
+    # Regression: in procedural room (7, 6) the sink and the washing machine are 0.6565 m apart
+    # (FCL agrees), but under these rotations (of 200 tried) the oracle answered 0.0: a float32
+    # ray along a washing machine edge in the floor plane "hit" the sink's bottom face, and
+    # nearest_category then named the wrong object. Every answer must be the unrotated one.
+    from spatialqa.oracle import nearest_category
+
+    kit, scene = _room_7_6()
+    (sink,) = scene.categories["sink"]
+    (washer,) = scene.categories["washing machine"]
+    manager = trimesh.collision.CollisionManager()
+    manager.add_object("washer", scene.object(washer).mesh)
+    fcl = manager.min_distance_single(scene.object(sink).mesh)
+    expected = object_distance(scene, sink, washer).value
+    assert expected == pytest.approx(0.6565, abs=1e-4) and expected == pytest.approx(fcl, abs=1e-6)
+    others = [c for c in scene.categories if c != "sink"]
+    nearest = nearest_category(scene, sink, others)
+    turned = kit.moved(scene, kit.random_rotation(rotation_seed), np.zeros(3))
+    assert object_distance(turned, sink, washer).value == pytest.approx(expected, abs=1e-9)
+    again = nearest_category(turned, sink, others)
+    assert again.value == nearest.value
+    assert again.detail["distances"] == pytest.approx(nearest.detail["distances"], abs=1e-9)
+
+
+def test_float32_triangle_choice_does_not_leak_into_the_distance():
+    # Open3D picks the nearest triangle in float32; on room (12, 5) objects 5 and 7, some
+    # rotations made it pick a neighbour, 1.3e-8 m farther. The distance is exact now.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import proof_kit as kit
+
+    from spatialqa.scenes import procedural_scene
+
+    scene = kit.annotated(kit.downscaled(procedural_scene(12, 5, frames=2), 4))
+    expected = object_distance(scene, 5, 7).value
+    for seed in (1, 6, 9):
+        turned = kit.moved(scene, kit.random_rotation(seed), np.zeros(3))
+        assert object_distance(turned, 5, 7).value == pytest.approx(expected, abs=1e-12)
+
+
+def test_winding_numbers_inside_outside_and_in_the_plane_of_a_face():
+    from spatialqa.oracle.distance import winding_numbers
+
+    cube = trimesh.creation.box(extents=(1.0, 1.0, 1.0))  # [-0.5, 0.5]^3, outward faces
+    points = np.array(
+        [
+            [0.0, 0.0, 0.0],  # centre: inside
+            [0.49, -0.3, 0.2],  # inside, near a face
+            [2.0, 0.0, -0.5],  # in the plane of the bottom face, beside it: outside
+            [0.5, 3.0, 0.5],  # on the line of an edge, far from it: outside
+            [0.0, 0.0, 0.5000001],  # just above the top face: outside
+        ]
+    )
+    winding = winding_numbers(np.asarray(cube.triangles), points)
+    assert winding == pytest.approx([1.0, 1.0, 0.0, 0.0, 0.0], abs=1e-9)
+    inverted = np.asarray(cube.triangles)[:, ::-1]  # inward faces: -1 inside
+    assert winding_numbers(inverted, points[:1]) == pytest.approx([-1.0])
+
+
+def test_segment_triangle_hits_on_paper():
+    from spatialqa.oracle.distance import segment_triangle_hits
+
+    triangle = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    start = np.array([[0.2, 0.2, -1.0], [0.2, 0.2, 0.5], [2.0, 2.0, -1.0], [-1.0, 0.1, 0.0]])
+    end = np.array([[0.2, 0.2, 1.0], [0.2, 0.2, 2.0], [2.0, 2.0, 1.0], [3.0, 0.1, 0.0]])
+    hit, points = segment_triangle_hits(start, end, np.repeat(triangle[None], 4, axis=0))
+    # Through it; stops short of its plane; misses beside it; lies in its plane (touching).
+    assert hit.tolist() == [True, False, False, False]
+    assert points[0] == pytest.approx([0.2, 0.2, 0.0])
+
+
+def test_an_object_inside_a_solid_is_at_distance_zero_under_rotation(scene_kit):
+    # A small box wholly inside a big one (surfaces apart): 0, however the scene is turned.
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import proof_kit as kit
+
+    Box = scene_kit.Box
+    scene = scene_kit.scene(
+        [Box(1, "crate", (0, 0, 0.5), (1.0, 1.0, 1.0)), Box(2, "cup", (0.1, 0, 0.3), (0.2,) * 3)]
+    )
+    for seed in range(5):
+        turned = kit.moved(scene, kit.random_rotation(seed), np.array([3.0, -2.0, 1.0]))
+        assert object_distance(turned, 1, 2).value == 0.0
+        assert object_distance(turned, 2, 1).value == 0.0

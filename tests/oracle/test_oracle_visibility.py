@@ -21,7 +21,7 @@ from spatialqa.oracle import (
     visibility,
     visibility_compare,
 )
-from spatialqa.oracle.visibility import FrameVisibility, pixel_rays, rays_through
+from spatialqa.oracle.visibility import FrameVisibility, pixel_rays, rays_through, splat_radius
 from spatialqa.scenes import SceneObject
 
 
@@ -141,7 +141,7 @@ def test_is_visible_thresholds():
         silhouette_pixels=np.array([10, 100, 400_000, 100]),
         pixels=307_200,
         outside_pixels=np.array([0.0, 100.0, 0.0, 0.0]),
-        occluded_pixels=np.zeros((4, 5), dtype=np.int64),
+        occlusions=np.zeros((0, 3), dtype=np.int64),
         boxes=np.full((4, 4), -1),
         points=np.full((4, 2), np.nan),
         depths=np.full(4, np.nan),
@@ -319,14 +319,71 @@ def test_pixel_books_balance_on_a_procedural_room():
         assert np.all(np.isfinite(counts.depths[seen])) and np.all(np.isnan(counts.depths[~seen]))
 
 
-def test_single_point_and_flat_objects_are_seen(scene_kit):
-    # One point (a 5 mm splat) and a flat square of four points (no 3D hull) at depth 2.
-    dot = SceneObject(1, "dot", points=np.array([[0.0, 2.0, 0.0]]))
+def test_tiny_and_flat_objects_are_seen(scene_kit):
+    # A speck of three points 2 mm apart (a scene refuses a single point or a line) and a flat
+    # square of four points (no 3D hull) at depth 2.
+    speck = np.array([[0.0, 2.0, 0.0], [0.002, 2.0, 0.0], [0.0, 2.0, 0.002]])
+    assert splat_radius(speck) == pytest.approx(1.25 * 0.002)
+    assert splat_radius(speck[:1]) == 0.005  # one point alone: 5 mm
+    dot = SceneObject(1, "dot", points=speck)
     square = SceneObject(
         2, "square", points=np.array([[x, 2.0, z] for x in (0.3, 0.5) for z in (0.3, 0.5)])
     )
     scene = scene_kit.scene([], extra_objects=[dot, square], frames=[camera(scene_kit)])
     counts = frame_visibility(scene, "f0")
-    # The dot's splat is at least 2 x 5 mm / sqrt(3) across at 250 px/m: a few pixels.
+    # The speck's splats span about 2 + 2 x 2.5 mm = 7 mm at 250 px/m: a few pixels.
     assert 1 <= counts.visible_pixels[0] <= 9
     assert counts.visible_pixels[1] > 0
+
+
+def test_rays_in_small_chunks_give_the_same_answers_bit_for_bit(monkeypatch):
+    # Rays go out in chunks so that memory does not grow with rays x objects; a chunk of a
+    # few dozen rays must give exactly what one chunk of the whole frame gives.
+    import sys
+
+    from spatialqa.scenes import procedural_scene
+
+    module = sys.modules["spatialqa.oracle.visibility"]
+    frames = [f.id for f in procedural_scene(3, 2, frames=4).trajectories[0].frames]
+    whole = procedural_scene(3, 2, frames=4)
+    expected = [frame_visibility(whole, f) for f in frames]
+    masks = [instance_mask(whole, f) for f in frames]
+    monkeypatch.setattr(module, "HIT_BUDGET", 500)
+    assert module._rays_per_chunk(len(whole.objects)) < 100
+    chunked = procedural_scene(3, 2, frames=4)
+    for f, want, mask in zip(frames, expected, masks, strict=True):
+        got = frame_visibility(chunked, f)
+        for name in ("visible_pixels", "silhouette_pixels", "outside_pixels", "occlusions"):
+            assert np.array_equal(getattr(got, name), getattr(want, name)), name
+        for name in ("boxes", "points", "depths"):
+            assert np.array_equal(getattr(got, name), getattr(want, name), equal_nan=True), name
+        assert np.array_equal(instance_mask(chunked, f), mask)
+
+
+def test_a_pile_of_objects_at_one_place_keeps_sparse_occluders(scene_kit):
+    # 60 equal boxes at one place: every silhouette pixel of each is hidden by the first box
+    # (lowest index at equal depth); the result holds 59 pairs, not a 60 x 61 matrix.
+    Box = scene_kit.Box
+    scene = scene_kit.scene(
+        [Box(i, "box", (0, 5.5, 0)) for i in range(1, 61)], frames=[camera(scene_kit)]
+    )
+    counts = frame_visibility(scene, "f0")
+    assert counts.occlusions.shape == (59, 3)
+    assert np.all(counts.occlusions[:, 1] == 0)
+    assert counts.visible_pixels[0] == counts.silhouette_pixels[0] > 0
+    assert counts.occluders(7) == {1: int(counts.silhouette_pixels[6])}
+    assert counts.occluders(1) == {}
+    dense = counts.occluded_pixels
+    assert dense.shape == (60, 61) and dense.sum() == counts.silhouette_pixels[1:].sum()
+
+
+def test_visibility_bytes_does_not_grow_with_rays_times_objects():
+    from spatialqa.oracle.visibility import HIT_BUDGET, visibility_bytes
+
+    pixels = 640 * 480
+    one, many = visibility_bytes(1, pixels, 1), visibility_bytes(500, pixels, 1)
+    assert one < many < one + 500 * 501 * 24 * 5 + HIT_BUDGET * 128  # pairs, not rays x objects
+    assert visibility_bytes(500, pixels, 16) > visibility_bytes(500, pixels, 1)
+    assert visibility_bytes(500, 4 * pixels, 1) > many
+    # Measured (bench: 500 boxes at one place, 16 views of 640 x 480): 160 MB over the scene.
+    assert visibility_bytes(500, pixels, 16) > 160 << 20
