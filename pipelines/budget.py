@@ -4,8 +4,9 @@ A scene too big for a worker would otherwise be found out by the kernel's OOM ki
 minutes of work, with no reason recorded. The estimate is an upper figure from three parts:
 - geometry: every vertex (and point) with its copies (float64 arrays, Open3D's float32 ray
   casting scenes, KD-trees, surface samples);
-- visibility: the per-frame arrays of every trajectory frame at the scene's own resolution,
-  as ``spatialqa.oracle.visibility.visibility_bytes`` states them;
+- visibility: the per-frame arrays of every traced frame (the views; with abstention, the
+  whole trajectory) at the scene's own resolution, as
+  ``spatialqa.oracle.visibility.visibility_bytes`` states them;
 - images: every shown view rendered at the config's size (colour, depth, instance ids), held
   while its degraded variants are made.
 """
@@ -13,20 +14,19 @@ minutes of work, with no reason recorded. The estimate is an upper figure from t
 from __future__ import annotations
 
 from spatialqa.errors import SceneError
+from spatialqa.oracle.visibility import visibility_bytes
 from spatialqa.pipelines.config import BuildConfig
 from spatialqa.scenes import Scene
 
 GIB = 1 << 30
 BASE_BYTES = 400 << 20
 """A worker's own footprint: the interpreter, numpy, Open3D, trimesh, the renderer."""
-BYTES_PER_VERTEX = 600
+BYTES_PER_VERTEX = 1500
+"""Measured: a 917k-vertex scan peaks 1.0 GiB above a 1k-vertex room with the same views
+(``python bench/bench_memory.py``), 1.2 KB a vertex; rounded up."""
 BYTES_PER_RENDERED_PIXEL = 24
 """uint8 colour (3), float32 depth (4), int32 instance ids (4), and a float64 working copy
 of a degraded channel (8), rounded up."""
-
-
-def visibility_bytes(objects: int, pixels: int, frames: int) -> int:  # TEMPORARY until oracle's
-    return frames * (objects * (objects + 1) * 8 + objects * 80) + pixels * 64
 
 
 def _parts(config: BuildConfig, scene: Scene) -> dict[str, int]:
@@ -38,13 +38,15 @@ def _parts(config: BuildConfig, scene: Scene) -> dict[str, int]:
         frames = ()
     pixels = max((f.width * f.height for f in frames), default=0)
     shown = min(config.views.frames, len(frames))
+    # abstention looks for what the views miss in every frame of the trajectory
+    traced = len(frames) if config.abstention_share > 0 else shown
     variants = sum(len(spec.variants) for spec in config.degradations)
     images = shown * config.render.width * config.render.height * BYTES_PER_RENDERED_PIXEL
     if config.output.inline_images == "none":
         images = 0
     return {
         "geometry": vertices * BYTES_PER_VERTEX,
-        "visibility": visibility_bytes(len(scene.objects), pixels, len(frames)),
+        "visibility": visibility_bytes(len(scene.objects), pixels, traced),
         "images": images * (1 + (variants > 1)),
     }
 
