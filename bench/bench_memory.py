@@ -7,9 +7,10 @@
 what a shard really takes. Each case is written as a scene directory, then built as one shard
 (``run_shard``: load, limits, every task of examples/full.yaml, render, degrade, encode,
 write) in a fresh process, whose peak resident memory (``ru_maxrss``, the whole process:
-interpreter and libraries included, as in a Ray worker) is printed beside the estimate. Cases: a procedural room, a
-scan-sized room of about 1,000,000 vertices (``--quick``: 200,000), and 500 boxes sharing one
-place (every ray hits every box). Prints figures; asserts nothing.
+interpreter and libraries included, as in a Ray worker) is printed beside the estimate.
+Cases: a procedural room, a scan-sized room of about 1,000,000 vertices (``--quick``:
+200,000), and 500 boxes sharing one place (every ray hits every box). Prints figures;
+asserts nothing.
 """
 
 from __future__ import annotations
