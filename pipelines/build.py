@@ -153,9 +153,8 @@ def _build_locked(
             journal.add(record)
         else:
             for duplicate in duplicate_scene_ids(journal.records):
-                for relative in journal.records[duplicate["shard"]].get("files", {}):
-                    storage.delete(relative)
                 journal.records[duplicate["shard"]] = duplicate
+            unrecorded(storage, journal.records)
     finally:
         remove_temporaries(storage)
         if failed is None:
@@ -171,6 +170,17 @@ def _build_locked(
         )
     storage.write("README.md", dataset_card(manifest).encode())
     return manifest
+
+
+def unrecorded(storage: Storage, records: dict[int, dict]) -> None:
+    """Delete every part under data/ and frames/ that no record names: a scene skipped this
+    time, a shard the plan no longer has (a scene directory removed), a duplicate scene_id.
+    What ``data/*.parquet`` loads is then exactly what the manifest counts."""
+    named = {relative for record in records.values() for relative in record.get("files", {})}
+    for folder in OUTPUT_FOLDERS:
+        for relative in storage.files(folder):
+            if relative not in named and not Path(relative).name.startswith("."):
+                storage.delete(relative)
 
 
 def remove_temporaries(storage: Storage) -> None:

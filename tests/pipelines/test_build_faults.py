@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -284,3 +285,26 @@ def test_a_worker_that_always_dies_skips_its_scene_and_the_build_goes_on(ray_loc
     (skipped,) = manifest["skipped"]
     assert skipped["reason"].startswith(f"proc_2_0000: the worker died {RETRIES + 1} times")
     assert "\x1b[" not in skipped["reason"]
+
+
+def test_a_scene_broken_or_removed_since_the_last_build_leaves_no_part_behind(ray_local, tmp_path):
+    scenes = scene_dirs(tmp_path / "scenes", 3)
+    config = parse_config({**CONFIG, "scenes": [{"dir": str(scenes)}]})
+    out = tmp_path / "out"
+    build(config, out, progress=False)
+    (scenes / "room1" / "scene.json").write_text("{")  # broken since
+    manifest = build(config, out, progress=False)
+    assert [s["status"] for s in manifest["shards"]] == ["ok", "skipped", "ok"]
+    assert sorted(p.name for p in (out / "data").iterdir()) == [
+        "part-00000.parquet",
+        "part-00002.parquet",
+    ]
+    assert len(rows(out)) == manifest["samples"]
+    shutil.rmtree(scenes / "room1")  # removed: room2 is shard 1 now, and part 2 is no one's
+    manifest = build(config, out, progress=False)
+    assert manifest["scenes"] == {"built": 2, "skipped": 0}
+    assert sorted(p.name for p in (out / "data").iterdir()) == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+    ]
+    assert len(rows(out)) == manifest["samples"]
