@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from spatialqa.errors import ConfigError
+from spatialqa.scenes.limits import Limits
 
 MAX_SEED = 2**63 - 1
 """Seeds are stored in int64 columns."""
@@ -179,16 +180,16 @@ class RaySpec(Strict):
 
 class LimitsSpec(Strict):
     """What one scene may cost; a scene beyond a limit is skipped with the reason before any
-    work is done. The defaults admit every scan of ScanNet, ScanNet++ (DSLR images included),
-    ARKitScenes and 3D-FRONT."""
+    work is done. The defaults (the scene's from ``spatialqa.scenes.limits.Limits``) admit
+    every scan of ScanNet, ScanNet++ (DSLR images included), ARKitScenes and 3D-FRONT."""
 
-    max_image_side: int = Field(default=8192, ge=16)
+    max_image_side: int = Field(default=Limits.max_image_side, ge=16)
     """Widest or tallest frame, captured image or render, in pixels."""
-    max_image_pixels: int = Field(default=40_000_000, ge=256)
+    max_image_pixels: int = Field(default=Limits.max_image_pixels, ge=256)
     """Pixels of one frame or captured image (a 6048 x 4032 DSLR photo is 24.4 M)."""
-    max_objects: int = Field(default=2000, ge=1)
+    max_objects: int = Field(default=Limits.max_objects, ge=1)
     """Objects of one scene (pairwise facts grow with its square)."""
-    max_vertices: int = Field(default=20_000_000, ge=1)
+    max_vertices: int = Field(default=Limits.max_vertices, ge=1)
     """Mesh vertices and points of one scene, objects and structure together."""
     max_shard_memory_gib: float = Field(default=8.0, gt=0)
     """The estimated peak memory of one shard (meshes, visibility, images) must fit this."""
