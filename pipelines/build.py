@@ -26,7 +26,7 @@ from spatialqa.pipelines.inputs import inputs_hash
 from spatialqa.pipelines.lock import build_lock
 from spatialqa.pipelines.manifest import FORMAT as MANIFEST_FORMAT
 from spatialqa.pipelines.manifest import make_manifest
-from spatialqa.pipelines.plan import Shard, check_degradations, fingerprint, instantiate_tasks, plan
+from spatialqa.pipelines.plan import Shard, fingerprint, instantiate_tasks, plan
 from spatialqa.pipelines.shard import one_line, run_shard
 from spatialqa.pipelines.storage import Storage
 
@@ -100,7 +100,6 @@ def build(
     """
     started = time.perf_counter()
     instantiate_tasks(config)
-    check_degradations(config)
     everything = plan(config)
     shards = everything[:limit]
     build_id = fingerprint(config)

@@ -46,12 +46,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from spatialqa.pipelines.config import load_config
-    from spatialqa.pipelines.plan import check_degradations, fingerprint, instantiate_tasks, plan
+    from spatialqa.pipelines.plan import fingerprint, instantiate_tasks, plan
     from spatialqa.pipelines.shard import count_samples
 
     config = load_config(args.config)
     instantiate_tasks(config)
-    check_degradations(config)
     shards = plan(config, args.limit)
     variants = [v for spec in config.degradations for v in spec.variants]
     names = ["clean" if kind == "clean" else f"{kind}/{severity}" for kind, severity in variants]

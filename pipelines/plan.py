@@ -129,15 +129,6 @@ def instantiate_tasks(config: BuildConfig) -> list[tuple[Task, int]]:
     return tasks
 
 
-def check_degradations(config: BuildConfig) -> None:
-    for number, spec in enumerate(config.degradations):
-        if spec.type != "clean":
-            try:
-                get_degradation(spec.type)
-            except SpatialQAError as exc:
-                raise ConfigError(f"degradations[{number}].type: {exc}") from None
-
-
 def fingerprint(config: BuildConfig) -> str:
     """The build's identity: the config plus the versions of everything that makes its bytes.
 
