@@ -174,8 +174,6 @@ class Stages:
     def __call__(self, stage: str) -> Iterator[None]:
         try:
             yield
-        except OutputError:
-            raise
         except Exception as exc:
             raise SkippedScene(skip_reason(self.shard.scene.name, stage, exc)) from None
 
