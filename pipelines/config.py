@@ -196,6 +196,11 @@ class LimitsSpec(Strict):
     shard_timeout_s: float = Field(default=1800.0, gt=0)
     """Wall time of one shard; a shard still running then is stopped and its scene skipped."""
 
+    @property
+    def scene(self) -> Limits:
+        """The part a scene is checked against right after loading (``check_limits``)."""
+        return Limits(**{name: getattr(self, name) for name in Limits.__dataclass_fields__})
+
     @field_validator("shard_timeout_s")
     @classmethod
     def timeout_a_clock_can_wait(cls, value: float) -> float:

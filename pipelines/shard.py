@@ -24,7 +24,7 @@ from spatialqa.pipelines.manifest import row_counts
 from spatialqa.pipelines.plan import Shard, instantiate_tasks
 from spatialqa.pipelines.storage import Storage
 from spatialqa.scenes import Frame, Scene
-from spatialqa.scenes.limits import Limits, check_limits
+from spatialqa.scenes.limits import check_limits
 from spatialqa.seeding import stable_id
 
 Variant = tuple[str, int]  # (degradation type, severity); ("clean", 0) for the clean views
@@ -138,16 +138,7 @@ def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dic
 def check_scene(config: BuildConfig, scene: Scene, root: str | None) -> None:
     """Refuse, before any work, a scene beyond the config's limits or memory budget."""
     limits = config.limits
-    check_limits(
-        scene,
-        Limits(
-            max_image_side=limits.max_image_side,
-            max_image_pixels=limits.max_image_pixels,
-            max_objects=limits.max_objects,
-            max_vertices=limits.max_vertices,
-        ),
-        root,
-    )
+    check_limits(scene, limits.scene, root)
     need = shard_memory(config, scene)
     if need > limits.max_shard_memory_gib * GIB:
         raise SceneError(

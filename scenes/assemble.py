@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +19,7 @@ import trimesh
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.files import MISSING, file_problem
 from spatialqa.scenes.limits import image_header_size
 from spatialqa.scenes.scene import (
     Frame,
@@ -346,12 +345,9 @@ def read_ply(path) -> PlyData:
 
 def _regular(path, kind: str) -> None:
     """Refuse a path that is not a regular file before opening it: a FIFO would block."""
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return  # opening it reports the error
-    if not stat.S_ISREG(mode):
-        raise SceneError(f"{path}: cannot read {kind} (not a regular file)")
+    problem = file_problem(path)
+    if problem is not None and problem != MISSING:  # opening a missing one reports it
+        raise SceneError(f"{path}: cannot read {kind} ({problem})")
 
 
 def read_json(path) -> Any:

@@ -21,7 +21,6 @@ import io
 import json
 import os
 import re
-import stat
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -29,6 +28,7 @@ import numpy as np
 import trimesh
 
 from spatialqa.errors import SceneError
+from spatialqa.scenes.files import MISSING, file_problem
 from spatialqa.scenes.scene import (
     Frame,
     OrientedBox,
@@ -300,14 +300,11 @@ class _Reader:
 
     def regular(self, path: Path, where: str, name: str) -> None:
         """Refuse a missing path or one that is not a regular file, without opening it."""
-        try:
-            mode = os.stat(path).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            raise self.fail(where, f"file not found {name}") from None
-        except OSError as exc:
-            raise self.fail(where, f"cannot stat {name} ({exc})") from None
-        if not stat.S_ISREG(mode):
-            raise self.fail(where, f"not a regular file {name}")
+        problem = file_problem(path)
+        if problem == MISSING:
+            raise self.fail(where, f"file not found {name}")
+        if problem is not None:
+            raise self.fail(where, f"{problem} {name}")
 
     def mesh(self, value: Any, where: str) -> trimesh.Trimesh:
         path = self.path(value, where)
@@ -331,14 +328,9 @@ class _Reader:
         raise self.fail(where, f"points must be .npy or .ply (got {value})")
 
     def scene(self) -> Scene:
-        try:
-            mode = os.stat(self.file).st_mode
-        except (FileNotFoundError, NotADirectoryError):
-            raise SceneError(f"{self.file}: file not found") from None
-        except OSError as exc:
-            raise SceneError(f"{self.file}: cannot stat ({exc})") from None
-        if not stat.S_ISREG(mode):  # a FIFO would block the read forever
-            raise SceneError(f"{self.file}: not a regular file")
+        problem = file_problem(self.file)
+        if problem is not None:
+            raise SceneError(f"{self.file}: {'file not found' if problem == MISSING else problem}")
         try:
             document = json.loads(self.file.read_text(encoding="utf-8"))
         except FileNotFoundError:

@@ -9,8 +9,6 @@ are measured from their header only: nothing is decoded.
 
 from __future__ import annotations
 
-import os
-import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -19,6 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from spatialqa.errors import SceneError
+from spatialqa.scenes.files import MISSING, file_problem
 from spatialqa.scenes.scene import Scene
 
 __all__ = ["Limits", "check_limits", "image_header_size"]
@@ -78,7 +77,7 @@ def check_limits(scene: Scene, limits: Limits, root: str | Path | None = None) -
                 )
     if root is None:
         return
-    for trajectory in scene.trajectories:
+    for trajectory in scene.trajectories:  # the headers, once every cheap check has passed
         for frame in trajectory.frames:
             where = f"trajectories[{trajectory.name!r}].frames[{frame.id!r}]"
             for name in ("rgb", "depth"):
@@ -111,12 +110,9 @@ def image_header_size(path: str | Path, where: str = "image") -> tuple[int, int]
     Nothing global is changed. Raises SceneError naming ``where`` for a missing file, one that
     is not a regular file (a FIFO is never opened: it would block) or an unreadable header.
     """
-    try:
-        mode = os.stat(path).st_mode
-    except OSError as exc:
-        raise SceneError(f"{path}: {where}: cannot stat the image ({exc.strerror})") from None
-    if not stat.S_ISREG(mode):
-        raise SceneError(f"{path}: {where}: not a regular file")
+    problem = file_problem(path)
+    if problem is not None:
+        raise SceneError(f"{path}: {where}: {'file not found' if problem == MISSING else problem}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
