@@ -321,10 +321,12 @@ def run_shards(
     owns_ray = start_ray(workers, address)
     timeout = config.limits.shard_timeout_s
     # No more shards in flight than CPUs, so that a shard's time runs from when it starts.
-    at_once = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+    at_once = workers or cpus
     pending: dict = {}  # ref -> (shard, submitted at)
     try:
-        task = ray.remote(num_cpus=1, max_retries=RETRIES)(run_shard)
+        budget = {"env_vars": thread_budget(max(1, cpus // at_once))}
+        task = ray.remote(num_cpus=1, max_retries=RETRIES, runtime_env=budget)(run_shard)
         queue = iter(shards)
 
         def submit() -> None:
@@ -360,6 +362,21 @@ def run_shards(
             ray.cancel(ref, force=True)
         if owns_ray:
             ray.shutdown()
+
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "LP_NUM_THREADS")
+"""The thread pools a shard's libraries start: OpenMP, the BLAS under numpy and scipy, and
+Mesa's llvmpipe rasteriser (which otherwise starts one thread per core in every worker)."""
+
+
+def thread_budget(threads: int) -> dict[str, str]:
+    """Worker environment that sizes every library thread pool to the worker's CPU share.
+
+    Why: each pool defaults to one thread per core, so two workers on two cores would each
+    start two rasteriser threads and contend; with its share, N workers use N cores. A single
+    local worker gets every core. Variables the user exported are kept.
+    """
+    return {name: os.environ.get(name, str(threads)) for name in THREAD_VARIABLES}
 
 
 RETRIES = 3
