@@ -36,7 +36,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {
     # case: (example whose tasks it asks, overrides, rooms small -> large)
-    "text": ("full.yaml", {"degradations": ["clean"], "output": {"inline_images": "none"}}, (8, 24)),
+    "text": (
+        "full.yaml",
+        {"degradations": ["clean"], "output": {"inline_images": "none"}},
+        (8, 24),
+    ),
     "images": (
         "quickstart.yaml",
         {
