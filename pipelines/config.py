@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from spatialqa.errors import ConfigError
+from spatialqa.pipelines.leakage import SETS, SPLITS, Exclusion, assign_split, parse_entry
 from spatialqa.scenes.limits import Limits
 
 MAX_SEED = 2**63 - 1
@@ -211,6 +212,40 @@ class LimitsSpec(Strict):
         return value
 
 
+class SplitSpec(Strict):
+    """Shares of the scenes in train / val / test (``split: {train: 0.8, val: 0.1, test:
+    0.1}``); a split left out has share 0. Whole scenes are assigned, never single samples."""
+
+    train: float = Field(default=0.0, ge=0, le=1)
+    val: float = Field(default=0.0, ge=0, le=1)
+    test: float = Field(default=0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def shares_sum_to_one(self) -> SplitSpec:
+        total = sum(self.shares.values())
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            shown = ", ".join(f"{name} {share:g}" for name, share in self.shares.items())
+            raise ValueError(f"the shares must sum to 1 (got {shown}: {total:g})")
+        return self
+
+    @property
+    def shares(self) -> dict[str, float]:
+        return {name: getattr(self, name) for name in SPLITS}
+
+    @property
+    def names(self) -> list[str]:
+        """The splits that get scenes (a positive share), in ``SPLITS`` order."""
+        return [name for name, share in self.shares.items() if share > 0]
+
+    def of(self, dataset: str, scene_id: str) -> str:
+        """The split of the scene ``scene_id`` of ``dataset``."""
+        return assign_split(self.shares, (dataset, scene_id))
+
+
+SHARE_TOLERANCE = 1e-9
+"""How far the split shares' sum may be from 1 (0.7 + 0.2 + 0.1 is 0.9999999999999999)."""
+
+
 class BuildConfig(Strict):
     name: str
     seed: int = Field(default=0, ge=0, le=MAX_SEED)
@@ -225,6 +260,44 @@ class BuildConfig(Strict):
     output: OutputSpec = OutputSpec()
     ray: RaySpec = RaySpec()
     limits: LimitsSpec = LimitsSpec()
+    exclude: list[str] = Field(default_factory=list)
+    """Scene ids and named sets (``vsibench``, ``scannet_val``) left out of the build."""
+    split: SplitSpec | None = None
+
+    @field_validator("exclude", mode="before")
+    @classmethod
+    def exclude_entries(cls, entries: object) -> object:
+        """Each entry a set name or a scene id as a string, each once (a YAML number is
+        refused: ``012`` would be the octal 10, not the scene ``012``)."""
+        if not isinstance(entries, list):
+            raise ValueError(f"must be a list of set names and scene ids (got {excerpt(entries)})")
+        seen: dict[str, int] = {}
+        for number, entry in enumerate(entries):
+            if not isinstance(entry, str):
+                raise FieldError(
+                    ("exclude", number),
+                    f"must be a string: a set name ({', '.join(SETS)}) or a scene id "
+                    f"in quotes (got {excerpt(entry)})",
+                )
+            try:
+                parse_entry(entry)
+            except ValueError as exc:
+                raise FieldError(("exclude", number), str(exc)) from None
+            if entry in seen:
+                raise FieldError(
+                    ("exclude", number), f"{excerpt(entry)} is already exclude[{seen[entry]}]"
+                )
+            seen[entry] = number
+        return entries
+
+    @property
+    def exclusion(self) -> Exclusion:
+        """The ``exclude:`` entries, ready to match scenes."""
+        return Exclusion(self.exclude)
+
+    def split_of(self, dataset: str, scene_id: str) -> str | None:
+        """The split of a scene, None when the config has no ``split:``."""
+        return None if self.split is None else self.split.of(dataset, scene_id)
 
     @field_validator("abstention", mode="before")
     @classmethod

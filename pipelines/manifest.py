@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import platform
 from collections import Counter
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from spatialqa.pipelines.config import BuildConfig
@@ -55,7 +56,8 @@ def answer_bucket(row: dict) -> str:
 
 
 def row_counts(rows: list[dict]) -> dict:
-    """Counts of one shard's rows per task, per answer type, and per task and answer bucket."""
+    """Counts of one shard's rows per task, per answer type, per task and answer bucket, and
+    per split (empty when the config has no ``split:``)."""
     buckets: dict[str, Counter[str]] = {}
     for row in rows:
         buckets.setdefault(row["task"], Counter())[answer_bucket(row)] += 1
@@ -63,6 +65,7 @@ def row_counts(rows: list[dict]) -> dict:
         "task": sorted_counts(Counter(row["task"] for row in rows)),
         "answer_type": sorted_counts(Counter(row["answer_type"] for row in rows)),
         "answer_bucket": {task: sorted_counts(buckets[task]) for task in sorted(buckets)},
+        "split": sorted_counts(Counter(row["split"] for row in rows if row["split"] is not None)),
     }
 
 
@@ -87,12 +90,31 @@ def merge_counts(records: list[dict]) -> dict:
     }
 
 
+def split_sizes(config: BuildConfig, built: list[dict]) -> dict | None:
+    """Scenes and samples per configured split (None without ``split:``). A scene's samples
+    are all in its split; a built scene that yielded no sample is in no split's files."""
+    if config.split is None:
+        return None
+    sizes = {name: {"scenes": 0, "samples": 0} for name in config.split.names}
+    for record in built:
+        for name, samples in record["counts"].get("split", {}).items():
+            sizes[name]["scenes"] += 1
+            sizes[name]["samples"] += samples
+    return sizes
+
+
 def make_manifest(
-    config: BuildConfig, config_hash: str, records: list[dict], planned: int, wall_time_s: float
+    config: BuildConfig,
+    config_hash: str,
+    records: list[dict],
+    planned: int,
+    wall_time_s: float,
+    excluded: Sequence[dict] = (),
 ) -> dict:
     """The manifest of the records so far; ``complete`` once shards 0 .. planned - 1 have one.
 
     Records beyond those (built by an earlier run without ``--limit``) stay: their files do.
+    ``excluded`` lists the scenes ``exclude:`` left out (``BuildPlan.excluded``).
     """
     records = sorted(records, key=lambda r: r["shard"])
     built = [r for r in records if r["status"] == "ok"]
@@ -104,8 +126,13 @@ def make_manifest(
         "config_hash": config_hash,
         "versions": package_versions(),
         "shards_planned": planned,
-        "scenes": {"built": len(built), "skipped": len(records) - len(built)},
+        "scenes": {
+            "built": len(built),
+            "skipped": len(records) - len(built),
+            "excluded": len(excluded),
+        },
         "samples": sum(r["rows"] for r in built),
+        "splits": split_sizes(config, built),
         "frames": sum(r["frames"] for r in built),
         "counts": merge_counts(built),
         "skipped": [
@@ -113,6 +140,7 @@ def make_manifest(
             for r in records
             if r["status"] != "ok"
         ],
+        "excluded": list(excluded),
         "shards": records,
         "wall_time_s": round(wall_time_s, 3),
     }

@@ -8,8 +8,8 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SCHEMA_VERSION = 1
-"""Bumped when the columns, their types or their encoding change."""
+SCHEMA_VERSION = 2
+"""Bumped when the columns, their types or their encoding change (2: ``split``)."""
 IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 DEGRADATION = pa.struct([("type", pa.string()), ("severity", pa.int8()), ("params", pa.string())])
 OBJECT = pa.struct([("instance_id", pa.int64()), ("category", pa.string()), ("role", pa.string())])
@@ -18,6 +18,7 @@ SAMPLE_FIELDS = [
     ("id", pa.string()),
     ("scene_id", pa.string()),
     ("source", pa.string()),
+    ("split", pa.string()),
     ("task", pa.string()),
     ("family", pa.string()),
     ("question", pa.string()),
@@ -43,6 +44,7 @@ SAMPLE_FIELDS = [
 ]
 FRAME_FIELDS = [
     ("scene_id", pa.string()),
+    ("split", pa.string()),
     ("frame_id", pa.string()),
     ("degradation", DEGRADATION),
     ("timestamp", pa.float64()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from spatialqa.generators.abstention import ABSTENTION_VERSION
 from spatialqa.generators.task import TASK_BASE_VERSION
 from spatialqa.oracle.facts import ORACLE_VERSION
 from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
+from spatialqa.pipelines.leakage import SETS, benchmark_set, set_digest
 from spatialqa.pipelines.parquet import SCHEMA_VERSION
 from spatialqa.scenes import Scene, load_scene, procedural_scene
 from spatialqa.scenes.formats import LOADERS_VERSION, find_scenes, load_any
@@ -35,6 +37,11 @@ class SceneRef:
     key: str = ""
     """Where the scene comes from, unique in a build: ``scenes[i].kind:relative path[#room]``.
     Sample ids hash it, so two sources holding scenes of one name never share ids."""
+    dataset: str = ""
+    scene_id: str = ""
+    """The scene as exclusion and splits know it, before it is loaded: the loader (or
+    ``procedural``, or a scene directory's ``source.kind``) and the id it will have. Empty for
+    a scene directory whose scene.json cannot be read (it is skipped when loaded)."""
 
     def load(self) -> Scene:
         if self.kind == "procedural":
@@ -70,6 +77,8 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
                     i,
                     p.frames,
                     key=f"scenes[{number}].procedural:{p.seed}/{i}",
+                    dataset="procedural",
+                    scene_id=f"proc_{p.seed}_{i:04d}",
                 )
                 for i in range(p.count)
             ]
@@ -90,6 +99,8 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
                     part=ref.part,
                     key=f"scenes[{number}].{kind}:{Path(ref.path).relative_to(root).as_posix()}"
                     + (f"#{ref.part}" if ref.part else ""),
+                    dataset=kind,
+                    scene_id=ref.name,  # each loader names its scene after its file or folder
                 )
                 for ref in found
             ]
@@ -106,16 +117,102 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
                     str(d.relative_to(root)),
                     path=str(d),
                     key=f"scenes[{number}].dir:{d.relative_to(root).as_posix()}",
+                    dataset=dataset,
+                    scene_id=scene_id,
                 )
                 for d in found
+                for dataset, scene_id in [scene_json_identity(d / "scene.json")]
             ]
     return refs
 
 
+HEAD_BYTES = 64 * 1024
+"""Bytes of a scene.json read for its identity; ``save_scene`` writes ``scene_id`` and
+``source`` first, so the whole file (megabytes of frames for a scan) is read only for a
+hand-written one that puts them late."""
+_STRING = r'"((?:[^"\\\x00-\x1f]|\\.)*)"'
+_SCENE_ID = re.compile(r'"scene_id"\s*:\s*' + _STRING)
+_KIND = re.compile(r'"source"\s*:\s*\{[^{}]*?"kind"\s*:\s*' + _STRING)
+
+
+def scene_json_identity(path: Path) -> tuple[str, str]:
+    """(``source.kind``, ``scene_id``) of a scene.json, ("", "") when unreadable.
+
+    Quotes inside JSON strings are escaped, and scene.json has no other key of these names,
+    so the first match of each key in the text is the key itself."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD_BYTES).decode("utf-8", errors="replace")
+        found = _KIND.search(head), _SCENE_ID.search(head)
+        if all(found):
+            kind, scene_id = (json.loads(f'"{match.group(1)}"') for match in found)
+            return kind, scene_id
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        kind, scene_id = document["source"]["kind"], document["scene_id"]
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return "", ""
+    if not isinstance(kind, str) or not isinstance(scene_id, str):
+        return "", ""
+    return kind, scene_id
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """The shards of a build and the scenes ``exclude:`` left out of it."""
+
+    shards: list[Shard]
+    excluded: list[dict]
+    """One record per excluded scene: its name, source key, dataset, id and the entries
+    (``vsibench``, a scene id) that excluded it, in source order."""
+    vsibench_kept: list[SceneRef]
+    """Scenes VSI-Bench evaluates on that the build keeps."""
+
+    def leakage_warning(self) -> str | None:
+        """The warning a build gives once when it keeps VSI-Bench's evaluation scenes."""
+        if not self.vsibench_kept:
+            return None
+        per = {"scannet": 0, "scannetpp": 0, "arkitscenes": 0}
+        for ref in self.vsibench_kept:
+            per[ref.dataset] += 1
+        parts = ", ".join(f"{dataset} {n}" for dataset, n in per.items() if n)
+        return (
+            f"{len(self.vsibench_kept)} scenes of this build ({parts}) are scenes VSI-Bench "
+            "evaluates on; a model trained on them is scored on what it saw. Add `exclude: "
+            "[vsibench]` to the config to leave them out"
+        )
+
+
+def plan_build(config: BuildConfig) -> BuildPlan:
+    """Every scene the config names, less those ``exclude:`` names, one shard each."""
+    exclusion = config.exclusion
+    vsibench = benchmark_set("vsibench")
+    kept, excluded = [], []
+    for ref in scene_refs(config):
+        identity = (ref.dataset, ref.scene_id)
+        reasons = exclusion.reasons(identity) if ref.scene_id else []
+        if reasons:
+            excluded.append(
+                {
+                    "scene": ref.name,
+                    "source": ref.key,
+                    "dataset": ref.dataset,
+                    "scene_id": ref.scene_id,
+                    "by": reasons,
+                }
+            )
+        else:
+            kept.append(ref)
+    return BuildPlan(
+        [Shard(i, ref) for i, ref in enumerate(kept)],
+        excluded,
+        [ref for ref in kept if (ref.dataset, ref.scene_id) in vsibench],
+    )
+
+
 def plan(config: BuildConfig, limit: int | None = None) -> list[Shard]:
-    """The shards of a build, the first ``limit`` scenes only when given."""
-    refs = scene_refs(config)[:limit]
-    return [Shard(i, ref) for i, ref in enumerate(refs)]
+    """The shards of a build, the first ``limit`` scenes only when given; scenes that
+    ``exclude:`` names are not among them."""
+    return plan_build(config).shards[:limit]
 
 
 def instantiate_tasks(config: BuildConfig) -> list[tuple[Task, int]]:
@@ -152,6 +249,9 @@ def fingerprint(config: BuildConfig) -> str:
     }
     if config.abstention_share > 0:
         versions["abstention"] = ABSTENTION_VERSION
+    sets = [entry for entry in config.exclude if entry in SETS]
+    if sets:  # a new list of a benchmark's scenes changes which scenes are built
+        versions["exclude_sets"] = {name: set_digest(name) for name in sets}
     text = json.dumps(
         {"config": config.model_dump(mode="json"), "versions": versions}, sort_keys=True
     )

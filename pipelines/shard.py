@@ -242,6 +242,7 @@ def render_views(
         rows.append(
             {
                 "scene_id": scene.scene_id,
+                "split": config.split_of(scene.source.kind, scene.scene_id),
                 "frame_id": frame.id,
                 "degradation": degradation_struct(view.variant, view.params),
                 "timestamp": frame.t,
@@ -288,5 +289,6 @@ def sample_row(
         images=[{"bytes": i["bytes"], "path": i["path"]} for i in shown] if inline else [],
         degradation=degradation_struct(variant, params),
         answerable_views=list(sample.answerable_views),
+        split=config.split_of(sample.source, sample.scene_id),  # the scene's, never the sample's
     )
     return row

@@ -5,7 +5,7 @@ from spatialqa.pipelines.manifest import answer_bucket, row_counts
 
 def row(**fields) -> dict:
     base = {"task": "t", "answer_type": "mc", "answer": "A", "value": None, "unit": None}
-    return {**base, "answerable": True, "abstain_reason": None, **fields}
+    return {**base, "answerable": True, "abstain_reason": None, "split": None, **fields}
 
 
 def test_buckets_by_answer_kind():
