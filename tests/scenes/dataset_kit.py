@@ -156,6 +156,17 @@ TABLE_AXES = np.array([[_C, _S, 0.0], [-_S, _C, 0.0], [0.0, 0.0, 1.0]])
 """Rows: the table's annotated box axes, turned 30 degrees about z."""
 
 
+def nerfstudio_matrix(pose: np.ndarray) -> list:
+    """``transform_matrix`` as scannetpp's ``common/utils/nerfstudio.py`` (``convert_frames``)
+    writes it from an OpenCV camera-to-world: the camera's y and z columns negated (OpenGL),
+    then the world's x and y rows swapped and its z row negated."""
+    matrix = np.array(pose, dtype=np.float64)
+    matrix[:3, 1:3] = -matrix[:3, 1:3]
+    matrix = matrix[[1, 0, 2, 3]]
+    matrix[2] = -matrix[2]
+    return matrix.tolist()
+
+
 def write_scannetpp(root: Path, scene_id: str = "0a5c013435") -> Path:
     scene = root / "data" / scene_id
     vertices, faces, owner = boxes_mesh()
@@ -195,8 +206,7 @@ def write_scannetpp(root: Path, scene_id: str = "0a5c013435") -> Path:
     for frame_id in entries:
         write_image(iphone / "rgb" / f"{frame_id}.jpg")
         write_image(iphone / "depth" / f"{frame_id}.png", size=(256, 192), depth=True)
-    opengl = np.diag([1.0, -1.0, -1.0, 1.0])
-    gl_first = (camera_to_world() @ opengl).tolist()
+    gl_first = nerfstudio_matrix(camera_to_world())
     transforms = {
         "fl_x": FX, "fl_y": FY, "cx": CX, "cy": CY, "w": WIDTH, "h": HEIGHT,
         "camera_model": "PINHOLE",
@@ -207,7 +217,7 @@ def write_scannetpp(root: Path, scene_id: str = "0a5c013435") -> Path:
         "test_frames": [
             {
                 "file_path": "DSC00005.JPG",
-                "transform_matrix": (camera_to_world(EYE_HIGH) @ opengl).tolist(),
+                "transform_matrix": nerfstudio_matrix(camera_to_world(EYE_HIGH)),
             }
         ],
     }  # fmt: skip
