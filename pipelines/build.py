@@ -26,7 +26,7 @@ from spatialqa.pipelines.inputs import inputs_hash
 from spatialqa.pipelines.lock import build_lock
 from spatialqa.pipelines.manifest import FORMAT as MANIFEST_FORMAT
 from spatialqa.pipelines.manifest import make_manifest
-from spatialqa.pipelines.plan import Shard, fingerprint, instantiate_tasks, plan
+from spatialqa.pipelines.plan import Shard, fingerprint, instantiate_tasks, plan_build
 from spatialqa.pipelines.shard import one_line, run_shard
 from spatialqa.pipelines.storage import Storage
 
@@ -100,8 +100,12 @@ def build(
     """
     started = time.perf_counter()
     instantiate_tasks(config)
-    everything = plan(config)
+    layout = plan_build(config)
+    everything = layout.shards
     shards = everything[:limit]
+    warning = layout.leakage_warning()
+    if warning:
+        log.warning(warning)
     build_id = fingerprint(config)
     storage = Storage.at(out)
     owns_ray = bool(address or os.environ.get("RAY_ADDRESS")) and start_ray(workers, address)
@@ -112,6 +116,7 @@ def build(
                 storage,
                 everything,
                 shards,
+                layout.excluded,
                 build_id,
                 started,
                 overwrite,
@@ -131,6 +136,7 @@ def _build_locked(
     storage: Storage,
     everything: list[Shard],
     shards: list[Shard],
+    excluded: list[dict],
     build_id: str,
     started: float,
     overwrite: bool,
@@ -140,7 +146,7 @@ def _build_locked(
 ) -> dict:
     previous = claim(storage, build_id, everything, overwrite)
     records = kept_records(storage, previous, everything)  # --limit never orphans built files
-    journal = Journal(storage, config, build_id, len(shards), started, records)
+    journal = Journal(storage, config, build_id, len(shards), started, records, excluded)
     todo = [shard for shard in shards if shard.index not in records]
     log.info("%d shards planned, %d kept from an earlier run", len(shards), len(records))
     failed = None
@@ -424,8 +430,10 @@ class Journal:
         planned: int,
         started: float,
         records: dict[int, dict],
+        excluded: list[dict],
     ) -> None:
         self.storage, self.config, self.build_id = storage, config, build_id
+        self.excluded = excluded
         self.planned, self.started, self.kept = planned, started, len(records)
         self.records = dict(records)
         self.write()
@@ -444,6 +452,7 @@ class Journal:
             list(self.records.values()),
             self.planned,
             self.written_at - self.started,
+            self.excluded,
         )
         manifest["shards_kept"] = self.kept
         self.storage.write("manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
