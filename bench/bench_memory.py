@@ -9,14 +9,22 @@ what a shard really takes. Each case is written as a scene directory, then built
 write) in a fresh process, whose peak resident memory (``ru_maxrss``, the whole process:
 interpreter and libraries included, as in a Ray worker) is printed beside the estimate.
 Cases: a procedural room, a scan-sized room of about 1,000,000 vertices (``--quick``:
-200,000), and 500 boxes sharing one place (every ray hits every box). Prints figures;
-asserts nothing.
+200,000), and 500 boxes sharing one place (every ray hits every box); the scan-sized room
+must stay under 2 GiB per worker.
+
+A long-running worker: ``--frames N`` (default 10,000) frames built by ``run_shard`` shard after
+shard in one process, as one Ray worker runs them, with the resident memory (RSS) printed after
+the first shard and at the end: anything kept from one shard to the next (caches, renderer
+contexts, ray-casting scenes) shows as growth. Rooms at 320 x 240 with 11 cheap variants per
+view (clean, JPEG and Gaussian noise at severities 1-5), so frames come fast; the growth per frame
+does not depend on the size. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -90,13 +98,65 @@ def measure(folder: Path) -> dict:
     }
 
 
+LONG_RUN = {
+    "name": "bench-memory-long",
+    "tasks": [{"name": "object_counting", "per_scene": 3}, {"name": "object_abs_distance"}],
+    "views": {"frames": 16},
+    "render": {"backend": "auto", "width": 320, "height": 240},
+    "degradations": [
+        "clean",
+        {"type": "jpeg", "severities": [1, 2, 3, 4, 5]},
+        {"type": "gaussian_noise", "severities": [1, 2, 3, 4, 5]},
+    ],
+}
+
+
+def resident() -> int:
+    """This process's resident memory now, bytes (not the peak)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def long_run(frames: int) -> dict:
+    """Build procedural rooms one shard after another in this process until ``frames`` frames
+    are written; RSS after the first shard and at the end."""
+    from spatialqa.pipelines.config import parse_config
+    from spatialqa.pipelines.plan import plan
+    from spatialqa.pipelines.shard import run_shard
+
+    rooms = 1 + frames // (16 * 11)
+    config = parse_config({**LONG_RUN, "scenes": [{"procedural": {"count": rooms}}]})
+    built, samples, first = 0, [], None
+    started = time.perf_counter()
+    for shard in plan(config):
+        with tempfile.TemporaryDirectory() as out:
+            record = run_shard(config, shard, out, "bench")
+        built += record.get("frames", 0)
+        first = first or resident()
+        samples.append((built, resident()))
+        if built >= frames:
+            break
+    return {
+        "frames": built,
+        "seconds": time.perf_counter() - started,
+        "first": first,
+        "end": resident(),
+        "samples": samples[:: max(1, len(samples) // 8)],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a 200,000-vertex scan")
+    parser.add_argument("--frames", type=int, default=10_000, help="frames of the long run")
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # the child's scene folder
+    parser.add_argument("--long-run", action="store_true", help=argparse.SUPPRESS)  # the child
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(Path(args.measure))))
+        return
+    if args.long_run:
+        print(json.dumps(long_run(args.frames)))
         return
     points = 200_000 if args.quick else 1_000_000
     cases = ["procedural room", f"scan-sized room (~{points:,} vertices)", "500 boxes at one place"]
@@ -119,6 +179,21 @@ def main() -> None:
         )
         print(f"    estimate: {figures['parts']}; shard {figures['status']} {figures['reason']}")
     print("ratio: estimate / measured peak; it must stay above 1 for the refusal to be safe")
+    print("goal: the scan-sized room under 2.00 GiB per worker")
+    child = subprocess.run(
+        [sys.executable, __file__, "--long-run", "--frames", str(args.frames)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    run = json.loads(child.stdout.strip().splitlines()[-1])
+    mib = 1 << 20
+    print(
+        f"one worker, {run['frames']:,} frames in {run['seconds']:.0f} s: RSS after the first "
+        f"shard {run['first'] / mib:.0f} MiB, at the end {run['end'] / mib:.0f} MiB "
+        f"({100 * (run['end'] / run['first'] - 1):+.1f}%; goal: within 10%)"
+    )
+    print("    frames -> RSS MiB: " + ", ".join(f"{n:,}: {r / mib:.0f}" for n, r in run["samples"]))
 
 
 if __name__ == "__main__":
