@@ -18,7 +18,7 @@ from spatialqa.scenes.front3d import load_front3d, room_ids
 from spatialqa.scenes.generic import GENERIC_SUFFIXES, load_generic
 from spatialqa.scenes.io import SCENE_FILE, load_scene
 from spatialqa.scenes.scannet import is_scannet, load_scannet
-from spatialqa.scenes.scannetpp import is_scannetpp, load_scannetpp
+from spatialqa.scenes.scannetpp import UNDISTORTED_DIR, is_scannetpp, load_scannetpp
 from spatialqa.scenes.scene import Scene
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "summary",
 ]
 
-LOADERS_VERSION = 1
+LOADERS_VERSION = 2
 """Bumped when a loader or the scene directory reader converts a scene differently (another
 axis convention, category cleaning, dropped frames); it enters the build fingerprint."""
 SEARCH_DEPTH = 3
@@ -168,20 +168,28 @@ def convert(path: str | Path, to: str | Path, format: str | None = None) -> Scen
     """Load ``path`` with its loader and write it as a scene directory at ``to``.
 
     The frames' RGB and depth files are copied to the same relative paths, so the scene
-    directory is self-contained.
+    directory is self-contained; captured images taken through a distorting lens (ScanNet++)
+    are written undistorted instead, so every image matches its frame's pinhole K.
     """
     import shutil
 
     from spatialqa.scenes.io import save_scene
 
     source = Path(path)
-    scene = load_any(source, format)
     out = Path(to)
+    format = format or detect_format(source)
+    if format == "scannetpp":
+        scene = load_scannetpp(source, images_to=out)
+    else:
+        scene = load_any(source, format)
     save_scene(scene, out)
     root = source if source.is_dir() else source.parent
+    written = f"{UNDISTORTED_DIR}/" if format == "scannetpp" else None  # by the loader, in out
     for trajectory in scene.trajectories:
         for frame in trajectory.frames:
             for relative in (frame.rgb, frame.depth):
+                if written is not None and relative is not None and relative.startswith(written):
+                    continue
                 if relative is not None and (root / relative).is_file():
                     target = out / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
