@@ -16,6 +16,7 @@ import pytest
 
 from spatialqa.generators import Context, get_task
 from spatialqa.oracle import execute, minimal_obb, route
+from spatialqa.seeding import rng_for
 
 LANDMARKS = {
     "bed": (1.0, 1.0),
@@ -139,6 +140,22 @@ def test_many_categories_draw_a_seeded_sample_of_chains(ctx):
     assert task.candidates(Context(ctx.scene, ctx.views, seed=0)) == chains
     assert task.candidates(Context(ctx.scene, ctx.views, seed=1)) != chains
     assert len(get_task("route_planning")().candidates(ctx)) == 360 + 720
+
+
+def test_drawn_chains_follow_the_seeded_recipe(ctx):
+    """The draws stay those of the first recipe (so built datasets keep their questions): a
+    leg count by ``rng.choice``, then the first landmarks of ``rng.permutation``, repeats
+    skipped, until ``max_candidates`` chains."""
+    task = get_task("route_planning")(max_candidates=300)
+    names = list(ctx.unique)
+    rng = rng_for(ctx.seed, ctx.scene.scene_id, "route_planning", "chains")
+    expected: list[tuple[str, ...]] = []
+    while len(expected) < 300:
+        n = int(rng.choice([2, 3])) + 2
+        chain = tuple(names[i] for i in rng.permutation(len(names))[:n])
+        if chain not in expected:
+            expected.append(chain)
+    assert task.candidates(ctx) == expected
 
 
 def test_a_scene_without_floor_asks_no_route(ctx):
