@@ -1,7 +1,6 @@
 """Views: render RGB, depth and instance masks, then degrade them with 2D labels kept right.
 
-Importing this package sets ``PYOPENGL_PLATFORM=egl`` unless it is already set (see
-``spatialqa.degradations.render``); pyrender itself is imported only when a renderer is made.
+OpenGL (moderngl through EGL) is loaded only when a rasterising renderer first renders.
 """
 
 from spatialqa.degradations.appearance import (
@@ -22,6 +21,7 @@ from spatialqa.degradations.render import (
     BACKGROUND_ID,
     STRUCTURE_ID,
     PyrenderRenderer,
+    RasterRenderer,
     Renderer,
     View,
 )
@@ -46,6 +46,7 @@ __all__ = [
     "DeliveredView",
     "PixelMap",
     "PyrenderRenderer",
+    "RasterRenderer",
     "RaycastRenderer",
     "Renderer",
     "View",

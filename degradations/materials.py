@@ -5,6 +5,10 @@ hash) and one of a few procedural patterns, so that objects of one category stay
 distinguishable. A pattern modulates the colour in linear light as a function of texture
 coordinates taken from the world position (a triplanar projection: the two world axes across
 the face's dominant normal axis, one tile per ``TILE_M``), so it needs no UVs from the scene.
+
+Light is one fixed key light plus an ambient term, Lambert only, so a face's shade does not
+depend on the view: ``shade`` gives it once per face (the rasteriser bakes it into vertex
+colours, the ray caster applies it per pixel) and the pattern then scales it per pixel.
 """
 
 from __future__ import annotations
@@ -19,9 +23,21 @@ from spatialqa.seeding import stable_seed
 TILE_M = 0.25
 """Period of every pattern on a surface, metres."""
 TEXTURE_PX = 64
-"""Texels per period in the pyrender backend's texture images."""
+"""Texels per period in the rasterising backend's pattern textures."""
+AMBIENT = 0.55
+"""Light reflected from every direction, as a share of the albedo."""
+KEY_LIGHT = 0.764
+"""Light reflected by a surface facing the key light squarely, beyond the ambient term, as a
+share of the albedo."""
+KEY_LIGHT_DIRECTION = (0.35, 0.2, -1.0)
+"""Where the key light shines: mostly down and a little sideways, so that the faces of an
+axis-aligned box differ."""
+GAMMA = 2.2
+"""Display gamma: the delivered byte is ``255 * linear ** (1 / GAMMA)``."""
 PATTERNS = ("plain", "stripes", "checker", "dots")
 STRUCTURE_PATTERNS = {"floor": "tiles"}
+ALL_PATTERNS = (*PATTERNS, *sorted(set(STRUCTURE_PATTERNS.values())))
+"""Every pattern a surface can have, in a fixed order (the backends index them by it)."""
 PALETTE = (
     (200, 60, 50),
     (60, 130, 200),
@@ -38,8 +54,8 @@ OTHER_STRUCTURE_COLOR = (180, 180, 175)
 
 @dataclass(frozen=True)
 class Material:
-    """A colour (sRGB bytes, used as linear base colour like glTF's baseColorFactor) and the
-    name of the pattern that modulates it."""
+    """A colour (bytes; ``color / 255`` is the linear albedo) and the name of the pattern that
+    modulates it."""
 
     color: tuple[int, int, int]
     pattern: str
@@ -85,30 +101,19 @@ def triplanar_uv(points: np.ndarray, normals: np.ndarray) -> np.ndarray:
     return np.column_stack([first, second]) / TILE_M
 
 
-def srgb_encode(linear: np.ndarray) -> np.ndarray:
-    """Linear 0..1 -> sRGB bytes (the exact curve that pyrender's shader decodes textures with)."""
-    linear = np.clip(linear, 0.0, 1.0)
-    srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
-    return np.rint(255 * srgb).astype(np.uint8)
+def shade(albedo: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """Linear light that (n, 3) albedos in 0..1 with (n, 3) unit normals reflect: ambient plus
+    Lambert's law for the key light; (n, 3) float64. A zero normal gets the ambient term."""
+    to_light = -np.asarray(KEY_LIGHT_DIRECTION, dtype=np.float64)
+    to_light /= np.linalg.norm(to_light)
+    facing = np.clip(np.asarray(normals, dtype=np.float64) @ to_light, 0.0, 1.0)
+    return np.asarray(albedo, dtype=np.float64) * (AMBIENT + KEY_LIGHT * facing)[:, None]
 
 
-def srgb_decode(data: np.ndarray) -> np.ndarray:
-    """sRGB bytes -> linear 0..1 (what the shader sees of a texture)."""
-    srgb = data.astype(np.float64) / 255.0
-    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
-
-
-def texture_image(name: str) -> np.ndarray:
-    """One period of pattern ``name`` as (TEXTURE_PX, TEXTURE_PX, 3) sRGB bytes; row j, column
-    i holds texture coordinates ((i + 0.5) / N, (j + 0.5) / N)."""
+def pattern_texture(name: str) -> np.ndarray:
+    """One period of pattern ``name`` as (TEXTURE_PX, TEXTURE_PX) float32 linear modulation;
+    row j, column i holds texture coordinates ((i + 0.5) / N, (j + 0.5) / N)."""
     centres = (np.arange(TEXTURE_PX) + 0.5) / TEXTURE_PX
     u, v = np.meshgrid(centres, centres)
     values = pattern(name, np.column_stack([u.ravel(), v.ravel()]))
-    grey = srgb_encode(values).reshape(TEXTURE_PX, TEXTURE_PX)
-    return np.repeat(grey[..., None], 3, axis=2)
-
-
-def texture_lookup(name: str, uv: np.ndarray) -> np.ndarray:
-    """The modulation a backend that samples ``texture_image`` sees: the pattern through the
-    texture's 8-bit sRGB quantisation (so that both backends agree to the byte level)."""
-    return srgb_decode(srgb_encode(pattern(name, uv)))
+    return values.reshape(TEXTURE_PX, TEXTURE_PX).astype(np.float32)

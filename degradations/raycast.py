@@ -1,10 +1,10 @@
 """Render by ray casting with the oracle's own ray caster: no OpenGL needed.
 
-One ray per pixel centre (OpenCV: pixel (u, v) is centred at (u, v), as in the pyrender
+One ray per pixel centre (OpenCV: pixel (u, v) is centred at (u, v), as in the rasterising
 backend) through Open3D's ``RaycastingScene`` of ``spatialqa.oracle.geometry.derived``. Depth
-(camera z, metres) and instance ids are exact first hits; RGB is Lambert shading of the same
-materials under the same ambient and directional light as the pyrender backend, both faces of
-every triangle lit (the normal turned towards the camera), with the same display gamma.
+(camera z, metres) and instance ids are exact first hits; RGB is the same materials under the
+same light as the rasterising backend (``materials.shade``), both faces of every triangle lit
+(the normal turned towards the camera), with the same display gamma.
 """
 
 from __future__ import annotations
@@ -13,32 +13,21 @@ import numpy as np
 import open3d as o3d
 
 from spatialqa.degradations.materials import (
-    PATTERNS,
-    STRUCTURE_PATTERNS,
+    ALL_PATTERNS,
+    GAMMA,
     object_material,
+    pattern,
+    shade,
     structure_material,
-    texture_lookup,
     triplanar_uv,
 )
-from spatialqa.degradations.render import (
-    AMBIENT,
-    BACKGROUND_ID,
-    KEY_LIGHT_DIRECTION,
-    KEY_LIGHT_INTENSITY,
-    ZFAR,
-    ZNEAR,
-    View,
-)
+from spatialqa.degradations.render import BACKGROUND_ID, ZFAR, ZNEAR, View
 from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import Frame, Scene
 
-_DIELECTRIC_F0 = 0.04
-"""pyrender's metallic-roughness shader keeps this share of light for the specular lobe."""
-_GAMMA = 2.2
 _LUT_STEPS = 1 << 16
-_DISPLAY = np.rint(255 * np.linspace(0.0, 1.0, _LUT_STEPS + 1) ** (1 / _GAMMA)).astype(np.uint8)
+_DISPLAY = np.rint(255 * np.linspace(0.0, 1.0, _LUT_STEPS + 1) ** (1 / GAMMA)).astype(np.uint8)
 """Linear light, in steps of 1 / 65536, to display bytes: a table instead of a power per pixel."""
-_ALL_PATTERNS = (*PATTERNS, *sorted(set(STRUCTURE_PATTERNS.values())))
 
 
 def camera_rays(frame: Frame) -> np.ndarray:
@@ -60,7 +49,7 @@ def camera_rays(frame: Frame) -> np.ndarray:
 class RaycastRenderer:
     """Ray-cast one Scene: exact depth and masks, Lambert-shaded RGB, on the CPU.
 
-    Objects given only as point clouds are not drawn (as in the pyrender backend and the
+    Objects given only as point clouds are not drawn (as in the rasterising backend and the
     oracle's visibility).
     """
 
@@ -69,11 +58,9 @@ class RaycastRenderer:
         self._geometry = derived(scene)
         looks = [object_material(obj) for obj in scene.objects if obj.mesh is not None]
         looks += [structure_material(part) for part in scene.structure]
-        # Per Open3D geometry id, plus one last row for a miss (black, like pyrender's clear).
+        # Per Open3D geometry id, plus one last row for a miss (black, like the rasteriser's).
         self._albedo = np.array([[*look.color] for look in looks] + [[0, 0, 0]]) / 255.0
-        self._pattern = np.array([_ALL_PATTERNS.index(look.pattern) for look in looks] + [0])
-        light = -np.asarray(KEY_LIGHT_DIRECTION, dtype=np.float64)
-        self._to_light = light / np.linalg.norm(light)
+        self._pattern = np.array([ALL_PATTERNS.index(look.pattern) for look in looks] + [0])
 
     def _cast(self, frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
         rays = camera_rays(frame)
@@ -94,14 +81,11 @@ class RaycastRenderer:
         uv = triplanar_uv(points, normals)
         modulation = np.ones(len(depth))
         patterns = self._pattern[geometry]
-        for index, name in enumerate(_ALL_PATTERNS):
+        for index, name in enumerate(ALL_PATTERNS):
             chosen = patterns == index
             if name != "plain" and chosen.any():
-                modulation[chosen] = texture_lookup(name, uv[chosen])
-        lambert = np.clip(normals @ self._to_light.astype(np.float32), 0.0, 1.0)
-        diffuse = (1 - _DIELECTRIC_F0) * KEY_LIGHT_INTENSITY / np.pi * lambert
-        light = modulation * (AMBIENT + diffuse)
-        linear = self._albedo[geometry] * light[:, None]
+                modulation[chosen] = pattern(name, uv[chosen])
+        linear = shade(self._albedo[geometry], normals) * modulation[:, None]
         index = np.rint(np.clip(linear, 0.0, 1.0) * _LUT_STEPS).astype(np.int32)
         return _DISPLAY[index].reshape(frame.height, frame.width, 3)
 

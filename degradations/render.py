@@ -1,41 +1,42 @@
-"""Render RGB, depth and instance masks of a Scene: pyrender offscreen through EGL.
+"""Render RGB, depth and instance masks of a Scene: one OpenGL pass through EGL (moderngl).
 
-The rasterised depth is for degradations (haze, defocus) only; ground truth comes from the
-oracle's ray casting, never from this 24-bit depth buffer.
+A small purpose-made rasteriser: every surface of the scene sits in one vertex buffer, drawn
+in one call into three colour attachments at once (display RGB, instance code, camera z) and
+read back. Lighting is baked into vertex colours when the buffer is built (``materials.shade``:
+the light is fixed and Lambertian, so a face's shade does not depend on the view); the
+fragment shader only scales it by the surface pattern (one texture layer per pattern,
+bilinear, no mipmaps) and applies the display gamma. No multisampling: colour, depth and ids
+are sampled at the same pixel centres, so depth > 0 exactly where the instance is not
+background. Without a GPU, Mesa's llvmpipe renders it on the CPU.
 
-numpy 2: pyrender 0.1.45 uses ``np.infty`` (removed in numpy 2) in ``Mesh.bounds``, which
-``pyrender.Scene.bounds``, ``.centroid``, ``.scale`` and the shadow-mapping flags reach. This
-module is the one place that deals with it, by never taking those paths: no bounds are asked
-for, the flags are the two constants below (no shadows) and the camera always has a finite
-``zfar``. No monkeypatch; a test renders with ``np.infty`` deleted to keep it so.
+Depth is camera z interpolated in float32 per pixel (not read back from the depth buffer); it
+is for degradations (haze, defocus) only: ground truth comes from the oracle's ray casting.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from spatialqa.degradations.materials import (
+    ALL_PATTERNS,
+    GAMMA,
+    TEXTURE_PX,
     Material,
     object_material,
+    pattern_texture,
+    shade,
     structure_material,
-    texture_image,
     triplanar_uv,
 )
-from spatialqa.errors import ConfigError, SceneError
 from spatialqa.scenes import Frame, Scene
 
 if TYPE_CHECKING:
     import trimesh
-
-# PyOpenGL picks its platform when first imported: EGL renders with no display (Mesa llvmpipe
-# without a GPU). pyrender is imported lazily, after this line, in ``_pyrender``.
-os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
 logger = logging.getLogger(__name__)
 
@@ -43,19 +44,65 @@ STRUCTURE_ID = -1
 BACKGROUND_ID = -2
 ZNEAR = 0.05
 ZFAR = 100.0
-# SEG colours encode ``instance id + 2`` in 24 bits, so that the clear colour (0) decodes to
-# BACKGROUND_ID and 1 to STRUCTURE_ID.
-_SEG_OFFSET = 2
-MAX_INSTANCE_ID = (1 << 24) - 1 - _SEG_OFFSET
 
-# One light besides the ambient term: pyrender binds lights in set order, and with two the
-# order of their floating-point sum (hence a rounded pixel here and there) would vary by run.
-AMBIENT = 0.55
-KEY_LIGHT_INTENSITY = 2.5
-# Mostly downwards and a little sideways, so that the faces of an axis-aligned box differ.
-KEY_LIGHT_DIRECTION = (0.35, 0.2, -1.0)
-# OpenCV camera axes (x right, y down, z forward) -> OpenGL (x right, y up, z backward).
-CV_TO_GL = np.diag([1.0, -1.0, -1.0, 1.0])
+# One vertex: world position, texture coordinates (u, v in tiles; the pattern's layer), the
+# linear light its face reflects on the front and on the back, and the instance code
+# (``id - BACKGROUND_ID`` wrapped to int32, so that the cleared attachment, 0, decodes to
+# BACKGROUND_ID and every int32 id round-trips).
+_VERTEX = np.dtype(
+    [
+        ("position", np.float32, 3),
+        ("uv", np.float32, 3),
+        ("front", np.float32, 3),
+        ("back", np.float32, 3),
+        ("code", np.int32),
+    ]
+)
+_VERTEX_FORMAT = ("3f 3f 3f 3f i", "in_position", "in_uv", "in_front", "in_back", "in_code")
+
+_VERTEX_SHADER = """
+#version 330
+uniform mat4 world_to_clip;
+uniform vec4 world_to_z;
+in vec3 in_position;
+in vec3 in_uv;
+in vec3 in_front;
+in vec3 in_back;
+in int in_code;
+out vec3 uv;
+out float z;
+flat out vec3 front;
+flat out vec3 back;
+flat out int code;
+void main() {
+    vec4 position = vec4(in_position, 1.0);
+    gl_Position = world_to_clip * position;
+    z = dot(world_to_z, position);
+    uv = in_uv;
+    front = in_front;
+    back = in_back;
+    code = in_code;
+}
+"""
+
+_FRAGMENT_SHADER = f"""
+#version 330
+uniform sampler2DArray patterns;
+in vec3 uv;
+in float z;
+flat in vec3 front;
+flat in vec3 back;
+flat in int code;
+layout(location = 0) out vec4 out_rgb;
+layout(location = 1) out int out_code;
+layout(location = 2) out float out_z;
+void main() {{
+    vec3 light = (gl_FrontFacing ? front : back) * texture(patterns, uv).r;
+    out_rgb = vec4(pow(light, vec3({1 / GAMMA!r})), 1.0);
+    out_code = code;
+    out_z = z;
+}}
+"""
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +142,7 @@ class View:
 
 
 class Renderer(Protocol):
-    """A backend that turns frames of one Scene into Views (pyrender, a ray caster, ...)."""
+    """A backend that turns frames of one Scene into Views (a rasteriser, a ray caster, ...)."""
 
     def render(self, frame: Frame) -> View: ...
 
@@ -106,214 +153,214 @@ class Renderer(Protocol):
     def close(self) -> None: ...
 
 
-def _pyrender() -> Any:
-    import pyrender
+def instance_codes(ids: np.ndarray) -> np.ndarray:
+    """Instance ids -> the int32 codes the id attachment holds (``id - BACKGROUND_ID``,
+    wrapped), so that a cleared pixel (0) is background."""
+    return (np.asarray(ids, dtype=np.int64) - BACKGROUND_ID).astype(np.uint32).view(np.int32)
 
-    return pyrender
+
+def decode_instances(codes: np.ndarray) -> np.ndarray:
+    """int32 codes of the id attachment -> instance ids (inverse of ``instance_codes``; int32
+    arithmetic wraps)."""
+    return np.asarray(codes, dtype=np.int32) + np.int32(BACKGROUND_ID)
 
 
-def _two_sided(mesh: trimesh.Trimesh) -> tuple[np.ndarray, np.ndarray]:
-    """Flat-shaded positions and normals, each face also added reversed with its normal negated.
-
-    Back faces stay culled, yet a wall is lit correctly and masked from either side whatever
-    the winding of the source mesh (scans and room shells wind either way).
+def surface_vertices(mesh: trimesh.Trimesh, look: Material, instance_id: int) -> np.ndarray:
+    """One vertex record per face corner (flat shading): positions, triplanar texture
+    coordinates and the light each side of the face reflects, baked from ``look``.
 
     Returns
     -------
-    positions, normals : (6 * n_faces, 3) float32
+    (3 * n_faces,) structured array of ``_VERTEX``
     """
     triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces)]
     normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
-    front_normals = np.repeat(normals, 3, axis=0)
-    positions = np.concatenate([triangles.reshape(-1, 3), triangles[:, ::-1].reshape(-1, 3)])
-    return (
-        positions.astype(np.float32),
-        np.concatenate([front_normals, -front_normals]).astype(np.float32),
-    )
+    albedo = np.broadcast_to(np.asarray(look.color, dtype=np.float64) / 255.0, normals.shape)
+    positions = triangles.reshape(-1, 3)
+    corner_normals = np.repeat(normals, 3, axis=0)
+    vertices = np.empty(len(positions), dtype=_VERTEX)
+    vertices["position"] = positions
+    vertices["uv"][:, :2] = triplanar_uv(positions, corner_normals)
+    vertices["uv"][:, 2] = ALL_PATTERNS.index(look.pattern)
+    vertices["front"] = np.repeat(shade(albedo, normals), 3, axis=0)
+    vertices["back"] = np.repeat(shade(albedo, -normals), 3, axis=0)
+    vertices["code"] = instance_codes(np.array([instance_id]))[0]
+    return vertices
 
 
-def _seg_color(instance_id: int) -> tuple[int, int, int]:
-    code = instance_id + _SEG_OFFSET
-    return (code & 0xFF, (code >> 8) & 0xFF, (code >> 16) & 0xFF)
+def scene_vertices(scene: Scene) -> np.ndarray:
+    """Every drawn surface of ``scene`` in draw order: objects with a mesh, then structure.
 
-
-def decode_instances(seg: np.ndarray) -> np.ndarray:
-    """(H, W, 3) uint8 SEG colours -> (H, W) int32 instance ids (inverse of the encoding)."""
-    seg = seg.astype(np.int32)
-    return seg[..., 0] + (seg[..., 1] << 8) + (seg[..., 2] << 16) - _SEG_OFFSET
-
-
-def _release(offscreen: Any) -> None:
-    """Free an OffscreenRenderer's GL objects and EGL context, but never terminate the display.
-
-    pyrender's ``delete`` (also run by its ``__del__``) calls ``eglTerminate`` on the EGL
-    display, which every context in the process shares: closing or dropping one renderer
-    would break every other live one (``EGL_BAD_DISPLAY`` on their next ``eglMakeCurrent``).
+    Surfaces that touch tie in depth; the first drawn keeps the pixel, so this order decides
+    them, the same way every run.
     """
-    from OpenGL.EGL import EGL_NO_CONTEXT, EGL_NO_SURFACE, eglDestroyContext, eglMakeCurrent
-
-    platform = offscreen._platform
-    platform.make_current()
-    offscreen._renderer.delete()
-    display, context = platform._egl_display, platform._egl_context
-    eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT)
-    eglDestroyContext(display, context)
-    # Leave pyrender's __del__ methods nothing to delete, hence nothing to terminate.
-    platform._egl_display = platform._egl_context = None
-    offscreen._platform = offscreen._renderer = None
+    parts = []
+    for obj in scene.objects:
+        if obj.mesh is None:
+            logger.debug("scene %s: object %d has no mesh; not drawn", scene.scene_id, obj.id)
+            continue
+        parts.append(surface_vertices(obj.mesh, object_material(obj), obj.id))
+    for part in scene.structure:
+        parts.append(surface_vertices(part.mesh, structure_material(part), STRUCTURE_ID))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=_VERTEX)
 
 
-def _look_along(direction: tuple[float, float, float]) -> np.ndarray:
-    """A 4x4 pose whose -z axis (pyrender's light direction) points along ``direction``."""
-    back = -np.asarray(direction, dtype=np.float64)
-    back /= np.linalg.norm(back)
-    helper = np.array([0.0, 1.0, 0.0]) if abs(back[1]) < 0.9 else np.array([1.0, 0.0, 0.0])
-    right = np.cross(helper, back)
-    right /= np.linalg.norm(right)
-    pose = np.eye(4)
-    pose[:3, :3] = np.column_stack([right, np.cross(back, right), back])
-    return pose
+def world_to_clip(frame: Frame) -> np.ndarray:
+    """(4, 4) float64: world points to clip space for ``frame``, OpenCV pixel convention.
+
+    Pixel (u, v) of the image is centred at (u, v) (OpenCV), at (u + 0.5, v + 0.5) in window
+    coordinates (OpenGL): the principal point moves by half a pixel. Image row v is window row
+    v, the first that ``glReadPixels`` returns, so the read-back needs no flip; that mirrors
+    the picture against OpenGL's y-up convention, which turns front faces clockwise.
+    """
+    K = frame.K  # no skew: Frame refuses it
+    width, height = frame.width, frame.height
+    near, far = ZNEAR, ZFAR
+    projection = np.array(
+        [
+            [2 * K[0, 0] / width, 0.0, 2 * (K[0, 2] + 0.5) / width - 1, 0.0],
+            [0.0, 2 * K[1, 1] / height, 2 * (K[1, 2] + 0.5) / height - 1, 0.0],
+            [0.0, 0.0, (far + near) / (far - near), -2 * far * near / (far - near)],
+            [0.0, 0.0, 1.0, 0.0],
+        ]
+    )
+    return projection @ np.linalg.inv(frame.pose)
 
 
-class PyrenderRenderer:
-    """Rasterise one Scene with pyrender through EGL: lit RGB, then depth and masks in a SEG pass.
+def create_context() -> Any:
+    """A standalone OpenGL 3.3 context through EGL (no display needed)."""
+    import moderngl
 
-    The pyrender scene is built once; one OffscreenRenderer (one EGL context) lives at the
-    current frame size and is re-created when the size changes. Use as a context manager, or
-    call ``close``. Objects given only as point clouds are not drawn.
+    return moderngl.create_context(standalone=True, backend="egl")
+
+
+class _Target:
+    """The framebuffer of one image size and the arrays its attachments are read into."""
+
+    def __init__(self, ctx: Any, width: int, height: int) -> None:
+        size = (width, height)
+        self.attachments = [
+            ctx.renderbuffer(size, 3),
+            ctx.renderbuffer(size, 1, dtype="i4"),
+            ctx.renderbuffer(size, 1, dtype="f4"),
+        ]
+        self.depth = ctx.depth_renderbuffer(size)
+        self.framebuffer = ctx.framebuffer(self.attachments, self.depth)
+        self.size = size
+        self.rgb = np.empty((height, width, 3), dtype=np.uint8)
+        self.codes = np.empty((height, width), dtype=np.int32)
+        self.z = np.empty((height, width), dtype=np.float32)
+
+    def release(self) -> None:
+        self.framebuffer.release()
+        for buffer in (*self.attachments, self.depth):
+            buffer.release()
+
+
+class RasterRenderer:
+    """Rasterise one Scene through EGL: RGB, camera z and instance ids from one pass.
+
+    The vertex buffer, shaders and pattern textures live in an OpenGL context of this
+    renderer's own, made at the first render; the framebuffer is re-made when the frame size
+    changes. Every render makes the context current and restores the previous one, so that
+    renderers can be interleaved. Use as a context manager, or call ``close``. Objects given
+    only as point clouds are not drawn.
 
     Parameters
     ----------
     scene : Scene
         Surfaces look as ``spatialqa.degradations.materials`` says: each object its colour
-        and a procedural pattern (a texture in triplanar coordinates), structure in neutral
-        colours per category.
+        and a procedural pattern in triplanar coordinates, structure in neutral colours per
+        category, lit by the key light and the ambient term.
     """
 
     def __init__(self, scene: Scene) -> None:
-        platform = os.environ.get("PYOPENGL_PLATFORM")
-        if platform != "egl":
-            raise ConfigError(f"PYOPENGL_PLATFORM: PyrenderRenderer needs 'egl' (got {platform!r})")
-        pyrender = _pyrender()
         self._scene = scene
-        self._pr_scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 1.0), ambient_light=[AMBIENT] * 3)
-        self._seg_map: dict[Any, tuple[int, int, int]] = {}
-        self._draw_order: list[Any] = []
-        self._textures: dict[str, Any] = {}
-        for obj in scene.objects:
-            if obj.id > MAX_INSTANCE_ID:
-                raise SceneError(
-                    f"objects[id={obj.id}].id: the renderer encodes ids up to {MAX_INSTANCE_ID}"
+        self._ctx: Any = None
+        self._target: _Target | None = None
+
+    def _open(self) -> Any:
+        """The context with the scene uploaded (made once, again after ``close``)."""
+        if self._ctx is None:
+            import moderngl
+
+            ctx = create_context()
+            with ctx:
+                program = ctx.program(
+                    vertex_shader=_VERTEX_SHADER, fragment_shader=_FRAGMENT_SHADER
                 )
-            if obj.mesh is None:
-                logger.debug("scene %s: object %d has no mesh; not drawn", scene.scene_id, obj.id)
-                continue
-            self._add_mesh(obj.mesh, object_material(obj), _seg_color(obj.id))
-        for part in scene.structure:
-            self._add_mesh(part.mesh, structure_material(part), _seg_color(STRUCTURE_ID))
-        self._camera = pyrender.IntrinsicsCamera(1.0, 1.0, 0.0, 0.0, znear=ZNEAR, zfar=ZFAR)
-        self._camera_node = self._pr_scene.add(self._camera, pose=np.eye(4))
-        self._pr_scene.add(
-            pyrender.DirectionalLight(color=np.ones(3), intensity=KEY_LIGHT_INTENSITY),
-            pose=_look_along(KEY_LIGHT_DIRECTION),
-        )
-        self._offscreen: Any = None
-        self._size: tuple[int, int] | None = None
-        flags = pyrender.RenderFlags
-        self._color_flags = flags.NONE
-        self._seg_flags = flags.SEG
+                vertices = scene_vertices(self._scene)
+                # An empty buffer is an error in OpenGL: a scene with nothing to draw gets one
+                # vertex (no triangle), and every pixel stays background.
+                data = vertices.tobytes() if len(vertices) else np.zeros(1, _VERTEX).tobytes()
+                self._vertex_count = len(vertices)
+                self._buffer = ctx.buffer(data)
+                self._vao = ctx.vertex_array(program, [(self._buffer, *_VERTEX_FORMAT)])
+                layers = np.stack([pattern_texture(name) for name in ALL_PATTERNS])
+                self._patterns = ctx.texture_array(
+                    (TEXTURE_PX, TEXTURE_PX, len(ALL_PATTERNS)), 1, layers.tobytes(), dtype="f4"
+                )
+                self._patterns.filter = (moderngl.LINEAR, moderngl.LINEAR)
+                self._patterns.repeat_x = self._patterns.repeat_y = True
+                self._patterns.use(0)
+                program["patterns"].value = 0
+                self._program = program
+                ctx.enable(moderngl.DEPTH_TEST)
+                ctx.front_face = "cw"  # see world_to_clip
+            self._ctx = ctx
+        return self._ctx
 
-    def _texture(self, pattern: str) -> Any:
-        if pattern not in self._textures:
-            pyrender = _pyrender()
-            from OpenGL.GL import GL_LINEAR, GL_LINEAR_MIPMAP_LINEAR, GL_REPEAT
-
-            sampler = pyrender.Sampler(
-                magFilter=GL_LINEAR,
-                minFilter=GL_LINEAR_MIPMAP_LINEAR,
-                wrapS=GL_REPEAT,
-                wrapT=GL_REPEAT,
-            )
-            self._textures[pattern] = pyrender.Texture(
-                source=texture_image(pattern), source_channels="RGB", sampler=sampler
-            )
-        return self._textures[pattern]
-
-    def _add_mesh(self, mesh: trimesh.Trimesh, look: Material, seg: tuple[int, int, int]) -> None:
-        pyrender = _pyrender()
-        positions, normals = _two_sided(mesh)
-        texcoords = triplanar_uv(positions.astype(np.float64), normals.astype(np.float64))
-        material = pyrender.MetallicRoughnessMaterial(
-            baseColorFactor=(*(np.asarray(look.color) / 255.0), 1.0),
-            baseColorTexture=self._texture(look.pattern),
-            metallicFactor=0.0,
-            roughnessFactor=0.9,
-        )
-        primitive = pyrender.Primitive(
-            positions=positions,
-            normals=normals,
-            texcoord_0=texcoords.astype(np.float32),
-            material=material,
-        )
-        node = self._pr_scene.add(pyrender.Mesh([primitive]))
-        self._seg_map[node] = seg
-        self._draw_order.append(node)
-
-    def _renderer_for(self, width: int, height: int) -> Any:
-        if self._size != (width, height):
-            self.close()
-            self._offscreen = _pyrender().OffscreenRenderer(width, height)
-            # pyrender draws meshes in set order (by memory address) where distances to the
-            # camera tie, as they all do here (identity poses): where surfaces touch, the
-            # winner would change from run to run. Draw in the scene's own order instead.
-            # (A closure over the list, not over self: no cycle for the collector to break
-            # in the wrong order, see _release.)
-            order = self._draw_order
-            self._offscreen._renderer._sorted_mesh_nodes = lambda _scene: order
-            self._size = (width, height)
-        return self._offscreen
-
-    def _set_camera(self, frame: Frame) -> Any:
-        K = frame.K  # no skew: Frame refuses it
-        # OpenCV puts pixel centres at integers, OpenGL at integer + 0.5: shift the principal
-        # point half a pixel so that a point projecting to (u, v) lands on pixel (u, v).
-        self._camera.fx, self._camera.fy = K[0, 0], K[1, 1]
-        self._camera.cx, self._camera.cy = K[0, 2] + 0.5, K[1, 2] + 0.5
-        self._pr_scene.set_pose(self._camera_node, frame.pose @ CV_TO_GL)
-        return self._renderer_for(frame.width, frame.height)
+    def _draw(self, frame: Frame) -> _Target:
+        """Draw ``frame`` into the framebuffer of its size; the context must be current."""
+        if self._target is None or self._target.size != (frame.width, frame.height):
+            if self._target is not None:
+                self._target.release()
+            self._target = _Target(self._ctx, frame.width, frame.height)
+        clip = world_to_clip(frame)
+        self._program["world_to_clip"].write(clip.T.astype(np.float32).tobytes())
+        to_camera = np.linalg.inv(frame.pose)
+        self._program["world_to_z"].write(to_camera[2].astype(np.float32).tobytes())
+        target = self._target
+        target.framebuffer.use()
+        target.framebuffer.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        self._vao.render(vertices=self._vertex_count)
+        return target
 
     def render_rgb(self, frame: Frame) -> np.ndarray:
-        """The lit, multisampled RGB pass alone, (H, W, 3) uint8."""
-        rgb, _ = self._set_camera(frame).render(self._pr_scene, flags=self._color_flags)
-        return np.array(rgb, dtype=np.uint8)
+        """The RGB image alone, (H, W, 3) uint8."""
+        with self._open():
+            target = self._draw(frame)
+            target.framebuffer.read_into(target.rgb, components=3, attachment=0)
+            return target.rgb.copy()
 
     def render(self, frame: Frame) -> View:
-        """Render ``frame``: RGB from a lit multisampled pass, depth and ids from a SEG pass."""
-        rgb = self.render_rgb(frame)
-        offscreen = self._set_camera(frame)
-        # Depth from the SEG pass: sampled at pixel centres like the mask (the lit pass is
-        # multisampled), so depth > 0 exactly where the instance is not background.
-        seg, depth = offscreen.render(
-            self._pr_scene, flags=self._seg_flags, seg_node_map=self._seg_map
-        )
-        return View(rgb=rgb, depth=depth, instance=decode_instances(seg))
+        """Render ``frame``: RGB, camera z and instance ids from one pass."""
+        with self._open():
+            target = self._draw(frame)
+            target.framebuffer.read_into(target.rgb, components=3, attachment=0)
+            target.framebuffer.read_into(target.codes, components=1, attachment=1, dtype="i4")
+            target.framebuffer.read_into(target.z, components=1, attachment=2, dtype="f4")
+            return View(rgb=target.rgb, depth=target.z, instance=decode_instances(target.codes))
 
     def close(self) -> None:
-        """Release the EGL context; the renderer can still render (it makes a new one)."""
-        if self._offscreen is not None:
-            _release(self._offscreen)
-        self._offscreen = None
-        self._size = None
+        """Release the OpenGL context; the renderer can still render (it makes a new one)."""
+        if self._ctx is not None:
+            self._ctx.release()  # destroys every object in it; the EGL display stays
+        self._ctx = None
+        self._target = None
 
-    def __enter__(self) -> PyrenderRenderer:
+    def __enter__(self) -> RasterRenderer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __del__(self) -> None:
-        # Release before pyrender's own __del__ would terminate the shared EGL display.
         with contextlib.suppress(Exception):
             self.close()
+
+
+PyrenderRenderer = RasterRenderer
+"""The name configs and callers know the rasterising backend by (``backend: pyrender``)."""

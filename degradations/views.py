@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from PIL import Image
 from spatialqa.degradations.labels import PixelMap, compose, resample, rescale
 from spatialqa.degradations.raycast import RaycastRenderer
 from spatialqa.degradations.registry import get_degradation
-from spatialqa.degradations.render import PyrenderRenderer, Renderer, View
+from spatialqa.degradations.render import RasterRenderer, Renderer, View, create_context
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.scenes import Frame, Scene
 from spatialqa.seeding import rng_for
@@ -33,21 +32,15 @@ logger = logging.getLogger(__name__)
 BACKENDS = ("auto", "pyrender", "raycast")
 # Bump when the rendered pixels of the same scene and frame change (materials, lights, shading):
 # it is part of a build's fingerprint, so a resumed build never mixes old and new frames.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 CLEAN = ("clean", 0)
 
 
 @functools.cache
 def egl_available() -> bool:
-    """Whether pyrender can open an offscreen EGL context here (tried once per process)."""
-    if os.environ.get("PYOPENGL_PLATFORM") != "egl":
-        return False
+    """Whether an OpenGL context opens through EGL here (tried once per process)."""
     try:
-        import pyrender
-
-        from spatialqa.degradations.render import _release
-
-        _release(pyrender.OffscreenRenderer(8, 8))
+        create_context().release()
     except Exception as exc:  # any failure to load or initialise EGL means: not here
         logger.info("EGL is not usable (%s: %s); rendering by ray casting", type(exc).__name__, exc)
         return False
@@ -55,13 +48,13 @@ def egl_available() -> bool:
 
 
 def make_renderer(scene: Scene, backend: str = "auto", root: str | Path | None = None) -> Renderer:
-    """A renderer of ``scene``: ``pyrender`` (EGL), ``raycast`` (CPU), or ``auto`` (pyrender
-    where EGL works, else raycast). Scenes whose frames carry captured images show those;
-    ``root`` is the scene directory their paths are relative to."""
+    """A renderer of ``scene``: ``pyrender`` (the rasteriser, through EGL), ``raycast`` (CPU),
+    or ``auto`` (the rasteriser where EGL works, else raycast). Scenes whose frames carry
+    captured images show those; ``root`` is the scene directory their paths are relative to."""
     if backend not in BACKENDS:
         raise ConfigError(f"render.backend: must be one of {BACKENDS} (got {backend!r})")
     if backend == "pyrender" or (backend == "auto" and egl_available()):
-        renderer: Renderer = PyrenderRenderer(scene)
+        renderer: Renderer = RasterRenderer(scene)
     else:
         renderer = RaycastRenderer(scene)
     captured = any(f.rgb is not None for t in scene.trajectories for f in t.frames)

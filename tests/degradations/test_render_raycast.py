@@ -1,4 +1,4 @@
-"""The ray-casting backend against the pyrender backend, backend choice, captured frames."""
+"""The ray-casting backend against the rasterising backend, backend choice, captured frames."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from PIL import Image
 from spatialqa.degradations import (
     BACKGROUND_ID,
     STRUCTURE_ID,
-    PyrenderRenderer,
+    RasterRenderer,
     RaycastRenderer,
     egl_available,
     make_renderer,
+    views,
 )
 from spatialqa.degradations.materials import PATTERNS, object_material
 from spatialqa.degradations.sheet import scaled
@@ -34,21 +35,24 @@ def procedural():
 @pytest.fixture(scope="module")
 def kit_views():
     scene, frame = kit.make_scene(), kit.make_frame()
-    with PyrenderRenderer(scene) as renderer:
+    with RasterRenderer(scene) as renderer:
         rasterised = renderer.render(frame)
     return rasterised, RaycastRenderer(scene).render(frame)
 
 
 def test_masks_of_the_two_backends_agree_on_a_procedural_room(procedural):
     scene, frame = procedural
-    with PyrenderRenderer(scene) as renderer:
+    with RasterRenderer(scene) as renderer:
         rasterised = renderer.render(frame)
     cast = RaycastRenderer(scene).render(frame)
-    assert (rasterised.instance == cast.instance).mean() >= 0.99
+    assert (rasterised.instance == cast.instance).mean() >= 0.999
     assert len(np.unique(cast.instance)) >= 6  # several objects, structure, no background
     both = (rasterised.depth > 0) & (cast.depth > 0)
-    assert np.median(np.abs(rasterised.depth - cast.depth)[both]) < 0.002
-    assert np.abs(rasterised.rgb.astype(int) - cast.rgb).mean() < 8  # same looks, same lights
+    # Camera z interpolated in float32: good to well under a millimetre.
+    assert np.median(np.abs(rasterised.depth - cast.depth)[both]) < 1e-4
+    # Same looks, same light; they differ where the texture's bilinear filter meets the
+    # pattern's exact value and on edges (measured: 0.06 of a byte on average).
+    assert np.abs(rasterised.rgb.astype(int) - cast.rgb).mean() < 0.5
 
 
 def test_masks_and_depth_agree_on_the_hand_built_room(kit_views):
@@ -102,14 +106,20 @@ def test_make_renderer_picks_the_backend():
     scene = kit.make_scene()
     assert isinstance(make_renderer(scene, "raycast"), RaycastRenderer)
     chosen = make_renderer(scene, "auto")
-    assert isinstance(chosen, PyrenderRenderer if egl_available() else RaycastRenderer)
+    assert isinstance(chosen, RasterRenderer if egl_available() else RaycastRenderer)
     chosen.close()
+    named = make_renderer(scene, "pyrender")  # the name configs know the rasteriser by
+    assert isinstance(named, RasterRenderer)
+    named.close()
     with pytest.raises(ConfigError, match=r"render\.backend: must be one of"):
         make_renderer(scene, "blender")
 
 
 def test_auto_falls_back_to_ray_casting_without_egl(monkeypatch):
-    monkeypatch.setenv("PYOPENGL_PLATFORM", "osmesa")
+    def no_egl():
+        raise OSError("libEGL.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(views, "create_context", no_egl)
     egl_available.cache_clear()
     try:
         assert isinstance(make_renderer(kit.make_scene(), "auto"), RaycastRenderer)
