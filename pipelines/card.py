@@ -16,6 +16,7 @@ MEANINGS = {
     "id": "stable hash of (config hash, scene, task, index, degradation)",
     "scene_id": "the scene",
     "source": "where the scene came from (procedural, dir, a loader)",
+    "split": "the scene's split (train, val, test); null when the build has no split",
     "task": "registry name (VSI-Bench names kept)",
     "family": "counting, size, distance, direction, ...",
     "question": "the question as shown, options included for multiple choice",
@@ -56,6 +57,19 @@ def parse_size(name: str) -> int:
     return int(name[:-1]) * {"K": 10**3, "M": 10**6, "B": 10**9}[name[-1]]
 
 
+def data_files(manifest: dict, folder: str) -> list[dict]:
+    """The hub's ``data_files`` of ``folder`` (data or frames): everything as ``train``, or
+    with ``split:`` each split's parts (a part is one scene, so it is in one split)."""
+    per_split: dict[str, list[str]] = {name: [] for name in manifest.get("splits") or {}}
+    for record in manifest["shards"]:
+        if record["status"] != "ok":
+            continue
+        for name in record["counts"].get("split", {}):
+            per_split[name] += sorted(f for f in record["files"] if f.startswith(f"{folder}/"))
+    listed = [{"split": name, "path": paths} for name, paths in per_split.items() if paths]
+    return listed or [{"split": "train", "path": f"{folder}/*.parquet"}]
+
+
 def front_matter(manifest: dict) -> dict:
     return {
         "pretty_name": manifest["name"],
@@ -66,12 +80,12 @@ def front_matter(manifest: dict) -> dict:
         "configs": [
             {
                 "config_name": "default",
-                "data_files": [{"split": "train", "path": "data/*.parquet"}],
+                "data_files": data_files(manifest, "data"),
                 "default": True,
             },
             {
                 "config_name": "frames",
-                "data_files": [{"split": "train", "path": "frames/*.parquet"}],
+                "data_files": data_files(manifest, "frames"),
             },
         ],
     }
@@ -94,6 +108,30 @@ def type_name(arrow_type: pa.DataType) -> str:
     return str(arrow_type)
 
 
+def leakage_text(manifest: dict) -> str:
+    """The card's lines on excluded scenes and splits ("" when the build has neither)."""
+    lines = []
+    excluded = manifest.get("excluded", [])
+    if excluded:
+        by: dict[str, int] = {}
+        for record in excluded:
+            for entry in record["by"]:
+                by[entry] = by.get(entry, 0) + 1
+        named = ", ".join(f"`{entry}` {n}" for entry, n in by.items())
+        lines.append(
+            f"\n{len(excluded)} scenes excluded (`exclude:`; per entry: {named}); "
+            "`manifest.json` lists them."
+        )
+    splits = manifest.get("splits")
+    if splits:
+        sizes = [[f"`{name}`", size["scenes"], size["samples"]] for name, size in splits.items()]
+        lines.append(
+            "\nSplits by scene (no scene is in two splits; each is its own split of both "
+            "configs):\n\n" + table(["split", "scenes", "samples"], sizes)
+        )
+    return "".join(line + "\n" for line in lines)
+
+
 def dataset_card(manifest: dict) -> str:
     """The card of a built dataset, from its manifest alone (no wall time: same build, same
     bytes)."""
@@ -104,6 +142,7 @@ def dataset_card(manifest: dict) -> str:
         tasks.append([f"`{name}`", task["family"], task["answer_type"], task["metric"], n])
     scenes = manifest["scenes"]
     skipped = "".join(f"\n- `{s['scene']}`: {s['reason']}" for s in manifest["skipped"])
+    leakage = leakage_text(manifest)
     config = yaml.safe_dump(manifest["config"], sort_keys=False).rstrip()
     features = [
         [f"`{f.name}`", f"`{type_name(f.type)}`", MEANINGS.get(f.name, "")] for f in parquet.SAMPLES
@@ -131,7 +170,7 @@ frames = datasets.load_dataset("path/to/this/folder", "frames")["train"]
 
 {manifest["samples"]} samples and {manifest["frames"]} frames from {scenes["built"]} scenes
 ({scenes["skipped"]} skipped).{skipped}
-
+{leakage}
 {table(["task", "family", "answer", "metric", "samples"], tasks)}
 
 Answer types: {", ".join(f"{k} {v}" for k, v in counts["answer_type"].items())}.

@@ -94,7 +94,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     export = export_llava if args.format == "llava" else export_vsibench
     summary = export(args.dataset, args.out)
-    print(f"wrote {summary['rows']} {args.format} rows to {args.out}")
+    for path, rows in summary["files"].items():  # one file per split when the build has them
+        print(f"wrote {rows} {args.format} rows to {path}")
     print(f"  images: {summary['images']} files under {summary['image_dir']}")
     if summary["left_out"]:
         print(f"  left out {summary['left_out']} rows with no {args.format} form")

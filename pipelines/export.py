@@ -7,7 +7,9 @@ scene_name, question_type, question, ground_truth, options) for lmms-eval, each 
 written as images next to it (``<dataset>/<scene_name>/``).
 
 Both read the build shard by shard (a data part and the frames part of the same name), so the
-memory held is one shard's, whatever the size of the dataset.
+memory held is one shard's, whatever the size of the dataset. A build with ``split:`` exports
+one file per split, ``<out stem>_<split><suffix>`` beside ``out`` (``llava_train.json``,
+``llava_val.json``, ...), so no scene is in two of them; the images are shared.
 
 Every id that becomes part of a file name (scene, frame, source kind, degradation type) goes
 through ``safe_name``, and every file is checked to lie inside the output folder before it is
@@ -19,12 +21,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spatialqa.errors import SpatialQAError
+from spatialqa.pipelines.leakage import SPLITS
 from spatialqa.pipelines.storage import Storage
 from spatialqa.seeding import stable_id
 
@@ -141,8 +146,61 @@ def frame_key(scene_id: str, frame_id: str, degradation: dict | None) -> FrameKe
     return (scene_id, frame_id, *variant_of(degradation))
 
 
-def summary(rows: int, written: dict, image_dir: Path, left_out: int) -> dict:
-    return {"rows": rows, "images": len(written), "image_dir": str(image_dir), "left_out": left_out}
+def configured_splits(dataset: str | Path) -> list[str]:
+    """The splits the build's manifest configures (a positive share), in ``SPLITS`` order;
+    empty when it has no ``split:`` (or no readable manifest)."""
+    storage = Storage.at(dataset)
+    try:
+        split = json.loads(storage.read("manifest.json"))["config"].get("split")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+    if not isinstance(split, dict):
+        return []
+    return [name for name in SPLITS if isinstance(split.get(name), (int, float)) and split[name]]
+
+
+class SplitFiles:
+    """Which file a row goes to: ``out`` when the build has no split, else ``out``'s stem with
+    ``_<split>`` for each split (every configured split gets its file, empty or not)."""
+
+    def __init__(self, dataset: str | Path, out: Path) -> None:
+        self.out = out
+        self.configured = configured_splits(dataset)
+        self.seen: set[str | None] = set()
+
+    def path(self, split: str | None) -> Path:
+        if split is None:
+            return self.out
+        return self.out.with_name(f"{self.out.stem}_{safe_name(split)}{self.out.suffix}")
+
+    def key(self, row: dict) -> str | None:
+        """The row's split; a dataset that mixes rows with and without one is refused."""
+        split = row.get("split")
+        if split is None and self.configured:
+            raise SpatialQAError(f"sample {row['id']}: no split in a build with split: configured")
+        self.seen.add(split)
+        if None in self.seen and len(self.seen) > 1:
+            raise SpatialQAError(f"sample {row['id']}: rows with and without a split")
+        return split
+
+    def all(self) -> list[str | None]:
+        """Every split that gets a file: the configured ones, then any other the rows named."""
+        if not self.configured and self.seen <= {None}:
+            return [None]
+        return [*self.configured, *sorted(s for s in self.seen if s not in self.configured)]
+
+
+def summary(
+    rows: dict[str | None, int], files: SplitFiles, written: dict, image_dir: Path, left_out: int
+) -> dict:
+    """What an export wrote: rows in all, and per file (``files``: path -> rows)."""
+    return {
+        "rows": sum(rows.values()),
+        "files": {str(files.path(split)): rows.get(split, 0) for split in files.all()},
+        "images": len(written),
+        "image_dir": str(image_dir),
+        "left_out": left_out,
+    }
 
 
 def llava_record(row: dict, images: list[str]) -> dict:
@@ -159,14 +217,25 @@ def llava_record(row: dict, images: list[str]) -> dict:
 
 
 def export_llava(dataset: str | Path, out: str | Path) -> dict:
-    """Write LLaVA/ShareGPT JSON to ``out`` and the images under ``out``'s folder/images."""
+    """Write LLaVA/ShareGPT JSON to ``out`` (one file per split when the build has them) and
+    the images under ``out``'s folder/images."""
     out = Path(out)
     folder = out.parent
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, FrameKey] = {}
-    count = 0
-    with open(out, "w") as handle:
-        handle.write("[")
+    files = SplitFiles(dataset, out)
+    counts: dict[str | None, int] = {}
+    handles: dict[str | None, TextIO] = {}
+    with ExitStack() as stack:
+
+        def handle_for(split: str | None) -> TextIO:
+            if split not in handles:
+                handles[split] = stack.enter_context(open(files.path(split), "w"))
+                handles[split].write("[")
+            return handles[split]
+
+        for split in files.configured:  # a split with no scene still gets its (empty) file
+            handle_for(split)
         for rows, frames in shards(dataset):
             index = frame_index(frames)
             for row in rows:
@@ -187,11 +256,16 @@ def export_llava(dataset: str | Path, out: str | Path) -> dict:
                     )
                     write_image(folder, relative, image["bytes"], written, key)
                     paths.append(relative)
-                handle.write(",\n" if count else "\n")
+                split = files.key(row)
+                handle = handle_for(split)
+                handle.write(",\n" if counts.get(split) else "\n")
                 handle.write(json.dumps(llava_record(row, paths), ensure_ascii=False))
-                count += 1
-        handle.write("\n]\n")
-    return summary(count, written, folder / "images", 0)
+                counts[split] = counts.get(split, 0) + 1
+        if not handles:  # not one sample: an empty list
+            handle_for(None)
+        for handle in handles.values():
+            handle.write("\n]\n")
+    return summary(counts, files, written, folder / "images", 0)
 
 
 def scene_name(scene_id: str, degradation: dict | None) -> str:
@@ -201,14 +275,17 @@ def scene_name(scene_id: str, degradation: dict | None) -> str:
 
 
 def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
-    """Write the rows that have a VSI-Bench form (``question_vsi``) in VSI-Bench's columns.
+    """Write the rows that have a VSI-Bench form (``question_vsi``) in VSI-Bench's columns,
+    one file per split when the build has them.
 
-    ``id`` is the row's position (VSI-Bench's ids are integers); rows keep the build's order.
+    ``id`` is the row's position in its file (VSI-Bench's ids are integers); rows keep the
+    build's order.
     """
     out = Path(out)
     folder = out.parent
     folder.mkdir(parents=True, exist_ok=True)
-    records: list[dict] = []
+    files = SplitFiles(dataset, out)
+    per_split: dict[str | None, list[dict]] = {split: [] for split in files.configured}
     written: dict[str, FrameKey] = {}
     left_out = 0
     for rows, frames in shards(dataset):
@@ -227,6 +304,7 @@ def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
             if row["question_vsi"] is None:
                 left_out += 1
                 continue
+            records = per_split.setdefault(files.key(row), [])
             records.append(
                 {
                     "id": len(records),
@@ -238,5 +316,8 @@ def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
                     "options": list(row["choices"]) if row["answer_type"] == "mc" else None,
                 }
             )
-    pq.write_table(pa.Table.from_pylist(records, schema=VSIBENCH), out, compression="zstd")
-    return summary(len(records), written, folder, left_out)
+    for split in files.all():
+        table = pa.Table.from_pylist(per_split.get(split, []), schema=VSIBENCH)
+        pq.write_table(table, files.path(split), compression="zstd")
+    counts = {split: len(records) for split, records in per_split.items()}
+    return summary(counts, files, written, folder, left_out)
