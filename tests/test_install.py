@@ -51,3 +51,5 @@ def test_regular_install_imports_every_subpackage(tmp_path):
     files = imported_files(env, tmp_path)
     assert [f.parent for f in files] == [target / "spatialqa" / name for name in SUBPACKAGES]
     assert (target / "spatialqa" / "py.typed").exists()
+    data = target / "spatialqa" / "pipelines" / "data"  # exclude: [vsibench] needs its list
+    assert {p.name for p in data.glob("*.txt")} == {"vsibench_scenes.txt", "scannetv2_val.txt"}
