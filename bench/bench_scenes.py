@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import trimesh
+from scipy.spatial.transform import Rotation
 
 from spatialqa.scenes.arkitscenes import load_arkitscenes
 from spatialqa.scenes.camera import look_at
@@ -106,6 +107,12 @@ def write_scannetpp(root: Path, vertices, faces, owner, frames: int) -> Path:
     (scene / "scans" / "segments_anno.json").write_text(json.dumps({"segGroups": groups}))
     (scene / "iphone" / "colmap").mkdir(parents=True)
     (scene / "iphone" / "colmap" / "cameras.txt").write_text("1 PINHOLE 640 480 500 500 320 240\n")
+    images = []  # COLMAP images.txt: world-to-camera, quaternion (w, x, y, z), then 2D points
+    for i, pose in enumerate(trajectory(frames)):
+        x, y, z, w = Rotation.from_matrix(pose[:3, :3].T).as_quat()
+        t = -pose[:3, :3].T @ pose[:3, 3]
+        images += [f"{i + 1} {w} {x} {y} {z} {t[0]} {t[1]} {t[2]} 1 frame_{i:06d}.jpg", ""]
+    (scene / "iphone" / "colmap" / "images.txt").write_text("\n".join(images) + "\n")
     poses = {
         f"frame_{i:06d}": {"aligned_pose": pose.tolist(), "intrinsic": K}
         for i, pose in enumerate(trajectory(frames))
