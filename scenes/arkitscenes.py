@@ -18,7 +18,9 @@ and ``threedod/benchmark_scripts/utils/tenFpsDataLoader.py``):
 
 Objects are the mesh parts inside each annotated box: a face belongs to the smallest box that
 holds its three vertices (a pillow on a bed is the pillow). Frames take the pose whose
-timestamp is within 5 ms of their own, as the official loader does.
+timestamp is within 5 ms of their own, as the official loader does. A frame whose
+``lowres_wide`` image is not the size its pincam names is dropped and reported: its K would
+describe another image, and delivery would stretch it.
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ from spatialqa.scenes.assemble import (
     Report,
     assemble_scene,
     box_from_axes,
+    image_size,
     read_json,
     read_ply,
     split_instances,
 )
 from spatialqa.scenes.scene import OrientedBox, Scene
 
-__all__ = ["MATCH_TOLERANCE_S", "is_arkitscenes", "load_arkitscenes", "read_traj"]
+__all__ = ["MATCH_TOLERANCE_S", "is_arkitscenes", "load_arkitscenes", "read_pincam", "read_traj"]
 
 MATCH_TOLERANCE_S = 0.005
 BOX_MARGIN = 0.01
@@ -52,9 +55,18 @@ def is_arkitscenes(path: Path) -> bool:
 
 
 def read_traj(path: Path) -> list[tuple[float, np.ndarray]]:
-    """(timestamp, 4x4 camera-to-world) per line of a ``.traj`` file."""
+    """(timestamp, 4x4 camera-to-world) per line of a ``.traj`` file.
+
+    As ``TrajStringToMatrix`` of the official ``tenFpsDataLoader.py``: columns 2-4 are a
+    rotation vector (``cv2.Rodrigues``: a right-handed turn by its norm about its direction),
+    5-7 a translation, together the world-to-camera transform, which is inverted. A line with
+    a non-finite number gives a non-finite pose (its frames are dropped and reported)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        raise SceneError(f"{path}: cannot read ({exc})") from None
     poses = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -63,14 +75,35 @@ def read_traj(path: Path) -> list[tuple[float, np.ndarray]]:
             raise SceneError(f"{path}: line {number}: not numbers") from None
         if len(values) != 7:
             raise SceneError(f"{path}: line {number}: expected 7 columns, got {len(values)}")
+        if not np.all(np.isfinite(values)):
+            poses.append((values[0], np.full((4, 4), np.nan)))
+            continue
         angle_axis, translation = np.array(values[1:4]), np.array(values[4:7])
         angle = np.linalg.norm(angle_axis)
         world_to_camera = np.eye(4)
         if angle > 0:
             world_to_camera = trimesh.transformations.rotation_matrix(angle, angle_axis / angle)
         world_to_camera[:3, 3] = translation
-        poses.append((values[0], np.linalg.inv(world_to_camera)))
+        camera_to_world = np.eye(4)  # the inverse of a rigid [R | t] is [R^T | -R^T t]
+        camera_to_world[:3, :3] = world_to_camera[:3, :3].T
+        camera_to_world[:3, 3] = -world_to_camera[:3, :3].T @ translation
+        poses.append((values[0], camera_to_world))
     return poses
+
+
+def read_pincam(path: Path) -> tuple[int, int, np.ndarray] | None:
+    """(width, height, K) from a ``.pincam`` line ``width height fx fy cx cy``
+    (``st2_camera_intrinsics`` of the official loader); None when it is not that."""
+    try:
+        values = [float(x) for x in path.read_text(encoding="utf-8").split()]
+    except (OSError, ValueError):
+        return None
+    if len(values) != 6 or not np.all(np.isfinite(values)):
+        return None
+    width, height, fx, fy, cx, cy = values
+    if width != int(width) or height != int(height) or width < 1 or height < 1:
+        return None
+    return int(width), int(height), np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
 
 
 def _inside(points: np.ndarray, box: OrientedBox) -> np.ndarray:
@@ -91,14 +124,16 @@ def _frames(root: Path, video: str, report: Report) -> list[RawFrame]:
     for pincam in sorted((folder / "lowres_wide_intrinsics").glob("*.pincam")):
         stamp = pincam.stem.removeprefix(prefix)
         problems = []
+        intrinsics = read_pincam(pincam)
         try:
-            width, height, fx, fy, cx, cy = (float(x) for x in pincam.read_text().split())
             t = float(stamp)
         except ValueError:
-            width = height = 1
-            fx = fy = cx = cy = t = float("nan")
-            problems.append(f"unreadable {pincam.name}")
-        K = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+            t = float("nan")
+        if intrinsics is None or not np.isfinite(t):
+            problems.append(f"unreadable {pincam.name} (expected <video>_<seconds>.pincam "
+                            "holding 'width height fx fy cx cy')")  # fmt: skip
+            intrinsics = (1, 1, np.full((3, 3), np.nan))
+        width, height, K = intrinsics
         pose = np.full((4, 4), np.nan)
         if np.isfinite(t) and len(times):
             nearest = int(np.argmin(np.abs(times - t)))
@@ -108,14 +143,21 @@ def _frames(root: Path, video: str, report: Report) -> list[RawFrame]:
                 problems.append(f"no pose within {MATCH_TOLERANCE_S * 1000:g} ms")
         rgb = f"{video}_frames/lowres_wide/{prefix}{stamp}.png"
         depth = f"{video}_frames/lowres_depth/{prefix}{stamp}.png"
+        size = image_size(root / rgb) if (root / rgb).is_file() else None
+        if size is not None and not problems and size != (width, height):
+            # K describes the image its pincam names; a resized or turned image would be
+            # stretched to the pincam's size on delivery, every pixel off.
+            problems.append(
+                f"{Path(rgb).name} is {size[0]}x{size[1]} but {pincam.name} says {width}x{height}"
+            )
         frames.append(
             RawFrame(
                 id=stamp,
                 t=t if np.isfinite(t) else 0.0,
                 pose=pose,
                 K=K,
-                width=int(width),
-                height=int(height),
+                width=width,
+                height=height,
                 rgb=rgb if (root / rgb).is_file() else None,
                 depth=depth if (root / depth).is_file() else None,
                 problems=problems,

@@ -4,13 +4,18 @@ A house JSON (3D-FRONT-FUTURE/3D-FRONT-ToolBox, ``scripts/scene.py`` and ``scrip
 holds ``furniture[]`` (``uid``, ``jid`` = the 3D-FUTURE model id, ``valid``), ``mesh[]`` (room
 shells: ``uid``, ``type`` such as Floor / WallInner / Ceiling, flat ``xyz`` and ``faces``) and
 ``scene.room[]`` (``type``, ``instanceid``, ``children[]`` of ``{ref, pos, rot, scale}``). A
-child places the furniture or mesh whose ``uid`` is ``ref``: a model vertex v goes to
-``R(rot) (v * scale) + pos`` with ``rot`` a quaternion (x, y, z, w). Models are
+child names the furniture or mesh whose ``uid`` is ``ref``. Furniture is placed as the
+toolbox's ``transform_v`` does: a model vertex v goes to ``R(rot) (v * scale) + pos`` with
+``rot`` a quaternion (x, y, z, w) (``quaternion_to_matrix``). A room mesh's ``xyz`` are
+world coordinates already: the toolbox (``Room.add_mesh``, ``output_meshes``) and BlenderProc's
+Front3DLoader both use them as they stand, so a mesh child's pos/rot/scale is ignored
+(and reported when it is not the identity). Models are
 ``<3D-FUTURE-model>/<jid>/raw_model.obj``; categories come from its ``model_info.json``
-(``model_id``, ``category``, ``super-category``). Everything is y-up in metres; the loader
-turns it z-up once, (x, y, z) -> (x, -z, y). 3D-FRONT has no cameras: the Scene gets a
-look-at orbit inside the room (``assemble.orbit_frames``) as its "walkthrough", recorded as
-synthesised.
+(``model_id``, ``category``, ``super-category``). Everything is right-handed, y-up, in metres
+(the toolbox's ``render.py`` imports it through Blender's y-up OBJ importer); the loader
+turns it z-up once with that importer's rotation, (x, y, z) -> (x, -z, y). 3D-FRONT has no
+cameras: the Scene gets a look-at orbit inside the room (``assemble.orbit_frames``) as its
+"walkthrough", recorded as synthesised.
 """
 
 from __future__ import annotations
@@ -55,14 +60,34 @@ def future_model_dir(house: Path) -> Path:
     raise SceneError(f"{house}: no 3D-FUTURE-model folder beside it; pass future_dir")
 
 
+def _house(path: Path) -> tuple[dict, list[dict]]:
+    """The house JSON and its ``scene.room`` list, or a SceneError naming the field."""
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise SceneError(f"{path}: expected a JSON object (a 3D-FRONT house)")
+    for field in ("furniture", "mesh"):
+        if not isinstance(data.get(field, []), list):
+            raise SceneError(f"{path}: {field}: expected a list")
+    scene = data.get("scene", {})
+    rooms = scene.get("room", []) if isinstance(scene, dict) else None
+    if not isinstance(rooms, list) or not all(
+        isinstance(r, dict) and isinstance(r.get("children", []), list) for r in rooms
+    ):
+        raise SceneError(f"{path}: scene.room: expected a list of rooms with children lists")
+    return data, rooms
+
+
 def room_ids(house_path: str | Path) -> list[str]:
     """The ``instanceid`` of every room of a house JSON that places furniture."""
-    data = read_json(house_path)
+    data, rooms = _house(Path(house_path))
     furniture = {f.get("uid") for f in data.get("furniture", []) if isinstance(f, dict)}
     return [
-        room["instanceid"]
-        for room in data.get("scene", {}).get("room", [])
-        if any(child.get("ref") in furniture for child in room.get("children", []))
+        str(room.get("instanceid"))
+        for room in rooms
+        if any(
+            isinstance(child, dict) and child.get("ref") in furniture
+            for child in room.get("children", [])
+        )
     ]
 
 
@@ -102,22 +127,27 @@ def load_front3d(
         ceiling as structure, the footprint from the floor meshes.
     """
     house = Path(house_path)
-    data = read_json(house)
+    data, rooms = _house(house)
     future = Path(future_dir) if future_dir is not None else future_model_dir(house)
     info_path = future / "model_info.json"
-    info = {m["model_id"]: m for m in read_json(info_path) if isinstance(m, dict)}
-    rooms = data.get("scene", {}).get("room", [])
+    models = read_json(info_path)
+    if not isinstance(models, list):
+        raise SceneError(f"{info_path}: expected a list of models")
+    info = {m.get("model_id"): m for m in models if isinstance(m, dict)}
     ids = room_ids(house) if room is None else [room]
-    chosen = next((r for r in rooms if ids and r.get("instanceid") == ids[0]), None)
+    chosen = next((r for r in rooms if ids and str(r.get("instanceid")) == ids[0]), None)
     if chosen is None:
         raise SceneError(f"{house}: scene.room: no room {ids[0] if ids else 'with furniture'}")
     house_id = str(data.get("uid", house.stem))
     report = Report("front3d", f"{house_id}/{chosen['instanceid']}")
-    furniture = {f["uid"]: f for f in data.get("furniture", []) if isinstance(f, dict)}
-    shells = {m["uid"]: m for m in data.get("mesh", []) if isinstance(m, dict)}
+    furniture = {f.get("uid"): f for f in data.get("furniture", []) if isinstance(f, dict)}
+    shells = {m.get("uid"): m for m in data.get("mesh", []) if isinstance(m, dict)}
     objects, parts, missing, invalid = [], {}, [], []
+    moved_shells = []
     for number, child in enumerate(chosen.get("children", [])):
         where = f"{house.name}: room {chosen['instanceid']}: children[{number}]"
+        if not isinstance(child, dict):
+            raise SceneError(f"{where}: expected an object with ref, pos, rot, scale")
         ref = child.get("ref")
         try:
             rotation = quaternion_matrix(child.get("rot", (0, 0, 0, 1)))
@@ -132,11 +162,24 @@ def load_front3d(
             )
             if kind is None:
                 continue
-            xyz = np.asarray(shell.get("xyz", []), dtype=np.float64).reshape(-1, 3)
-            tri = np.asarray(shell.get("faces", []), dtype=np.int64).reshape(-1, 3)
+            try:
+                xyz = np.asarray(shell.get("xyz", []), dtype=np.float64).reshape(-1, 3)
+                tri = np.asarray(shell.get("faces", []), dtype=np.int64).reshape(-1, 3)
+            except (TypeError, ValueError):
+                raise SceneError(
+                    f"{house.name}: mesh {ref!r}: xyz and faces must be flat lists of "
+                    "3 numbers per vertex and 3 indices per triangle"
+                ) from None
+            if len(tri) and (tri.min() < 0 or tri.max() >= len(xyz)):
+                raise SceneError(f"{house.name}: mesh {ref!r}: faces: vertex index out of range")
+            if not (np.allclose(rotation, np.eye(3)) and np.allclose(scale, 1.0)) or np.any(
+                position != 0
+            ):
+                moved_shells.append(str(ref))
             if len(tri):
-                placed = (xyz * scale) @ rotation.T + position
-                parts.setdefault(kind, []).append((placed @ Y_UP_TO_Z_UP.T, tri))
+                # The toolbox (scripts/scene.py) uses a room mesh's xyz as it stands: world
+                # coordinates; only furniture goes through pos/rot/scale (transform_v).
+                parts.setdefault(kind, []).append((xyz @ Y_UP_TO_Z_UP.T, tri))
             continue
         if ref not in furniture:
             continue
@@ -154,6 +197,11 @@ def load_front3d(
         category = str(info[jid].get("category") or info[jid].get("super-category") or "")
         objects.append(
             SceneObject(len(objects) + 1, category.strip().lower() or "unknown", mesh=mesh)
+        )
+    if moved_shells:
+        report.warn(
+            f"{len(moved_shells)} room meshes carry a pos/rot/scale; ignored, as the official "
+            f"toolbox does (their xyz are world coordinates): {moved_shells}"
         )
     if invalid:
         report.warn(f"{len(invalid)} furniture not valid or not in model_info.json: {invalid}")

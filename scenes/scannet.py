@@ -8,10 +8,14 @@ Organization", and its SensReader for the exported frames) holds:
 - ``<scene>.aggregation.json``: ``segGroups`` of ``{objectId, label, segments}``;
 - ``<scene>.txt``: ``axisAlignment = m00 m01 ... m33`` (row-major 4x4, maps the scan frame
   to a z-up frame with the walls on the axes; absent for test scans), ``colorWidth``, ...;
-- frames exported by SensReader: ``pose/<i>.txt`` (4x4 camera-to-world, OpenCV axes, in the
-  scan frame; invalid poses are ``-inf``), ``intrinsic/intrinsic_color.txt`` (4x4),
-  ``color/<i>.jpg`` and ``depth/<i>.png`` (uint16 millimetres). The export keeps no
-  timestamps: frame ``i`` is given ``t = i / fps`` with ScanNet's 30 Hz, recorded as assumed.
+- frames exported by SensReader's ``python/reader.py`` (``SensorData.py``): ``pose/<i>.txt``
+  (the frame's ``camera_to_world``, 4x4, OpenCV axes, in the scan frame; invalid poses are
+  ``-inf``), ``intrinsic/intrinsic_color.txt`` (4x4, for the ``colorWidth`` x ``colorHeight``
+  colour images; ``sensorData.h``: the colour camera is the base frame, its extrinsic the
+  identity, so the pose is the colour camera's), ``color/<i>.jpg`` and ``depth/<i>.png``
+  (uint16 millimetres). Colour exported at another size (``image_size``, nearest-neighbour)
+  gets K scaled by the size ratio. The export keeps no timestamps: frame ``i`` is given
+  ``t = i / fps`` with ScanNet's 30 Hz, recorded as assumed.
 
 Raw labels map through ``scannetv2-labels.combined.tsv`` (column ``raw_category`` to the chosen
 column, ``category`` by default), looked for in the scan directory and the two above it.
@@ -85,6 +89,19 @@ def _matrix(path: Path, rows: int = 4) -> np.ndarray:
     return values.reshape(rows, 4) if values.size == rows * 4 else np.full((rows, 4), np.nan)
 
 
+def _size_field(meta: dict[str, str], key: str, path: Path) -> int:
+    """A positive integer image side from ``<scene>.txt``; 0 when absent."""
+    if key not in meta:
+        return 0
+    try:
+        value = int(meta[key])
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise SceneError(f"{path}: {key}: expected a positive integer (got {meta[key]!r})")
+    return value
+
+
 def _frames(
     scan: Path, meta: dict[str, str], align: np.ndarray, fps: float, step: int, report: Report
 ) -> list[RawFrame]:
@@ -98,7 +115,13 @@ def _frames(
     if not intrinsic.is_file():
         raise SceneError(f"{intrinsic}: file not found (needed for the exported poses)")
     K = _matrix(intrinsic)[:3, :3]
-    width, height = int(meta.get("colorWidth", 0)), int(meta.get("colorHeight", 0))
+    extrinsic = scan / "intrinsic" / "extrinsic_color.txt"
+    if extrinsic.is_file() and not np.allclose(_matrix(extrinsic), np.eye(4), atol=1e-6):
+        # sensorData.h: the colour camera is the base frame, its extrinsic the identity.
+        report.warn(f"{extrinsic.name} is not the identity; poses taken as the colour camera's")
+    width, height = (
+        _size_field(meta, key, scan / f"{scan.name}.txt") for key in ("colorWidth", "colorHeight")
+    )
     first = scan / "color" / f"{poses[0][0]}.jpg"
     size = image_size(first) if first.is_file() else None
     if size is not None and width and size != (width, height):
@@ -206,10 +229,23 @@ def load_scannet(
     meta = _meta(scan / f"{name}.txt")
     align = np.eye(4)
     if "axisAlignment" in meta:
-        values = np.array(meta["axisAlignment"].split(), dtype=np.float64)
-        if values.size != 16:
+        try:
+            values = np.array(meta["axisAlignment"].split(), dtype=np.float64)
+        except ValueError:
+            values = np.zeros(0)
+        if values.size != 16 or not np.all(np.isfinite(values)):
             raise SceneError(f"{scan / (name + '.txt')}: axisAlignment: expected 16 numbers")
         align = values.reshape(4, 4)
+        rotation = align[:3, :3]
+        if (
+            not np.allclose(align[3], [0, 0, 0, 1])
+            or not np.allclose(rotation.T @ rotation, np.eye(3), atol=1e-4)
+            or np.linalg.det(rotation) <= 0
+        ):
+            raise SceneError(
+                f"{scan / (name + '.txt')}: axisAlignment: expected a rigid transform "
+                "(proper orthonormal rotation, last row 0 0 0 1)"
+            )
         report.note("axisAlignment applied to mesh and poses")
     else:
         report.warn(f"no axisAlignment in {name}.txt; scan frame kept")
