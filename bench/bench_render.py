@@ -1,32 +1,51 @@
 """Rendering and degradation costs: frames/s of each backend and ms of each degradation.
 
-    python bench/bench_render.py [--width 640] [--height 480] [--repeats 5]
+    python bench/bench_render.py [--width 640] [--height 480] [--frames 96] [--repeats 5]
+    taskset -c 0 python bench/bench_render.py      # one core
 
 Prints medians of wall time and of this process's CPU time (all its threads; steadier than
 wall time on a shared machine); asserts nothing. One procedural room
-(``procedural_scene(0, 0)``) and the frames of its walkthrough: the full view (RGB, depth,
-instance ids) and the RGB alone per backend, then every degradation at severities 3 and 5 on
-one rendered view (motion blur includes the sub-frames it renders, through the ray-casting
-backend, and reports how many).
+(``procedural_scene(0, 0)``) and the frames of its walkthrough, each render timed on its own
+(``--frames`` renders, cycling through the walkthrough):
+
+- raster: the full view (RGB, depth, instance ids: one pass) and the RGB alone;
+- physical references on the same scene and frames, in the same run: a bare id pass (the
+  same vertex buffer, one int attachment, no texture, through moderngl), pyrender's SEG-only
+  pass and pyrender's plain untextured colour pass (lit, multisampled; the costs the old
+  renderer was made of), and the full view's time as a multiple of each;
+- raycast: the CPU backend's view and RGB;
+
+then every degradation at severities 3 and 5 on one rendered view (motion blur includes the
+sub-frames it renders, through the raster backend where EGL works, else the ray-casting one,
+and reports how many).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 
 from spatialqa.degradations import (
     DEGRADATIONS,
-    PyrenderRenderer,
+    RasterRenderer,
     RaycastRenderer,
     egl_available,
     get_degradation,
 )
+from spatialqa.degradations.render import (
+    ZFAR,
+    ZNEAR,
+    create_context,
+    scene_vertices,
+    world_to_clip,
+)
 from spatialqa.degradations.sheet import scaled
-from spatialqa.scenes import procedural_scene
+from spatialqa.scenes import Frame, Scene, procedural_scene
 
 
 def timed(function, repeats: int) -> tuple[float, float, object]:
@@ -40,34 +59,141 @@ def timed(function, repeats: int) -> tuple[float, float, object]:
     return statistics.median(walls), statistics.median(cpus), result
 
 
+class BareIds:
+    """The floor of a rasterised mask: the raster backend's vertex buffer drawn into one int32
+    attachment (no colour, no texture, no camera z) and read back."""
+
+    def __init__(self, scene: Scene) -> None:
+        import moderngl
+
+        self.ctx = create_context()
+        with self.ctx:
+            self.program = self.ctx.program(
+                vertex_shader="""
+                    #version 330
+                    uniform mat4 world_to_clip;
+                    in vec3 in_position;
+                    in int in_code;
+                    flat out int code;
+                    void main() {
+                        gl_Position = world_to_clip * vec4(in_position, 1.0);
+                        code = in_code;
+                    }""",
+                fragment_shader="""
+                    #version 330
+                    flat in int code;
+                    out int out_code;
+                    void main() { out_code = code; }""",
+            )
+            self.buffer = self.ctx.buffer(scene_vertices(scene).tobytes())
+            self.vao = self.ctx.vertex_array(
+                self.program, [(self.buffer, "3f 36x i", "in_position", "in_code")]
+            )
+            self.ctx.enable(moderngl.DEPTH_TEST)
+        self.size: tuple[int, int] | None = None
+
+    def __call__(self, frame: Frame) -> np.ndarray:
+        with self.ctx:
+            if self.size != (frame.width, frame.height):
+                self.size = (frame.width, frame.height)
+                self.fbo = self.ctx.framebuffer(
+                    [self.ctx.renderbuffer(self.size, 1, dtype="i4")],
+                    self.ctx.depth_renderbuffer(self.size),
+                )
+                self.codes = np.empty((frame.height, frame.width), dtype=np.int32)
+            self.program["world_to_clip"].write(world_to_clip(frame).T.astype("f4").tobytes())
+            self.fbo.use()
+            self.fbo.clear(depth=1.0)
+            self.vao.render()
+            self.fbo.read_into(self.codes, components=1, dtype="i4")
+            return self.codes.copy()
+
+
+def pyrender_passes(scene: Scene) -> dict[str, Callable[[Frame], object]]:
+    """pyrender's SEG-only pass and its plain untextured colour pass (lit, multisampled) of the
+    scene's meshes: the two passes the old renderer was made of, less its textures."""
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    import pyrender
+
+    meshes = [obj.mesh for obj in scene.objects if obj.mesh is not None]
+    meshes += [part.mesh for part in scene.structure]
+    pr_scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 1.0), ambient_light=[0.55] * 3)
+    seg_map = {}
+    for index, mesh in enumerate(meshes):
+        material = pyrender.MetallicRoughnessMaterial(baseColorFactor=(0.7, 0.6, 0.5, 1.0))
+        node = pr_scene.add(pyrender.Mesh.from_trimesh(mesh, material=material, smooth=False))
+        code = index + 1
+        seg_map[node] = (code & 0xFF, (code >> 8) & 0xFF, 0)
+    light = np.eye(4)
+    light[:3, :3] = [[1, 0, 0], [0, 0, 1], [0, -1, 0]]  # shining down
+    pr_scene.add(pyrender.DirectionalLight(color=np.ones(3), intensity=2.5), pose=light)
+    camera = pyrender.IntrinsicsCamera(1.0, 1.0, 0.0, 0.0, znear=ZNEAR, zfar=ZFAR)
+    camera_node = pr_scene.add(camera, pose=np.eye(4))
+    # Kept for the whole run: pyrender's delete terminates the EGL display all contexts share.
+    offscreen: dict[tuple[int, int], object] = {}
+
+    def setup(frame: Frame):
+        camera.fx, camera.fy = frame.K[0, 0], frame.K[1, 1]
+        camera.cx, camera.cy = frame.K[0, 2] + 0.5, frame.K[1, 2] + 0.5
+        pr_scene.set_pose(camera_node, frame.pose @ np.diag([1.0, -1.0, -1.0, 1.0]))
+        size = (frame.width, frame.height)
+        if size not in offscreen:
+            offscreen[size] = pyrender.OffscreenRenderer(*size)
+        return offscreen[size]
+
+    def seg(frame: Frame):
+        return setup(frame).render(pr_scene, flags=pyrender.RenderFlags.SEG, seg_node_map=seg_map)
+
+    def colour(frame: Frame):
+        return setup(frame).render(pr_scene, flags=pyrender.RenderFlags.NONE)
+
+    return {"pyrender SEG-only pass": seg, "pyrender plain colour pass": colour}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--frames", type=int, default=96, help="renders timed per pass")
+    parser.add_argument("--repeats", type=int, default=5, help="calls timed per degradation")
     args = parser.parse_args()
     scene = procedural_scene(0, 0)
     frames = [scaled(f, args.width, args.height) for f in scene.trajectory("walkthrough").frames]
-    print(f"{args.width}x{args.height}, procedural_scene(0, 0), medians of {args.repeats}")
+    cores = len(os.sched_getaffinity(0))
+    print(
+        f"{args.width}x{args.height}, procedural_scene(0, 0), {cores} core(s), medians of "
+        f"{args.frames} renders and {args.repeats} degradations"
+    )
 
-    backends = {"raycast": RaycastRenderer(scene)}
+    def fps(label: str, call: Callable[[Frame], object]) -> float:
+        call(frames[0])  # first use: context, buffers, BVH
+        picks = iter(frames * (args.frames // len(frames) + 1))
+        wall, cpu, _ = timed(lambda: call(next(picks)), args.frames)
+        print(
+            f"{label:<30} {1 / wall:7.1f} frames/s wall ({1000 * wall:6.2f} ms), "
+            f"{1000 * cpu:6.2f} ms CPU"
+        )
+        return wall
+
+    raycast = RaycastRenderer(scene)
+    renderer: RasterRenderer | RaycastRenderer = raycast
     if egl_available():
-        backends["pyrender"] = PyrenderRenderer(scene)
+        renderer = RasterRenderer(scene)
+        full = fps("raster view (rgb+depth+ids)", renderer.render)
+        fps("raster rgb only", renderer.render_rgb)
+        references = {"bare id pass (moderngl)": BareIds(scene), **pyrender_passes(scene)}
+        for label, call in references.items():
+            reference = fps(label, call)
+            print(f"{'':<30} raster view takes {full / reference:4.2f}x this pass")
     else:
-        print("pyrender: EGL not available here, skipped")
-    for name, renderer in backends.items():
-        renderer.render(frames[0])  # first use: context, BVH
-        for label, call in (("view", renderer.render), ("rgb only", renderer.render_rgb)):
-            picks = iter(frames * args.repeats)
-            wall, cpu, _ = timed(lambda call=call, picks=picks: call(next(picks)), args.repeats)
-            print(
-                f"{name:<9} {label:<9} {1 / wall:6.1f} frames/s wall ({1000 * wall:6.1f} ms), "
-                f"{1000 * cpu:6.1f} ms CPU"
-            )
+        print("raster: EGL not available here, skipped")
+    fps("raycast view", raycast.render)
+    fps("raycast rgb only", raycast.render_rgb)
 
-    renderer = backends["raycast"]
     frame = frames[3]
     view = renderer.render(frame)
+    backend = "raster" if renderer is not raycast else "raycast"
+    print(f"degradations of one {backend} view; sub-frames rendered by the {backend} backend")
     print(f"{'degradation':<16} {'severity 3 wall / CPU':>22} {'severity 5 wall / CPU':>22}")
     for name in sorted(DEGRADATIONS):
         degradation = get_degradation(name)
@@ -89,8 +215,7 @@ def main() -> None:
             if degradation.renders:
                 extra += f"  s{severity}: {result.params['substeps']} sub-frames"
         print(f"{name:<16} {cells[0]:>22} {cells[1]:>22}{extra}")
-    for renderer in backends.values():
-        renderer.close()
+    renderer.close()
 
 
 if __name__ == "__main__":
