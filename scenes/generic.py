@@ -12,10 +12,13 @@ The labelling convention (one, so that files are unambiguous):
   no such comment (e.g. -1) are unlabelled. A face belongs to an instance when its three
   vertices do.
 
-Units are metres. Up: glTF is y-up by its specification and is turned z-up,
-(x, y, z) -> (x, -z, y); OBJ and PLY are taken as z-up unless ``up="y"``. The conversion made
-is recorded in the scene's source. A file has no cameras: the Scene gets a look-at orbit as
-its "walkthrough".
+Units are metres. A glTF node's vertices are placed by its world matrix: the product of the
+local matrices (``matrix``, or ``T R S`` with the rotation a unit quaternion x, y, z, w) from
+the scene's root down to the node, as the glTF 2.0 specification defines. Up: glTF is y-up by
+its specification (right-handed, +Y up, +Z the asset's front) and is turned z-up by the
+rotation (x, y, z) -> (x, -z, y); OBJ and PLY are taken as z-up unless ``up="y"``. The
+conversion made is recorded in the scene's source. A file has no cameras (glTF cameras are not
+read): the Scene gets a look-at orbit as its "walkthrough".
 """
 
 from __future__ import annotations
