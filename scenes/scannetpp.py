@@ -387,9 +387,13 @@ def _frames(
         )
     models = sorted({s.lens.model for s in shots if s.lens.distorted})
     if pending:
+        pinholes = set()
+        for lens, _, _, _ in pending.values():
+            fx, fy, cx, cy = lens.pinhole_matrix()[[0, 1, 0, 1], [0, 1, 2, 2]]
+            pinholes.add(f"fx {fx:.2f} fy {fy:.2f} cx {cx:.2f} cy {cy:.2f}")
         report.note(
             f"{len(pending)} {camera} images ({', '.join(models)}) undistorted to pinhole "
-            f"under {UNDISTORTED_DIR}/{camera}/"
+            f"({'; '.join(sorted(pinholes))}) under {UNDISTORTED_DIR}/{camera}/"
         )
     if hidden:
         report.warn(

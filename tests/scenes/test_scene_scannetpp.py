@@ -1,4 +1,7 @@
-"""ScanNet++: per-vertex segments, annotated OBBs kept, iPhone and DSLR (OpenGL) trajectories."""
+"""ScanNet++: per-vertex segments, annotated OBBs kept, iPhone (pose_intrinsic_imu.json) and DSLR
+(transforms_undistorted.json, OpenGL camera and swapped world axes undone) trajectories.
+
+Camera models, COLMAP and undistortion to the pixel: test_scannetpp_cameras.py."""
 
 import json
 
