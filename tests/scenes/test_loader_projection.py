@@ -214,6 +214,7 @@ def export_scannet(root: Path, color_size: tuple[int, int] | None = None) -> Pat
 
 
 def test_scannet_pose_is_camera_to_world_and_K_is_intrinsic_color(tmp_path):
+    """Follows SensReader/python/SensorData.py (export_poses, export_intrinsics)."""
     scan = export_scannet(tmp_path)
     scene = load_scannet(scan)
     frames = {f.id: f for f in scene.trajectory("walkthrough").frames}
@@ -232,6 +233,7 @@ def test_scannet_pose_is_camera_to_world_and_K_is_intrinsic_color(tmp_path):
 
 
 def test_scannet_delivered_image_shows_the_point_on_its_pixel(tmp_path):
+    """Follows SensReader/python/SensorData.py (export_color_images at full size)."""
     scan = export_scannet(tmp_path)
     scene = load_scannet(scan)
     point = SCANNET_ALIGN[:3, :3] @ CHAIR_TOP_CORNER + SCANNET_ALIGN[:3, 3]
@@ -248,6 +250,8 @@ def test_scannet_delivered_image_shows_the_point_on_its_pixel(tmp_path):
 
 
 def test_scannet_colour_exported_at_depth_size_keeps_the_pixel(tmp_path):
+    """Follows SensReader/python/SensorData.py (export_color_images with image_size,
+    cv2.INTER_NEAREST)."""
     scan = export_scannet(tmp_path, color_size=(640, 480))
     scene = load_scannet(scan)
     point = SCANNET_ALIGN[:3, :3] @ CHAIR_TOP_CORNER + SCANNET_ALIGN[:3, 3]
@@ -343,6 +347,8 @@ def write_arkit_video(root: Path) -> Path:
 
 
 def test_arkitscenes_traj_is_world_to_camera_rodrigues_inverted(tmp_path):
+    """Follows threedod/benchmark_scripts/utils/tenFpsDataLoader.py (TrajStringToMatrix,
+    st2_camera_intrinsics, generate_point)."""
     video = write_arkit_video(tmp_path)
     traj = (video / f"{ARKIT_VIDEO}_frames" / "lowres_wide.traj").read_text().splitlines()
     scene = load_arkitscenes(video)
@@ -359,6 +365,7 @@ def test_arkitscenes_traj_is_world_to_camera_rodrigues_inverted(tmp_path):
 
 
 def test_arkitscenes_annotated_box_corners_follow_compute_box_3d(tmp_path):
+    """Follows threedod/benchmark_scripts/utils/box_utils.py (compute_box_3d)."""
     scene = load_arkitscenes(write_arkit_video(tmp_path))
     box = scene.object(1).annotated_box
     official = official_box_corners(CHAIR_OBB)
@@ -368,6 +375,8 @@ def test_arkitscenes_annotated_box_corners_follow_compute_box_3d(tmp_path):
 
 
 def test_arkitscenes_delivered_image_shows_the_point_on_its_pixel(tmp_path):
+    """Follows tenFpsDataLoader.py: lowres_wide/<video>_<t>.png is the image the pincam
+    describes."""
     video = write_arkit_video(tmp_path)
     scene = load_arkitscenes(video)
     for frame, (_, pixel, _, _) in zip(
@@ -380,6 +389,8 @@ def test_arkitscenes_delivered_image_shows_the_point_on_its_pixel(tmp_path):
 
 
 def test_arkitscenes_image_of_another_size_than_its_pincam_is_dropped(tmp_path):
+    """tenFpsDataLoader.py uses the pincam K with the image as it is; one of another size
+    would be stretched on delivery, so the loader drops it."""
     video = write_arkit_video(tmp_path)
     name = f"{ARKIT_VIDEO}_{ARKIT_VIEWS[0][0]:.3f}.png"
     portrait = video / f"{ARKIT_VIDEO}_frames" / "lowres_wide" / name
@@ -490,6 +501,8 @@ def orbit_by_hand(center_xy, radii, floor: float, count: int) -> list[np.ndarray
 
 
 def test_front3d_model_vertex_lands_on_its_pixel_in_every_orbit_view(tmp_path):
+    """Follows 3D-FRONT-ToolBox scripts/utils.py (transform_v, quaternion_to_matrix) and
+    scripts/render.py (Blender's y-up OBJ import)."""
     scene = load_front3d(write_front3d_house(tmp_path), frames=8)
     chair_corners, table_corners = placed_front_models()
     chair, table = scene.object(1), scene.object(2)
@@ -513,6 +526,7 @@ def test_front3d_model_vertex_lands_on_its_pixel_in_every_orbit_view(tmp_path):
 
 
 def test_front3d_room_meshes_are_world_coordinates_as_the_toolbox_reads_them(tmp_path):
+    """Follows 3D-FRONT-ToolBox scripts/scene.py (Room.add_mesh, output_meshes)."""
     path = write_front3d_house(tmp_path)
     house = json.loads(path.read_text())
     children = house["scene"]["room"][0]["children"]
@@ -599,6 +613,8 @@ def write_glb(path: Path) -> None:
 
 
 def test_generic_gltf_node_vertex_lands_on_its_pixel_in_every_orbit_view(tmp_path):
+    """Follows the glTF 2.0 specification (node hierarchy, T R S, y-up) and the labelling
+    convention of scenes/generic.py."""
     write_glb(tmp_path / "room.glb")
     scene = load_generic(tmp_path / "room.glb", frames=6)
     corners = np.c_[box_corners(GLTF_BOX), np.ones(8)]
