@@ -10,7 +10,7 @@ Read from ``data/<scene_id>/`` (scannetpp/scannetpp, ``common/scene_release.py``
   row-major 3x3 (scannetpp's own code transposes it for Open3D), kept as the annotated box.
 
 Cameras, one trajectory ("walkthrough"), iPhone first (``camera="auto"``), each from the first
-source present, in the toolkit's own order of trust:
+source present; COLMAP first because that is where the toolkit itself reads poses:
 
 - iPhone: ``iphone/colmap/`` (``cameras`` and ``images``, binary or text; read by
   ``scenes.colmap``), as the toolkit reads it (``common/utils/colmap.py``): world-to-camera,
@@ -20,7 +20,8 @@ source present, in the toolkit's own order of trust:
   camera-to-world, OpenCV axes; ``intrinsic``; ``timestamp``), where present, gives the
   timestamps and is cross-checked frame by frame: a pose that disagrees with COLMAP by more
   than ``POSE_AGREEMENT_M`` or ``POSE_AGREEMENT_DEG`` is a SceneError, never a silent
-  choice. Without a COLMAP model that file alone gives poses and a pinhole ``intrinsic``.
+  choice. Without a COLMAP model that file alone gives poses and a pinhole ``intrinsic``
+  (distortion unknown; the frame size from ``iphone/rgb``).
 - DSLR: ``dslr/colmap/`` (OPENCV_FISHEYE, k1..k4; images ``dslr/resized_images/<name>``);
   else the nerfstudio files the toolkit derives from it (``common/utils/nerfstudio.py``,
   ``convert_frames``): ``dslr/nerfstudio/transforms_undistorted.json`` (PINHOLE, images in
