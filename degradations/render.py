@@ -165,46 +165,46 @@ def decode_instances(codes: np.ndarray) -> np.ndarray:
     return np.asarray(codes, dtype=np.int32) + np.int32(BACKGROUND_ID)
 
 
-def surface_vertices(mesh: trimesh.Trimesh, look: Material, instance_id: int) -> np.ndarray:
-    """One vertex record per face corner (flat shading): positions, triplanar texture
-    coordinates and the light each side of the face reflects, baked from ``look``.
-
-    Returns
-    -------
-    (3 * n_faces,) structured array of ``_VERTEX``
-    """
+def _fill_surface(out: np.ndarray, mesh: trimesh.Trimesh, look: Material, instance_id: int) -> None:
+    """Write one vertex record per face corner (flat shading) into ``out``, (n_faces, 3) of
+    ``_VERTEX``: positions, triplanar texture coordinates and the light each side of the face
+    reflects, baked from ``look``. Per face, then broadcast to the corners: no per-corner
+    copies of normals or colours (a scan's mesh can hold millions of faces)."""
     triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces)]
     normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
     albedo = np.broadcast_to(np.asarray(look.color, dtype=np.float64) / 255.0, normals.shape)
-    positions = triangles.reshape(-1, 3)
-    corner_normals = np.repeat(normals, 3, axis=0)
-    vertices = np.empty(len(positions), dtype=_VERTEX)
-    vertices["position"] = positions
-    vertices["uv"][:, :2] = triplanar_uv(positions, corner_normals)
-    vertices["uv"][:, 2] = ALL_PATTERNS.index(look.pattern)
-    vertices["front"] = np.repeat(shade(albedo, normals), 3, axis=0)
-    vertices["back"] = np.repeat(shade(albedo, -normals), 3, axis=0)
-    vertices["code"] = instance_codes(np.array([instance_id]))[0]
-    return vertices
+    out["position"] = triangles
+    for corner in range(3):
+        out["uv"][:, corner, :2] = triplanar_uv(triangles[:, corner], normals)
+    out["uv"][..., 2] = ALL_PATTERNS.index(look.pattern)
+    out["front"] = shade(albedo, normals)[:, None]
+    out["back"] = shade(albedo, -normals)[:, None]
+    out["code"] = instance_codes(np.array([instance_id]))[0]
 
 
 def scene_vertices(scene: Scene) -> np.ndarray:
-    """Every drawn surface of ``scene`` in draw order: objects with a mesh, then structure.
+    """Every drawn surface of ``scene`` in draw order (objects with a mesh, then structure),
+    three vertices per face: (3 * n_faces,) structured array of ``_VERTEX``.
 
     Surfaces that touch tie in depth; the first drawn keeps the pixel, so this order decides
     them, the same way every run.
     """
-    parts = []
+    surfaces = []
     for obj in scene.objects:
         if obj.mesh is None:
             logger.debug("scene %s: object %d has no mesh; not drawn", scene.scene_id, obj.id)
             continue
-        parts.append(surface_vertices(obj.mesh, object_material(obj), obj.id))
+        surfaces.append((obj.mesh, object_material(obj), obj.id))
     for part in scene.structure:
-        parts.append(surface_vertices(part.mesh, structure_material(part), STRUCTURE_ID))
-    return np.concatenate(parts) if parts else np.empty(0, dtype=_VERTEX)
+        surfaces.append((part.mesh, structure_material(part), STRUCTURE_ID))
+    vertices = np.empty((sum(len(mesh.faces) for mesh, _, _ in surfaces), 3), dtype=_VERTEX)
+    start = 0
+    for mesh, look, instance_id in surfaces:
+        _fill_surface(vertices[start : start + len(mesh.faces)], mesh, look, instance_id)
+        start += len(mesh.faces)
+    return vertices.reshape(-1)
 
 
 def world_to_clip(frame: Frame) -> np.ndarray:
@@ -294,9 +294,9 @@ class RasterRenderer:
                 vertices = scene_vertices(self._scene)
                 # An empty buffer is an error in OpenGL: a scene with nothing to draw gets one
                 # vertex (no triangle), and every pixel stays background.
-                data = vertices.tobytes() if len(vertices) else np.zeros(1, _VERTEX).tobytes()
                 self._vertex_count = len(vertices)
-                self._buffer = ctx.buffer(data)
+                data = vertices if len(vertices) else np.zeros(1, _VERTEX)
+                self._buffer = ctx.buffer(data.view(np.uint8))
                 self._vao = ctx.vertex_array(program, [(self._buffer, *_VERTEX_FORMAT)])
                 layers = np.stack([pattern_texture(name) for name in ALL_PATTERNS])
                 self._patterns = ctx.texture_array(
