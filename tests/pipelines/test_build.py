@@ -51,7 +51,7 @@ def test_manifest_counts_match_the_rows(small_build):
     assert manifest["samples"] == table.num_rows > 0
     tasks = table.column("task").to_pylist()
     assert manifest["counts"]["task"] == {t: tasks.count(t) for t in sorted(set(tasks))}
-    assert manifest["scenes"] == {"built": 2, "skipped": 0}
+    assert manifest["scenes"] == {"built": 2, "skipped": 0, "excluded": 0}
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk["config_hash"] == manifest["config_hash"]
     for shard in manifest["shards"]:
@@ -112,7 +112,7 @@ def test_a_bad_scene_is_skipped_with_its_reason(ray_local, tmp_path):
     config_path = tmp_path / "config.yaml"
     config_path.write_text(yaml.safe_dump(config))
     manifest = build(parse_config(config), tmp_path / "out", progress=False)
-    assert manifest["scenes"] == {"built": 1, "skipped": 1}
+    assert manifest["scenes"] == {"built": 1, "skipped": 1, "excluded": 0}
     (skipped,) = manifest["skipped"]
     assert skipped["scene"] == "bad" and "scene.json" in skipped["reason"]
     assert manifest["samples"] > 0

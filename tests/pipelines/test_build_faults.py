@@ -178,7 +178,7 @@ def test_a_shard_past_its_time_limit_is_stopped_and_skipped(ray_local, tmp_path)
     started = time.monotonic()
     manifest = build(config, tmp_path / "out", progress=False)
     assert time.monotonic() - started < 60
-    assert manifest["scenes"] == {"built": 0, "skipped": 2}
+    assert manifest["scenes"] == {"built": 0, "skipped": 2, "excluded": 0}
     assert all(
         "still running after limits.shard_timeout_s 0.5 s" in s["reason"]
         for s in manifest["skipped"]
@@ -201,7 +201,7 @@ def test_two_scenes_of_one_scene_id_keep_the_first(ray_local, tmp_path):
     save_scene(procedural_scene(5, 0, frames=8), scenes / "b")
     config = parse_config({**CONFIG, "scenes": [{"dir": str(scenes)}, {"dir": str(scenes)}]})
     manifest = build(config, tmp_path / "out", progress=False)
-    assert manifest["scenes"] == {"built": 1, "skipped": 3}
+    assert manifest["scenes"] == {"built": 1, "skipped": 3, "excluded": 0}
     assert [s["scene"] for s in manifest["shards"] if s["status"] == "ok"] == ["a"]
     assert all("is also the scene_id of a (shard 0)" in s["reason"] for s in manifest["skipped"])
     assert sorted(p.name for p in (tmp_path / "out" / "data").iterdir()) == ["part-00000.parquet"]
@@ -273,7 +273,7 @@ def test_a_sigkilled_worker_is_retried_to_the_same_bytes(ray_local, tmp_path):
     with ShardKiller(times=1) as killer:
         manifest = build(parse_config(CONFIG), tmp_path / "out", workers=1, progress=False)
     assert killer.killed == 1
-    assert manifest["scenes"] == reference["scenes"] == {"built": 2, "skipped": 0}
+    assert manifest["scenes"] == reference["scenes"] == {"built": 2, "skipped": 0, "excluded": 0}
     assert digests(tmp_path / "out") == digests(tmp_path / "reference")
 
 
@@ -302,7 +302,7 @@ def test_a_scene_broken_or_removed_since_the_last_build_leaves_no_part_behind(ra
     assert len(rows(out)) == manifest["samples"]
     shutil.rmtree(scenes / "room1")  # removed: room2 is shard 1 now, and part 2 is no one's
     manifest = build(config, out, progress=False)
-    assert manifest["scenes"] == {"built": 2, "skipped": 0}
+    assert manifest["scenes"] == {"built": 2, "skipped": 0, "excluded": 0}
     assert sorted(p.name for p in (out / "data").iterdir()) == [
         "part-00000.parquet",
         "part-00001.parquet",

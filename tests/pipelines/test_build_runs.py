@@ -158,7 +158,7 @@ def test_skipped_scenes_give_exit_status_3_and_are_listed(ray_local, tmp_path, c
     manifest = json.loads((out / "manifest.json").read_text())
     (skipped,) = manifest["skipped"]
     assert skipped["scene"] == "bad" and "scene.json" in skipped["reason"]
-    assert manifest["complete"] and manifest["scenes"] == {"built": 1, "skipped": 1}
+    assert manifest["complete"] and manifest["scenes"] == {"built": 1, "skipped": 1, "excluded": 0}
     assert main(["plan", str(config), "--exact"]) == 0  # the plan names it beforehand
     printed = capsys.readouterr().out
     assert "bad  " in printed and "skipped: " in printed and "1 scenes would be skipped" in printed
