@@ -222,16 +222,17 @@ def _iphone(root: Path, report: Report) -> list[_Shot]:
             _cross_check(shots, entries, json_path, images_path, report)
     elif entries is not None:
         shots, source = [], f"{json_path.name} (aligned_pose, pinhole intrinsic)"
+        sizes = (image_size(root / f"iphone/rgb/{frame_id}.jpg") for frame_id in sorted(entries))
+        size = next((found for found in sizes if found is not None), None)
+        if size is None and entries:
+            raise SceneError(
+                f"{json_path}: image size unknown: extract iphone/rgb/*.jpg "
+                "(scannetpp iphone/prepare_iphone_data.py) or keep iphone/colmap/"
+            )
         for frame_id in sorted(entries):
             pose, K = _json_pose(entries[frame_id])
             problems = [] if pose is not None else ["no usable aligned_pose or intrinsic"]
             image = f"iphone/rgb/{frame_id}.jpg"
-            size = image_size(root / image)
-            if size is None:
-                raise SceneError(
-                    f"{json_path}: {frame_id}: image size unknown: extract iphone/rgb/*.jpg "
-                    "(scannetpp iphone/prepare_iphone_data.py) or keep iphone/colmap/"
-                )
             lens = Lens("PINHOLE", "standard", np.eye(3) if K is None else K, np.zeros(4), *size)
             shots.append(
                 _Shot(

@@ -424,11 +424,16 @@ def test_pose_json_alone_gives_pinhole_frames(tmp_path):
     scene = scene_without_cameras(tmp_path)
     c2w = pose()
     K = np.array([[330.0, 0.0, 320.0], [0.0, 330.0, 240.0], [0.0, 0.0, 1.0]])
-    entries = {"frame_000000": {"aligned_pose": c2w.tolist(), "intrinsic": K.tolist()}}
+    entries = {
+        "frame_000000": {"aligned_pose": c2w.tolist(), "intrinsic": K.tolist()},
+        "frame_000030": {"aligned_pose": second_pose().tolist(), "intrinsic": K.tolist()},
+    }  # the second frame's image was never extracted
     (scene / "iphone").mkdir()
     (scene / "iphone" / "pose_intrinsic_imu.json").write_text(json.dumps(entries))
     write_markers(scene / "iphone/rgb/frame_000000.jpg", pinhole_pixels(PROBES, c2w, K))
-    frame = load_scannetpp(scene).frame("frame_000000")
+    loaded = load_scannetpp(scene)
+    assert loaded.frame("frame_000030").rgb is None
+    frame = loaded.frame("frame_000000")
     assert frame.rgb == "iphone/rgb/frame_000000.jpg"
     assert np.allclose(frame.pose, c2w, atol=1e-12)
     uv, _ = frame.project(PROBES)
