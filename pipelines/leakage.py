@@ -34,7 +34,7 @@ SPLITS = ("train", "val", "test")
 _HASH_SPAN = 2**63
 """``stable_seed`` returns 63 bits: divided by this it is uniform on [0, 1)."""
 
-Scene = tuple[str, str]  # (dataset, scene id)
+SceneKey = tuple[str, str]  # (dataset, scene id)
 
 
 def set_text(name: str) -> str:
@@ -43,7 +43,7 @@ def set_text(name: str) -> str:
 
 
 @cache
-def benchmark_set(name: str) -> frozenset[Scene]:
+def benchmark_set(name: str) -> frozenset[SceneKey]:
     """The (dataset, scene id) pairs of the named set ``name`` (a key of ``SETS``)."""
     scenes = set()
     for number, line in enumerate(set_text(name).splitlines(), 1):
@@ -77,7 +77,7 @@ class Entry:
     dataset: str | None = None
     scene_id: str = ""
 
-    def matches(self, scene: Scene) -> bool:
+    def matches(self, scene: SceneKey) -> bool:
         if self.set is not None:
             return scene in benchmark_set(self.set)
         return scene[1] == self.scene_id and self.dataset in (None, scene[0])
@@ -123,12 +123,12 @@ class Exclusion:
     def __init__(self, entries: Iterable[str]) -> None:
         self.entries = [parse_entry(text) for text in entries]
 
-    def reasons(self, scene: Scene) -> list[str]:
+    def reasons(self, scene: SceneKey) -> list[str]:
         """The entries that exclude ``scene`` (empty when it is kept)."""
         return [entry.text for entry in self.entries if entry.matches(scene)]
 
 
-def assign_split(shares: Mapping[str, float], scene: Scene) -> str:
+def assign_split(shares: Mapping[str, float], scene: SceneKey) -> str:
     """The split of ``scene``: a stable hash of (dataset, scene id) alone, uniform on [0, 1),
     falls in one of the consecutive intervals the shares lay out in ``SPLITS`` order.
 
@@ -143,12 +143,3 @@ def assign_split(shares: Mapping[str, float], scene: Scene) -> str:
         if position < bound:
             return name
     return named[-1][0]  # the shares' float sum fell short of 1 by a rounding error
-
-
-def vsibench_summary(scenes: Iterable[Scene]) -> str:
-    """``12 (ScanNet 5, ARKitScenes 7)``: how many of ``scenes`` VSI-Bench evaluates on."""
-    names = {"scannet": "ScanNet", "scannetpp": "ScanNet++", "arkitscenes": "ARKitScenes"}
-    members = [scene for scene in scenes if scene in benchmark_set("vsibench")]
-    per = {name: sum(d == dataset for d, _ in members) for dataset, name in names.items()}
-    parts = ", ".join(f"{name} {n}" for name, n in per.items() if n)
-    return f"{len(members)} ({parts})" if members else "0"
