@@ -29,6 +29,7 @@ spacing, its core dropped, and the least distance between the two grids.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import open3d as o3d
@@ -74,6 +75,19 @@ def _tensor(points: np.ndarray) -> o3d.core.Tensor:
     return o3d.core.Tensor(np.ascontiguousarray(points, dtype=np.float32))
 
 
+def _triangles(geometry: SceneGeometry, instance_id: int) -> np.ndarray:
+    """The object's mesh triangles (f, 3, 3) float64, as a plain array (cached): trimesh's own
+    ``mesh.triangles`` re-hashes the mesh on every access and slows every operation on it."""
+    mesh = geometry.scene.object(instance_id).mesh
+    return geometry.memo("triangles", instance_id, lambda: _frozen(np.array(mesh.triangles)))
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    """``array`` made read-only: it goes into the per-scene cache."""
+    array.setflags(write=False)
+    return array
+
+
 def points_to_mesh(
     geometry: SceneGeometry, points: np.ndarray, instance_id: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -84,10 +98,10 @@ def points_to_mesh(
     rounding), so each distance is at most :func:`_float32_slack` above the exact one:
     :func:`exact_points_to_mesh` settles the points that matter.
     """
-    mesh = geometry.scene.object(instance_id).mesh
     ray_scene = geometry.object_ray_scene(instance_id)
     faces = ray_scene.compute_closest_points(_tensor(points))["primitive_ids"].numpy()
-    on_mesh = trimesh.triangles.closest_point(mesh.triangles[faces.astype(np.int64)], points)
+    triangles = _triangles(geometry, instance_id)[faces.astype(np.int64)]
+    on_mesh = trimesh.triangles.closest_point(triangles, points)
     return on_mesh, np.linalg.norm(on_mesh - points, axis=1)
 
 
@@ -105,7 +119,7 @@ def _triangle_balls(geometry: SceneGeometry, instance_id: int) -> tuple[cKDTree,
     about each centroid that holds its triangle (cached)."""
 
     def compute() -> tuple[cKDTree, np.ndarray]:
-        triangles = geometry.scene.object(instance_id).mesh.triangles
+        triangles = _triangles(geometry, instance_id)
         centre = triangles.mean(axis=1)
         radius = np.linalg.norm(triangles - centre[:, None, :], axis=2).max(axis=1)
         return cKDTree(centre), radius
@@ -114,24 +128,40 @@ def _triangle_balls(geometry: SceneGeometry, instance_id: int) -> tuple[cKDTree,
 
 
 def exact_points_to_mesh(
-    geometry: SceneGeometry, points: np.ndarray, instance_id: int
+    geometry: SceneGeometry,
+    points: np.ndarray,
+    instance_id: int,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The exact closest points on the object's mesh to ``points`` (n, 3), float64, whatever
     triangle float32 would pick: each point against every triangle whose ball comes within
-    its :func:`points_to_mesh` distance (those near the answer). For a few points."""
-    on_mesh, distance = points_to_mesh(geometry, points, instance_id)
+    its :func:`points_to_mesh` distance (those near the answer). For a few points.
+
+    ``start``: :func:`points_to_mesh`'s answer for ``points`` when the caller has it already
+    (each point's answer does not depend on the others asked with it).
+    """
+    if start is None:
+        start = points_to_mesh(geometry, points, instance_id)
+    on_mesh, distance = start[0].copy(), start[1].copy()
+    if len(points) == 0:
+        return on_mesh, distance
     tree, radius = _triangle_balls(geometry, instance_id)
-    triangles = geometry.scene.object(instance_id).mesh.triangles
+    triangles = _triangles(geometry, instance_id)
     reach = float(radius.max())
-    for k, point in enumerate(points):
-        near = np.sort(np.asarray(tree.query_ball_point(point, distance[k] + reach), np.int64))
-        near = near[np.linalg.norm(tree.data[near] - point, axis=1) - radius[near] <= distance[k]]
-        if len(near) == 0:  # rounding: the chosen triangle is the only candidate
+    # Every point's candidate triangles at once: (triangle, point) pairs grouped by point.
+    balls = tree.query_ball_point(points, distance + reach)
+    near = np.concatenate([np.sort(np.asarray(ball, np.int64)) for ball in balls])
+    owner = np.repeat(np.arange(len(points)), [len(ball) for ball in balls])
+    keep = np.linalg.norm(tree.data[near] - points[owner], axis=1) - radius[near]
+    keep = keep <= distance[owner]
+    near, owner = near[keep], owner[keep]
+    found = trimesh.triangles.closest_point(triangles[near], points[owner])
+    gap = np.linalg.norm(found - points[owner], axis=1)
+    bounds = np.searchsorted(owner, np.arange(len(points) + 1))
+    for k, (lo, hi) in enumerate(pairwise(bounds.tolist())):
+        if lo == hi:  # rounding: the chosen triangle is the only candidate
             continue
-        repeated = np.repeat(point[None, :], len(near), axis=0)
-        found = trimesh.triangles.closest_point(triangles[near], repeated)
-        gap = np.linalg.norm(found - point, axis=1)
-        best = int(np.argmin(gap))
+        best = lo + int(np.argmin(gap[lo:hi]))
         if gap[best] < distance[k]:
             on_mesh[k], distance[k] = found[best], gap[best]
     return on_mesh, distance
@@ -201,16 +231,42 @@ def _box(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return points.min(axis=0), points.max(axis=0)
 
 
+def _bound_step(geometry: SceneGeometry, instance_id: int) -> int:
+    """Stride of the vertices that give :func:`_upper_bound` (at most ``_BOUND_VERTICES``)."""
+    return max(1, len(geometry.points(instance_id)) // _BOUND_VERTICES)
+
+
+def _all_vertices_to_mesh(
+    geometry: SceneGeometry, source: int, target: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`points_to_mesh` of every vertex of ``source`` against ``target`` (cached per
+    ordered pair): a small mesh asks it for the bound, then for the vertices that may win."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        on_mesh, distance = points_to_mesh(geometry, geometry.points(source), target)
+        return _frozen(on_mesh), _frozen(distance)
+
+    return geometry.memo("vertices_to_mesh", (source, target), compute)
+
+
 def _vertices_to_mesh(
-    geometry: SceneGeometry, source: int, target: int, points: np.ndarray | None = None
+    geometry: SceneGeometry, source: int, target: int, index: np.ndarray | None = None
 ) -> Closest:
-    """Closest pair between the vertices (or points) of ``source`` (or those ``points`` of
-    them) and the mesh of ``target``."""
-    points = geometry.points(source) if points is None else points
-    on_mesh, distance = points_to_mesh(geometry, points, target)
+    """Closest pair between the vertices (or points) of ``source`` (or those of them at
+    ``index``) and the mesh of ``target``."""
+    points = geometry.points(source)
+    if index is None:
+        index = np.arange(len(points))
+    if _bound_step(geometry, source) == 1:  # small: every vertex was asked for the bound
+        on_mesh, distance = (x[index] for x in _all_vertices_to_mesh(geometry, source, target))
+    else:
+        on_mesh, distance = points_to_mesh(geometry, points[index], target)
+    points = points[index]
     # Only points within float32 rounding of the least distance can hold the exact least one.
     maybe = np.flatnonzero(distance <= distance.min() + _float32_slack(geometry, points, target))
-    on_mesh, distance = exact_points_to_mesh(geometry, points[maybe], target)
+    on_mesh, distance = exact_points_to_mesh(
+        geometry, points[maybe], target, start=(on_mesh[maybe], distance[maybe])
+    )
     best = int(np.argmin(distance))
     return Closest(float(distance[best]), points[maybe[best]].copy(), on_mesh[best])
 
@@ -220,17 +276,24 @@ def _upper_bound(geometry: SceneGeometry, a: int, b: int) -> float:
     (at most ``_BOUND_VERTICES``) to the other's surface, which they lie off."""
     bound = np.inf
     for source, target in ((a, b), (b, a)):
-        points = geometry.points(source)
-        step = max(1, len(points) // _BOUND_VERTICES)
-        _, distance = points_to_mesh(geometry, points[::step], target)
+        step = _bound_step(geometry, source)
+        if step == 1:
+            _, distance = _all_vertices_to_mesh(geometry, source, target)
+        else:
+            _, distance = points_to_mesh(geometry, geometry.points(source)[::step], target)
         bound = min(bound, float(distance.min()))
     return bound
 
 
 def _edges(geometry: SceneGeometry, instance_id: int) -> tuple[np.ndarray, np.ndarray]:
-    mesh = geometry.scene.object(instance_id).mesh
-    edges = mesh.edges_unique
-    return mesh.vertices[edges[:, 0]], mesh.vertices[edges[:, 1]]
+    """The ends (start, end), each (e, 3), of the mesh's unique edges (cached, plain arrays)."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        mesh = geometry.scene.object(instance_id).mesh
+        vertices, edges = np.asarray(mesh.vertices), np.asarray(mesh.edges_unique)
+        return _frozen(vertices[edges[:, 0]]), _frozen(vertices[edges[:, 1]])
+
+    return geometry.memo("edges", instance_id, compute)
 
 
 def segment_triangle_hits(
@@ -273,7 +336,7 @@ def _crossing(geometry: SceneGeometry, source: int, target: int) -> Closest | No
     proposed = np.flatnonzero(found["t_hit"].numpy() <= 1.0)
     if len(proposed) == 0:
         return None
-    triangles = geometry.scene.object(target).mesh.triangles
+    triangles = _triangles(geometry, target)
     faces = found["primitive_ids"].numpy()[proposed].astype(np.int64)
     hit, points = segment_triangle_hits(start[proposed], end[proposed], triangles[faces])
     if not np.any(hit):
@@ -429,8 +492,7 @@ def _mesh_mesh(geometry: SceneGeometry, a: int, b: int) -> Closest:
     bound = _upper_bound(geometry, a, b)
     sides = []
     for source, target in ((a, b), (b, a)):
-        points = geometry.points(source)
-        near = points[_may_beat(geometry, points, 0.0, target, bound)]
+        near = _may_beat(geometry, geometry.points(source), 0.0, target, bound)
         if len(near):  # the vertex that gave the bound is always kept
             closest = _vertices_to_mesh(geometry, source, target, near)
             sides.append(closest if source == a else closest.swapped())
