@@ -8,13 +8,16 @@ high-resolution render and a thumbnail alike.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
+from dataclasses import dataclass
 
+import cv2
 import numpy as np
-from scipy.fft import irfft2, rfft2
 from scipy.spatial.transform import Rotation
 
 from spatialqa.degradations.base import (
+    GAMMA,
     Degraded,
     RenderFn,
     check_depth,
@@ -32,8 +35,15 @@ from spatialqa.scenes import Frame
 # Focus anywhere in SpaceDG's 1-8 m.
 APERTURES_MM = ((20.0, 30.0), (35.0, 50.0), (55.0, 75.0), (80.0, 100.0), (100.0, 150.0))
 FOCUS_RANGE_M = (1.0, 8.0)
-# Blur radii (px) at which the image is convolved; a pixel blends the two around its own.
-_DEFOCUS_LEVELS = (0, 0.5, 1, 1.5, 2, 3, 4, 5, 6.5, 8, 10, 13, 16, 20, 25, 32, 40)
+MAX_BLUR_RADIUS_PX = 40.0
+"""Circles of confusion are clipped to this radius."""
+SHARP_RADIUS_PX = 0.5
+"""Blur radii below this leave a pixel sharp."""
+LAYER_RATIO = 1.6
+"""Depth layers are cut where the blur radius grows by this factor (from SHARP_RADIUS_PX)."""
+_LAYER_MERGE_PX = 0.1
+_FULL_RESOLUTION_PX = 3.5
+"""Discs smaller than this radius are applied at full resolution, larger ones on a coarser grid."""
 
 # Haze density, SpaceDG's scale (severity 5: 3.5-6); the extinction coefficient is density / 10
 # per metre, so at 4 m severity 5 lets through 9-25 % of the light.
@@ -49,13 +59,18 @@ _TABLE_SAMPLES = 8192
 # Camera motion while the shutter is open; severity 5 is SpaceDG's 0.2-0.35 m, 0.06-0.12 rad.
 MOTION_TRANSLATIONS_M = ((0.02, 0.04), (0.05, 0.08), (0.09, 0.13), (0.14, 0.2), (0.2, 0.35))
 MOTION_ROTATIONS_RAD = ((0.005, 0.01), (0.012, 0.02), (0.025, 0.04), (0.045, 0.06), (0.06, 0.12))
-MAX_SUBSTEPS = 80
-"""SpaceDG's sub-step count: the most sub-frames a motion blur renders."""
+MAX_SUBSTEPS = 256
+"""The most sub-frames a motion blur averages, a power of two (SpaceDG renders 80); they are
+reprojected, not rendered, so more cost little."""
 MIN_SUBSTEPS = 4
 SUBSTEP_PX = 2.0
 """Sub-frames are added until the image moves at most this far between two of them."""
 NEAREST_M = 0.3
 """Nearest depth assumed when bounding the image motion (closer surfaces are rare)."""
+_REFINE_STEPS = 1
+"""Fixed-point steps that find the depth of the surface a sub-frame's pixel shows."""
+_LINEAR = ((np.arange(256) / 255.0) ** GAMMA).astype(np.float32)
+"""Display byte -> linear light, as ``to_linear``, in float32."""
 
 
 def _focal_px(frame: Frame, image: np.ndarray) -> float:
@@ -65,38 +80,105 @@ def _focal_px(frame: Frame, image: np.ndarray) -> float:
 
 
 def _disc(radius: float) -> np.ndarray:
-    """A normalised pillbox kernel of ``radius`` pixels with an anti-aliased rim."""
+    """A normalised pillbox kernel of ``radius`` pixels with an anti-aliased rim, float32."""
     half = int(np.ceil(radius))
     y, x = np.mgrid[-half : half + 1, -half : half + 1]
     weights = np.clip(radius + 0.5 - np.hypot(x, y), 0.0, 1.0)
-    return weights / weights.sum()
+    return (weights / weights.sum()).astype(np.float32)
 
 
-class _DiscBlur:
-    """Blurs of one image by discs of several radii, sharing the image's Fourier transform.
+@functools.cache
+def _disc_for_variance(variance: float) -> np.ndarray:
+    """The pillbox whose variance along an axis is ``variance`` (px^2); a continuous disc of
+    radius R has R^2 / 4, which the anti-aliased rim of a small discrete one misses."""
+    if variance <= 0:
+        return np.ones((1, 1), np.float32)
 
-    The image is padded by its edge values by the largest radius, so the circular convolution
-    never wraps into the part that is kept.
+    def spread(radius: float) -> float:
+        kernel = _disc(radius)
+        half = kernel.shape[0] // 2
+        return float((kernel.sum(axis=0) * np.arange(-half, half + 1) ** 2).sum())
+
+    low, high = 0.0, 2.0 * np.sqrt(variance) + 1.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        low, high = (middle, high) if spread(middle) < variance else (low, middle)
+    return _disc((low + high) / 2)
+
+
+def _tent(k: int) -> np.ndarray:
+    """The normalised triangle of half-width ``k``: sampled every ``k`` pixels, it shares a
+    point between the two samples around it in proportion, keeping its centroid."""
+    weights = k - np.abs(np.arange(1 - k, k, dtype=np.float64))
+    return (weights / weights.sum()).astype(np.float32)
+
+
+def disc_blur(image: np.ndarray, radius: float) -> np.ndarray:
+    """Convolve a float32 (H, W) image with a disc of ``radius`` px; zero beyond its edges.
+
+    Below ``_FULL_RESOLUTION_PX`` the disc is applied as it is. A larger disc is applied on a
+    grid ``k`` times coarser: a triangle of half-width ``k`` before taking every ``k``-th pixel
+    and bilinear interpolation back (each keeps a point's centroid, and together they add a
+    variance of ``(k**2 - 1) / 3``), the coarse disc chosen so that the whole has the
+    variance of the disc, ``radius**2 / 4``: the blur's size is exact, its rim a little soft.
     """
+    if radius < SHARP_RADIUS_PX:
+        return image
+    target = radius**2 / 4.0
+    if radius < _FULL_RESOLUTION_PX:
+        kernel = _disc_for_variance(round(target, 4))
+        return cv2.filter2D(image, -1, kernel, borderType=cv2.BORDER_CONSTANT)
+    k = max(2, int(radius / 2.5))
+    height, width = image.shape[:2]
+    tent = _tent(k)
+    coarse = cv2.sepFilter2D(image, -1, tent, tent, borderType=cv2.BORDER_CONSTANT)[::k, ::k]
+    kernel = _disc_for_variance(round((target - (k * k - 1) / 3.0) / (k * k), 4))
+    coarse = cv2.filter2D(coarse, -1, kernel, borderType=cv2.BORDER_CONSTANT)
+    scale = np.array([[1.0 / k, 0.0, 0.0], [0.0, 1.0 / k, 0.0]])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP  # pixel (x, y) reads coarse (x / k, y / k)
+    return cv2.warpAffine(
+        coarse, scale, (width, height), flags=flags, borderMode=cv2.BORDER_REPLICATE
+    )
 
-    def __init__(self, linear: np.ndarray, largest: float) -> None:
-        self.linear = linear
-        self.pad = int(np.ceil(largest))
-        padded = np.pad(linear, ((self.pad, self.pad), (self.pad, self.pad), (0, 0)), mode="edge")
-        self.shape = padded.shape[:2]
-        self.spectrum = rfft2(padded, axes=(0, 1))
 
-    def __call__(self, radius: float) -> np.ndarray:
-        if radius < 0.5:
-            return self.linear
-        disc = _disc(radius)
-        half = disc.shape[0] // 2
-        kernel = np.zeros(self.shape)
-        kernel[: disc.shape[0], : disc.shape[1]] = disc
-        kernel = np.roll(kernel, (-half, -half), axis=(0, 1))  # centred on pixel (0, 0)
-        blurred = irfft2(self.spectrum * rfft2(kernel)[..., None], s=self.shape, axes=(0, 1))
-        height, width = self.linear.shape[:2]
-        return np.clip(blurred[self.pad : self.pad + height, self.pad : self.pad + width], 0, None)
+def layer_radii(signed: np.ndarray) -> np.ndarray:
+    """Signed blur radii of the depth layers, ascending (nearest first): for each band of
+    radius (cut at ``SHARP_RADIUS_PX * LAYER_RATIO ** i``, on either side of the focus) that
+    holds pixels, its least and greatest radius, so that a surface at one depth (a plane
+    facing the camera) is a layer of its own, blurred by exactly its own circle."""
+    signed = np.ascontiguousarray(signed, dtype=np.float32)
+    least, greatest = (float(v) for v in cv2.minMaxLoc(signed)[:2])
+    cuts = [SHARP_RADIUS_PX]
+    while cuts[-1] < max(-least, greatest):
+        cuts.append(cuts[-1] * LAYER_RATIO)
+    bands = [(-SHARP_RADIUS_PX, SHARP_RADIUS_PX)]
+    bands += [(low, high) for low, high in itertools.pairwise(cuts)]
+    bands += [(-high, -low) for low, high in itertools.pairwise(cuts)]
+    levels = set()
+    for low, high in bands:
+        if high <= least or low > greatest:
+            continue
+        # [low, high): inRange keeps both ends.
+        inside = cv2.inRange(signed, low, float(np.nextafter(np.float32(high), -np.inf)))
+        if cv2.countNonZero(inside):
+            found = cv2.minMaxLoc(signed, inside)[:2]
+            levels |= {0.0} if low < 0 < high else {float(v) for v in found}
+    if min(levels) < 0 < max(levels):
+        levels.add(0.0)  # layers never span the focus: blur grows away from it both ways
+    kept: list[float] = []
+    for level in sorted(levels):
+        if kept and level - kept[-1] < _LAYER_MERGE_PX and level != 0.0:
+            continue
+        kept.append(level)
+    return np.array(kept)
+
+
+def _span(index: np.ndarray, low: int, high: int, axis: int) -> tuple[int, int]:
+    """First and last row (axis 1) or column (axis 0) where ``index`` takes a value in
+    [low, high], from its per-line least and greatest values; (0, -1) when none does."""
+    least, greatest = index.min(axis=axis), index.max(axis=axis)
+    lines = np.flatnonzero((least <= high) & (greatest >= low))
+    return (int(lines[0]), int(lines[-1])) if lines.size else (0, -1)
 
 
 def defocus(
@@ -107,13 +189,18 @@ def defocus(
     *,
     rng: np.random.Generator,
 ) -> Degraded:
-    """A thin lens focused at one distance: each pixel blurred by its circle of confusion.
+    """A thin lens focused at one distance: each surface blurred by its circle of confusion.
 
     The circle's diameter in pixels is ``f_px * aperture * |1 / depth - 1 / focus|`` (the
     defocus in dioptres times the aperture, seen through the focal length), so surfaces at
     the focus distance stay sharp and others blur more the farther they are from it. The
-    image is convolved in linear light with discs at fixed radii and each pixel blends the two
-    nearest its own radius (a layered approximation: edges bleed a little across depth).
+    image is cut into depth layers by blur radius (``layer_radii``); each layer, in linear
+    light with its coverage as alpha, is blurred once by its disc (``disc_blur``) and laid
+    over the farther ones, so a blurred near surface spreads over what lies behind it and a
+    sharp one hides the blur of what lies behind. A pixel between two layers' radii is shared
+    by them, weighted so that its blur has the variance of its own circle. What a near
+    surface hides is taken to continue what is seen around it (the layers' alpha is
+    normalised at the end).
     """
     image = check_image(image)
     distance = check_depth(depth, image)
@@ -122,26 +209,55 @@ def defocus(
     aperture_mm = draw(APERTURES_MM, severity, rng)
     focal = _focal_px(frame, image)
     coc = focal * aperture_mm / 1000.0 * np.abs(1.0 / distance - 1.0 / focus)
-    radius = np.clip(coc / 2.0, 0.0, _DEFOCUS_LEVELS[-1])
-    levels = np.array([r for r in _DEFOCUS_LEVELS if r <= radius.max()] + [radius.max()])
-    levels = np.unique(levels)
-    linear = to_linear(image)
-    blur = _DiscBlur(linear, levels[-1])
-    out = np.zeros_like(linear)
-    below = linear
-    for low, high in itertools.pairwise(levels):
-        above = blur(high)
-        inside = (radius >= low) & (radius <= high)
-        weight = ((radius - low) / (high - low))[..., None]
-        out = np.where(inside[..., None], below * (1 - weight) + above * weight, out)
-        below = above
-    if len(levels) == 1:
-        out = linear
+    # Positive beyond the focus, negative before it: ascending is nearest first.
+    signed = focal * aperture_mm / 2000.0 * (1.0 / focus - 1.0 / distance)
+    signed = np.clip(signed, -MAX_BLUR_RADIUS_PX, MAX_BLUR_RADIUS_PX).astype(np.float32)
+    levels = layer_radii(signed)
+    # Planes (red, green, blue, alpha): a plane times a mask is a fast product.
+    planes = np.ones((4, *image.shape[:2]), dtype=np.float32)
+    planes[:3] = _LINEAR[image].transpose(2, 0, 1)
+    # Each pixel's farther layer (greater radius) holds it whole; its nearer layer, laid over
+    # it, a share ``w`` chosen so that (1 - w) r_far^2 + w r_near^2 = r^2.
+    farther = np.searchsorted(levels, signed, side="left").astype(np.int16)
+    np.minimum(farther, len(levels) - 1, out=farther)
+    far_r = levels.astype(np.float32)[farther]
+    near_r = levels.astype(np.float32)[np.maximum(farther - 1, 0)]
+    span = near_r**2 - far_r**2
+    share = (signed**2 - far_r**2) / np.where(span != 0, span, np.float32(1.0))
+    # One number per pixel, ``farther - share``: layer i's alpha is 1 on (i - 1, i], falls
+    # from 1 to 0 on (i, i + 1) and is 0 elsewhere.
+    place = farther - share
+    height, width = signed.shape
+    total = np.zeros_like(planes)
+    below_two = float(np.nextafter(np.float32(2.0), np.float32(0.0)))
+    for index in range(len(levels) - 1, -1, -1):
+        top, bottom = _span(farther, index, index + 1, axis=1)
+        left, right = _span(farther, index, index + 1, axis=0)
+        if bottom < top or right < left:
+            continue
+        radius = abs(float(levels[index]))
+        grow = int(np.ceil(radius)) + max(2, int(radius / 2.5)) + 1
+        top, left = max(top - grow, 0), max(left - grow, 0)
+        bottom, right = min(bottom + grow + 1, height), min(right + grow + 1, width)
+        window = (slice(top, bottom), slice(left, right))
+        alpha = cv2.subtract(float(index + 1), place[window])
+        alpha = cv2.threshold(alpha, below_two, 0.0, cv2.THRESH_TOZERO_INV)[1]
+        alpha = cv2.threshold(alpha, 0.0, 0.0, cv2.THRESH_TOZERO)[1]
+        alpha = cv2.threshold(alpha, 1.0, 0.0, cv2.THRESH_TRUNC)[1]
+        premultiplied = planes[(slice(None), *window)] * alpha
+        layer = [disc_blur(plane, radius) for plane in premultiplied]
+        part = total[(slice(None), *window)]
+        part *= 1.0 - layer[3]
+        part += layer
+    covered = total[3] > 0
+    out = np.where(covered, total[:3] / np.where(covered, total[3], 1.0), planes[:3])
+    out = out.transpose(1, 2, 0)
     params = {
         "focus_m": focus,
         "aperture_mm": aperture_mm,
         "focal_px": focal,
         "max_coc_px": float(coc[np.isfinite(coc)].max(initial=0.0)),
+        "layers": len(levels),
     }
     return Degraded(image=to_display(out), params=params)
 
@@ -250,6 +366,211 @@ def _unit(rng: np.random.Generator) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+@dataclass(frozen=True)
+class CameraPath:
+    """The camera's motion while the shutter is open, in its own axes and centred on the frame's
+    pose: at time ``s`` in [-1/2, 1/2] it has turned by ``rotation_rad * s`` about ``axis`` and
+    moved by ``translation_m * s`` along ``direction`` (a straight segment with a steady turn).
+    """
+
+    translation_m: float
+    rotation_rad: float
+    direction: tuple[float, float, float]
+    axis: tuple[float, float, float]
+
+    def motion(self, s: float) -> np.ndarray:
+        """4x4 from the camera at time ``s`` to the frame's camera: ``pose @ motion(s)``."""
+        motion = np.eye(4)
+        rotvec = np.asarray(self.axis, dtype=np.float64) * self.rotation_rad * s
+        motion[:3, :3] = Rotation.from_rotvec(rotvec).as_matrix()
+        motion[:3, 3] = np.asarray(self.direction, dtype=np.float64) * self.translation_m * s
+        return motion
+
+
+def substep_times(substeps: int) -> np.ndarray:
+    """The sub-frames' times: the centres of ``substeps`` equal slices of [-1/2, 1/2]."""
+    return (np.arange(substeps) + 0.5) / substeps - 0.5
+
+
+def _nearest(inverse: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The frame's inverse depth at pixels (x, y), the edge's value beyond the image."""
+    return cv2.remap(inverse, x, y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _source(
+    motion: np.ndarray, K: np.ndarray, inverse: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the surface that a sub-frame (the camera moved by ``motion``) shows at its pixels
+    (x, y) lies in the frame's own image.
+
+    A point at inverse depth ``d`` (in the sub-frame's camera) seen at pixel x lies at
+    ``K R K^-1 x + d K t`` in the frame (homogeneous). ``d`` starts as the frame's inverse
+    depth at x and is then taken from the surface the frame shows where the point landed,
+    ``_REFINE_STEPS`` times (exact at once for a turn, for which depth does not matter, and
+    for a plane facing a camera that moves sideways).
+    """
+    Kinv = np.linalg.inv(K)
+    R, t = motion[:3, :3], motion[:3, 3]
+    # Python floats keep the float32 maps float32.
+    A, e = (K @ R @ Kinv).tolist(), (K @ t).tolist()
+    depth_ray = (R[:, 2] @ Kinv).tolist()  # sub-frame camera z of the frame's ray through (u, v, 1)
+    depth_shift = float(R[:, 2] @ t)
+    homog = [A[i][0] * x + A[i][1] * y + A[i][2] for i in range(3)]
+    d = _nearest(inverse, x, y)
+    for step in range(_REFINE_STEPS + 1):
+        w = homog[2] + d * e[2]
+        w = np.where(w > 1e-6, w, np.float32(np.nan))
+        qx, qy = (homog[0] + d * e[0]) / w, (homog[1] + d * e[1]) / w
+        if step == _REFINE_STEPS:
+            return qx, qy
+        seen = _nearest(inverse, np.nan_to_num(qx, nan=-1.0), np.nan_to_num(qy, nan=-1.0))
+        ray = depth_ray[0] * qx + depth_ray[1] * qy + depth_ray[2]
+        z = ray - seen * depth_shift  # the sub-frame's depth of that point, times ``seen``
+        d = np.where(z > 1e-6, seen / np.where(z > 1e-6, z, 1.0), d).astype(np.float32)
+    raise AssertionError("unreachable")
+
+
+def _grid(margin: int, width: int, height: int, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates (x, y) of the frame grown by ``margin`` on every side, float32."""
+    xs = np.arange(-margin, width + margin, step, dtype=np.float32)
+    ys = np.arange(-margin, height + margin, step, dtype=np.float32)
+    return np.meshgrid(xs, ys)
+
+
+def _canvas(
+    linear: np.ndarray,
+    inverse: np.ndarray,
+    frame: Frame,
+    margin: int,
+    ends: list[tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """The frame's image grown by ``margin``, premultiplied RGBA: the frame itself inside, and
+    around it what the rendered sub-frames ``ends`` (motion, linear image) see there, each
+    surface point placed at the depth of the frame's nearest edge pixel. Alpha 0 where no
+    sub-frame sees the point."""
+    height, width = linear.shape[:2]
+    canvas = np.zeros((height + 2 * margin, width + 2 * margin, 4), dtype=np.float32)
+    canvas[margin : margin + height, margin : margin + width, :3] = linear
+    canvas[margin : margin + height, margin : margin + width, 3] = 1.0
+    if margin == 0:
+        return canvas
+    padded = cv2.copyMakeBorder(inverse, *[margin] * 4, cv2.BORDER_REPLICATE)
+    x, y = _grid(margin, width, height)
+    K, Kinv = frame.K, np.linalg.inv(frame.K)
+    rgba = [np.dstack([image, np.ones(image.shape[:2], np.float32)]) for _, image in ends]
+    inside_rows = slice(margin, margin + height)
+    strips = [
+        (slice(0, margin), slice(None)),
+        (slice(margin + height, None), slice(None)),
+        (inside_rows, slice(0, margin)),
+        (inside_rows, slice(margin + width, None)),
+    ]
+    for rows, columns in strips:
+        sx, sy, d = x[rows, columns], y[rows, columns], padded[rows, columns]
+        total = np.zeros((*sx.shape, 4), dtype=np.float32)
+        for (motion, _), source in zip(ends, rgba, strict=True):
+            R, t = motion[:3, :3], motion[:3, 3]
+            A, e = (K @ R.T @ Kinv).tolist(), (-(K @ R.T @ t)).tolist()
+            h = [A[i][0] * sx + A[i][1] * sy + A[i][2] + d * e[i] for i in range(3)]
+            ahead = h[2] > 1e-6
+            w = np.where(ahead, h[2], 1.0)
+            u = np.where(ahead, h[0] / w, -1e4).astype(np.float32)
+            v = np.where(ahead, h[1] / w, -1e4).astype(np.float32)
+            total += cv2.remap(source, u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+        seen = total[..., 3]
+        scale = np.minimum(seen, 1.0) / np.where(seen > 0, seen, 1.0)
+        canvas[rows, columns] = total * scale[..., None]
+    return canvas
+
+
+def exposure(
+    image: np.ndarray,
+    depth: np.ndarray | None,
+    frame: Frame,
+    path: CameraPath,
+    substeps: int,
+    render: RenderFn,
+) -> np.ndarray:
+    """The mean, in linear light, of ``substeps`` sub-frames at ``substep_times`` along
+    ``path``: the frame's own image reprojected with its depth, as each sub-frame sees it.
+
+    Two sub-frames are rendered, the first and the last: they show what lies beyond the
+    frame's edges (placed at the depth of the nearest edge pixel). A sub-frame's pixel shows
+    the frame's pixel ``x + c + s g``, where ``g`` is the pixel's travel from the first
+    instant of the exposure to the last, ``c`` a third of the bow of its path (the best line
+    through a parabola) and ``s`` the time; the mean of the ``2 ** n`` sub-frames is made in
+    ``n`` passes, each the mean of the last pass sampled at ``+- g / 4``, ``+- g / 8``, ...
+    (every sum of those signs is one sub-frame's time). Exact for a static scene seen from a
+    turning camera or a plane facing one that moves sideways; at depth edges each pixel
+    moves as the surface it shows, and what the frame does not see behind a nearer surface
+    is not rendered.
+    """
+    image = check_image(image)
+    distance = check_depth(depth, image)
+    height, width = image.shape[:2]
+    if (width, height) != (frame.width, frame.height):
+        raise ValueError(f"image: {width}x{height} differs from frame {frame.id!r}'s size")
+    if substeps < 2 or substeps & (substeps - 1):
+        raise ValueError(f"substeps: must be a power of two >= 2 (got {substeps})")
+    inverse = np.where(np.isfinite(distance), 1.0 / distance, 0.0).astype(np.float32)
+    linear = _LINEAR[image]
+    times = substep_times(substeps)
+    ends = []
+    for s in (times[0], times[-1]):
+        sub = dataclasses.replace(frame, pose=frame.pose @ path.motion(s))
+        rendered = check_image(render(sub))
+        if rendered.shape != image.shape:
+            raise ValueError(f"render: sub-frame {rendered.shape} differs from image {image.shape}")
+        ends.append((path.motion(s), _LINEAR[rendered]))
+    first, last = path.motion(-0.5), path.motion(0.5)
+    # How far the frame's pixels travel: the canvas must hold every sub-frame's view.
+    x, y = _grid(0, width, height, step=4)
+    ends_at = [_source(motion, frame.K, inverse, x, y) for motion in (first, last)]
+    spread = np.hypot(ends_at[1][0] - ends_at[0][0], ends_at[1][1] - ends_at[0][1])
+    bowed = np.hypot(ends_at[1][0] + ends_at[0][0] - 2 * x, ends_at[1][1] + ends_at[0][1] - 2 * y)
+    travel_max, bow_max = float(np.nanmax(spread)), float(np.nanmax(bowed)) / 2
+    passes = int(np.log2(substeps))
+    offsets = [0.5**k for k in range(2, passes + 2)]
+    # Pass k's result is needed where the later, shorter passes will sample it; the canvas
+    # where the first samples it.
+    margins = [int(np.ceil(1.1 * travel_max * sum(offsets[k + 1 :]))) + 2 for k in range(passes)]
+    margin = margins[0] + int(np.ceil(1.1 * (travel_max / 4 + bow_max / 3))) + 2
+    canvas = _canvas(linear, inverse, frame, margin, ends)
+    x, y = _grid(margins[0], width, height)
+    qx0, qy0 = _source(first, frame.K, inverse, x, y)
+    qx1, qy1 = _source(last, frame.K, inverse, x, y)
+    # Maps hold (x, y) pairs: the pixel's travel over the exposure, and where its taps centre.
+    travel = np.nan_to_num(cv2.merge([qx1 - qx0, qy1 - qy0]))
+    grid = cv2.merge([x, y])
+    bow = np.nan_to_num(cv2.merge([qx0 + qx1 - 2 * x, qy0 + qy1 - 2 * y])) / 6
+    current, origin = canvas, margin
+    for offset, grown in zip(offsets, margins, strict=True):
+        cut = slice(margins[0] - grown, margins[0] + grown + height)
+        cut_x = slice(margins[0] - grown, margins[0] + grown + width)
+        base = grid[cut, cut_x] + origin
+        if current is canvas:  # the first pass centres the taps on the path's best line
+            base += bow[cut, cut_x]
+        step = travel[cut, cut_x]
+        # The sum, not the mean: the last division by alpha undoes every factor of two.
+        current = cv2.add(
+            *(
+                cv2.remap(
+                    current,
+                    cv2.scaleAdd(step, sign * offset, base),
+                    None,
+                    cv2.INTER_LINEAR,
+                    borderMode=cv2.BORDER_CONSTANT,
+                )
+                for sign in (-1.0, 1.0)
+            )
+        )
+        origin = grown
+    current = current[origin : origin + height, origin : origin + width]
+    alpha = current[..., 3:]
+    seen = alpha > 0
+    return np.where(seen, current[..., :3] / np.where(seen, alpha, 1.0), linear)
+
+
 def motion_blur(
     image: np.ndarray,
     depth: np.ndarray | None,
@@ -260,12 +581,14 @@ def motion_blur(
     render: RenderFn,
 ) -> Degraded:
     """The camera moves while the shutter is open: the mean, in linear light, of sub-frames
-    rendered along a straight path segment with a steady turn, centred on the frame's pose.
+    along a straight path segment with a steady turn, centred on the frame's pose (see
+    ``exposure``: the frame reprojected with its depth, the path's two ends rendered).
 
     The translation and the rotation (about a random axis) are drawn per severity, in the
     camera's own axes. Sub-frames are added until the image moves at most ``SUBSTEP_PX``
     between two of them (bounded with the nearest depth), between ``MIN_SUBSTEPS`` and
-    ``MAX_SUBSTEPS``. Because the path is centred, labels of the frame stay where they are.
+    ``MAX_SUBSTEPS``, rounded up to a power of two. Because the path is centred, labels of
+    the frame stay where they are.
     """
     image = check_image(image)
     distance = check_depth(depth, image)
@@ -275,24 +598,17 @@ def motion_blur(
     direction, axis = _unit(rng), _unit(rng)
     nearest = max(float(distance.min()), NEAREST_M)
     travel_px = _focal_px(frame, image) * (rotation + translation / nearest)
-    substeps = int(np.clip(np.ceil(travel_px / SUBSTEP_PX), MIN_SUBSTEPS, MAX_SUBSTEPS))
-    total = np.zeros(image.shape, dtype=np.float64)
-    for step in range(substeps):
-        s = (step + 0.5) / substeps - 0.5
-        motion = np.eye(4)
-        motion[:3, :3] = Rotation.from_rotvec(axis * rotation * s).as_matrix()
-        motion[:3, 3] = direction * translation * s
-        sub = dataclasses.replace(frame, pose=frame.pose @ motion)
-        rendered = check_image(render(sub))
-        if rendered.shape != image.shape:
-            raise ValueError(f"render: sub-frame {rendered.shape} differs from image {image.shape}")
-        total += to_linear(rendered)
+    needed = np.clip(np.ceil(travel_px / SUBSTEP_PX), MIN_SUBSTEPS, MAX_SUBSTEPS)
+    substeps = int(2 ** np.ceil(np.log2(needed)))
+    path = CameraPath(translation, rotation, tuple(direction), tuple(axis))
+    linear = exposure(image, depth, frame, path, substeps, render)
     params = {
         "translation_m": translation,
         "rotation_rad": rotation,
         "direction": [float(c) for c in direction],
         "axis": [float(c) for c in axis],
         "substeps": substeps,
+        "rendered_substeps": 2,
         "shutter": "centred",
     }
-    return Degraded(image=to_display(total / substeps), params=params)
+    return Degraded(image=to_display(linear), params=params)

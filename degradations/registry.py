@@ -21,7 +21,7 @@ DEGRADATIONS: dict[str, Degradation] = {
     degradation.name: degradation
     for degradation in (
         Degradation("colour_shift", version=1, apply=colour_shift, per_frame=False),
-        Degradation("defocus", version=1, apply=defocus, needs_depth=True, per_frame=False),
+        Degradation("defocus", version=2, apply=defocus, needs_depth=True, per_frame=False),
         Degradation("gaussian_noise", version=1, apply=gaussian_noise),
         Degradation("haze", version=1, apply=haze, needs_depth=True, per_frame=False),
         Degradation("jpeg", version=1, apply=jpeg),
@@ -30,7 +30,7 @@ DEGRADATIONS: dict[str, Degradation] = {
         ),
         Degradation("low_light", version=1, apply=low_light),
         Degradation("low_resolution", version=1, apply=low_resolution, per_frame=False),
-        Degradation("motion_blur", version=1, apply=motion_blur, renders=True, needs_depth=True),
+        Degradation("motion_blur", version=2, apply=motion_blur, renders=True, needs_depth=True),
         Degradation("over_exposure", version=1, apply=over_exposure, per_frame=False),
         Degradation("rain", version=1, apply=rain, needs_depth=True),
         Degradation("snow", version=1, apply=snow, needs_depth=True),
