@@ -5,7 +5,7 @@ in one call into three colour attachments at once (display RGB, instance code, c
 read back. Lighting is baked into vertex colours when the buffer is built (``materials.shade``:
 the light is fixed and Lambertian, so a face's shade does not depend on the view); the
 fragment shader only scales it by the surface pattern (one texture layer per pattern,
-bilinear, no mipmaps) and applies the display gamma. No multisampling: colour, depth and ids
+bilinear, no mipmaps), both factors already display-encoded. No multisampling: colour, depth and ids
 are sampled at the same pixel centres, so depth > 0 exactly where the instance is not
 background. Without a GPU, Mesa's llvmpipe renders it on the CPU.
 
@@ -46,9 +46,9 @@ ZNEAR = 0.05
 ZFAR = 100.0
 
 # One vertex: world position, texture coordinates (u, v in tiles; the pattern's layer), the
-# linear light its face reflects on the front and on the back, and the instance code
-# (``id - BACKGROUND_ID`` wrapped to int32, so that the cleared attachment, 0, decodes to
-# BACKGROUND_ID and every int32 id round-trips).
+# light its face reflects on the front and on the back (display-encoded, see _DISPLAY), and
+# the instance code (``id - BACKGROUND_ID`` wrapped to int32, so that the cleared attachment,
+# 0, decodes to BACKGROUND_ID and every int32 id round-trips).
 _VERTEX = np.dtype(
     [
         ("position", np.float32, 3),
@@ -58,6 +58,11 @@ _VERTEX = np.dtype(
         ("code", np.int32),
     ]
 )
+_DISPLAY = 1 / GAMMA
+"""A pixel shows ``(light * pattern) ** (1 / GAMMA)``, which is ``light ** (1 / GAMMA) *
+pattern ** (1 / GAMMA)``: vertex colours and pattern textures hold their factor already
+raised, and the fragment shader only multiplies (a power per pixel costs as much as the rest
+of the shading on llvmpipe)."""
 _VERTEX_FORMAT = ("3f 3f 3f 3f i", "in_position", "in_uv", "in_front", "in_back", "in_code")
 
 _VERTEX_SHADER = """
@@ -85,7 +90,7 @@ void main() {
 }
 """
 
-_FRAGMENT_SHADER = f"""
+_FRAGMENT_SHADER = """
 #version 330
 uniform sampler2DArray patterns;
 in vec3 uv;
@@ -96,12 +101,11 @@ flat in int code;
 layout(location = 0) out vec4 out_rgb;
 layout(location = 1) out int out_code;
 layout(location = 2) out float out_z;
-void main() {{
-    vec3 light = (gl_FrontFacing ? front : back) * texture(patterns, uv).r;
-    out_rgb = vec4(pow(light, vec3({1 / GAMMA!r})), 1.0);
+void main() {
+    out_rgb = vec4((gl_FrontFacing ? front : back) * texture(patterns, uv).r, 1.0);
     out_code = code;
     out_z = z;
-}}
+}
 """
 
 
@@ -179,8 +183,8 @@ def _fill_surface(out: np.ndarray, mesh: trimesh.Trimesh, look: Material, instan
     for corner in range(3):
         out["uv"][:, corner, :2] = triplanar_uv(triangles[:, corner], normals)
     out["uv"][..., 2] = ALL_PATTERNS.index(look.pattern)
-    out["front"] = shade(albedo, normals)[:, None]
-    out["back"] = shade(albedo, -normals)[:, None]
+    out["front"] = (shade(albedo, normals) ** _DISPLAY)[:, None]
+    out["back"] = (shade(albedo, -normals) ** _DISPLAY)[:, None]
     out["code"] = instance_codes(np.array([instance_id]))[0]
 
 
@@ -298,7 +302,7 @@ class RasterRenderer:
                 data = vertices if len(vertices) else np.zeros(1, _VERTEX)
                 self._buffer = ctx.buffer(data.view(np.uint8))
                 self._vao = ctx.vertex_array(program, [(self._buffer, *_VERTEX_FORMAT)])
-                layers = np.stack([pattern_texture(name) for name in ALL_PATTERNS])
+                layers = np.stack([pattern_texture(name) for name in ALL_PATTERNS]) ** _DISPLAY
                 self._patterns = ctx.texture_array(
                     (TEXTURE_PX, TEXTURE_PX, len(ALL_PATTERNS)), 1, layers.tobytes(), dtype="f4"
                 )
