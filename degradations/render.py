@@ -234,10 +234,16 @@ def world_to_clip(frame: Frame) -> np.ndarray:
 
 
 def create_context() -> Any:
-    """A standalone OpenGL 3.3 context through EGL (no display needed)."""
+    """A standalone OpenGL 3.3 context through EGL (no display needed).
+
+    The libraries are named by their sonames: glcontext's defaults (``libEGL.so``,
+    ``libGL.so``) exist only where the -dev packages are installed.
+    """
     import moderngl
 
-    return moderngl.create_context(standalone=True, backend="egl")
+    return moderngl.create_context(
+        standalone=True, backend="egl", libegl="libEGL.so.1", libgl="libGL.so.1"
+    )
 
 
 class _Target:
