@@ -5,9 +5,10 @@ in one call into three colour attachments at once (display RGB, instance code, c
 read back. Lighting is baked into vertex colours when the buffer is built (``materials.shade``:
 the light is fixed and Lambertian, so a face's shade does not depend on the view); the
 fragment shader only scales it by the surface pattern (one texture layer per pattern,
-bilinear, no mipmaps), both factors already display-encoded. No multisampling: colour, depth and ids
-are sampled at the same pixel centres, so depth > 0 exactly where the instance is not
-background. Without a GPU, Mesa's llvmpipe renders it on the CPU.
+bilinear, no mipmaps), both factors already display-encoded. No multisampling: colour, depth
+and ids are sampled at the same pixel centres, so depth > 0 exactly where the instance is not
+background (edges are not anti-aliased). Without a GPU, Mesa's llvmpipe renders it on the
+CPU, deterministically: the same frame gives the same bytes whatever the thread count.
 
 Depth is camera z interpolated in float32 per pixel (not read back from the depth buffer); it
 is for degradations (haze, defocus) only: ground truth comes from the oracle's ray casting.
