@@ -51,6 +51,24 @@ SPLAT_SCALE = 1.25
 _NEAR = 1e-4
 """Boxes are clipped to camera z >= this (m) before projecting their windows: a part nearer the
 camera plane shows inside the image only within 0.1 mm of the camera centre."""
+_OUTLINE_NEAR = 0.05
+"""An object is cast inside its outline (:func:`_outline`), projected from its part at camera
+z >= this (m), unless a part nearer the camera plane lies in front of the lens."""
+_OUTLINE_MARGIN = 1.0
+"""px an outline reaches beyond the projected hull, as the windows do at least, before the
+allowance for float32 rounding."""
+_LENS_MARGIN = 1e-4
+"""m the box of the image's rays near the lens is grown by (float32 rounding: about 1e-6)."""
+_OUTLINE_DIRECTIONS = np.stack(
+    [np.cos(np.pi * (np.arange(1, 16) / 16 - 0.5)), np.sin(np.pi * (np.arange(1, 16) / 16 - 0.5))],
+    axis=1,
+)
+"""Unit normals of an outline's sides, 15 angles in (-90, 90) degrees: with the window's rows,
+a polygon about as tight as the projected convex hull, and one numpy pass for every row."""
+_LIST_FROM = 3
+"""Pixels held by this many outlines or more get every hit listed along their ray: one
+``list_intersections`` costs about three closest-hit casts (measured); fewer get a cast per
+object."""
 _EDGES = np.array([(i, i | 1 << b) for i in range(8) for b in range(3) if not i & 1 << b])
 """The 12 edges of a box whose corner i has bit b set on axis b."""
 _OCTAHEDRON = np.array(
@@ -195,26 +213,43 @@ def _radius(scene: Scene, instance_id: int) -> float:
     return derived(scene).memo("visibility_splat_radius", instance_id, lambda: splat_radius(points))
 
 
+def _object_triangles(scene: Scene, obj) -> tuple[o3d.core.Tensor, o3d.core.Tensor]:
+    """The object's triangles for Open3D: its mesh, or the splats of its point cloud."""
+    if obj.mesh is not None:
+        return o3d_triangles(obj.mesh)
+    vertices, faces = splat_mesh(obj.points, _radius(scene, obj.id))
+    return o3d.core.Tensor(vertices.astype(np.float32)), o3d.core.Tensor(faces.astype(np.uint32))
+
+
 def _ray_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
     """(objects, structure) ray-casting scenes; object k of the scene is geometry id k."""
 
     def build() -> tuple[o3d.t.geometry.RaycastingScene, ...]:
         objects = o3d.t.geometry.RaycastingScene()
         for obj in scene.objects:
-            if obj.mesh is not None:
-                objects.add_triangles(*o3d_triangles(obj.mesh))
-            else:
-                vertices, faces = splat_mesh(obj.points, _radius(scene, obj.id))
-                objects.add_triangles(
-                    o3d.core.Tensor(vertices.astype(np.float32)),
-                    o3d.core.Tensor(faces.astype(np.uint32)),
-                )
+            objects.add_triangles(*_object_triangles(scene, obj))
         structure = o3d.t.geometry.RaycastingScene()
         for part in scene.structure:
             structure.add_triangles(*o3d_triangles(part.mesh))
         return objects, structure
 
     return derived(scene).memo("visibility_ray_scenes", None, build)
+
+
+def _object_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
+    """One ray-casting scene per object, in scene order (cached): a ray cast against one
+    object alone costs a third of listing every hit along it among all objects, and finds
+    the same ``t`` (Embree tests a triangle the same way in any scene)."""
+
+    def build() -> tuple[o3d.t.geometry.RaycastingScene, ...]:
+        out = []
+        for obj in scene.objects:
+            alone = o3d.t.geometry.RaycastingScene()
+            alone.add_triangles(*_object_triangles(scene, obj))
+            out.append(alone)
+        return tuple(out)
+
+    return derived(scene).memo("visibility_object_scenes", None, build)
 
 
 def _hulls(scene: Scene) -> list[np.ndarray]:
@@ -249,18 +284,29 @@ def _clipped(corners: np.ndarray) -> np.ndarray:
     return np.concatenate([corners[corners[:, 2] >= _NEAR], cut])
 
 
-def _windows(scene: Scene, frame: Frame) -> np.ndarray:
-    """(3 h, 3 w) bool over the padded plane (u in [-w, 2w), v in [-h, 2h)): pixels inside
-    some object's projected bounding window. Only their rays can hit an object: with its hull
-    in front of the camera, an object's image lies in the bounding rectangle of its projected
-    hull vertices; one reaching behind the camera plane lies in its camera-axis box, clipped
-    to z >= _NEAR and projected."""
+def _window_boxes(
+    scene: Scene, frame: Frame
+) -> tuple[np.ndarray, list[tuple[np.ndarray, float] | None]]:
+    """Each object's projected bounding window on the padded plane, and its outline.
+
+    Returns ``(boxes, outlines)``: boxes (k, 4) int64 [v0, v1, u0, u1], the rows v0..v1 - 1 and
+    columns u0..u1 - 1 of the padded plane (u in [-w, 2w), v in [-h, 2h), shifted to start at
+    0), empty where v0 >= v1 or u0 >= u1; outlines[i] from :func:`_outline`.
+
+    Only rays through its window can hit an object: with its hull in front of the camera, an
+    object's image lies in the bounding rectangle of its projected hull vertices; one reaching
+    behind the camera plane lies in its camera-axis box, clipped to z >= _NEAR and projected.
+    A pixel centre outside the window lies at least 1 px from that rectangle.
+    """
     width, height = frame.width, frame.height
     limit = 10.0 * (width + height)  # far beyond the padded plane, and safe to cast to int
-    plane = np.zeros((3 * height, 3 * width), dtype=bool)
     bits = (np.arange(8)[:, None] >> np.arange(3)) & 1
-    for hull in _hulls(scene):
+    boxes = np.zeros((len(scene.objects), 4), dtype=np.int64)
+    outlines: list[tuple[np.ndarray, float] | None] = []
+    centre = float(np.abs(frame.center).max())
+    for i, hull in enumerate(_hulls(scene)):
         front = frame.world_to_camera(hull)
+        outlines.append(_outline(front, float(np.abs(hull).max()) + centre, frame))
         if np.any(front[:, 2] < _NEAR):
             box = np.where(bits, front.max(axis=0), front.min(axis=0))
             front = _clipped(box)
@@ -269,20 +315,84 @@ def _windows(scene: Scene, frame: Frame) -> np.ndarray:
         uv = np.clip((front @ frame.K.T)[:, :2] / front[:, 2:], -limit, limit)
         u0, v0 = np.floor(uv.min(axis=0)).astype(int)
         u1, v1 = np.ceil(uv.max(axis=0)).astype(int) + 1
-        plane[
-            max(v0 + height, 0) : max(min(v1 + height, 3 * height), 0),
-            max(u0 + width, 0) : max(min(u1 + width, 3 * width), 0),
-        ] = True
+        boxes[i] = [
+            max(v0 + height, 0),
+            max(min(v1 + height, 3 * height), 0),
+            max(u0 + width, 0),
+            max(min(u1 + width, 3 * width), 0),
+        ]
+    return boxes, outlines
+
+
+def _outline(front: np.ndarray, scale: float, frame: Frame) -> tuple[np.ndarray, float] | None:
+    """Image points (q, 2) and a margin (px): the image pixels whose rays can hit an object
+    lie within the margin of the points' convex hull. None where only the window can tell (a
+    part of the object within _OUTLINE_NEAR of the camera, in front of the lens).
+
+    ``front``: the object's hull vertices in camera coordinates. Its part at z >=
+    _OUTLINE_NEAR projects inside the hull of the projected vertices there and of the points
+    where segments between vertices cross that plane; the nearer part shows in no pixel when
+    its bounding box misses the pyramid of the image's rays up to that depth. The margin is
+    _OUTLINE_MARGIN plus how far float32 rounding of the mesh and of the ray origin (of the
+    coordinates up to ``scale``, m) can move a projected point.
+    """
+    z = front[:, 2]
+    ahead = front[z >= _OUTLINE_NEAR]
+    if len(ahead) < len(front):
+        if _near_lens(front, frame):
+            return None
+        ahead = np.concatenate([ahead, _crossings(front, _OUTLINE_NEAR)])
+    if not len(ahead):
+        return np.zeros((0, 2)), 0.0
+    image = (ahead @ frame.K.T)[:, :2] / ahead[:, 2:]
+    offset = 2 * max(frame.K[0, 0], frame.K[1, 1]) + np.abs(image - frame.K[:2, 2]).sum(axis=1)
+    return image, _OUTLINE_MARGIN + float((offset / ahead[:, 2]).max()) * scale * 2.0**-22
+
+
+def _crossings(points: np.ndarray, depth: float) -> np.ndarray:
+    """(m, 3) points where the segments between ``points`` (camera coordinates) on either
+    side of the plane z = ``depth`` cross it."""
+    below, above = points[points[:, 2] < depth], points[points[:, 2] >= depth]
+    share = (depth - below[:, None, 2]) / (above[None, :, 2] - below[:, None, 2])
+    return (below[:, None] + share[..., None] * (above[None] - below[:, None])).reshape(-1, 3)
+
+
+def _near_lens(front: np.ndarray, frame: Frame) -> bool:
+    """Whether the bounding box of the hull's part at 0 <= z <= _OUTLINE_NEAR (``front``:
+    hull vertices, camera coordinates) meets the box of the image's rays up to that depth."""
+    z = front[:, 2]
+    inside = front[(z >= 0) & (z <= _OUTLINE_NEAR)]
+    near = np.concatenate([inside, _crossings(front, 0.0), _crossings(front, _OUTLINE_NEAR)])
+    if not len(near):
+        return False
+    corners = np.array(
+        [[u, v, 1.0] for u in (-1, frame.width) for v in (-1, frame.height)], dtype=np.float64
+    )
+    rays = _OUTLINE_NEAR * corners @ np.linalg.inv(frame.K).T
+    low = np.minimum(rays.min(axis=0), 0.0) - _LENS_MARGIN
+    high = np.maximum(rays.max(axis=0), 0.0) + _LENS_MARGIN
+    return bool(np.all(near.max(axis=0) >= low) and np.all(near.min(axis=0) <= high))
+
+
+def _plane(boxes: np.ndarray, frame: Frame) -> np.ndarray:
+    """(3 h, 3 w) bool over the padded plane: pixels inside some window of ``boxes``."""
+    plane = np.zeros((3 * frame.height, 3 * frame.width), dtype=bool)
+    for v0, v1, u0, u1 in boxes:
+        plane[v0:v1, u0:u1] = True
     return plane
 
 
-def _samples(scene: Scene, frame: Frame, budget: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """(flat indices of the image pixels to cast, (q, 2) padded-plane pixels (u, v) outside the
-    image, stride): every pixel in an object's window, and outside the image the window pixels
-    on a grid of the stride that keeps them within ``budget``."""
+def _windows(scene: Scene, frame: Frame) -> np.ndarray:
+    """(3 h, 3 w) bool over the padded plane (u in [-w, 2w), v in [-h, 2h)): pixels inside
+    some object's projected bounding window (see :func:`_window_boxes`)."""
+    return _plane(_window_boxes(scene, frame)[0], frame)
+
+
+def _samples(plane: np.ndarray, frame: Frame, budget: int) -> tuple[np.ndarray, int]:
+    """((q, 2) padded-plane pixels (u, v) outside the image to cast, in raster order, and
+    their stride): the window pixels of ``plane`` outside the image on a grid of the stride
+    that keeps them within ``budget``. Clears the image part of ``plane``."""
     width, height = frame.width, frame.height
-    plane = _windows(scene, frame)
-    pixels = np.flatnonzero(plane[height : 2 * height, width : 2 * width])
     plane[height : 2 * height, width : 2 * width] = False
     count = int(np.count_nonzero(plane))
     stride = max(1, int(np.ceil(np.sqrt(count / budget)))) if count else 1
@@ -299,7 +409,7 @@ def _samples(scene: Scene, frame: Frame, budget: int) -> tuple[np.ndarray, np.nd
     for row in rows:
         for col in cols:
             keep |= plane[row, col]
-    return pixels, np.stack([u[keep], v[keep]], axis=1), stride
+    return np.stack([u[keep], v[keep]], axis=1), stride
 
 
 def _centred_grid(size: int, stride: int) -> np.ndarray:
@@ -314,41 +424,133 @@ def _centred_grid(size: int, stride: int) -> np.ndarray:
     return centre + stride * steps
 
 
+def _outline_rows(
+    box: np.ndarray, outline: tuple[np.ndarray, float] | None, width: int, height: int
+) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """The image pixels whose rays are cast against one object: (first row, (r,) first and
+    (r,) last column of each row, inclusive; a row with first > last holds none), or None.
+
+    Its window, narrowed where the outline is known to the polygon of _OUTLINE_DIRECTIONS
+    bounding its projected hull, grown by _OUTLINE_MARGIN: the rays of the pixels left out
+    pass at least that far from the object's image.
+    """
+    v0, v1, u0, u1 = (int(x) for x in box)
+    top, bottom = max(v0 - height, 0), min(v1 - height, height)
+    left, right = max(u0 - width, 0), min(u1 - width, width)
+    if top >= bottom or left >= right:
+        return None
+    first = np.full(bottom - top, left, dtype=np.int64)
+    last = np.full(bottom - top, right - 1, dtype=np.int64)
+    if outline is not None:
+        points, margin = outline
+        if not len(points):
+            return None
+        cos, sin = _OUTLINE_DIRECTIONS[:, 0], _OUTLINE_DIRECTIONS[:, 1]
+        along = points @ _OUTLINE_DIRECTIONS.T
+        low = along.min(axis=0) - margin
+        high = along.max(axis=0) + margin
+        across = np.arange(top, bottom, dtype=np.float64)[:, None] * sin
+        lowest = np.ceil(((low - across) / cos).max(axis=1))
+        highest = np.floor(((high - across) / cos).min(axis=1))
+        first = np.maximum(first, np.clip(lowest, left, right).astype(np.int64))
+        last = np.minimum(last, np.clip(highest, left - 1, right - 1).astype(np.int64))
+    return top, first, last
+
+
+def _outline_mask(
+    span: tuple[int, np.ndarray, np.ndarray] | None,
+) -> tuple[int, int, np.ndarray] | None:
+    """(top, left, bool block) of the pixels of :func:`_outline_rows`: block[r, c] holds
+    image pixel (left + c, top + r); None where there is none."""
+    if span is None:
+        return None
+    top, first, last = span
+    left, right = int(first.min()), int(last.max()) + 1
+    if left >= right:
+        return None
+    columns = np.arange(left, right)
+    return top, left, (columns >= first[:, None]) & (columns <= last[:, None])
+
+
+def _rays_at(
+    frame: Frame, to_world: np.ndarray, top: int, left: int, rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """Rays through the image pixels (left + cols, top + rows), (m, 6) float32: bit for bit
+    :func:`rays_through` of them, with the products u r0 and v r1 formed once per column and
+    row of the block, not per ray."""
+    rays = np.empty((len(rows), 6), dtype=np.float32)
+    if not len(rows):
+        return rays
+    u = np.arange(left, left + int(cols.max()) + 1, dtype=np.float64)
+    v = np.arange(top, top + int(rows.max()) + 1, dtype=np.float64)
+    for axis in range(3):  # column by column: numpy is slow along an axis of length 3
+        rays[:, axis] = frame.center[axis]
+        row = to_world[axis]
+        sum_uv = np.add((u * row[0]).take(cols), (v * row[1]).take(rows))
+        np.add(sum_uv, row[2], out=rays[:, 3 + axis], casting="unsafe")
+    return rays
+
+
 @dataclass(frozen=True)
 class _Trace:
     """What the rays found: the first hit of every image pixel and, when asked for, the
-    (object, ray) pairs that hit, already counted (rays past the image ``pixels`` are the
-    padded samples)."""
+    (object, ray) pairs that hit, already counted (padded rays: beyond the border)."""
 
-    first: np.ndarray  # (n,) per image pixel: object index, k = structure, k + 1 = nothing
-    depth: np.ndarray  # (n,) camera-z of the first object hit (NaN elsewhere)
+    first: np.ndarray  # (n,) int32 per image pixel: object index, k = structure, k + 1 = nothing
+    nearest: np.ndarray  # (n,) float32 camera-z of the nearest object hit (inf where none)
     silhouette: np.ndarray  # (k,) image rays that hit each object
     outside: np.ndarray  # (k,) padded rays that hit each object
     occlusions: np.ndarray  # (p, 3) [i, j, image rays of i whose first hit is j], sorted
 
 
 def _rays_per_chunk(k: int) -> int:
-    """Rays cast at once: about ``HIT_BUDGET`` hits, a ray meeting each object twice (in and
-    out of a closed surface), so what one chunk lists does not grow with rays x objects."""
+    """Rays listed at once: about ``HIT_BUDGET`` hits, a ray meeting each object twice (in
+    and out of a closed surface), so what one chunk lists does not grow with rays x objects."""
     return max(64, HIT_BUDGET // (2 * max(k, 1)))
 
 
-def _trace(
+def _table(occlusions: tuple[np.ndarray, np.ndarray], k: int) -> np.ndarray:
+    """(p, 3) int64 [i, j, count] from sparse keys i (k + 1) + j and their counts."""
+    keys, counts = occlusions
+    return np.stack([keys // (k + 1), keys % (k + 1), counts], axis=1).astype(np.int64)
+
+
+def _trace_listed(
     scene: Scene, frame: Frame, pixels: np.ndarray, padded: np.ndarray, pairs: bool = True
 ) -> _Trace:
+    """The exact all-hits trace: every ray through the image ``pixels`` (flat indices) and the
+    ``padded`` (u, v) listed against every object (:func:`_list_hits`). :func:`_trace` gives
+    the same, bit for bit, faster; this is the definition it is tested against."""
+    k, n = len(scene.objects), frame.width * frame.height
+    first = np.full(n, k + 1, dtype=np.int32)
+    nearest = np.full(n, np.inf, dtype=np.float32)
+    silhouette, outside, occlusions = _list_hits(
+        scene, frame, pixels, padded, first, nearest, pairs
+    )
+    return _Trace(first, nearest, silhouette, outside, _table(occlusions, k))
+
+
+def _list_hits(
+    scene: Scene,
+    frame: Frame,
+    pixels: np.ndarray,
+    padded: np.ndarray,
+    first: np.ndarray,
+    nearest: np.ndarray,
+    pairs: bool,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Cast rays through the image ``pixels`` (flat indices) and the ``padded`` (u, v) beyond
-    the border against the objects and the structure (where an object is hit: elsewhere
-    ``first`` says nothing was hit), in chunks of :func:`_rays_per_chunk` rays; with
-    ``pairs``, count the (object, ray) hits. Each ray's result depends on that ray alone, so
-    the chunking changes no count.
+    the border against the objects, listing every hit, and against the structure where an
+    object is hit, in chunks of :func:`_rays_per_chunk` rays. Writes each image pixel's
+    first hit (object index, k: the structure) into ``first`` and its nearest object depth
+    into ``nearest`` where an object is hit; with ``pairs``, returns the (object, ray) hits
+    counted: (silhouette (k,), outside (k,), occlusions (keys i (k + 1) + j, counts)). Each
+    ray's result depends on that ray alone, so the chunking changes no count.
     """
     objects, structure = _ray_scenes(scene)
-    k, n, m = len(scene.objects), frame.width * frame.height, len(pixels)
+    k, m = len(scene.objects), len(pixels)
     u = np.concatenate([pixels % frame.width, padded[:, 0]])
     v = np.concatenate([pixels // frame.width, padded[:, 1]])
-    first = np.full(n, k + 1, dtype=np.int64)
-    nearest = np.full(n, np.inf)
-    wall = np.zeros(n, dtype=bool)
     silhouette = np.zeros(k, dtype=np.int64)
     outside = np.zeros(k, dtype=np.int64)
     occlusions = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -382,17 +584,138 @@ def _trace(
             scaled[:, 3:] *= nearest_t[:, None]
             if len(scaled):
                 occluded = structure.test_occlusions(o3d.core.Tensor(scaled), tfar=1.0).numpy()
-                wall[where] = occluded
                 first[where[occluded]] = k
         if pairs and len(hit_ray):
             found = _count_hits(k, first, pixels, lo, image, hit_ray, hit_object)
             silhouette += found[0]
             outside += found[1]
             occlusions = _merge(occlusions, found[2])
-    depth = np.where(wall, np.nan, nearest)
-    keys, counts = occlusions
-    table = np.stack([keys // (k + 1), keys % (k + 1), counts], axis=1).astype(np.int64)
-    return _Trace(first, depth, silhouette, outside, table)
+    return silhouette, outside, occlusions
+
+
+def _trace(
+    scene: Scene,
+    frame: Frame,
+    boxes: np.ndarray,
+    outlines: list[tuple[np.ndarray, float] | None],
+    padded: np.ndarray,
+    pairs: bool = True,
+) -> _Trace:
+    """What :func:`_trace_listed` finds for every window pixel of ``boxes`` and the ``padded``
+    samples (raster order), bit for bit, from fewer and cheaper ray queries.
+
+    A ray can hit only the objects whose outline (:func:`_outline_rows`) holds its pixel. A
+    pixel held by one or two is cast against each of them alone (closest hit: Open3D reports
+    the same ``t`` as when it lists that object's hits among all), and the nearest wins, the
+    lower index on a tie; a padded sample held by one or two is tested for any hit against
+    each. Pixels and samples held by _LIST_FROM or more go to :func:`_list_hits`. The
+    structure test is the same query along the same scaled rays as there.
+    """
+    alone = _object_scenes(scene)
+    _, structure = _ray_scenes(scene)
+    width, height = frame.width, frame.height
+    k, n = len(scene.objects), width * height
+    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
+    first = np.full(n, k + 1, dtype=np.int32)
+    nearest = np.full(n, np.inf, dtype=np.float32)
+    spans = [
+        _outline_rows(box, outline, width, height)
+        for box, outline in zip(boxes, outlines, strict=True)
+    ]
+    # How many outlines hold each pixel; the masks are kept while they take under 4 bytes a
+    # pixel of the image, and made again beyond, so memory does not grow with objects x pixels.
+    cover = np.zeros((height, width), dtype=np.int16 if k < 1 << 15 else np.int32)
+    masks, kept = [], 0
+    for span in spans:
+        block = _outline_mask(span)
+        if block is not None:
+            top, left, mine = block
+            cover[top : top + mine.shape[0], left : left + mine.shape[1]] += mine
+            kept += mine.size
+        masks.append(block if kept <= 4 * n else None)
+    hits = []  # per object: (index, flat image pixels it is hit at)
+    for i, span in enumerate(spans):
+        block = masks[i] or _outline_mask(span)
+        if block is None:
+            continue
+        top, left, mine = block
+        rows, cols = np.nonzero(mine)
+        light = cover[rows + top, cols + left] < _LIST_FROM
+        if not light.all():
+            rows, cols = rows[light], cols[light]
+        if not len(rows):
+            continue
+        rays = _rays_at(frame, to_world, top, left, rows, cols)
+        t = alone[i].cast_rays(o3d.core.Tensor.from_numpy(rays))["t_hit"].numpy()
+        hit = np.flatnonzero(t < np.inf)
+        if not len(hit):
+            continue
+        if len(hit) < len(t):
+            rows, cols, t, rays = rows.take(hit), cols.take(hit), t.take(hit), rays.take(hit, 0)
+        pixel = (rows + top) * width + (cols + left)
+        # The structure hides the hit when it is hit first: an any-hit query along the ray
+        # up to the hit (direction scaled by its depth, tfar = 1), kept if this hit is first.
+        for axis in range(3, 6):
+            rays[:, axis] *= t
+        walled = structure.test_occlusions(o3d.core.Tensor.from_numpy(rays), tfar=1.0).numpy()
+        closer = t < nearest[pixel]  # strictly: on a tie the lower index, cast first, stays
+        where = pixel[closer]
+        nearest[where] = t[closer]
+        first[where] = np.where(walled[closer], k, i)
+        hits.append((i, pixel))
+    silhouette = np.zeros(k, dtype=np.int64)
+    outside = np.zeros(k, dtype=np.int64)
+    keys, counts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    if pairs:
+        for i, pixel in hits:
+            silhouette[i] += len(pixel)
+            tally = np.bincount(first[pixel], minlength=k + 1)  # never k + 1: all are hits
+            tally[i] = 0
+            j = np.flatnonzero(tally)
+            keys.append(i * (k + 1) + j)
+            counts.append(tally[j])
+        padded = _cast_padded(scene, frame, boxes, padded, outside)
+    occlusions = np.concatenate(keys), np.concatenate(counts)
+    heavy = np.flatnonzero(cover.ravel() >= _LIST_FROM)
+    if len(heavy) or len(padded):
+        found = _list_hits(scene, frame, heavy, padded, first, nearest, pairs)
+        silhouette += found[0]
+        outside += found[1]
+        occlusions = _merge(occlusions, found[2])
+    return _Trace(first, nearest, silhouette, outside, _table(occlusions, k))
+
+
+def _cast_padded(
+    scene: Scene, frame: Frame, boxes: np.ndarray, padded: np.ndarray, outside: np.ndarray
+) -> np.ndarray:
+    """Add to ``outside`` the hits of the ``padded`` samples (raster order) that lie next to
+    the windows of fewer than _LIST_FROM objects (any-hit tests against those objects alone);
+    return the other samples, for listing.
+
+    A sample next to no pixel of an object's window (floor and ceil of u and v, as
+    :func:`_samples` keeps them) passes at least 1 px from the object's image.
+    """
+    width, height = frame.width, frame.height
+    u, v = padded[:, 0], padded[:, 1]
+    low_u, high_u = np.floor(u) + width, np.ceil(u) + width
+    near = []
+    for v0, v1, u0, u1 in boxes:
+        if v0 >= v1 or u0 >= u1:
+            near.append(np.zeros(0, dtype=np.int64))
+            continue
+        # Some neighbour row in v0..v1 - 1: v0 - h - 1 < v < v1 - h (v ascending).
+        lo = np.searchsorted(v, v0 - height - 1, side="right")
+        hi = np.searchsorted(v, v1 - height, side="left")
+        band = np.arange(lo, hi)
+        near.append(band[(high_u[band] >= u0) & (low_u[band] < u1)])
+    held = np.bincount(np.concatenate([np.zeros(0, dtype=np.int64), *near]), minlength=len(u))
+    alone = _object_scenes(scene)
+    for i, samples in enumerate(near):
+        samples = samples[held[samples] < _LIST_FROM]
+        if len(samples):
+            rays = rays_through(frame, u[samples], v[samples])
+            outside[i] += np.count_nonzero(alone[i].test_occlusions(o3d.core.Tensor(rays)).numpy())
+    return padded[held >= _LIST_FROM]
 
 
 def _count_hits(
@@ -415,7 +738,7 @@ def _count_hits(
     inside = hit_ray < image
     silhouette = np.bincount(hit_object[inside], minlength=k)
     outside = np.bincount(hit_object[~inside], minlength=k)
-    cover = first[pixels[lo + hit_ray[inside]]]  # k: structure; never k + 1 (a hit)
+    cover = first[pixels[lo + hit_ray[inside]]].astype(np.int64)  # k: structure; never k + 1
     hidden = cover != hit_object[inside]
     pair = hit_object[inside][hidden] * (k + 1) + cover[hidden]
     return silhouette, outside, np.unique(pair, return_counts=True)
@@ -430,52 +753,63 @@ def _merge(
 
 
 def _visible_stats(
-    trace: _Trace, k: int, frame: Frame
+    trace: _Trace, boxes: np.ndarray, frame: Frame
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(visible pixels (k,), boxes (k, 4), points (k, 2), depths (k,)) from the first hits.
 
-    Everything is (n,) or (k,): nothing grows with objects x pixels.
+    Object i shows only inside its window (``boxes``), so each object reads its window alone,
+    in raster order; nothing grows with objects x pixels. The mean depth is summed in raster
+    order, one pixel after the other.
     """
     width, height = frame.width, frame.height
-    shown = np.flatnonzero(trace.first < k)
-    owner = trace.first[shown]
-    u, v = shown % width, shown // width
-    visible = np.bincount(owner, minlength=k)
-    seen = visible > 0
-    count = np.maximum(visible, 1)
-    low_u, low_v = np.full(k, width, dtype=np.int64), np.full(k, height, dtype=np.int64)
-    high_u, high_v = np.full(k, -1, dtype=np.int64), np.full(k, -1, dtype=np.int64)
-    np.minimum.at(low_u, owner, u)
-    np.minimum.at(low_v, owner, v)
-    np.maximum.at(high_u, owner, u)
-    np.maximum.at(high_v, owner, v)
-    # The squares of the first and last pixel centres in each direction: +-0.5 around them.
-    boxes = np.stack([low_u - 0.5, low_v - 0.5, high_u + 0.5, high_v + 0.5], axis=1)
-    boxes[~seen] = np.nan
-    centroid = (
-        np.stack([np.bincount(owner, u, k), np.bincount(owner, v, k)], axis=1) / count[:, None]
-    )
-    distance = (u - centroid[owner, 0]) ** 2 + (v - centroid[owner, 1]) ** 2
-    least = np.full(k, np.inf)
-    np.minimum.at(least, owner, distance)
-    pick = np.full(k, len(trace.first), dtype=np.int64)
-    at_least = distance == least[owner]
-    np.minimum.at(pick, owner[at_least], shown[at_least])  # ties: first in raster order
+    k = len(boxes)
+    first = trace.first.reshape(height, width)
+    nearest = trace.nearest.reshape(height, width)
+    visible = np.zeros(k, dtype=np.int64)
+    squares = np.full((k, 4), np.nan)
     points = np.full((k, 2), np.nan)
-    points[seen] = np.stack([pick[seen] % width, pick[seen] // width], axis=1)
-    depths = np.where(seen, np.bincount(owner, trace.depth[shown], k) / count, np.nan)
-    return visible, boxes, points, depths
+    depths = np.full(k, np.nan)
+    for i, (v0, v1, u0, u1) in enumerate(boxes):
+        top, bottom = max(v0 - height, 0), min(v1 - height, height)
+        left, right = max(u0 - width, 0), min(u1 - width, width)
+        if top >= bottom or left >= right:
+            continue
+        mine = first[top:bottom, left:right] == i
+        v, u = np.nonzero(mine)
+        count = len(v)
+        if not count:
+            continue
+        u, v = u + left, v + top
+        visible[i] = count
+        # The squares of the first and last pixel centres in each direction: +-0.5 around them.
+        squares[i] = [u.min() - 0.5, v[0] - 0.5, u.max() + 0.5, v[-1] + 0.5]
+        centre_u, centre_v = float(u.sum()) / count, float(v.sum()) / count
+        distance = (u - centre_u) ** 2 + (v - centre_v) ** 2
+        pick = int(np.argmin(distance))  # ties: first in raster order
+        points[i] = [u[pick], v[pick]]
+        depth = nearest[top:bottom, left:right][mine].astype(np.float64)
+        depths[i] = np.add.accumulate(depth)[-1] / count
+    return visible, squares, points, depths
 
 
-def _count(scene: Scene, frame: Frame) -> FrameVisibility:
+def _count(scene: Scene, frame: Frame, all_hits: bool = False) -> FrameVisibility:
+    """One frame's visibility; ``all_hits`` lists every hit of every window pixel (the exact
+    definition :func:`_trace` is held to, and the baseline of bench/bench_visibility.py)."""
     n = frame.width * frame.height
-    k = len(scene.objects)
-    pixels, padded, stride = _samples(scene, frame, budget=n // 16)
-    trace = _trace(scene, frame, pixels, padded)
+    boxes, outlines = _window_boxes(scene, frame)
+    plane = _plane(boxes, frame)
+    if all_hits:
+        image = plane[frame.height : 2 * frame.height, frame.width : 2 * frame.width]
+        pixels = np.flatnonzero(image)
+    padded, stride = _samples(plane, frame, budget=n // 16)
+    if all_hits:
+        trace = _trace_listed(scene, frame, pixels, padded)
+    else:
+        trace = _trace(scene, frame, boxes, outlines, padded)
     outside = trace.outside * float(stride**2)
-    visible, boxes, points, depths = _visible_stats(trace, k, frame)
+    visible, squares, points, depths = _visible_stats(trace, boxes, frame)
     ids = np.array([obj.id for obj in scene.objects], dtype=np.int64)
-    arrays = (ids, visible, trace.silhouette, outside, trace.occlusions, boxes, points, depths)
+    arrays = (ids, visible, trace.silhouette, outside, trace.occlusions, squares, points, depths)
     for array in arrays:
         array.setflags(write=False)
     return FrameVisibility(
@@ -486,7 +820,7 @@ def _count(scene: Scene, frame: Frame) -> FrameVisibility:
         n,
         outside,
         trace.occlusions,
-        boxes,
+        squares,
         points,
         depths,
     )
@@ -547,14 +881,17 @@ def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
     """
     frame = scene.frame(frame_id)
     k = len(scene.objects)
-    window = _windows(scene, frame)[frame.height : 2 * frame.height, frame.width : 2 * frame.width]
-    pixels = np.flatnonzero(window)
-    first = _trace(scene, frame, pixels, np.empty((0, 2), dtype=np.int64), pairs=False).first
+    boxes, outlines = _window_boxes(scene, frame)
+    empty = np.empty((0, 2), dtype=np.int64)
+    first = _trace(scene, frame, boxes, outlines, empty, pairs=False).first
     bare = np.flatnonzero(first == k + 1)
-    rays = rays_through(frame, bare % frame.width, bare // frame.width)
+    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
+    rays = _rays_at(frame, to_world, 0, 0, bare // frame.width, bare % frame.width)
     rays[:, 3:] *= 1e6  # tfar = 1 reaches a kilometre
-    _, structure = _ray_scenes(scene)
-    first[bare[structure.test_occlusions(o3d.core.Tensor(rays), tfar=1.0).numpy()]] = k
+    if len(rays):
+        _, structure = _ray_scenes(scene)
+        walls = structure.test_occlusions(o3d.core.Tensor.from_numpy(rays), tfar=1.0).numpy()
+        first[bare[walls]] = k
     ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, NO_HIT_ID])
     return ids[first].reshape(frame.height, frame.width)
 
