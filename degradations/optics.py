@@ -42,6 +42,8 @@ SHARP_RADIUS_PX = 0.5
 LAYER_RATIO = 1.6
 """Depth layers are cut where the blur radius grows by this factor (from SHARP_RADIUS_PX)."""
 _LAYER_MERGE_PX = 0.1
+_LAYER_MERGE_SHARE = 0.15
+"""Radii closer than this (in px, or as a share of the radius) make one layer."""
 _FULL_RESOLUTION_PX = 3.5
 """Discs smaller than this radius are applied at full resolution, larger ones on a coarser grid."""
 
@@ -71,6 +73,16 @@ _REFINE_STEPS = 1
 """Fixed-point steps that find the depth of the surface a sub-frame's pixel shows."""
 _LINEAR = ((np.arange(256) / 255.0) ** GAMMA).astype(np.float32)
 """Display byte -> linear light, as ``to_linear``, in float32."""
+
+
+def _linear(image: np.ndarray) -> np.ndarray:
+    """uint8 display values -> float32 linear light (``to_linear``'s values, by table)."""
+    return cv2.LUT(image, _LINEAR)
+
+
+def _opaque(linear: np.ndarray) -> np.ndarray:
+    """(H, W, 3) float32 -> (H, W, 4) with alpha 1."""
+    return cv2.cvtColor(linear, cv2.COLOR_RGB2RGBA)
 
 
 def _focal_px(frame: Frame, image: np.ndarray) -> float:
@@ -167,17 +179,21 @@ def layer_radii(signed: np.ndarray) -> np.ndarray:
         levels.add(0.0)  # layers never span the focus: blur grows away from it both ways
     kept: list[float] = []
     for level in sorted(levels):
-        if kept and level - kept[-1] < _LAYER_MERGE_PX and level != 0.0:
+        close = max(_LAYER_MERGE_PX, _LAYER_MERGE_SHARE * abs(kept[-1])) if kept else 0.0
+        if kept and level - kept[-1] < close and level != 0.0:
             continue
         kept.append(level)
     return np.array(kept)
 
 
-def _span(index: np.ndarray, low: int, high: int, axis: int) -> tuple[int, int]:
-    """First and last row (axis 1) or column (axis 0) where ``index`` takes a value in
-    [low, high], from its per-line least and greatest values; (0, -1) when none does."""
-    least, greatest = index.min(axis=axis), index.max(axis=axis)
-    lines = np.flatnonzero((least <= high) & (greatest >= low))
+def _spans(index: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row (axis 1) or column (axis 0): the least and greatest value of ``index``."""
+    return index.min(axis=axis), index.max(axis=axis)
+
+
+def _lines(spans: tuple[np.ndarray, np.ndarray], low: int, high: int) -> tuple[int, int]:
+    """First and last line whose values reach into [low, high]; (0, -1) when none does."""
+    lines = np.flatnonzero((spans[0] <= high) & (spans[1] >= low))
     return (int(lines[0]), int(lines[-1])) if lines.size else (0, -1)
 
 
@@ -208,31 +224,34 @@ def defocus(
     focus = float(rng.uniform(*FOCUS_RANGE_M))
     aperture_mm = draw(APERTURES_MM, severity, rng)
     focal = _focal_px(frame, image)
-    coc = focal * aperture_mm / 1000.0 * np.abs(1.0 / distance - 1.0 / focus)
-    # Positive beyond the focus, negative before it: ascending is nearest first.
-    signed = focal * aperture_mm / 2000.0 * (1.0 / focus - 1.0 / distance)
-    signed = np.clip(signed, -MAX_BLUR_RADIUS_PX, MAX_BLUR_RADIUS_PX).astype(np.float32)
+    inverse = (1.0 / distance).astype(np.float32)  # 0 where nothing was drawn (infinitely far)
+    extremes = [float(inverse.min()), float(inverse.max())]
+    max_coc = focal * aperture_mm / 1000.0 * max(abs(v - 1.0 / focus) for v in extremes)
+    # Signed radius: positive beyond the focus, negative before it; ascending is nearest first.
+    scale = focal * aperture_mm / 2000.0
+    signed = np.clip(scale * (1.0 / focus - inverse), -MAX_BLUR_RADIUS_PX, MAX_BLUR_RADIUS_PX)
     levels = layer_radii(signed)
     # Planes (red, green, blue, alpha): a plane times a mask is a fast product.
     planes = np.ones((4, *image.shape[:2]), dtype=np.float32)
-    planes[:3] = _LINEAR[image].transpose(2, 0, 1)
+    planes[:3] = cv2.split(_linear(image))
     # Each pixel's farther layer (greater radius) holds it whole; its nearer layer, laid over
     # it, a share ``w`` chosen so that (1 - w) r_far^2 + w r_near^2 = r^2.
     farther = np.searchsorted(levels, signed, side="left").astype(np.int16)
     np.minimum(farther, len(levels) - 1, out=farther)
-    far_r = levels.astype(np.float32)[farther]
-    near_r = levels.astype(np.float32)[np.maximum(farther - 1, 0)]
-    span = near_r**2 - far_r**2
-    share = (signed**2 - far_r**2) / np.where(span != 0, span, np.float32(1.0))
-    # One number per pixel, ``farther - share``: layer i's alpha is 1 on (i - 1, i], falls
-    # from 1 to 0 on (i, i + 1) and is 0 elsewhere.
-    place = farther - share
+    squares = levels.astype(np.float32) ** 2
+    far_r2 = squares[farther]
+    span = squares[np.maximum(farther - 1, 0)] - far_r2
+    span[span == 0] = 1.0  # the nearest layer's own pixels: no nearer layer shares them
+    # One number per pixel, ``farther - w``: layer i's alpha is 1 on (i - 1, i], falls from 1
+    # to 0 on (i, i + 1) and is 0 elsewhere.
+    place = farther - (signed * signed - far_r2) / span
     height, width = signed.shape
+    rows, columns = _spans(farther, axis=1), _spans(farther, axis=0)
     total = np.zeros_like(planes)
     below_two = float(np.nextafter(np.float32(2.0), np.float32(0.0)))
     for index in range(len(levels) - 1, -1, -1):
-        top, bottom = _span(farther, index, index + 1, axis=1)
-        left, right = _span(farther, index, index + 1, axis=0)
+        top, bottom = _lines(rows, index, index + 1)
+        left, right = _lines(columns, index, index + 1)
         if bottom < top or right < left:
             continue
         radius = abs(float(levels[index]))
@@ -246,17 +265,17 @@ def defocus(
         alpha = cv2.threshold(alpha, 1.0, 0.0, cv2.THRESH_TRUNC)[1]
         premultiplied = planes[(slice(None), *window)] * alpha
         layer = [disc_blur(plane, radius) for plane in premultiplied]
-        part = total[(slice(None), *window)]
-        part *= 1.0 - layer[3]
-        part += layer
-    covered = total[3] > 0
-    out = np.where(covered, total[:3] / np.where(covered, total[3], 1.0), planes[:3])
-    out = out.transpose(1, 2, 0)
+        clear = 1.0 - layer[3]
+        for part, plane in zip(total[(slice(None), *window)], layer, strict=True):
+            part *= clear
+            part += plane
+    seen = np.maximum(total[3], np.float32(1e-12))  # every pixel's own layer covers it
+    out = cv2.merge([plane / seen for plane in total[:3]])
     params = {
         "focus_m": focus,
         "aperture_mm": aperture_mm,
         "focal_px": focal,
-        "max_coc_px": float(coc[np.isfinite(coc)].max(initial=0.0)),
+        "max_coc_px": max_coc,
         "layers": len(levels),
     }
     return Degraded(image=to_display(out), params=params)
@@ -392,95 +411,115 @@ def substep_times(substeps: int) -> np.ndarray:
     return (np.arange(substeps) + 0.5) / substeps - 0.5
 
 
-def _nearest(inverse: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The frame's inverse depth at pixels (x, y), the edge's value beyond the image."""
-    return cv2.remap(inverse, x, y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
-
-
 def _source(
-    motion: np.ndarray, K: np.ndarray, inverse: np.ndarray, x: np.ndarray, y: np.ndarray
+    motion: np.ndarray,
+    K: np.ndarray,
+    inverse: np.ndarray,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    start: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Where the surface that a sub-frame (the camera moved by ``motion``) shows at its pixels
-    (x, y) lies in the frame's own image.
+    (xs x ys, a grid) lies in the frame's own image; ``start`` is the frame's inverse depth
+    at those pixels.
 
     A point at inverse depth ``d`` (in the sub-frame's camera) seen at pixel x lies at
     ``K R K^-1 x + d K t`` in the frame (homogeneous). ``d`` starts as the frame's inverse
     depth at x and is then taken from the surface the frame shows where the point landed,
     ``_REFINE_STEPS`` times (exact at once for a turn, for which depth does not matter, and
-    for a plane facing a camera that moves sideways).
+    for a plane facing a camera that moves sideways). Points behind the frame's camera land
+    far outside its image.
     """
-    Kinv = np.linalg.inv(K)
     R, t = motion[:3, :3], motion[:3, 3]
     # Python floats keep the float32 maps float32.
-    A, e = (K @ R @ Kinv).tolist(), (K @ t).tolist()
-    depth_ray = (R[:, 2] @ Kinv).tolist()  # sub-frame camera z of the frame's ray through (u, v, 1)
-    depth_shift = float(R[:, 2] @ t)
-    homog = [A[i][0] * x + A[i][1] * y + A[i][2] for i in range(3)]
-    d = _nearest(inverse, x, y)
+    A, e = (K @ R @ np.linalg.inv(K)).tolist(), (K @ t).tolist()
+    # The sub-frame's depth of the frame's point at inverse depth ``seen`` where it lands is
+    # ``(1 + d * shift) / w / seen - shift`` (with w the homogeneous scale), since the third
+    # row of R^T turns R K^-1 x into K^-1 x, whose depth is 1.
+    shift = float(R[:, 2] @ t)
+    x, y = xs[None, :], ys[:, None]
+    homog = [(A[i][0] * x + A[i][2]) + A[i][1] * y for i in range(3)]
+    far = float(4 * max(inverse.shape))
+    d = start
     for step in range(_REFINE_STEPS + 1):
-        w = homog[2] + d * e[2]
-        w = np.where(w > 1e-6, w, np.float32(np.nan))
-        qx, qy = (homog[0] + d * e[0]) / w, (homog[1] + d * e[1]) / w
+        scale = 1.0 / np.maximum(homog[2] + d * e[2], np.float32(1e-6))
+        qx = np.clip((homog[0] + d * e[0]) * scale, -far, far)
+        qy = np.clip((homog[1] + d * e[1]) * scale, -far, far)
         if step == _REFINE_STEPS:
             return qx, qy
-        seen = _nearest(inverse, np.nan_to_num(qx, nan=-1.0), np.nan_to_num(qy, nan=-1.0))
-        ray = depth_ray[0] * qx + depth_ray[1] * qy + depth_ray[2]
-        z = ray - seen * depth_shift  # the sub-frame's depth of that point, times ``seen``
-        d = np.where(z > 1e-6, seen / np.where(z > 1e-6, z, 1.0), d).astype(np.float32)
+        seen = cv2.remap(inverse, qx, qy, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+        depth_times_seen = (1.0 + d * shift) * scale - seen * shift
+        ahead = depth_times_seen > 1e-6
+        d = np.where(ahead, seen / np.where(ahead, depth_times_seen, 1.0), d)
     raise AssertionError("unreachable")
 
 
-def _grid(margin: int, width: int, height: int, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel coordinates (x, y) of the frame grown by ``margin`` on every side, float32."""
-    xs = np.arange(-margin, width + margin, step, dtype=np.float32)
-    ys = np.arange(-margin, height + margin, step, dtype=np.float32)
-    return np.meshgrid(xs, ys)
+def _axes(margin: int, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel x and y coordinates of the frame grown by ``margin`` on every side, float32."""
+    xs = np.arange(-margin, width + margin, dtype=np.float32)
+    return xs, np.arange(-margin, height + margin, dtype=np.float32)
 
 
 def _canvas(
     linear: np.ndarray,
-    inverse: np.ndarray,
+    padded: np.ndarray,
     frame: Frame,
     margin: int,
     ends: list[tuple[np.ndarray, np.ndarray]],
 ) -> np.ndarray:
     """The frame's image grown by ``margin``, premultiplied RGBA: the frame itself inside, and
     around it what the rendered sub-frames ``ends`` (motion, linear image) see there, each
-    surface point placed at the depth of the frame's nearest edge pixel. Alpha 0 where no
-    sub-frame sees the point."""
+    surface point at the inverse depth ``padded`` (the frame's, grown by its edge values).
+    Alpha 0 where no sub-frame sees the point."""
     height, width = linear.shape[:2]
     canvas = np.zeros((height + 2 * margin, width + 2 * margin, 4), dtype=np.float32)
-    canvas[margin : margin + height, margin : margin + width, :3] = linear
-    canvas[margin : margin + height, margin : margin + width, 3] = 1.0
-    if margin == 0:
-        return canvas
-    padded = cv2.copyMakeBorder(inverse, *[margin] * 4, cv2.BORDER_REPLICATE)
-    x, y = _grid(margin, width, height)
+    canvas[margin : margin + height, margin : margin + width] = _opaque(linear)
+    xs, ys = _axes(margin, width, height)
     K, Kinv = frame.K, np.linalg.inv(frame.K)
-    rgba = [np.dstack([image, np.ones(image.shape[:2], np.float32)]) for _, image in ends]
-    inside_rows = slice(margin, margin + height)
+    rgba = [_opaque(image) for _, image in ends]
+    inside = slice(margin, margin + height)
     strips = [
         (slice(0, margin), slice(None)),
         (slice(margin + height, None), slice(None)),
-        (inside_rows, slice(0, margin)),
-        (inside_rows, slice(margin + width, None)),
+        (inside, slice(0, margin)),
+        (inside, slice(margin + width, None)),
     ]
     for rows, columns in strips:
-        sx, sy, d = x[rows, columns], y[rows, columns], padded[rows, columns]
-        total = np.zeros((*sx.shape, 4), dtype=np.float32)
+        x, y, d = xs[None, columns], ys[rows, None], padded[rows, columns]
+        if d.size == 0:
+            continue
+        total = np.zeros((*d.shape, 4), dtype=np.float32)
         for (motion, _), source in zip(ends, rgba, strict=True):
             R, t = motion[:3, :3], motion[:3, 3]
             A, e = (K @ R.T @ Kinv).tolist(), (-(K @ R.T @ t)).tolist()
-            h = [A[i][0] * sx + A[i][1] * sy + A[i][2] + d * e[i] for i in range(3)]
+            h = [(A[i][0] * x + A[i][2]) + A[i][1] * y + d * e[i] for i in range(3)]
             ahead = h[2] > 1e-6
-            w = np.where(ahead, h[2], 1.0)
-            u = np.where(ahead, h[0] / w, -1e4).astype(np.float32)
-            v = np.where(ahead, h[1] / w, -1e4).astype(np.float32)
+            scale = np.where(ahead, 1.0 / np.where(ahead, h[2], 1.0), 0.0)
+            u = np.where(ahead, h[0] * scale, -1e4).astype(np.float32)
+            v = np.where(ahead, h[1] * scale, -1e4).astype(np.float32)
             total += cv2.remap(source, u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         seen = total[..., 3]
-        scale = np.minimum(seen, 1.0) / np.where(seen > 0, seen, 1.0)
-        canvas[rows, columns] = total * scale[..., None]
+        total *= (np.minimum(seen, 1.0) / np.where(seen > 0, seen, 1.0))[..., None]
+        canvas[rows, columns] = total
     return canvas
+
+
+def path_travel(
+    inverse: np.ndarray, frame: Frame, path: CameraPath, step: int = 4
+) -> tuple[float, float]:
+    """The longest distance (px) any pixel of the frame travels over the exposure, from its
+    first instant to its last, and the largest bow (px) of a pixel's path off that chord,
+    on a grid of every ``step``-th pixel of ``inverse`` (the frame's inverse depth)."""
+    height, width = inverse.shape
+    xs = np.arange(0, width, step, dtype=np.float32)
+    ys = np.arange(0, height, step, dtype=np.float32)
+    start = np.ascontiguousarray(inverse[::step, ::step])
+    (x0, y0), (x1, y1) = (
+        _source(path.motion(s), frame.K, inverse, xs, ys, start) for s in (-0.5, 0.5)
+    )
+    travel = float(np.hypot(x1 - x0, y1 - y0).max())
+    bow = float(np.hypot(x0 + x1 - 2 * xs[None, :], y0 + y1 - 2 * ys[:, None]).max()) / 2
+    return travel, bow
 
 
 def exposure(
@@ -512,8 +551,8 @@ def exposure(
         raise ValueError(f"image: {width}x{height} differs from frame {frame.id!r}'s size")
     if substeps < 2 or substeps & (substeps - 1):
         raise ValueError(f"substeps: must be a power of two >= 2 (got {substeps})")
-    inverse = np.where(np.isfinite(distance), 1.0 / distance, 0.0).astype(np.float32)
-    linear = _LINEAR[image]
+    inverse = (1.0 / distance).astype(np.float32)  # 0 where nothing was drawn
+    linear = _linear(image)
     times = substep_times(substeps)
     ends = []
     for s in (times[0], times[-1]):
@@ -521,35 +560,38 @@ def exposure(
         rendered = check_image(render(sub))
         if rendered.shape != image.shape:
             raise ValueError(f"render: sub-frame {rendered.shape} differs from image {image.shape}")
-        ends.append((path.motion(s), _LINEAR[rendered]))
-    first, last = path.motion(-0.5), path.motion(0.5)
-    # How far the frame's pixels travel: the canvas must hold every sub-frame's view.
-    x, y = _grid(0, width, height, step=4)
-    ends_at = [_source(motion, frame.K, inverse, x, y) for motion in (first, last)]
-    spread = np.hypot(ends_at[1][0] - ends_at[0][0], ends_at[1][1] - ends_at[0][1])
-    bowed = np.hypot(ends_at[1][0] + ends_at[0][0] - 2 * x, ends_at[1][1] + ends_at[0][1] - 2 * y)
-    travel_max, bow_max = float(np.nanmax(spread)), float(np.nanmax(bowed)) / 2
+        ends.append((path.motion(s), _linear(rendered)))
+    # How far the frame's pixels travel: the canvas must hold every sub-frame's view (up to
+    # a frame's size beyond its edges).
+    travel_max, bow_max = path_travel(inverse, frame, path)
     passes = int(np.log2(substeps))
     offsets = [0.5**k for k in range(2, passes + 2)]
     # Pass k's result is needed where the later, shorter passes will sample it; the canvas
     # where the first samples it.
-    margins = [int(np.ceil(1.1 * travel_max * sum(offsets[k + 1 :]))) + 2 for k in range(passes)]
-    margin = margins[0] + int(np.ceil(1.1 * (travel_max / 4 + bow_max / 3))) + 2
-    canvas = _canvas(linear, inverse, frame, margin, ends)
-    x, y = _grid(margins[0], width, height)
-    qx0, qy0 = _source(first, frame.K, inverse, x, y)
-    qx1, qy1 = _source(last, frame.K, inverse, x, y)
-    # Maps hold (x, y) pairs: the pixel's travel over the exposure, and where its taps centre.
-    travel = np.nan_to_num(cv2.merge([qx1 - qx0, qy1 - qy0]))
-    grid = cv2.merge([x, y])
-    bow = np.nan_to_num(cv2.merge([qx0 + qx1 - 2 * x, qy0 + qy1 - 2 * y])) / 6
+    reach = min(1.1 * travel_max, 2.0 * max(width, height))
+    margins = [int(np.ceil(reach * sum(offsets[k + 1 :]))) + 2 for k in range(passes)]
+    margin = margins[0] + int(np.ceil(reach / 4 + 1.1 * bow_max / 3)) + 2
+    padded = cv2.copyMakeBorder(inverse, *[margin] * 4, cv2.BORDER_REPLICATE)
+    canvas = _canvas(linear, padded, frame, margin, ends)
+    xs, ys = _axes(margins[0], width, height)
+    start = padded[margin - margins[0] : margin + margins[0] + height, margin - margins[0] :]
+    start = np.ascontiguousarray(start[:, : width + 2 * margins[0]])
+    qx0, qy0 = _source(path.motion(-0.5), frame.K, inverse, xs, ys, start)
+    qx1, qy1 = _source(path.motion(0.5), frame.K, inverse, xs, ys, start)
+    # Maps hold (x, y) pairs. A pixel's path is taken as the parabola through its ends and
+    # itself: at time s it shows the frame's x + s v + s^2 a, with v the travel over the
+    # exposure and a = 2 (x(-1/2) + x(1/2) - 2 x).
+    travel = cv2.merge([qx1 - qx0, qy1 - qy0])
+    grid = np.empty_like(travel)
+    grid[..., 0], grid[..., 1] = xs[None, :], ys[:, None]
+    bend = 2.0 * cv2.merge([qx0 + qx1, qy0 + qy1]) - 4.0 * grid
     current, origin = canvas, margin
     for offset, grown in zip(offsets, margins, strict=True):
         cut = slice(margins[0] - grown, margins[0] + grown + height)
         cut_x = slice(margins[0] - grown, margins[0] + grown + width)
-        base = grid[cut, cut_x] + origin
-        if current is canvas:  # the first pass centres the taps on the path's best line
-            base += bow[cut, cut_x]
+        # Each pass moves its taps along the parabola by +- offset: the steps compose as the
+        # path's own do, so the sum of the passes' offsets lands on the path, bend included.
+        base = cv2.scaleAdd(bend[cut, cut_x], offset * offset, grid[cut, cut_x] + origin)
         step = travel[cut, cut_x]
         # The sum, not the mean: the last division by alpha undoes every factor of two.
         current = cv2.add(
