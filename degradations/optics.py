@@ -533,16 +533,18 @@ def exposure(
     """The mean, in linear light, of ``substeps`` sub-frames at ``substep_times`` along
     ``path``: the frame's own image reprojected with its depth, as each sub-frame sees it.
 
-    Two sub-frames are rendered, the first and the last: they show what lies beyond the
-    frame's edges (placed at the depth of the nearest edge pixel). A sub-frame's pixel shows
-    the frame's pixel ``x + c + s g``, where ``g`` is the pixel's travel from the first
-    instant of the exposure to the last, ``c`` a third of the bow of its path (the best line
-    through a parabola) and ``s`` the time; the mean of the ``2 ** n`` sub-frames is made in
-    ``n`` passes, each the mean of the last pass sampled at ``+- g / 4``, ``+- g / 8``, ...
-    (every sum of those signs is one sub-frame's time). Exact for a static scene seen from a
-    turning camera or a plane facing one that moves sideways; at depth edges each pixel
-    moves as the surface it shows, and what the frame does not see behind a nearer surface
-    is not rendered.
+    Where the sub-frame at time s sees the frame's pixel ``b_s(x)`` is found for the path's
+    two ends (``_source``) and taken, in between, as the parabola through ``b_-1/2(x)``, x
+    and ``b_1/2(x)``. The mean of the ``2 ** n`` sub-frames is made in ``n`` passes, each the
+    mean of the last pass's result at its pixels moved by +-1/4, +-1/8, ... of the exposure
+    along that parabola: every sum of those steps is one sub-frame's time, and the steps
+    compose as motions along the path do. Two sub-frames are rendered, the first and the
+    last: they show what lies beyond the frame's edges (at the depth of the nearest edge
+    pixel). Exact, up to resampling, for a static scene seen from a turning camera and for a
+    plane facing a camera that moves sideways; at depth edges each pixel moves as the
+    surface it shows, and what the frame does not see behind a nearer surface (and the
+    rendered ends would show) is not used: it would take the ends' depth, which ``render``
+    does not give.
     """
     image = check_image(image)
     distance = check_depth(depth, image)
@@ -568,9 +570,14 @@ def exposure(
     offsets = [0.5**k for k in range(2, passes + 2)]
     # Pass k's result is needed where the later, shorter passes will sample it; the canvas
     # where the first samples it.
+    # A tap at time s lies s v + s^2 a from its pixel, |v| <= travel, |a| <= 4 bow.
     reach = min(1.1 * travel_max, 2.0 * max(width, height))
-    margins = [int(np.ceil(reach * sum(offsets[k + 1 :]))) + 2 for k in range(passes)]
-    margin = margins[0] + int(np.ceil(reach / 4 + 1.1 * bow_max / 3)) + 2
+    bend = min(4.4 * bow_max, 4.0 * max(width, height))
+    margins = [
+        int(np.ceil(sum(reach * o + bend * o * o for o in offsets[k + 1 :]))) + 2
+        for k in range(passes)
+    ]
+    margin = margins[0] + int(np.ceil(reach * offsets[0] + bend * offsets[0] ** 2)) + 2
     padded = cv2.copyMakeBorder(inverse, *[margin] * 4, cv2.BORDER_REPLICATE)
     canvas = _canvas(linear, padded, frame, margin, ends)
     xs, ys = _axes(margins[0], width, height)
@@ -584,14 +591,14 @@ def exposure(
     travel = cv2.merge([qx1 - qx0, qy1 - qy0])
     grid = np.empty_like(travel)
     grid[..., 0], grid[..., 1] = xs[None, :], ys[:, None]
-    bend = 2.0 * cv2.merge([qx0 + qx1, qy0 + qy1]) - 4.0 * grid
+    curve = 2.0 * cv2.merge([qx0 + qx1, qy0 + qy1]) - 4.0 * grid
     current, origin = canvas, margin
     for offset, grown in zip(offsets, margins, strict=True):
         cut = slice(margins[0] - grown, margins[0] + grown + height)
         cut_x = slice(margins[0] - grown, margins[0] + grown + width)
         # Each pass moves its taps along the parabola by +- offset: the steps compose as the
         # path's own do, so the sum of the passes' offsets lands on the path, bend included.
-        base = cv2.scaleAdd(bend[cut, cut_x], offset * offset, grid[cut, cut_x] + origin)
+        base = cv2.scaleAdd(curve[cut, cut_x], offset * offset, grid[cut, cut_x] + origin)
         step = travel[cut, cut_x]
         # The sum, not the mean: the last division by alpha undoes every factor of two.
         current = cv2.add(
