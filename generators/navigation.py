@@ -87,7 +87,7 @@ class RoutePlanning(Task):
         while len(chains) < self.params.max_candidates:
             n = legs[int(rng.integers(len(legs)))] + 2
             chains.setdefault(tuple(rng.permutation(len(names))[:n].tolist()), None)
-        return [tuple(names[i] for i in chain) for chain in chains]
+        return [tuple(map(names.__getitem__, chain)) for chain in chains]
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer

@@ -187,12 +187,17 @@ class Task(ABC):
         letters = LetterBalancer()
         kept: list[_Kept] = []
         refusals = 0
+        entropy: np.random.SeedSequence | None = None
         for position in order:
             if len(kept) == limit or refusals == 50 * limit:
                 break  # the caps leave nothing more worth the search
             seed = stable_seed(ctx.seed, scene_id, self.name, len(kept))
+            if entropy is None or entropy.entropy != seed:
+                entropy = np.random.SeedSequence(seed)  # the slow half of default_rng(seed)
+            # A fresh generator per try: the one np.random.default_rng(seed) makes.
+            rng = np.random.Generator(np.random.PCG64(entropy))
             trial = letters.copy()  # only kept drafts count towards letter balance
-            draft = self.make(ctx, candidates[position], np.random.default_rng(seed), trial)
+            draft = self.make(ctx, candidates[position], rng, trial)
             if not isinstance(draft, Draft):
                 continue
             self.check(draft)

@@ -6,8 +6,10 @@ names an object there when exactly one of its instances is visible above tau in 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import combinations, permutations
+from types import MappingProxyType
 
 import numpy as np
 
@@ -23,6 +25,7 @@ from spatialqa.oracle import (
     occluded_by,
     visibility_compare,
 )
+from spatialqa.oracle.geometry import derived
 
 FROM_CAMERA = "from the camera's point of view"
 EXISTENCE_VOCABULARY = (
@@ -35,16 +38,23 @@ EXISTENCE_VOCABULARY = (
 """Indoor categories asked about when absent from a scene (the "no" side of existence)."""
 
 
-def view_referents(ctx: Context, view: str) -> dict[str, int]:
+def view_referents(ctx: Context, view: str) -> Mapping[str, int]:
     """Category -> instance id for categories with exactly one instance visible above tau in
-    ``view`` (GROUND_TRUTH.md's referent rule for view-grounded tasks), sorted by category."""
-    counts = frame_visibility(ctx.scene, view)
-    flags = counts.is_visible(ctx.tau_instance, ctx.tau_frame)
-    shown: dict[str, list[int]] = {}
-    for instance_id, flag in zip(counts.instance_ids.tolist(), flags.tolist(), strict=True):
-        if flag:
-            shown.setdefault(ctx.scene.object(instance_id).category, []).append(instance_id)
-    return {category: ids[0] for category, ids in sorted(shown.items()) if len(ids) == 1}
+    ``view`` (GROUND_TRUTH.md's referent rule for view-grounded tasks), sorted by category.
+    Cached per scene, view and taus (read-only: every task of the scene shares it)."""
+
+    def compute() -> Mapping[str, int]:
+        counts = frame_visibility(ctx.scene, view)
+        flags = counts.is_visible(ctx.tau_instance, ctx.tau_frame)
+        shown: dict[str, list[int]] = {}
+        for instance_id, flag in zip(counts.instance_ids.tolist(), flags.tolist(), strict=True):
+            if flag:
+                shown.setdefault(ctx.scene.object(instance_id).category, []).append(instance_id)
+        named = {category: ids[0] for category, ids in sorted(shown.items()) if len(ids) == 1}
+        return MappingProxyType(named)
+
+    key = (view, ctx.tau_instance, ctx.tau_frame)
+    return derived(ctx.scene).memo("view_referents", key, compute)
 
 
 def view_pairs(ctx: Context, ordered: bool = False) -> list[tuple[str, str, str]]:

@@ -18,14 +18,20 @@ def visible_instances(
 
     Visible in a frame: visible fraction >= ``tau_instance`` or visible pixels / frame pixels
     >= ``tau_frame``, with at least one visible pixel (see ``FrameVisibility.is_visible``).
+    Cached per scene, views and taus (tasks ask it of the same views again and again).
     """
-    seen = {obj.id: False for obj in scene.objects}
-    for view in views:
-        counts = frame_visibility(scene, view)
-        flags = counts.is_visible(tau_instance, tau_frame)
-        for instance_id, flag in zip(counts.instance_ids.tolist(), flags.tolist(), strict=True):
-            seen[instance_id] = seen[instance_id] or flag
-    return seen
+
+    def compute() -> dict[int, bool]:
+        seen = {obj.id: False for obj in scene.objects}
+        for view in views:
+            counts = frame_visibility(scene, view)
+            flags = counts.is_visible(tau_instance, tau_frame)
+            for instance_id, flag in zip(counts.instance_ids.tolist(), flags.tolist(), strict=True):
+                seen[instance_id] = seen[instance_id] or flag
+        return seen
+
+    key = (tuple(views), tau_instance, tau_frame)
+    return dict(derived(scene).memo("visible_instances", key, compute))
 
 
 @operation("instance_count")

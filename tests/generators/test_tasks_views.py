@@ -84,6 +84,8 @@ def test_referents_are_unique_among_the_visible_instances(ctx):
         "target": 4,
     }
     assert view_referents(ctx, "f1") == {"bin": 10}
+    with pytest.raises(TypeError):  # cached and shared by every task of the scene: read-only
+        view_referents(ctx, "f1")["bin"] = 3  # type: ignore[index]
 
 
 def test_view_grounded_samples_show_their_one_frame(ctx):

@@ -13,6 +13,7 @@ from spatialqa.oracle import (
     visible_count,
     visible_instances,
 )
+from spatialqa.oracle.geometry import derived
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,19 @@ def test_count_agrees_with_both_views(chairs):
 def test_visible_instances(chairs):
     assert visible_instances(chairs, ["f0"]) == {1: True, 2: True, 3: False, 4: True}
     assert visible_instances(chairs, ["f1"]) == {1: False, 2: False, 3: True, 4: False}
+    assert visible_instances(chairs, ["f0", "f1"]) == {1: True, 2: True, 3: True, 4: True}
+
+
+def test_visible_instances_is_cached_but_handed_out_fresh(chairs):
+    first = visible_instances(chairs, ["f0"], tau_instance=0.2)
+    first[3] = True  # the caller's copy: the cache keeps the answer
+    assert visible_instances(chairs, ["f0"], tau_instance=0.2) == {
+        1: True,
+        2: True,
+        3: False,
+        4: True,
+    }
+    assert derived(chairs).builds["visible_instances"] >= 1
 
 
 def test_program_re_executes(chairs):
