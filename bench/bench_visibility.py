@@ -1,21 +1,39 @@
-"""Per-frame visibility cost: ms per 640 x 480 frame of ``frame_visibility`` (one batch of rays:
-every object hit, first hits, silhouettes, occluders, truncation, visible-part boxes).
+"""Per-frame visibility cost on one core: ms per 640 x 480 view of ``frame_visibility`` (every
+object's first hits, silhouettes, occluders, truncation and visible-part boxes), computed
+afresh (no cache), beside what it would cost otherwise and what the ray casting alone costs.
 
-    python bench/bench_visibility.py [--rooms 3] [--frames 16]
+    python bench/bench_visibility.py [--rooms 4] [--frames 16] [--core 0]
 
-Prints the median over frames of procedural rooms, each frame computed afresh (no cache), and
-the first-hit ``instance_mask`` alone for comparison. Asserts nothing.
+For the 16-view walkthrough of each procedural room (seed 0), the median over views of:
+
+- new: the oracle's path (``_count``: a closest-hit cast per object inside its outline, all
+  hits listed where three or more outlines overlap);
+- all-hits: the exact reference (``_count(all_hits=True)``: every hit of every window pixel
+  listed against all objects at once), which the new path equals bit for bit;
+- cast all: Open3D ``cast_rays`` of every pixel's ray against the objects, then against the
+  structure (rays made beforehand), a physical reference;
+- cast windows: ``cast_rays`` of the window pixels' rays against the objects alone;
+- instance_mask, for comparison.
+
+Pins itself to one core (``--core``, default the first it may use) so that the figures are
+one core's. Prints the medians per room and over rooms; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
+import numpy as np
+import open3d as o3d
+
 from spatialqa.oracle import instance_mask
-from spatialqa.oracle.visibility import _count
+from spatialqa.oracle.visibility import _count, _ray_scenes, _windows, pixel_rays
 from spatialqa.scenes import procedural_scene
+
+COLUMNS = ("new", "all-hits", "cast all", "cast windows", "instance_mask")
 
 
 def median_ms(function, items) -> float:
@@ -27,22 +45,51 @@ def median_ms(function, items) -> float:
     return 1000 * statistics.median(times)
 
 
+def room_figures(index: int, frames: int) -> tuple[str, dict[str, float]]:
+    scene = procedural_scene(0, index, frames=frames)
+    views = next(t for t in scene.trajectories if t.name == "walkthrough").frames
+    objects, structure = _ray_scenes(scene)
+    _count(scene, views[0])  # builds the ray-casting scenes once
+    all_rays = {f.id: o3d.core.Tensor(pixel_rays(f)) for f in views}
+    window_rays = {}
+    for f in views:
+        image = _windows(scene, f)[f.height : 2 * f.height, f.width : 2 * f.width]
+        window_rays[f.id] = o3d.core.Tensor(pixel_rays(f)[image.ravel()])
+
+    def cast_all(frame) -> None:
+        objects.cast_rays(all_rays[frame.id])
+        structure.cast_rays(all_rays[frame.id])
+
+    figures = {
+        "new": median_ms(lambda f: _count(scene, f), views),
+        "all-hits": median_ms(lambda f: _count(scene, f, all_hits=True), views),
+        "cast all": median_ms(cast_all, views),
+        "cast windows": median_ms(lambda f: objects.cast_rays(window_rays[f.id]), views),
+        "instance_mask": median_ms(lambda f: instance_mask(scene, f.id), views),
+    }
+    share = np.mean([len(window_rays[f.id]) / (f.width * f.height) for f in views])
+    size = f"{views[0].width} x {views[0].height}"
+    about = f"{len(scene.objects)} objects, {len(views)} views of {size}, windows {share:.0%}"
+    return about, figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rooms", type=int, default=3)
+    parser.add_argument("--rooms", type=int, default=4)
     parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--core", type=int, default=min(os.sched_getaffinity(0)))
     args = parser.parse_args()
-    full, mask = [], []
+    os.sched_setaffinity(0, {args.core})
+    print(f"core {args.core}; ms per view, median over the views of each room")
+    print(f"{'room':52s}" + "".join(f"{name:>15s}" for name in COLUMNS))
+    rows = []
     for index in range(args.rooms):
-        scene = procedural_scene(0, index, frames=args.frames)
-        frames = list(scene.trajectories[0].frames)
-        _count(scene, frames[0])  # builds the ray-casting scenes once
-        full.append(median_ms(lambda frame, s=scene: _count(s, frame), frames))
-        mask.append(median_ms(lambda frame, s=scene: instance_mask(s, frame.id), frames))
-        size = f"{frames[0].width} x {frames[0].height}"
-        print(f"room {index}: {len(scene.objects)} objects, {len(frames)} frames of {size}")
-    print(f"frame_visibility  {statistics.median(full):7.1f} ms/frame (median over rooms)")
-    print(f"instance_mask     {statistics.median(mask):7.1f} ms/frame")
+        about, figures = room_figures(index, args.frames)
+        rows.append(figures)
+        cells = "".join(f"{figures[name]:15.1f}" for name in COLUMNS)
+        print(f"{f'{index}: {about}':52s}{cells}")
+    cells = "".join(f"{statistics.median(r[name] for r in rows):15.1f}" for name in COLUMNS)
+    print(f"{'median over rooms':52s}{cells}")
 
 
 if __name__ == "__main__":
