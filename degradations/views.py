@@ -29,7 +29,8 @@ from spatialqa.seeding import rng_for
 
 logger = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "pyrender", "raycast")
+BACKENDS = ("auto", "raster", "pyrender", "raycast")
+"""``pyrender`` is the old name of ``raster``, kept so that existing configs still build."""
 # Bump when the rendered pixels of the same scene and frame change (materials, lights, shading):
 # it is part of a build's fingerprint, so a resumed build never mixes old and new frames.
 RENDER_VERSION = 3
@@ -48,12 +49,13 @@ def egl_available() -> bool:
 
 
 def make_renderer(scene: Scene, backend: str = "auto", root: str | Path | None = None) -> Renderer:
-    """A renderer of ``scene``: ``pyrender`` (the rasteriser, through EGL), ``raycast`` (CPU),
-    or ``auto`` (the rasteriser where EGL works, else raycast). Scenes whose frames carry
-    captured images show those; ``root`` is the scene directory their paths are relative to."""
+    """A renderer of ``scene``: ``raster`` (the rasteriser, through EGL; ``pyrender`` is its
+    old name), ``raycast`` (CPU), or ``auto`` (the rasteriser where EGL works, else raycast).
+    Scenes whose frames carry captured images show those; ``root`` is the scene directory
+    their paths are relative to."""
     if backend not in BACKENDS:
         raise ConfigError(f"render.backend: must be one of {BACKENDS} (got {backend!r})")
-    if backend == "pyrender" or (backend == "auto" and egl_available()):
+    if backend in ("raster", "pyrender") or (backend == "auto" and egl_available()):
         renderer: Renderer = RasterRenderer(scene)
     else:
         renderer = RaycastRenderer(scene)

@@ -229,7 +229,8 @@ def parser() -> argparse.ArgumentParser:
         "degradations", help="write a contact sheet of every degradation and severity"
     )
     sheet.add_argument("--out", required=True, help="directory for degradations.png")
-    sheet.add_argument("--backend", choices=("auto", "pyrender", "raycast"), default="auto")
+    backends = ("auto", "raster", "pyrender", "raycast")  # degradations.views.BACKENDS
+    sheet.add_argument("--backend", choices=backends, default="auto")
     sheet.add_argument("--width", type=int, default=320, help="tile width (default 320)")
     sheet.add_argument("--height", type=int, default=240, help="tile height (default 240)")
     sheet.add_argument("--seed", type=int, default=0, help="seed of the degradations")

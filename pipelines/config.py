@@ -114,7 +114,7 @@ class ViewsSpec(Strict):
 
 
 class RenderSpec(Strict):
-    backend: Literal["auto", "pyrender", "raycast"] = "auto"
+    backend: Literal["auto", "raster", "pyrender", "raycast"] = "auto"  # pyrender: old name
     width: int = Field(default=640, ge=16)
     height: int = Field(default=480, ge=16)
 

@@ -14,7 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from spatialqa.pipelines.config import BuildConfig
 
 FORMAT = "spatialqa.manifest/2"
-PACKAGES = ("spatialqa", "numpy", "trimesh", "open3d-cpu", "open3d", "pyrender", "pyarrow", "ray")
+PACKAGES = ("spatialqa", "numpy", "trimesh", "open3d-cpu", "open3d", "moderngl", "pyarrow", "ray")
 
 
 def package_versions() -> dict[str, str]:

@@ -108,9 +108,10 @@ def test_make_renderer_picks_the_backend():
     chosen = make_renderer(scene, "auto")
     assert isinstance(chosen, RasterRenderer if egl_available() else RaycastRenderer)
     chosen.close()
-    named = make_renderer(scene, "pyrender")  # the name configs know the rasteriser by
-    assert isinstance(named, RasterRenderer)
-    named.close()
+    for name in ("raster", "pyrender"):  # pyrender: the rasteriser's old name, still accepted
+        named = make_renderer(scene, name)
+        assert isinstance(named, RasterRenderer)
+        named.close()
     with pytest.raises(ConfigError, match=r"render\.backend: must be one of"):
         make_renderer(scene, "blender")
 
