@@ -13,6 +13,7 @@ sub-frames handed over ready-made).
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 
@@ -46,7 +47,9 @@ def main() -> None:
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="end with the severity-5 figures")
     args = parser.parse_args()
+    summary: dict[str, float] = {}
     scene = procedural_scene(0, 0)
     frame = scaled(scene.trajectory("walkthrough").frames[3], args.width, args.height)
     print(f"{args.width}x{args.height}, procedural_scene(0, 0) frame 3, medians of {args.repeats}")
@@ -92,6 +95,8 @@ def main() -> None:
                 )
 
             wall, cpu, result = timed(run, args.repeats)
+            if severity == 5 and source in ("-", "pyrender"):
+                summary[f"{name}_ms"] = wall
             shares = " ".join(f"{wall / plain[backend]:9.2f}x" for backend in plain)
             extra = f"  {result.params['substeps']} sub-frames" if degradation.renders else ""
             print(
@@ -100,6 +105,9 @@ def main() -> None:
             )
     for renderer in backends.values():
         renderer.close()
+    if args.json:
+        summary["plain_ms"] = plain.get("pyrender", plain["raycast"])
+        print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ and reports how many).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
@@ -156,7 +157,9 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--frames", type=int, default=96, help="renders timed per pass")
     parser.add_argument("--repeats", type=int, default=5, help="calls timed per degradation")
+    parser.add_argument("--json", action="store_true", help="end with the passes' fps as JSON")
     args = parser.parse_args()
+    rates: dict[str, float] = {}
     scene = procedural_scene(0, 0)
     frames = [scaled(f, args.width, args.height) for f in scene.trajectory("walkthrough").frames]
     cores = len(os.sched_getaffinity(0))
@@ -180,10 +183,13 @@ def main() -> None:
     if egl_available():
         renderer = RasterRenderer(scene)
         full = fps("raster view (rgb+depth+ids)", renderer.render)
+        rates["full_fps"] = 1 / full
         fps("raster rgb only", renderer.render_rgb)
         references = {"bare id pass (moderngl)": BareIds(scene), **pyrender_passes(scene)}
-        for label, call in references.items():
+        keys = ("bare_id_fps", "seg_fps", "plain_fps")
+        for (label, call), key in zip(references.items(), keys, strict=True):
             reference = fps(label, call)
+            rates[key] = 1 / reference
             print(f"{'':<30} raster view takes {full / reference:4.2f}x this pass")
     else:
         print("raster: EGL not available here, skipped")
@@ -216,6 +222,8 @@ def main() -> None:
                 extra += f"  s{severity}: {result.params['substeps']} sub-frames"
         print(f"{name:<16} {cells[0]:>22} {cells[1]:>22}{extra}")
     renderer.close()
+    if args.json:
+        print(json.dumps(rates))
 
 
 if __name__ == "__main__":
