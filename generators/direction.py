@@ -20,6 +20,8 @@ from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
 from spatialqa.oracle import object_distance, relative_direction
+from spatialqa.oracle.distance import distance_bounds
+from spatialqa.scenes import Scene
 
 HARD_QUESTIONS = (
     "If I am standing by the {P} and facing the {O}, is the {Q} to my front-left, front-right, "
@@ -76,15 +78,24 @@ class RelDirection(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str, str]]:
         return list(permutations(ctx.unique, 3))
 
+    def _apart(self, scene: Scene, a: int, b: int) -> bool:
+        """``min_distance <= object_distance <= max_distance``; decided by the oracle's cheap
+        bounds when they can (most pairs), by the exact closest-point distance otherwise."""
+        low, high = distance_bounds(scene, a, b)
+        least, most = self.params.min_distance, self.params.max_distance
+        if high < least or low > most:
+            return False
+        if least <= low and high <= most:
+            return True
+        return least <= object_distance(scene, a, b).value <= most
+
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
     ) -> Draft | Undecided | None:
         p, o, q = (ctx.unique[c] for c in candidate)
         params = self.params
-        for a, b in ((p, o), (p, q), (o, q)):
-            distance = object_distance(ctx.scene, a, b).value  # the oracle caches each pair
-            if not params.min_distance <= distance <= params.max_distance:
-                return None
+        if not all(self._apart(ctx.scene, a, b) for a, b in ((p, o), (p, q), (o, q))):
+            return None
         fact = relative_direction(ctx.scene, p, o, q, granularity=self.granularity)
         if fact.value not in self.labels or fact.detail["corners_off"] > params.max_corners_off:
             return None

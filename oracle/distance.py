@@ -321,6 +321,29 @@ def segment_triangle_hits(
     return hit, start + d * t[:, None]
 
 
+def _edge_rays(geometry: SceneGeometry, instance_id: int) -> tuple[np.ndarray, o3d.core.Tensor]:
+    """The mesh's edges as rays (origin, direction), (e, 6) float64 and as Open3D's float32
+    tensor (cached): ``t_hit <= 1`` is a hit within the edge."""
+
+    def compute() -> tuple[np.ndarray, o3d.core.Tensor]:
+        start, end = _edges(geometry, instance_id)
+        rays = _frozen(np.concatenate([start, end - start], axis=1))
+        return rays, _tensor(rays)
+
+    return geometry.memo("edge_rays", instance_id, compute)
+
+
+def _edge_spheres(geometry: SceneGeometry, instance_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Centre (e, 3) and radius (e,) of the sphere on each edge of the mesh (cached)."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        start, end = _edges(geometry, instance_id)
+        middle = (start + end) / 2.0
+        return _frozen(middle), _frozen(np.linalg.norm(end - start, axis=1) / 2.0)
+
+    return geometry.memo("edge_spheres", instance_id, compute)
+
+
 def _crossing(geometry: SceneGeometry, source: int, target: int) -> Closest | None:
     """A point where an edge of ``source`` passes through the surface of ``target``, if any.
 
@@ -331,8 +354,8 @@ def _crossing(geometry: SceneGeometry, source: int, target: int) -> Closest | No
     the edges that proposed one are checked in float64 against every triangle along them.
     """
     start, end = _edges(geometry, source)
-    rays = np.concatenate([start, end - start], axis=1)
-    found = geometry.object_ray_scene(target).cast_rays(_tensor(rays))
+    rays, tensor = _edge_rays(geometry, source)
+    found = geometry.object_ray_scene(target).cast_rays(tensor)
     proposed = np.flatnonzero(found["t_hit"].numpy() <= 1.0)
     if len(proposed) == 0:
         return None
@@ -358,9 +381,7 @@ def _near_edges(geometry: SceneGeometry, source: int, target: int, bound: float)
     An edge lies within its bounding sphere (midpoint, half length), so its distance to the
     mesh is at least dist(midpoint, mesh) - half length.
     """
-    start, end = _edges(geometry, source)
-    middle = (start + end) / 2.0
-    radius = np.linalg.norm(end - start, axis=1) / 2.0
+    middle, radius = _edge_spheres(geometry, source)
     maybe = _may_beat(geometry, middle, radius, target, bound)
     _, distance = points_to_mesh(geometry, middle[maybe], target)
     slack = _float32_slack(geometry, middle[maybe], target)  # exact distance >= distance - slack
@@ -480,12 +501,21 @@ def _inside(geometry: SceneGeometry, inner: int, outer: int) -> Closest | None:
     return Closest(0.0, point.copy(), point.copy())
 
 
+def _apart(geometry: SceneGeometry, a: int, b: int) -> bool:
+    """Whether the two objects' vertex boxes are disjoint: then no vertex of one lies in the
+    other's box, and :func:`_inside` finds nothing."""
+    low_a, high_a = geometry.memo("vertex_box", a, lambda: _box(geometry.points(a)))
+    low_b, high_b = geometry.memo("vertex_box", b, lambda: _box(geometry.points(b)))
+    return bool(np.any((high_a < low_b) | (high_b < low_a)))
+
+
 def _mesh_mesh(geometry: SceneGeometry, a: int, b: int) -> Closest:
+    apart = _apart(geometry, a, b)
     for found in (
         _crossing(geometry, a, b),
         _crossing(geometry, b, a),
-        _inside(geometry, a, b),
-        _inside(geometry, b, a),
+        None if apart else _inside(geometry, a, b),
+        None if apart else _inside(geometry, b, a),
     ):
         if found is not None:
             return found
@@ -529,6 +559,27 @@ def closest_points(scene: Scene, a: int, b: int) -> Closest:
 
     found = geometry.memo("closest", (lo, hi), compute)
     return found if a == lo else found.swapped()
+
+
+def distance_bounds(scene: Scene, a: int, b: int) -> tuple[float, float]:
+    """Cheap bounds (lower, upper), metres, on ``closest_points(scene, a, b).distance``, for a
+    filter that needs only which side of a threshold it lies on: the gap between the objects'
+    vertex boxes, and the least distance from a vertex of one to a vertex of the other. Both
+    are widened by ``_ROUNDING_M``, so the exact distance in float64 always lies within.
+    Cached per unordered pair."""
+    if a == b:
+        raise SpatialQAError(f"object_distance: the two objects must differ (both {a})")
+    geometry = derived(scene)
+    lo, hi = min(a, b), max(a, b)
+
+    def compute() -> tuple[float, float]:
+        low_a, high_a = geometry.memo("vertex_box", lo, lambda: _box(geometry.points(lo)))
+        low_b, high_b = geometry.memo("vertex_box", hi, lambda: _box(geometry.points(hi)))
+        gap = np.linalg.norm(np.maximum(np.maximum(low_a - high_b, low_b - high_a), 0.0))
+        nearest, _ = _vertex_tree(geometry, hi).query(geometry.points(lo), k=1)
+        return max(float(gap) - _ROUNDING_M, 0.0), float(nearest.min()) + _ROUNDING_M
+
+    return geometry.memo("distance_bounds", (lo, hi), compute)
 
 
 def shell_grid(box: Box, spacing: float = GRID_SPACING_M) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Closest-point distance on box scenes whose answers are worked out on paper."""
 
+import itertools
 import json
 
 import numpy as np
@@ -11,8 +12,8 @@ from hypothesis import strategies as st
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle import camera_object_distance, execute, minimal_obb, object_distance
-from spatialqa.oracle.distance import segment_distances, shell_grid
-from spatialqa.scenes import SceneObject
+from spatialqa.oracle.distance import distance_bounds, segment_distances, shell_grid
+from spatialqa.scenes import SceneObject, procedural_scene
 
 ROOT2 = np.sqrt(2.0)
 
@@ -410,3 +411,34 @@ def test_an_object_inside_a_solid_is_at_distance_zero_under_rotation(scene_kit):
         turned = kit.moved(scene, kit.random_rotation(seed), np.array([3.0, -2.0, 1.0]))
         assert object_distance(turned, 1, 2).value == 0.0
         assert object_distance(turned, 2, 1).value == 0.0
+
+
+def test_distance_bounds_on_paper(scene_kit):
+    # Unit cubes at x = 0 and x = 3, the second raised by 1.5: box gap (2, 0, 0.5) has length
+    # sqrt(4.25); the nearest corners, (0.5, *, 1) and (2.5, *, 1.5), are sqrt(4.25) apart too.
+    Box = scene_kit.Box
+    scene = scene_kit.scene([Box(1, "a", (0, 0, 0.5)), Box(2, "b", (3, 0, 2.0))])
+    low, high = distance_bounds(scene, 2, 1)
+    assert low == pytest.approx(np.sqrt(4.25), abs=1e-8)
+    assert high == pytest.approx(np.sqrt(4.25), abs=1e-8)
+    assert low <= distance(scene) <= high
+    # The second cube yawed 45 degrees points a vertical edge at the face x = 0.5: the box gap
+    # is the distance, the nearest vertices (that edge's ends, the face's corners) are farther.
+    scene = scene_kit.scene([Box(1, "a", (0, 0, 0.5)), Box(2, "b", (2, 0, 0.5), yaw_deg=45.0)])
+    low, high = distance_bounds(scene, 1, 2)
+    exact = 2.0 - 0.5 - ROOT2 / 2.0
+    assert low == pytest.approx(exact, abs=1e-8)
+    assert distance(scene) == pytest.approx(exact, abs=1e-12)
+    assert low <= distance(scene) <= high
+    assert high == pytest.approx(np.hypot(exact, 0.5), abs=1e-8)
+    with pytest.raises(SpatialQAError, match="differ"):
+        distance_bounds(scene, 1, 1)
+
+
+def test_distance_bounds_hold_the_exact_distance_on_procedural_rooms():
+    for index in range(3):
+        scene = procedural_scene(5, index, frames=1)
+        ids = [obj.id for obj in scene.objects]
+        for a, b in itertools.combinations(ids, 2):
+            low, high = distance_bounds(scene, a, b)
+            assert low <= object_distance(scene, a, b).value <= high
