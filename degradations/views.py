@@ -25,6 +25,9 @@ from spatialqa.degradations.registry import get_degradation
 from spatialqa.degradations.render import RasterRenderer, Renderer, View, create_context
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.scenes import Frame, Scene
+from spatialqa.scenes.limits import image_header_size
+from spatialqa.scenes.scene import Distortion
+from spatialqa.scenes.undistort import remap, undistortion_maps
 from spatialqa.seeding import rng_for
 
 logger = logging.getLogger(__name__)
@@ -69,13 +72,22 @@ def make_renderer(scene: Scene, backend: str = "auto", root: str | Path | None =
     return CapturedRenderer(scene, root, renderer) if captured and root is not None else renderer
 
 
-def _read_rgb(path: Path, where: str, size: tuple[int, int]) -> np.ndarray:
-    """A captured image as (H, W, 3) uint8 at ``size``, resized bilinearly when it differs."""
+def _read_rgb(
+    path: Path,
+    where: str,
+    size: tuple[int, int],
+    maps: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """A captured image as (H, W, 3) uint8 at ``size``, resized bilinearly when it differs;
+    first resampled through ``maps`` (``scenes.undistort.remap``) when given, exactly as
+    ``spatialqa scene convert`` resamples it before writing."""
     try:
         with Image.open(path) as image:
             picture = image.convert("RGB")
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise SceneError(f"{where}: cannot read {path} ({exc})") from None
+    if maps is not None:
+        picture = Image.fromarray(remap(np.asarray(picture), maps))
     if picture.size != size:
         picture = picture.resize(size, Image.Resampling.BILINEAR)
     return np.asarray(picture, dtype=np.uint8)
@@ -89,21 +101,51 @@ class CapturedRenderer:
     A frame at a pose other than the captured one (a motion-blur sub-frame: same id, moved
     pose) is the captured image seen from there: each pixel's surface point, ray cast from
     the new pose, is projected into the captured camera and sampled.
+
+    A captured image taken through a distorting lens (the scene's frame carries its
+    ``distortion``) is resampled into the scene frame's pinhole camera on reading, with the
+    maps and interpolation ``spatialqa scene convert`` uses, then resized like any other.
+    The maps (two float32 arrays of the frame's size) are kept per camera, the last
+    ``MAPS_KEPT`` of them, so a trajectory through one lens computes them once.
     """
+
+    MAPS_KEPT = 4
 
     def __init__(self, scene: Scene, root: str | Path, geometry: Renderer) -> None:
         self._scene = scene
         self._root = Path(root)
         self._geometry = geometry
         self._cache: dict[tuple[str, int, int], np.ndarray] = {}
+        self._maps: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
 
     def _captured(self, frame: Frame) -> np.ndarray:
         key = (frame.id, frame.width, frame.height)
         if key not in self._cache:
             where = f"frame {frame.id!r}.rgb"
             path = self._root / str(frame.rgb)
-            self._cache[key] = _read_rgb(path, where, (frame.width, frame.height))
+            own = self._scene.frame(frame.id)
+            maps = None
+            if own.distortion is not None:
+                lens = own.distortion
+                size = image_header_size(path, where)
+                if size != (lens.width, lens.height):
+                    raise SceneError(
+                        f"{path}: {where}: image is {size[0]} x {size[1]}, but frame "
+                        f"{frame.id!r}.distortion says {lens.width} x {lens.height}"
+                    )
+                maps = self._undistortion(lens, own)
+            self._cache[key] = _read_rgb(path, where, (frame.width, frame.height), maps)
         return self._cache[key]
+
+    def _undistortion(self, lens: Distortion, own: Frame) -> tuple[np.ndarray, np.ndarray]:
+        """The maps from ``lens`` (that of ``own``'s image) to ``own``'s pinhole camera,
+        computed once per lens and camera."""
+        key = (lens.key, own.K.tobytes(), own.width, own.height)
+        if key not in self._maps:
+            if len(self._maps) >= self.MAPS_KEPT:
+                del self._maps[next(iter(self._maps))]
+            self._maps[key] = undistortion_maps(lens, own.K, own.width, own.height)
+        return self._maps[key]
 
     def _captured_frame(self, frame: Frame) -> Frame:
         """The captured camera at ``frame``'s image size (intrinsics scaled like the image)."""

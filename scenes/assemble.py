@@ -22,6 +22,7 @@ from spatialqa.scenes.camera import intrinsics, look_at
 from spatialqa.scenes.files import MISSING, file_problem
 from spatialqa.scenes.limits import image_header_size
 from spatialqa.scenes.scene import (
+    Distortion,
     Frame,
     OrientedBox,
     Room,
@@ -216,6 +217,7 @@ class RawFrame:
     rgb: str | None = None
     depth: str | None = None
     problems: list[str] = field(default_factory=list)
+    distortion: Distortion | None = None
 
 
 def _repaired(raw: RawFrame) -> tuple[Frame | None, str | None, bool]:
@@ -245,7 +247,10 @@ def _repaired(raw: RawFrame) -> tuple[Frame | None, str | None, bool]:
     K = K.copy()
     K[2] = [0.0, 0.0, 1.0]
     try:  # skew, a bad size or id: this frame is dropped, the scan is kept
-        frame = Frame(raw.id, raw.t, pose, K, raw.width, raw.height, rgb=raw.rgb, depth=raw.depth)
+        frame = Frame(
+            raw.id, raw.t, pose, K, raw.width, raw.height,
+            rgb=raw.rgb, depth=raw.depth, distortion=raw.distortion,
+        )  # fmt: skip
     except SceneError as exc:
         return None, str(exc), False
     return frame, None, repaired

@@ -30,6 +30,7 @@ import trimesh
 from spatialqa.errors import SceneError
 from spatialqa.scenes.files import MISSING, file_problem
 from spatialqa.scenes.scene import (
+    Distortion,
     Frame,
     OrientedBox,
     Room,
@@ -62,7 +63,8 @@ _OBJECT_KEYS = ("id", "category", "mesh", "points", "front", "color", "annotated
 _BOX_KEYS = ("center", "extent", "rotation")
 _STRUCTURE_KEYS = ("category", "mesh")
 _TRAJECTORY_KEYS = ("name", "frames")
-_FRAME_KEYS = ("id", "t", "pose", "K", "width", "height", "rgb", "depth")
+_FRAME_KEYS = ("id", "t", "pose", "K", "width", "height", "rgb", "depth", "distortion")
+_DISTORTION_KEYS = ("model", "params", "K", "width", "height")
 
 
 # --------------------------------------------------------------------------- writing
@@ -178,6 +180,15 @@ def _frame_entry(frame: Frame) -> dict[str, Any]:
         if value is not None:
             _check_relative(value, f"frame {frame.id!r}.{name}")
             entry[name] = value
+    lens = frame.distortion
+    if lens is not None:
+        entry["distortion"] = {
+            "model": lens.model,
+            "params": lens.params.tolist(),
+            "K": lens.K.tolist(),
+            "width": lens.width,
+            "height": lens.height,
+        }
     return entry
 
 
@@ -403,6 +414,17 @@ class _Reader:
             else self.box(entry["annotated_box"], f"{where}.annotated_box"),
         )
 
+    def distortion(self, entry: Any, where: str) -> Distortion:
+        entry = self.mapping(entry, where, _DISTORTION_KEYS)
+        # Types here; the values (model, coefficient count, K) by the Frame that holds it.
+        return Distortion(
+            model=self.string(self.require(entry, "model", where), f"{where}.model"),
+            params=self.array(self.require(entry, "params", where), f"{where}.params"),
+            K=self.array(self.require(entry, "K", where), f"{where}.K"),
+            width=self.integer(self.require(entry, "width", where), f"{where}.width"),
+            height=self.integer(self.require(entry, "height", where), f"{where}.height"),
+        )
+
     def box(self, entry: Any, where: str) -> OrientedBox:
         entry = self.mapping(entry, where, _BOX_KEYS)
         values = {
@@ -434,6 +456,8 @@ class _Reader:
             if entry.get(name) is not None:
                 self.path(entry[name], f"{where}.{name}")  # the file itself, not only its name
                 images[name] = entry[name]
+        if entry.get("distortion") is not None:
+            images["distortion"] = self.distortion(entry["distortion"], f"{where}.distortion")
         return Frame(
             id=self.string(self.require(entry, "id", where), f"{where}.id"),
             t=self.number(self.require(entry, "t", where), f"{where}.t"),

@@ -34,10 +34,14 @@ source present; COLMAP first because that is where the toolkit itself reads pose
 Every frame of the Scene is pinhole and exact: for a distorted lens its K is the pinhole
 camera ``scenes.undistort`` resamples the image into. ``load_scannetpp(images_to=DIR)`` (what
 ``spatialqa scene convert`` uses) writes those undistorted images under ``DIR/undistorted/``
-and names them; a plain load names no distorted image (a build then renders the mesh, never
-a photo whose pixels disagree with its K) unless the toolkit's own undistorted DSLR images
-are there. Timestamps: COLMAP and nerfstudio have none; iPhone frames are numbered at
-``IPHONE_ASSUMED_HZ``, DSLR stills spaced ``DSLR_ASSUMED_HZ`` apart in name order.
+and names them; a plain load (what a build from a ``scannetpp:`` source uses) names the
+distorted image with its lens (``Frame.distortion``), and the build resamples it on reading
+with the same maps, so both deliver the same pixels (the converted file is re-encoded in the
+source's format, JPEG for ScanNet++; a direct build skips that encoding). The toolkit's own
+``dslr/undistorted_images`` are shown only where ``transforms_undistorted.json`` gives the
+DSLR poses (no ``dslr/colmap``), with that file's K. Timestamps: COLMAP and nerfstudio have
+none; iPhone frames are numbered at ``IPHONE_ASSUMED_HZ``, DSLR stills spaced
+``DSLR_ASSUMED_HZ`` apart in name order.
 
 Intrinsics are used as the files give them, as the toolkit does (its undistortion hands
 COLMAP's K to OpenCV unchanged): pixel centres at integers, OpenCV's convention and the
@@ -335,29 +339,13 @@ def _dslr(root: Path, report: Report) -> list[_Shot]:
     return shots
 
 
-def _toolkit_undistorted(root: Path) -> Lens | None:
-    """The pinhole camera of the toolkit's own undistorted DSLR images, when it made them."""
-    path = root / "dslr" / "nerfstudio" / "transforms_undistorted.json"
-    if not _exists(path) or not (root / "dslr" / "undistorted_images").is_dir():
-        return None
-    data = read_json(path)
-    lens = _nerfstudio_lens(data if isinstance(data, dict) else {}, path)
-    return None if lens.distorted else lens
-
-
 def _frames(
     root: Path, camera: str, shots: list[_Shot], images_to: Path | None, report: Report
 ) -> tuple[list[RawFrame], dict[str, tuple[Lens, Path, Path, str]]]:
     """RawFrames with pinhole K, and the undistortions still to write (by frame id)."""
-    toolkit = None
-    if camera == "dslr" and images_to is None and shots and shots[0].image:
-        if shots[0].image.startswith("dslr/resized_images/"):
-            toolkit = _toolkit_undistorted(root)
-    frames, pending, hidden = [], {}, 0
+    frames, pending, on_read = [], {}, 0
     for shot in shots:
-        lens, rgb = shot.lens, None
-        K = lens.pinhole_matrix()
-        width, height = lens.width, lens.height
+        lens, rgb, distortion = shot.lens, None, None
         source = root / shot.image if shot.image else None
         present = source is not None and _exists(source)
         if present and not shot.problems:
@@ -367,40 +355,39 @@ def _frames(
             elif images_to is not None:
                 rgb = f"{UNDISTORTED_DIR}/{camera}/{Path(shot.image).name}"
                 pending[shot.id] = (lens, source, images_to / rgb, shot.where)
-            elif toolkit is not None:
-                undistorted = f"dslr/undistorted_images/{Path(shot.image).name}"
-                if _exists(root / undistorted):
-                    toolkit.check_image(root / undistorted, "transforms_undistorted.json")
-                    K, width, height, rgb = toolkit.K, toolkit.width, toolkit.height, undistorted
-            if rgb is None:
-                hidden += 1
+            else:
+                rgb, distortion = shot.image, lens.distortion()
+                on_read += 1
         frames.append(
             RawFrame(
                 id=shot.id,
                 t=shot.t,
                 pose=shot.pose,
-                K=K,
-                width=width,
-                height=height,
+                K=lens.pinhole_matrix(),
+                width=lens.width,
+                height=lens.height,
                 rgb=rgb,
                 depth=shot.depth,
                 problems=shot.problems,
+                distortion=distortion,
             )
         )
     models = sorted({s.lens.model for s in shots if s.lens.distorted})
-    if pending:
-        pinholes = set()
-        for lens, _, _, _ in pending.values():
-            fx, fy, cx, cy = lens.pinhole_matrix()[[0, 1, 0, 1], [0, 1, 2, 2]]
+    pinholes = set()
+    for shot in shots:
+        if shot.lens.distorted:
+            fx, fy, cx, cy = shot.lens.pinhole_matrix()[[0, 1, 0, 1], [0, 1, 2, 2]]
             pinholes.add(f"fx {fx:.2f} fy {fy:.2f} cx {cx:.2f} cy {cy:.2f}")
+    pinhole = "; ".join(sorted(pinholes))
+    if pending:
         report.note(
             f"{len(pending)} {camera} images ({', '.join(models)}) undistorted to pinhole "
-            f"({'; '.join(sorted(pinholes))}) under {UNDISTORTED_DIR}/{camera}/"
+            f"({pinhole}) under {UNDISTORTED_DIR}/{camera}/"
         )
-    if hidden:
-        report.warn(
-            f"{hidden} {camera} images are distorted ({', '.join(models)}) and not named: "
-            "pixels would not match K (spatialqa scene convert writes them undistorted)"
+    if on_read:
+        report.note(
+            f"{on_read} {camera} images ({', '.join(models)}) named with their lens: "
+            f"undistorted to pinhole ({pinhole}) when read"
         )
     return frames, pending
 
@@ -418,8 +405,8 @@ def load_scannetpp(
         Which trajectory to load; "auto" takes the iPhone one when present, else the DSLR one.
     images_to : path, optional
         A directory (not the scene's own) to write undistorted captured images into, under
-        ``undistorted/<camera>/``; the frames then name them. Without it, distorted images
-        are left unnamed.
+        ``undistorted/<camera>/``; the frames then name them. Without it, frames name the
+        distorted images and carry their lens (``Frame.distortion``), resampled when read.
 
     Returns
     -------

@@ -94,9 +94,83 @@ def frozen_array(value, shape: tuple[int | None, ...], where: str) -> np.ndarray
     return array
 
 
+DISTORTION_COEFFICIENTS = {
+    "SIMPLE_RADIAL": 1,
+    "RADIAL": 2,
+    "OPENCV": 4,
+    "FULL_OPENCV": 8,
+    "SIMPLE_RADIAL_FISHEYE": 1,
+    "RADIAL_FISHEYE": 2,
+    "OPENCV_FISHEYE": 4,
+}
+"""COLMAP's distorting camera models (``src/colmap/sensor/models.h``) and how many distortion
+coefficients each takes after its focal lengths and principal point."""
+
+
+@dataclass(frozen=True, eq=False)
+class Distortion:
+    """The lens a frame's captured image was taken through, where that image is not pinhole.
+
+    ``model`` is COLMAP's camera model name, ``params`` its distortion coefficients in
+    COLMAP's order (``OPENCV``: k1, k2, p1, p2; ``OPENCV_FISHEYE``: k1..k4), ``K`` the lens's
+    own intrinsics and ``width`` x ``height`` the size of the image file. The frame's ``K``,
+    ``width`` and ``height`` stay the pinhole camera the image is resampled into when it is
+    read, so everything that projects with the frame stays exact. Checked (and its arrays
+    frozen) by the Frame that holds it, so that errors name the frame.
+    """
+
+    model: str
+    params: np.ndarray
+    K: np.ndarray
+    width: int
+    height: int
+
+    def checked(self, where: str) -> Distortion:
+        """This lens with float64 read-only arrays; SceneError naming ``where`` and the field
+        for an unknown model, a wrong number of coefficients, a non-finite value or a bad K
+        or size."""
+        model = self.model
+        need = DISTORTION_COEFFICIENTS.get(model) if isinstance(model, str) else None
+        if need is None:
+            raise SceneError(
+                f"{where}.model: unknown camera model {_shown(model)} "
+                f"(known: {', '.join(DISTORTION_COEFFICIENTS)})"
+            )
+        params = frozen_array(self.params, (None,), f"{where}.params")
+        if len(params) != need:
+            raise SceneError(
+                f"{where}.params: {model} takes {need} coefficients, got {len(params)}"
+            )
+        K = frozen_array(self.K, (3, 3), f"{where}.K")
+        if K[0, 0] <= 0 or K[1, 1] <= 0 or not (K[2] == _LAST_ROW[1:]).all() or K[0, 1] != 0:
+            raise SceneError(
+                f"{where}.K: needs positive focal lengths, skew 0 and last row [0, 0, 1]"
+            )
+        sizes = []
+        for name in ("width", "height"):
+            value = _integer(getattr(self, name))
+            if value is None or value <= 0:
+                raise SceneError(
+                    f"{where}.{name}: must be a positive integer (got "
+                    f"{_shown(getattr(self, name))})"
+                )
+            sizes.append(value)
+        return Distortion(model, params, K, *sizes)
+
+    @property
+    def key(self) -> tuple:
+        """The lens as a hashable value: equal lenses, equal keys."""
+        return (self.model, self.params.tobytes(), self.K.tobytes(), self.width, self.height)
+
+
 @dataclass(frozen=True, eq=False)
 class Frame:
-    """One camera view: pose is the 4x4 camera-to-world matrix (OpenCV axes), K the intrinsics."""
+    """One camera view: pose is the 4x4 camera-to-world matrix (OpenCV axes), K the intrinsics.
+
+    ``rgb`` and ``depth`` name captured images (relative to the scene directory);
+    ``distortion``, when the ``rgb`` file was taken through a distorting lens, describes it,
+    and the image is resampled into this pinhole ``K`` at ``width`` x ``height`` on reading.
+    """
 
     id: str
     t: float
@@ -106,6 +180,7 @@ class Frame:
     height: int
     rgb: str | None = None
     depth: str | None = None
+    distortion: Distortion | None = None
 
     def __post_init__(self) -> None:
         where = f"frame {_shown(self.id)}"
@@ -136,6 +211,15 @@ class Frame:
                     f"{where}.{name}: must be a positive integer (got {getattr(self, name)!r})"
                 )
             object.__setattr__(self, name, value)
+        if self.distortion is not None:
+            if not isinstance(self.distortion, Distortion):
+                raise SceneError(
+                    f"{where}.distortion: expected a Distortion, got "
+                    f"{type(self.distortion).__name__}"
+                )
+            if self.rgb is None:
+                raise SceneError(f"{where}.distortion: describes the rgb image, but none is named")
+            object.__setattr__(self, "distortion", self.distortion.checked(f"{where}.distortion"))
         object.__setattr__(self, "pose", pose)
         object.__setattr__(self, "K", K)
 

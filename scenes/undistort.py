@@ -17,6 +17,11 @@ The new camera for a fisheye is ScanNet++'s own (``dslr/undistort.py``:
 ``estimateNewCameraMatrixForUndistortRectify`` with balance 0), so images undistorted here
 and by the toolkit share K; for the standard family, ``getOptimalNewCameraMatrix`` with
 alpha 0 (every output pixel sees the scene). Sizes do not change.
+
+The resampling happens in one of two places, with the same maps and the same ``remap``, so
+the pixels agree bit for bit: on conversion (``Lens.undistort`` writes the file), or on reading
+a frame that names its distorted image and carries its ``Distortion`` (``undistortion_maps``
+and ``remap``, from ``degradations.views``).
 """
 
 from __future__ import annotations
@@ -31,8 +36,17 @@ from PIL import Image
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.limits import image_header_size
+from spatialqa.scenes.scene import DISTORTION_COEFFICIENTS, Distortion
 
-__all__ = ["FISHEYE_MODELS", "STANDARD_MODELS", "Lens", "lens_from_params"]
+__all__ = [
+    "FISHEYE_MODELS",
+    "STANDARD_MODELS",
+    "Lens",
+    "lens_from_distortion",
+    "lens_from_params",
+    "remap",
+    "undistortion_maps",
+]
 
 STANDARD_MODELS = ("SIMPLE_PINHOLE", "PINHOLE", "SIMPLE_RADIAL", "RADIAL", "OPENCV", "FULL_OPENCV")
 FISHEYE_MODELS = ("OPENCV_FISHEYE", "RADIAL_FISHEYE", "SIMPLE_RADIAL_FISHEYE")
@@ -85,6 +99,28 @@ class Lens:
         new[2] = [0.0, 0.0, 1.0]
         return new
 
+    def distortion(self) -> Distortion:
+        """The lens as a frame carries it: the model's own coefficients (COLMAP's order, the
+        padding zeros left off), K and size."""
+        count = DISTORTION_COEFFICIENTS[self.model]
+        return Distortion(self.model, self.coefficients[:count], self.K, self.width, self.height)
+
+    def maps(self, K: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+        """``cv2.remap``'s two float32 maps from a ``width`` x ``height`` pinhole camera ``K``
+        to this lens's image: where in the distorted image each pinhole pixel looks."""
+        import cv2
+
+        size = (width, height)
+        if self.family == "fisheye":
+            maps = cv2.fisheye.initUndistortRectifyMap(
+                self.K, self.coefficients, np.eye(3), K, size, cv2.CV_32FC1
+            )
+        else:
+            maps = cv2.initUndistortRectifyMap(
+                self.K, self.coefficients, np.eye(3), K, size, cv2.CV_32FC1
+            )
+        return maps[0], maps[1]
+
     def check_image(self, path: Path, where: str) -> None:
         """SceneError unless the image at ``path`` is ``width`` x ``height`` (header only)."""
         size = image_header_size(path, where)
@@ -97,8 +133,6 @@ class Lens:
     def undistort(self, source: Path, target: Path, where: str) -> None:
         """Write ``source`` resampled into the pinhole camera ``pinhole_matrix`` at ``target``
         (bilinear; pixels that see nothing outside the lens's image are black)."""
-        import cv2
-
         self.check_image(source, where)
         try:
             with Image.open(source) as image:
@@ -106,20 +140,25 @@ class Lens:
         except (OSError, ValueError, Image.DecompressionBombError) as exc:
             raise SceneError(f"{source}: {where}: cannot read the image ({exc})") from None
         if self._maps is None:
-            size = (self.width, self.height)
-            new = self.pinhole_matrix()
-            if self.family == "fisheye":
-                self._maps = cv2.fisheye.initUndistortRectifyMap(
-                    self.K, self.coefficients, np.eye(3), new, size, cv2.CV_32FC1
-                )
-            else:
-                self._maps = cv2.initUndistortRectifyMap(
-                    self.K, self.coefficients, np.eye(3), new, size, cv2.CV_32FC1
-                )
-        out = cv2.remap(
-            pixels, *self._maps, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
-        )
-        _write_image(Image.fromarray(out), target)
+            self._maps = self.maps(self.pinhole_matrix(), self.width, self.height)
+        _write_image(Image.fromarray(remap(pixels, self._maps)), target)
+
+
+def remap(pixels: np.ndarray, maps: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """``pixels`` resampled through ``maps`` (``Lens.maps``): bilinear, black where a pinhole
+    pixel sees nothing of the lens's image."""
+    import cv2
+
+    return cv2.remap(pixels, *maps, interpolation=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+def undistortion_maps(
+    distortion: Distortion, K: np.ndarray, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The maps that resample an image taken through ``distortion`` into the ``width`` x
+    ``height`` pinhole camera ``K`` (a frame's own): the ones ``Lens.undistort`` uses when
+    that frame's K is the lens's ``pinhole_matrix``."""
+    return lens_from_distortion(distortion).maps(K, width, height)
 
 
 def _write_image(image: Image.Image, target: Path) -> None:
@@ -146,17 +185,9 @@ def lens_from_params(model: str, params: list[float], width: int, height: int, w
     that cannot be undistorted here."""
     p = [float(x) for x in params]
     simple = model.startswith("SIMPLE_")
-    need = {
-        "SIMPLE_PINHOLE": 3,
-        "PINHOLE": 4,
-        "SIMPLE_RADIAL": 4,
-        "RADIAL": 5,
-        "OPENCV": 8,
-        "FULL_OPENCV": 12,
-        "OPENCV_FISHEYE": 8,
-        "RADIAL_FISHEYE": 5,
-        "SIMPLE_RADIAL_FISHEYE": 4,
-    }.get(model)
+    need = {"SIMPLE_PINHOLE": 3, "PINHOLE": 4}.get(model)
+    if model in DISTORTION_COEFFICIENTS:
+        need = (3 if simple else 4) + DISTORTION_COEFFICIENTS[model]
     if need is None:
         supported = ", ".join(STANDARD_MODELS + FISHEYE_MODELS)
         raise SceneError(
@@ -172,6 +203,21 @@ def lens_from_params(model: str, params: list[float], width: int, height: int, w
     if not (fx > 0 and fy > 0) or not np.all(np.isfinite(p)):
         raise SceneError(f"{where}: {model}: focal lengths must be positive and all finite")
     K = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+    return _lens(model, K, extra, width, height)
+
+
+def lens_from_distortion(distortion: Distortion) -> Lens:
+    """The Lens a frame's ``distortion`` describes (its coefficients in OpenCV's order)."""
+    return _lens(
+        distortion.model,
+        np.array(distortion.K, dtype=np.float64),
+        [float(x) for x in distortion.params],
+        distortion.width,
+        distortion.height,
+    )
+
+
+def _lens(model: str, K: np.ndarray, extra: list[float], width: int, height: int) -> Lens:
     if model in FISHEYE_MODELS:
         coefficients = (extra + [0.0] * 4)[:4]
         family = "fisheye"

@@ -288,9 +288,10 @@ def test_dslr_nerfstudio_transforms_undistorted(tmp_path):
     check_markers(scene, frame, c2w)
 
 
-def test_dslr_colmap_with_the_toolkits_undistorted_images(tmp_path):
-    """Poses from dslr/colmap; a plain load shows the toolkit's own undistorted images
-    (dslr/undistort.py) with their K, since the resized ones are fisheye."""
+def test_dslr_colmap_names_the_fisheye_image_with_its_lens(tmp_path):
+    """Poses from dslr/colmap: a plain load names the fisheye image in dslr/resized_images
+    with its lens, as convert would undistort it, even where the toolkit's own undistorted
+    images (dslr/undistort.py) are there too: one K per camera, whatever else is on disk."""
     scene = scene_without_cameras(tmp_path)
     c2w = pose()
     write_colmap(
@@ -306,8 +307,16 @@ def test_dslr_colmap_with_the_toolkits_undistorted_images(tmp_path):
     (scene / "dslr/nerfstudio/transforms_undistorted.json").write_text(json.dumps(transforms))
     write_markers(scene / "dslr/undistorted_images/DSC00001.JPG", pinhole_pixels(PROBES, c2w, K))
     frame = load_scannetpp(scene, camera="dslr").frame("DSC00001")
-    assert frame.rgb == "dslr/undistorted_images/DSC00001.JPG"
-    check_markers(scene, frame, c2w)
+    assert frame.rgb == "dslr/resized_images/DSC00001.JPG"
+    lens = frame.distortion
+    assert lens.model == "OPENCV_FISHEYE" and lens.params.tolist() == list(FISHEYE["k"])
+    assert (lens.width, lens.height) == (WIDTH, HEIGHT)
+    assert lens.K.tolist() == [
+        [FISHEYE["fx"], 0.0, FISHEYE["cx"]], [0.0, FISHEYE["fy"], FISHEYE["cy"]], [0, 0, 1]
+    ]  # fmt: skip
+    converted = convert(scene, tmp_path / "converted").frame("DSC00001")
+    assert converted.distortion is None and converted.rgb == "undistorted/dslr/DSC00001.JPG"
+    assert np.array_equal(frame.K, converted.K)
 
 
 # --------------------------------------------------------------------------- iPhone
@@ -355,16 +364,25 @@ def test_a_build_delivers_the_undistorted_image(tmp_path):
         assert np.linalg.norm(marker_at(delivered, expected) - expected) < 1.0
 
 
-def test_plain_load_names_no_distorted_image(tmp_path):
+def test_plain_load_names_the_distorted_images_with_their_lens(tmp_path):
     scene = scene_without_cameras(tmp_path)
     write_iphone(scene, pose())
     loaded = load_scannetpp(scene)
     frames = loaded.trajectory("walkthrough").frames
-    assert [f.rgb for f in frames] == [None, None]
-    assert "2 iphone images are distorted (OPENCV) and not named" in loaded.source.detail
-    # The same pinhole camera as the converted scene's.
+    assert [f.rgb for f in frames] == ["iphone/rgb/frame_000000.jpg", "iphone/rgb/frame_000030.jpg"]
+    for frame in frames:
+        assert frame.distortion.model == "OPENCV"
+        assert frame.distortion.params.tolist() == list(OPENCV["k"])
+        assert frame.distortion.K.tolist() == [
+            [OPENCV["fx"], 0.0, OPENCV["cx"]], [0.0, OPENCV["fy"], OPENCV["cy"]], [0, 0, 1]
+        ]  # fmt: skip
+    assert "2 iphone images (OPENCV) named with their lens: undistorted to pinhole" in (
+        loaded.source.detail
+    )
+    # The same pinhole camera as the converted scene's, whose frames carry no lens.
     converted = convert(scene, tmp_path / "converted").trajectory("walkthrough").frames
     assert np.array_equal(frames[0].K, converted[0].K)
+    assert [f.distortion for f in converted] == [None, None]
 
 
 # --------------------------------------------------------------------------- pose_intrinsic_imu
