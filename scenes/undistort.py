@@ -50,6 +50,14 @@ __all__ = [
 
 STANDARD_MODELS = ("SIMPLE_PINHOLE", "PINHOLE", "SIMPLE_RADIAL", "RADIAL", "OPENCV", "FULL_OPENCV")
 FISHEYE_MODELS = ("OPENCV_FISHEYE", "RADIAL_FISHEYE", "SIMPLE_RADIAL_FISHEYE")
+ONE_FOCAL_MODELS = (
+    "SIMPLE_PINHOLE",
+    "SIMPLE_RADIAL",
+    "RADIAL",
+    "SIMPLE_RADIAL_FISHEYE",
+    "RADIAL_FISHEYE",
+)
+"""Models whose parameters start f, cx, cy (one focal length), the others fx, fy, cx, cy."""
 JPEG_QUALITY = 95
 """Quality of an undistorted JPEG (the source's format is kept)."""
 
@@ -181,10 +189,10 @@ def _write_image(image: Image.Image, target: Path) -> None:
 
 def lens_from_params(model: str, params: list[float], width: int, height: int, where: str) -> Lens:
     """A Lens from COLMAP's parameter list for ``model`` (fx, fy, cx, cy first, or f, cx, cy
-    for the SIMPLE_ models, then the distortion). SceneError naming ``where`` for a model
+    for ``ONE_FOCAL_MODELS``, then the distortion). SceneError naming ``where`` for a model
     that cannot be undistorted here."""
     p = [float(x) for x in params]
-    simple = model.startswith("SIMPLE_")
+    simple = model in ONE_FOCAL_MODELS
     need = {"SIMPLE_PINHOLE": 3, "PINHOLE": 4}.get(model)
     if model in DISTORTION_COEFFICIENTS:
         need = (3 if simple else 4) + DISTORTION_COEFFICIENTS[model]
