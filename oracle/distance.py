@@ -51,6 +51,8 @@ GRID_SPACING_M = 0.05
 """Largest spacing of the ``vsi_grid`` points along each box axis."""
 _EDGE_CHUNK = 4096
 """Edges of A per block when comparing edge pairs (bounds memory to chunk x candidates of B)."""
+_EDGE_PAIRS = 40_000
+"""Above this many edge pairs, each edge is first tested against the other mesh itself."""
 _BOUND_VERTICES = 2048
 """Vertices per mesh whose distances to the other give the first bound on the closest pair."""
 _ROUNDING_M = 1e-9
@@ -375,35 +377,47 @@ def _crossing(geometry: SceneGeometry, source: int, target: int) -> Closest | No
     return Closest(0.0, points[first].copy(), points[first].copy())
 
 
-def _near_edges(geometry: SceneGeometry, source: int, target: int, bound: float) -> np.ndarray:
-    """Indices of ``source``'s edges that may come closer than ``bound`` to ``target``'s mesh.
+def _near_edges(
+    geometry: SceneGeometry, source: int, target: int, bound: float, maybe: np.ndarray
+) -> np.ndarray:
+    """Those of ``source``'s edges ``maybe`` (indices) that may come closer than ``bound`` to
+    ``target``'s mesh.
 
     An edge lies within its bounding sphere (midpoint, half length), so its distance to the
     mesh is at least dist(midpoint, mesh) - half length.
     """
     middle, radius = _edge_spheres(geometry, source)
-    maybe = _may_beat(geometry, middle, radius, target, bound)
     _, distance = points_to_mesh(geometry, middle[maybe], target)
     slack = _float32_slack(geometry, middle[maybe], target)  # exact distance >= distance - slack
     return maybe[distance - slack - radius[maybe] < bound]
 
 
 def _edge_pairs(geometry: SceneGeometry, a: int, b: int, best: Closest) -> Closest:
-    """Improve ``best`` with the exact distance of every edge pair that could beat it."""
-    near_a = _near_edges(geometry, a, b, best.distance)
-    near_b = _near_edges(geometry, b, a, best.distance)
+    """Improve ``best`` with the exact distance of every edge pair that could beat it.
+
+    Edges are first kept by the cheap test of :func:`_may_beat`; when that leaves more than
+    ``_EDGE_PAIRS`` pairs, by :func:`_near_edges` too. Either way no edge that could beat
+    ``best`` is dropped, and an edge kept in vain measures no less than ``best`` (so it never
+    replaces it): both give the same pair.
+    """
+    near_a, near_b = (
+        _may_beat(geometry, *_edge_spheres(geometry, source), target, best.distance)
+        for source, target in ((a, b), (b, a))
+    )
+    if len(near_a) * len(near_b) > _EDGE_PAIRS:
+        near_a = _near_edges(geometry, a, b, best.distance, near_a)
+        near_b = _near_edges(geometry, b, a, best.distance, near_b)
     if len(near_a) == 0 or len(near_b) == 0:
         return best
     start_a, end_a = (x[near_a] for x in _edges(geometry, a))
     start_b, end_b = (x[near_b] for x in _edges(geometry, b))
-    mid_b = (start_b + end_b) / 2.0
-    radius_b = np.linalg.norm(end_b - start_b, axis=1) / 2.0
+    middle_a, radius_a = (x[near_a] for x in _edge_spheres(geometry, a))
+    mid_b, radius_b = (x[near_b] for x in _edge_spheres(geometry, b))
     for lo in range(0, len(near_a), _EDGE_CHUNK):
         p1, q1 = start_a[lo : lo + _EDGE_CHUNK], end_a[lo : lo + _EDGE_CHUNK]
-        mid_a = (p1 + q1) / 2.0
-        radius_a = np.linalg.norm(q1 - p1, axis=1) / 2.0
+        mid_a, half_a = middle_a[lo : lo + _EDGE_CHUNK], radius_a[lo : lo + _EDGE_CHUNK]
         gap = np.linalg.norm(mid_a[:, None, :] - mid_b[None, :, :], axis=2)
-        i, j = np.nonzero(gap - radius_a[:, None] - radius_b[None, :] < best.distance)
+        i, j = np.nonzero(gap - half_a[:, None] - radius_b[None, :] < best.distance)
         if len(i) == 0:
             continue
         distance, on_a, on_b = segment_distances(p1[i], q1[i], start_b[j], end_b[j])
