@@ -65,10 +65,12 @@ _OUTLINE_DIRECTIONS = np.stack(
 )
 """Unit normals of an outline's sides, 15 angles in (-90, 90) degrees: with the window's rows,
 a polygon about as tight as the projected convex hull, and one numpy pass for every row."""
-_LIST_FROM = 3
-"""Pixels held by this many outlines or more get every hit listed along their ray: one
-``list_intersections`` costs about three closest-hit casts (measured); fewer get a cast per
-object."""
+_CLEAR_MARGIN = 1e-4
+"""m a ray's segment up to its object hit must keep from a structure piece's supporting plane
+for the structure test along it to be skipped (float32 rounding: about 1e-6 m)."""
+_CLEAR_MAX_FACES = 1 << 14
+"""Structures with more triangles than this are tested along every ray, not sorted into
+pieces and planes."""
 _EDGES = np.array([(i, i | 1 << b) for i in range(8) for b in range(3) if not i & 1 << b])
 """The 12 edges of a box whose corner i has bit b set on axis b."""
 _OCTAHEDRON = np.array(
@@ -236,20 +238,73 @@ def _ray_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
     return derived(scene).memo("visibility_ray_scenes", None, build)
 
 
-def _object_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
-    """One ray-casting scene per object, in scene order (cached): a ray cast against one
-    object alone costs a third of listing every hit along it among all objects, and finds
-    the same ``t`` (Embree tests a triangle the same way in any scene)."""
+def _structure_planes(scene: Scene) -> tuple[np.ndarray, np.ndarray] | None:
+    """Supporting planes of the structure's pieces (cached): ((p, 4) float64 [n, d], unit n,
+    with the piece in n . x <= d; (p,) the piece of each plane, ascending), from each
+    connected part of each structure mesh and the planes of its faces that hold all of it on
+    one side. None where some piece has none, or the structure is too large to sort."""
 
-    def build() -> tuple[o3d.t.geometry.RaycastingScene, ...]:
-        out = []
-        for obj in scene.objects:
-            alone = o3d.t.geometry.RaycastingScene()
-            alone.add_triangles(*_object_triangles(scene, obj))
-            out.append(alone)
-        return tuple(out)
+    def compute() -> tuple[np.ndarray, np.ndarray] | None:
+        if sum(len(part.mesh.faces) for part in scene.structure) > _CLEAR_MAX_FACES:
+            return None
+        planes, owner = [], []
+        pieces = [p for part in scene.structure for p in part.mesh.split(only_watertight=False)]
+        for index, piece in enumerate(pieces):
+            vertices = np.asarray(piece.vertices, dtype=np.float64)
+            normals = np.asarray(piece.face_normals, dtype=np.float64)
+            offsets = np.einsum("ij,ij->i", normals, vertices[piece.faces[:, 0]])
+            tolerance = 1e-9 * (1.0 + float(np.abs(vertices).max()))
+            side = vertices @ normals.T - offsets  # (vertices, faces)
+            held = []
+            for sign, ok in (
+                (1.0, side.max(axis=0) <= tolerance),
+                (-1.0, side.min(axis=0) >= -tolerance),
+            ):
+                held.append(sign * np.concatenate([normals[ok], offsets[ok, None]], axis=1))
+            found = np.unique(np.round(np.concatenate(held), 12), axis=0)
+            if not len(found):
+                return None
+            planes.append(found)
+            owner.append(np.full(len(found), index))
+        if not planes:
+            return np.zeros((0, 4)), np.zeros(0, dtype=np.int64)
+        return np.concatenate(planes), np.concatenate(owner)
 
-    return derived(scene).memo("visibility_object_scenes", None, build)
+    return derived(scene).memo("visibility_structure_planes", None, compute)
+
+
+def _clearances(scene: Scene, frame: Frame) -> list[np.ndarray | None]:
+    """Per object: the planes (q, 4) [n, n . o - d] (o: the rays' float32 origin) that decide
+    whether the structure test along a ray to a hit on it can be skipped, or None where every
+    hit must be tested.
+
+    A structure piece whose supporting plane has the object's hull and the camera beyond it
+    by _CLEAR_MARGIN cannot meet a segment from the camera to the object: it needs no plane.
+    For any other piece, the plane it keeps furthest from them: a hit X needs no test for
+    that piece when the camera and X are both beyond it by the margin (n . X - d > margin).
+    """
+    found = _structure_planes(scene)
+    if found is None:
+        return [None] * len(scene.objects)
+    planes, owner = found
+    if not len(planes):
+        return [np.zeros((0, 4))] * len(scene.objects)
+    origin = frame.center.astype(np.float32).astype(np.float64)
+    beyond_camera = planes[:, :3] @ origin - planes[:, 3]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    out: list[np.ndarray | None] = []
+    for hull in _hulls(scene):
+        beyond = np.minimum((hull @ planes[:, :3].T).min(axis=0) - planes[:, 3], beyond_camera)
+        best = np.maximum.reduceat(beyond, starts)
+        touching = best <= _CLEAR_MARGIN
+        # Per touching piece, its first plane at the best clearance.
+        pick = np.flatnonzero(beyond == np.repeat(best, np.diff(np.r_[starts, len(owner)])))
+        pick = pick[np.r_[True, owner[pick][1:] != owner[pick][:-1]]][touching]
+        if np.any(beyond_camera[pick] <= _CLEAR_MARGIN):
+            out.append(None)
+        else:
+            out.append(np.concatenate([planes[pick, :3], beyond_camera[pick, None]], axis=1))
+    return out
 
 
 def _hulls(scene: Scene) -> list[np.ndarray]:
@@ -605,14 +660,14 @@ def _trace(
     samples (raster order), bit for bit, from fewer and cheaper ray queries.
 
     A ray can hit only the objects whose outline (:func:`_outline_rows`) holds its pixel. A
-    pixel held by one or two is cast against each of them alone (closest hit: Open3D reports
-    the same ``t`` as when it lists that object's hits among all), and the nearest wins, the
-    lower index on a tie; a padded sample held by one or two is tested for any hit against
-    each. Pixels and samples held by _LIST_FROM or more go to :func:`_list_hits`. The
-    structure test is the same query along the same scaled rays as there.
+    pixel held by one outline gets one closest-hit cast against all objects: whether it hits
+    and at what ``t`` are what listing every hit finds (the same Embree scene, the same
+    triangle tests), and the object hit can only be that one. Pixels held by more outlines,
+    and any whose cast found another object, go to :func:`_list_hits`, which finds ties.
+    The structure test is the same query along the same scaled rays, skipped where
+    :func:`_clearances` shows it cannot hit.
     """
-    alone = _object_scenes(scene)
-    _, structure = _ray_scenes(scene)
+    objects, structure = _ray_scenes(scene)
     width, height = frame.width, frame.height
     k, n = len(scene.objects), width * height
     to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
@@ -622,6 +677,7 @@ def _trace(
         _outline_rows(box, outline, width, height)
         for box, outline in zip(boxes, outlines, strict=True)
     ]
+    clear = _clearances(scene, frame)
     # How many outlines hold each pixel; the masks are kept while they take under 4 bytes a
     # pixel of the image, and made again beyond, so memory does not grow with objects x pixels.
     cover = np.zeros((height, width), dtype=np.int16 if k < 1 << 15 else np.int32)
@@ -634,63 +690,83 @@ def _trace(
             kept += mine.size
         masks.append(block if kept <= 4 * n else None)
     hits = []  # per object: (index, flat image pixels it is hit at)
+    strays = [np.flatnonzero(cover.ravel() > 1)]  # pixels to list
     for i, span in enumerate(spans):
         block = masks[i] or _outline_mask(span)
         if block is None:
             continue
         top, left, mine = block
         rows, cols = np.nonzero(mine)
-        light = cover[rows + top, cols + left] < _LIST_FROM
-        if not light.all():
-            rows, cols = rows[light], cols[light]
+        alone = cover[rows + top, cols + left] == 1
+        if not alone.all():
+            rows, cols = rows[alone], cols[alone]
         if not len(rows):
             continue
         rays = _rays_at(frame, to_world, top, left, rows, cols)
-        t = alone[i].cast_rays(o3d.core.Tensor.from_numpy(rays))["t_hit"].numpy()
+        cast = objects.cast_rays(o3d.core.Tensor.from_numpy(rays))
+        t, found = cast["t_hit"].numpy(), cast["geometry_ids"].numpy()
         hit = np.flatnonzero(t < np.inf)
         if not len(hit):
             continue
         if len(hit) < len(t):
-            rows, cols, t, rays = rows.take(hit), cols.take(hit), t.take(hit), rays.take(hit, 0)
+            rows, cols, t, rays, found = (x.take(hit, axis=0) for x in (rows, cols, t, rays, found))
         pixel = (rows + top) * width + (cols + left)
+        if np.any(found != i):  # another object, outside its outline: list these
+            strays.append(pixel[found != i])
+            mine = found == i
+            pixel, t, rays = pixel[mine], t[mine], rays[mine]
         # The structure hides the hit when it is hit first: an any-hit query along the ray
-        # up to the hit (direction scaled by its depth, tfar = 1), kept if this hit is first.
+        # up to the hit (direction scaled by its depth, tfar = 1).
         for axis in range(3, 6):
             rays[:, axis] *= t
-        walled = structure.test_occlusions(o3d.core.Tensor.from_numpy(rays), tfar=1.0).numpy()
-        closer = t < nearest[pixel]  # strictly: on a tie the lower index, cast first, stays
-        where = pixel[closer]
-        nearest[where] = t[closer]
-        first[where] = np.where(walled[closer], k, i)
+        nearest[pixel] = t
+        first[pixel] = np.where(_walled(structure, rays, clear[i]), k, i)
         hits.append((i, pixel))
     silhouette = np.zeros(k, dtype=np.int64)
     outside = np.zeros(k, dtype=np.int64)
     keys, counts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     if pairs:
         for i, pixel in hits:
-            silhouette[i] += len(pixel)
-            tally = np.bincount(first[pixel], minlength=k + 1)  # never k + 1: all are hits
-            tally[i] = 0
-            j = np.flatnonzero(tally)
-            keys.append(i * (k + 1) + j)
-            counts.append(tally[j])
+            silhouette[i] = len(pixel)
+            hidden = np.count_nonzero(first[pixel] == k)
+            if hidden:
+                keys.append(np.array([i * (k + 1) + k]))
+                counts.append(np.array([hidden]))
         padded = _cast_padded(scene, frame, boxes, padded, outside)
     occlusions = np.concatenate(keys), np.concatenate(counts)
-    heavy = np.flatnonzero(cover.ravel() >= _LIST_FROM)
-    if len(heavy) or len(padded):
-        found = _list_hits(scene, frame, heavy, padded, first, nearest, pairs)
+    listed = np.sort(np.concatenate(strays))
+    if len(listed) or len(padded):
+        found = _list_hits(scene, frame, listed, padded, first, nearest, pairs)
         silhouette += found[0]
         outside += found[1]
         occlusions = _merge(occlusions, found[2])
     return _Trace(first, nearest, silhouette, outside, _table(occlusions, k))
 
 
+def _walled(
+    structure: o3d.t.geometry.RaycastingScene, rays: np.ndarray, planes: np.ndarray | None
+) -> np.ndarray:
+    """(m,) bool: the structure test along each of the ``rays`` (direction scaled by the
+    hit's depth, tfar = 1), skipped (False) where :func:`_clearances` ``planes`` show that
+    no piece can be met."""
+    if planes is None:
+        need = np.arange(len(rays))
+    else:
+        beyond = rays[:, 3:] @ planes[:, :3].T + planes[:, 3]
+        need = np.flatnonzero((beyond <= _CLEAR_MARGIN).any(axis=1))
+    walled = np.zeros(len(rays), dtype=bool)
+    if len(need):
+        tested = rays if len(need) == len(rays) else rays.take(need, axis=0)
+        walled[need] = structure.test_occlusions(o3d.core.Tensor(tested), tfar=1.0).numpy()
+    return walled
+
+
 def _cast_padded(
     scene: Scene, frame: Frame, boxes: np.ndarray, padded: np.ndarray, outside: np.ndarray
 ) -> np.ndarray:
-    """Add to ``outside`` the hits of the ``padded`` samples (raster order) that lie next to
-    the windows of fewer than _LIST_FROM objects (any-hit tests against those objects alone);
-    return the other samples, for listing.
+    """Add to ``outside`` the hits of the ``padded`` samples (raster order) next to one
+    object's window alone (a closest-hit cast against all objects, which can only hit that
+    one); return the other samples, and any whose cast found another object, for listing.
 
     A sample next to no pixel of an object's window (floor and ceil of u and v, as
     :func:`_samples` keeps them) passes at least 1 px from the object's image.
@@ -698,24 +774,29 @@ def _cast_padded(
     width, height = frame.width, frame.height
     u, v = padded[:, 0], padded[:, 1]
     low_u, high_u = np.floor(u) + width, np.ceil(u) + width
-    near = []
-    for v0, v1, u0, u1 in boxes:
+    held = np.zeros(len(u), dtype=np.int64)
+    owner = np.zeros(len(u), dtype=np.int64)
+    for i, (v0, v1, u0, u1) in enumerate(boxes):
         if v0 >= v1 or u0 >= u1:
-            near.append(np.zeros(0, dtype=np.int64))
             continue
         # Some neighbour row in v0..v1 - 1: v0 - h - 1 < v < v1 - h (v ascending).
         lo = np.searchsorted(v, v0 - height - 1, side="right")
         hi = np.searchsorted(v, v1 - height, side="left")
-        band = np.arange(lo, hi)
-        near.append(band[(high_u[band] >= u0) & (low_u[band] < u1)])
-    held = np.bincount(np.concatenate([np.zeros(0, dtype=np.int64), *near]), minlength=len(u))
-    alone = _object_scenes(scene)
-    for i, samples in enumerate(near):
-        samples = samples[held[samples] < _LIST_FROM]
-        if len(samples):
-            rays = rays_through(frame, u[samples], v[samples])
-            outside[i] += np.count_nonzero(alone[i].test_occlusions(o3d.core.Tensor(rays)).numpy())
-    return padded[held >= _LIST_FROM]
+        band = lo + np.flatnonzero((high_u[lo:hi] >= u0) & (low_u[lo:hi] < u1))
+        held[band] += 1
+        owner[band] = i
+    alone = np.flatnonzero(held == 1)
+    listed = held > 1
+    if len(alone):
+        objects, _ = _ray_scenes(scene)
+        rays = rays_through(frame, u[alone], v[alone])
+        cast = objects.cast_rays(o3d.core.Tensor(rays))
+        hit = cast["t_hit"].numpy() < np.inf
+        found = cast["geometry_ids"].numpy()
+        ok = hit & (found == owner[alone])
+        outside += np.bincount(owner[alone[ok]], minlength=len(outside))
+        listed[alone[hit & ~ok]] = True
+    return padded[listed]
 
 
 def _count_hits(
