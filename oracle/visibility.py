@@ -4,16 +4,25 @@ One ray per pixel centre at the frame's full resolution, OpenCV convention (pixe
 centred at the integer image point (u, v) and covers [u - 0.5, u + 0.5] x [v - 0.5, v + 0.5], as
 the renderers draw it), from the camera centre through ``K^-1 [u, v, 1]`` rotated into the world
 (OpenCV axes), so a hit's ``t`` is its camera-frame depth; pixels outside every object's
-projected bounding window are skipped (no object can show there). All rays of a frame go out as
-one batch through Open3D's ``RaycastingScene.list_intersections`` over the objects, which
-returns every object hit along every ray: the rays that hit instance i anywhere form its
-*silhouette* (its unoccluded footprint inside the image), and the nearest object hit is what the
-pixel shows unless the structure (walls, floor, ceiling) is hit first (an any-hit query along
-the same rays, up to that depth). Both come from the same intersections, so every visible pixel
-lies in its instance's silhouette and every silhouette pixel is either visible or hidden by
-exactly one occluder.
+projected bounding window are skipped (no object can show there). The definition: every such
+ray is listed through Open3D's ``RaycastingScene.list_intersections`` over the objects, which
+returns every object hit along it: the rays that hit instance i anywhere form its *silhouette*
+(its unoccluded footprint inside the image), and the nearest object hit (the lowest object
+index on a tie) is what the pixel shows unless the structure (walls, floor, ceiling) is hit at
+or before it (an any-hit query along the same ray, up to that depth). Both come from the same
+intersections, so every visible pixel lies in its instance's silhouette and every silhouette
+pixel is either visible or hidden by exactly one occluder.
 
-Truncation: the batch also holds rays through the pixels of a padded image plane (one image
+Computed faster, with the same result bit for bit (``_count(..., all_hits=True)`` is the
+definition, held to the fast path by tests/oracle/test_visibility_fast.py): a pixel whose ray
+can meet one object only (it lies in the projected outline of that object's parts alone) gets
+one closest-hit ``cast_rays`` against the same objects scene, which finds the same hit and the
+same ``t`` as the listing; only pixels in two or more outlines are listed. (Casting against a
+scene of one object alone is cheaper still, but Embree then settles a ray through a shared
+edge differently now and then: a pixel could flip.) The structure query is skipped where a
+supporting plane of each structure piece keeps the ray's segment up to the hit 0.1 mm away.
+
+Truncation: rays also go through the pixels of a padded image plane (one image
 size beyond each border) inside the projected bounding windows of objects that reach past the
 border, sampled on a grid centred on the image centre (so a mirrored scene samples mirrored
 points) with a stride that keeps them under 1/16 of the image's pixels (each ray then stands
@@ -57,6 +66,8 @@ z >= this (m), unless a part nearer the camera plane lies in front of the lens."
 _OUTLINE_MARGIN = 1.0
 """px an outline reaches beyond the projected hull, as the windows do at least, before the
 allowance for float32 rounding."""
+_MAX_PARTS = 16
+"""Meshes of more connected parts than this are outlined by their whole hull."""
 _LENS_MARGIN = 1e-4
 """m the box of the image's rays near the lens is grown by (float32 rounding: about 1e-6)."""
 _OUTLINE_DIRECTIONS = np.stack(
@@ -238,6 +249,34 @@ def _ray_scenes(scene: Scene) -> tuple[o3d.t.geometry.RaycastingScene, ...]:
     return derived(scene).memo("visibility_ray_scenes", None, build)
 
 
+def _parts(scene: Scene) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per object: the hull vertices of its connected parts, stacked ((q, 3) float64), and
+    where each part starts ((p,) int64), cached. A table's top and legs, a chair's seat and
+    legs: their hulls outline it much closer than one hull. Point clouds and meshes of more
+    than _MAX_PARTS parts: one part, the object's hull (:func:`_hulls`)."""
+
+    def compute() -> list[tuple[np.ndarray, np.ndarray]]:
+        out = []
+        for obj, hull in zip(scene.objects, _hulls(scene), strict=True):
+            pieces = [] if obj.mesh is None else obj.mesh.split(only_watertight=False)
+            if not 1 < len(pieces) <= _MAX_PARTS:
+                out.append((hull, np.zeros(1, dtype=np.int64)))
+                continue
+            hulls = []
+            for piece in pieces:
+                vertices = np.asarray(piece.vertices, dtype=np.float64)
+                try:
+                    vertices = vertices[ConvexHull(vertices).vertices]
+                except QhullError:  # flat or too few points: all of them
+                    pass
+                hulls.append(vertices)
+            starts = np.cumsum([0, *(len(h) for h in hulls[:-1])]).astype(np.int64)
+            out.append((np.concatenate(hulls), starts))
+        return out
+
+    return derived(scene).memo("visibility_parts", None, compute)
+
+
 def _structure_planes(scene: Scene) -> tuple[np.ndarray, np.ndarray] | None:
     """Supporting planes of the structure's pieces (cached): ((p, 4) float64 [n, d], unit n,
     with the piece in n . x <= d; (p,) the piece of each plane, ascending), from each
@@ -341,12 +380,14 @@ def _clipped(corners: np.ndarray) -> np.ndarray:
 
 def _window_boxes(
     scene: Scene, frame: Frame
-) -> tuple[np.ndarray, list[tuple[np.ndarray, float] | None]]:
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray] | None]]:
     """Each object's projected bounding window on the padded plane, and its outline.
 
     Returns ``(boxes, outlines)``: boxes (k, 4) int64 [v0, v1, u0, u1], the rows v0..v1 - 1 and
     columns u0..u1 - 1 of the padded plane (u in [-w, 2w), v in [-h, 2h), shifted to start at
-    0), empty where v0 >= v1 or u0 >= u1; outlines[i] from :func:`_outline`.
+    0), empty where v0 >= v1 or u0 >= u1; outlines[i] from :func:`_outline`, None where a
+    part of the object within _OUTLINE_NEAR of the camera plane lies before the lens (its
+    window alone then tells where it may show).
 
     Only rays through its window can hit an object: with its hull in front of the camera, an
     object's image lies in the bounding rectangle of its projected hull vertices; one reaching
@@ -357,11 +398,15 @@ def _window_boxes(
     limit = 10.0 * (width + height)  # far beyond the padded plane, and safe to cast to int
     bits = (np.arange(8)[:, None] >> np.arange(3)) & 1
     boxes = np.zeros((len(scene.objects), 4), dtype=np.int64)
-    outlines: list[tuple[np.ndarray, float] | None] = []
+    outlines: list[tuple[np.ndarray, np.ndarray] | None] = []
     centre = float(np.abs(frame.center).max())
-    for i, hull in enumerate(_hulls(scene)):
+    for i, (hull, (points, starts)) in enumerate(zip(_hulls(scene), _parts(scene), strict=True)):
         front = frame.world_to_camera(hull)
-        outlines.append(_outline(front, float(np.abs(hull).max()) + centre, frame))
+        scale = float(np.abs(hull).max()) + centre
+        if front[:, 2].min() < _OUTLINE_NEAR and _near_lens(front, frame):
+            outlines.append(None)
+        else:
+            outlines.append(_outline(frame.world_to_camera(points), starts, scale, frame))
         if np.any(front[:, 2] < _NEAR):
             box = np.where(bits, front.max(axis=0), front.min(axis=0))
             front = _clipped(box)
@@ -379,29 +424,43 @@ def _window_boxes(
     return boxes, outlines
 
 
-def _outline(front: np.ndarray, scale: float, frame: Frame) -> tuple[np.ndarray, float] | None:
-    """Image points (q, 2) and a margin (px): the image pixels whose rays can hit an object
-    lie within the margin of the points' convex hull. None where only the window can tell (a
-    part of the object within _OUTLINE_NEAR of the camera, in front of the lens).
+def _outline(
+    front: np.ndarray, starts: np.ndarray, scale: float, frame: Frame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds (low, high), (p, m) each, of the object's parts along _OUTLINE_DIRECTIONS in
+    the image: the image pixels whose rays can hit part j lie in the polygon low[j] <= d . x
+    <= high[j] for every direction d. ``front``: the parts' hull vertices in camera
+    coordinates, part j from ``starts[j]``; no part may lie before the lens
+    (:func:`_near_lens`).
 
-    ``front``: the object's hull vertices in camera coordinates. Its part at z >=
-    _OUTLINE_NEAR projects inside the hull of the projected vertices there and of the points
-    where segments between vertices cross that plane; the nearer part shows in no pixel when
-    its bounding box misses the pyramid of the image's rays up to that depth. The margin is
-    _OUTLINE_MARGIN plus how far float32 rounding of the mesh and of the ray origin (of the
-    coordinates up to ``scale``, m) can move a projected point.
+    A part's piece at z >= _OUTLINE_NEAR projects inside the hull of the projected vertices
+    there and of the points where segments between vertices cross that plane; the nearer
+    piece shows in no pixel. The bounds reach _OUTLINE_MARGIN beyond, plus how far float32
+    rounding of the mesh and of the ray origin (of the coordinates up to ``scale``, m) can
+    move a projected point.
     """
-    z = front[:, 2]
-    ahead = front[z >= _OUTLINE_NEAR]
-    if len(ahead) < len(front):
-        if _near_lens(front, frame):
-            return None
-        ahead = np.concatenate([ahead, _crossings(front, _OUTLINE_NEAR)])
-    if not len(ahead):
-        return np.zeros((0, 2)), 0.0
-    image = (ahead @ frame.K.T)[:, :2] / ahead[:, 2:]
+    if front[:, 2].min() < _OUTLINE_NEAR:
+        pieces = []
+        for part in np.split(front, starts[1:]):
+            ahead = part[part[:, 2] >= _OUTLINE_NEAR]
+            if len(ahead) < len(part):
+                ahead = np.concatenate([ahead, _crossings(part, _OUTLINE_NEAR)])
+            if len(ahead):
+                pieces.append(ahead)
+        if not pieces:
+            empty = np.zeros((0, len(_OUTLINE_DIRECTIONS)))
+            return empty, empty
+        starts = np.cumsum([0, *(len(piece) for piece in pieces[:-1])]).astype(np.int64)
+        front = np.concatenate(pieces)
+    image = (front @ frame.K.T)[:, :2] / front[:, 2:]
+    along = image @ _OUTLINE_DIRECTIONS.T
     offset = 2 * max(frame.K[0, 0], frame.K[1, 1]) + np.abs(image - frame.K[:2, 2]).sum(axis=1)
-    return image, _OUTLINE_MARGIN + float((offset / ahead[:, 2]).max()) * scale * 2.0**-22
+    reach = np.maximum.reduceat(offset / front[:, 2], starts) * scale * 2.0**-22
+    margin = (_OUTLINE_MARGIN + reach)[:, None]
+    return (
+        np.minimum.reduceat(along, starts, axis=0) - margin,
+        np.maximum.reduceat(along, starts, axis=0) + margin,
+    )
 
 
 def _crossings(points: np.ndarray, depth: float) -> np.ndarray:
@@ -480,43 +539,39 @@ def _centred_grid(size: int, stride: int) -> np.ndarray:
 
 
 def _outline_rows(
-    box: np.ndarray, outline: tuple[np.ndarray, float] | None, width: int, height: int
+    box: np.ndarray, outline: tuple[np.ndarray, np.ndarray] | None, width: int, height: int
 ) -> tuple[int, np.ndarray, np.ndarray] | None:
-    """The image pixels whose rays are cast against one object: (first row, (r,) first and
-    (r,) last column of each row, inclusive; a row with first > last holds none), or None.
+    """The image pixels whose rays are cast against one object: (first row, (p, r) first and
+    (p, r) last column of each part's pixels in each row, inclusive; first > last: none), or
+    None.
 
-    Its window, narrowed where the outline is known to the polygon of _OUTLINE_DIRECTIONS
-    bounding its projected hull, grown by _OUTLINE_MARGIN: the rays of the pixels left out
-    pass at least that far from the object's image.
+    Its window, narrowed where the outline is known (:func:`_outline`) to the polygons of
+    its parts: the rays of the pixels left out pass at least _OUTLINE_MARGIN from its image.
     """
     v0, v1, u0, u1 = (int(x) for x in box)
     top, bottom = max(v0 - height, 0), min(v1 - height, height)
     left, right = max(u0 - width, 0), min(u1 - width, width)
     if top >= bottom or left >= right:
         return None
-    first = np.full(bottom - top, left, dtype=np.int64)
-    last = np.full(bottom - top, right - 1, dtype=np.int64)
-    if outline is not None:
-        points, margin = outline
-        if not len(points):
-            return None
-        cos, sin = _OUTLINE_DIRECTIONS[:, 0], _OUTLINE_DIRECTIONS[:, 1]
-        along = points @ _OUTLINE_DIRECTIONS.T
-        low = along.min(axis=0) - margin
-        high = along.max(axis=0) + margin
-        across = np.arange(top, bottom, dtype=np.float64)[:, None] * sin
-        lowest = np.ceil(((low - across) / cos).max(axis=1))
-        highest = np.floor(((high - across) / cos).min(axis=1))
-        first = np.maximum(first, np.clip(lowest, left, right).astype(np.int64))
-        last = np.minimum(last, np.clip(highest, left - 1, right - 1).astype(np.int64))
-    return top, first, last
+    if outline is None:
+        first = np.full((1, bottom - top), left, dtype=np.int64)
+        return top, first, np.full((1, bottom - top), right - 1, dtype=np.int64)
+    low, high = outline
+    if not len(low):
+        return None
+    cos, sin = _OUTLINE_DIRECTIONS[:, 0], _OUTLINE_DIRECTIONS[:, 1]
+    across = np.arange(top, bottom, dtype=np.float64)[:, None] * sin  # (r, m)
+    lowest = np.ceil(((low[:, None, :] - across) / cos).max(axis=2))
+    highest = np.floor(((high[:, None, :] - across) / cos).min(axis=2))
+    first = np.clip(lowest, left, right).astype(np.int64)
+    return top, first, np.clip(highest, left - 1, right - 1).astype(np.int64)
 
 
 def _outline_mask(
     span: tuple[int, np.ndarray, np.ndarray] | None,
 ) -> tuple[int, int, np.ndarray] | None:
-    """(top, left, bool block) of the pixels of :func:`_outline_rows`: block[r, c] holds
-    image pixel (left + c, top + r); None where there is none."""
+    """(top, left, bool block) of the pixels of :func:`_outline_rows`, all parts together:
+    block[r, c] holds image pixel (left + c, top + r); None where there is none."""
     if span is None:
         return None
     top, first, last = span
@@ -524,7 +579,10 @@ def _outline_mask(
     if left >= right:
         return None
     columns = np.arange(left, right)
-    return top, left, (columns >= first[:, None]) & (columns <= last[:, None])
+    mask = (columns >= first[0, :, None]) & (columns <= last[0, :, None])
+    for low, high in zip(first[1:], last[1:], strict=True):
+        mask |= (columns >= low[:, None]) & (columns <= high[:, None])
+    return top, left, mask
 
 
 def _rays_at(
@@ -652,7 +710,7 @@ def _trace(
     scene: Scene,
     frame: Frame,
     boxes: np.ndarray,
-    outlines: list[tuple[np.ndarray, float] | None],
+    outlines: list[tuple[np.ndarray, np.ndarray] | None],
     padded: np.ndarray,
     pairs: bool = True,
 ) -> _Trace:
