@@ -6,8 +6,8 @@ afresh (no cache), beside what it would cost otherwise and what the ray casting 
 
 For the 16-view walkthrough of each procedural room (seed 0), the median over views of:
 
-- new: the oracle's path (``_count``: a closest-hit cast per object inside its outline, all
-  hits listed where three or more outlines overlap);
+- new: the oracle's path (``_count``: one closest-hit cast for a pixel inside one object's
+  outline, every hit listed where outlines overlap);
 - all-hits: the exact reference (``_count(all_hits=True)``: every hit of every window pixel
   listed against all objects at once), which the new path equals bit for bit;
 - cast all: Open3D ``cast_rays`` of every pixel's ray against the objects, then against the

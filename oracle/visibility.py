@@ -731,17 +731,17 @@ def _trace(
     to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
     first = np.full(n, k + 1, dtype=np.int32)
     nearest = np.full(n, np.inf, dtype=np.float32)
-    spans = [
-        _outline_rows(box, outline, width, height)
-        for box, outline in zip(boxes, outlines, strict=True)
-    ]
     clear = _clearances(scene, frame)
+
+    def outline_mask(i: int) -> tuple[int, int, np.ndarray] | None:
+        return _outline_mask(_outline_rows(boxes[i], outlines[i], width, height))
+
     # How many outlines hold each pixel; the masks are kept while they take under 4 bytes a
     # pixel of the image, and made again beyond, so memory does not grow with objects x pixels.
     cover = np.zeros((height, width), dtype=np.int16 if k < 1 << 15 else np.int32)
     masks, kept = [], 0
-    for span in spans:
-        block = _outline_mask(span)
+    for i in range(k):
+        block = outline_mask(i)
         if block is not None:
             top, left, mine = block
             cover[top : top + mine.shape[0], left : left + mine.shape[1]] += mine
@@ -749,8 +749,8 @@ def _trace(
         masks.append(block if kept <= 4 * n else None)
     hits = []  # per object: (index, flat image pixels it is hit at)
     strays = [np.flatnonzero(cover.ravel() > 1)]  # pixels to list
-    for i, span in enumerate(spans):
-        block = masks[i] or _outline_mask(span)
+    for i in range(k):
+        block = masks[i] or outline_mask(i)
         if block is None:
             continue
         top, left, mine = block
@@ -989,8 +989,9 @@ def visibility_bytes(objects: int, pixels: int, frames: int) -> int:
     :data:`HIT_BUDGET` hits, so it does not grow with rays x objects) and per object; what is
     kept per frame grows with objects and with (object, occluder) pairs, at most
     objects x (objects + 1) and objects x pixels (the estimate takes the smaller; real scenes
-    have far fewer). The meshes and their ray-casting structures are not included: they grow
-    with vertices, not with objects or pixels.
+    have far fewer). The closest-hit casts of pixels held by one object's outline go out one
+    object at a time, at most a pixel each. The meshes and their ray-casting structures are
+    not included: they grow with vertices, not with objects or pixels.
     """
     objects, pixels, frames = max(int(objects), 1), max(int(pixels), 1), max(int(frames), 0)
     rays = pixels + pixels // 16  # the padded samples beyond the border are at most 1/16
