@@ -70,7 +70,7 @@ def main() -> None:
     def replay(sub):
         key = sub.pose.tobytes()
         if key not in ready:
-            ready[key] = backends["raycast"].render_rgb(sub)
+            ready[key] = backends["raycast"].render(sub)
         return ready[key]
 
     ratios = " ".join(f"{'/ ' + name:>10}" for name in plain)
@@ -78,7 +78,7 @@ def main() -> None:
         f"{'degradation':<13} {'sub-frames':<13} {'severity':>8} {'wall':>11} {'CPU':>11} {ratios}"
     )
     rows = [("defocus", "-", None)]
-    rows += [("motion_blur", name, renderer.render_rgb) for name, renderer in backends.items()]
+    rows += [("motion_blur", name, renderer.render) for name, renderer in backends.items()]
     rows += [("motion_blur", "reprojection", replay)]
     for name, source, render in rows:
         degradation = get_degradation(name)

@@ -213,7 +213,7 @@ def main() -> None:
                     frame,
                     severity,
                     rng=np.random.default_rng(0),
-                    render=renderer.render_rgb,
+                    render=renderer.render,
                 )
 
             wall, cpu, result = timed(run, 1 if degradation.renders else args.repeats)

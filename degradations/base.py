@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -12,12 +12,16 @@ from spatialqa.degradations.labels import PixelMap
 from spatialqa.errors import ConfigError
 from spatialqa.scenes import Frame
 
+if TYPE_CHECKING:
+    from spatialqa.degradations.render import View
+
 SEVERITIES = range(1, 6)
 GAMMA = 2.2
 """Display gamma of the renderers' output (pyrender writes ``linear ** (1 / 2.2)``)."""
 
-RenderFn = Callable[[Frame], np.ndarray]
-"""Renders the RGB image, (H, W, 3) uint8, of a frame of the scene being degraded."""
+RenderFn = Callable[[Frame], "View"]
+"""Renders a frame of the scene being degraded: a View, whose RGB and depth motion blur reads
+(a renderer's ``render``)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -71,6 +71,10 @@ NEAREST_M = 0.3
 """Nearest depth assumed when bounding the image motion (closer surfaces are rare)."""
 _REFINE_STEPS = 1
 """Fixed-point steps that find the depth of the surface a sub-frame's pixel shows."""
+SLICES = 4
+"""Sub-frames reprojected whole, from the frame and the path's ends (see ``exposure``)."""
+_AGREE = 0.04
+"""Relative inverse-depth difference within which a source sees the surface it is asked for."""
 _LINEAR = ((np.arange(256) / 255.0) ** GAMMA).astype(np.float32)
 """Display byte -> linear light, as ``to_linear``, in float32."""
 
@@ -418,22 +422,24 @@ def _source(
     xs: np.ndarray,
     ys: np.ndarray,
     start: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Where the surface that a sub-frame (the camera moved by ``motion``) shows at its pixels
-    (xs x ys, a grid) lies in the frame's own image; ``start`` is the frame's inverse depth
-    at those pixels.
+    refine: int = _REFINE_STEPS,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where the surface that a sub-frame (the camera moved by ``motion`` from the source's)
+    shows at its pixels (xs x ys, a grid) lies in a source image of inverse depth
+    ``inverse``; ``start`` is a first guess of the sub-frame's inverse depth at those pixels.
 
     A point at inverse depth ``d`` (in the sub-frame's camera) seen at pixel x lies at
-    ``K R K^-1 x + d K t`` in the frame (homogeneous). ``d`` starts as the frame's inverse
-    depth at x and is then taken from the surface the frame shows where the point landed,
-    ``_REFINE_STEPS`` times (exact at once for a turn, for which depth does not matter, and
-    for a plane facing a camera that moves sideways). Points behind the frame's camera land
-    far outside its image.
+    ``K R K^-1 x + d K t`` in the source (homogeneous, scaled by ``d`` times its depth there).
+    ``d`` is then taken from the surface the source shows where the point landed, ``refine``
+    times (exact at once for a turn, for which depth does not matter, and for a plane facing
+    a camera that moves sideways). Returns the source pixel (x, y), ``d``, and the source's
+    inverse depth predicted there, ``d / w``: where the source shows that inverse depth (up to
+    ``_AGREE``), it sees the point. Points behind the source's camera land far outside.
     """
     R, t = motion[:3, :3], motion[:3, 3]
     # Python floats keep the float32 maps float32.
     A, e = (K @ R @ np.linalg.inv(K)).tolist(), (K @ t).tolist()
-    # The sub-frame's depth of the frame's point at inverse depth ``seen`` where it lands is
+    # The sub-frame's depth of the source's point at inverse depth ``seen`` where it lands is
     # ``(1 + d * shift) / w / seen - shift`` (with w the homogeneous scale), since the third
     # row of R^T turns R K^-1 x into K^-1 x, whose depth is 1.
     shift = float(R[:, 2] @ t)
@@ -441,12 +447,12 @@ def _source(
     homog = [(A[i][0] * x + A[i][2]) + A[i][1] * y for i in range(3)]
     far = float(4 * max(inverse.shape))
     d = start
-    for step in range(_REFINE_STEPS + 1):
+    for step in range(refine + 1):
         scale = 1.0 / np.maximum(homog[2] + d * e[2], np.float32(1e-6))
         qx = np.clip((homog[0] + d * e[0]) * scale, -far, far)
         qy = np.clip((homog[1] + d * e[1]) * scale, -far, far)
-        if step == _REFINE_STEPS:
-            return qx, qy
+        if step == refine:
+            return qx, qy, d, d * scale
         seen = cv2.remap(inverse, qx, qy, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
         depth_times_seen = (1.0 + d * shift) * scale - seen * shift
         ahead = depth_times_seen > 1e-6
@@ -460,48 +466,54 @@ def _axes(margin: int, width: int, height: int) -> tuple[np.ndarray, np.ndarray]
     return xs, np.arange(-margin, height + margin, dtype=np.float32)
 
 
-def _canvas(
-    linear: np.ndarray,
-    padded: np.ndarray,
-    frame: Frame,
-    margin: int,
-    ends: list[tuple[np.ndarray, np.ndarray]],
-) -> np.ndarray:
-    """The frame's image grown by ``margin``, premultiplied RGBA: the frame itself inside, and
-    around it what the rendered sub-frames ``ends`` (motion, linear image) see there, each
-    surface point at the inverse depth ``padded`` (the frame's, grown by its edge values).
-    Alpha 0 where no sub-frame sees the point."""
-    height, width = linear.shape[:2]
-    canvas = np.zeros((height + 2 * margin, width + 2 * margin, 4), dtype=np.float32)
-    canvas[margin : margin + height, margin : margin + width] = _opaque(linear)
-    xs, ys = _axes(margin, width, height)
-    K, Kinv = frame.K, np.linalg.inv(frame.K)
-    rgba = [_opaque(image) for _, image in ends]
-    inside = slice(margin, margin + height)
-    strips = [
-        (slice(0, margin), slice(None)),
-        (slice(margin + height, None), slice(None)),
-        (inside, slice(0, margin)),
-        (inside, slice(margin + width, None)),
-    ]
-    for rows, columns in strips:
-        x, y, d = xs[None, columns], ys[rows, None], padded[rows, columns]
-        if d.size == 0:
-            continue
-        total = np.zeros((*d.shape, 4), dtype=np.float32)
-        for (motion, _), source in zip(ends, rgba, strict=True):
-            R, t = motion[:3, :3], motion[:3, 3]
-            A, e = (K @ R.T @ Kinv).tolist(), (-(K @ R.T @ t)).tolist()
-            h = [(A[i][0] * x + A[i][2]) + A[i][1] * y + d * e[i] for i in range(3)]
-            ahead = h[2] > 1e-6
-            scale = np.where(ahead, 1.0 / np.where(ahead, h[2], 1.0), 0.0)
-            u = np.where(ahead, h[0] * scale, -1e4).astype(np.float32)
-            v = np.where(ahead, h[1] * scale, -1e4).astype(np.float32)
-            total += cv2.remap(source, u, v, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-        seen = total[..., 3]
-        total *= (np.minimum(seen, 1.0) / np.where(seen > 0, seen, 1.0))[..., None]
-        canvas[rows, columns] = total
-    return canvas
+@dataclass(frozen=True)
+class _Source:
+    """An image a sub-frame is reprojected from: linear RGBA, inverse depth (0 where nothing
+    was drawn) and the 4x4 motion from the frame's camera to its own."""
+
+    rgba: np.ndarray
+    inverse: np.ndarray
+    motion: np.ndarray
+
+
+def _seen(
+    source: _Source, motion: np.ndarray, K: np.ndarray, xs: np.ndarray, ys: np.ndarray, start
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What ``source`` shows of the sub-frame at ``motion`` (from the frame's camera) on the
+    grid xs x ys: premultiplied RGBA, the sub-frame's inverse depth of that surface, and
+    whether the source sees it (it lands inside, where the source shows its depth)."""
+    relative = np.linalg.inv(source.motion) @ motion
+    qx, qy, d, predicted = _source(relative, K, source.inverse, xs, ys, start)
+    seen = cv2.remap(source.inverse, qx, qy, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE)
+    height, width = source.inverse.shape
+    sees = cv2.absdiff(seen, predicted) <= _AGREE * predicted + 1e-4
+    sees &= (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
+    rgba = cv2.remap(source.rgba, qx, qy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    return rgba, d, sees
+
+
+def _sub_frame(
+    frame_source: _Source,
+    end: _Source,
+    motion: np.ndarray,
+    K: np.ndarray,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    starts: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sub-frame at ``motion`` on the grid xs x ys, premultiplied RGBA, and the inverse
+    depth of what it shows: each pixel from the frame where the frame sees its surface, from
+    the rendered ``end`` where only the end does or where the end's surface is nearer (a
+    surface the frame hides, or one moving in front of what the frame shows there)."""
+    rgba, d, sees = _seen(frame_source, motion, K, xs, ys, starts[0])
+    end_rgba, end_d, end_sees = _seen(end, motion, K, xs, ys, starts[1])
+    nearer = end_d > d * (1.0 + _AGREE)
+    use_end = end_sees & (nearer | ~sees)
+    # Seen by neither: the frame's guess where it lands in the frame, else the end's.
+    use_end |= ~sees & ~end_sees & (rgba[..., 3] < end_rgba[..., 3])
+    cv2.copyTo(end_rgba, use_end.view(np.uint8), rgba)
+    np.copyto(d, end_d, where=use_end)
+    return rgba, d
 
 
 def path_travel(
@@ -514,12 +526,24 @@ def path_travel(
     xs = np.arange(0, width, step, dtype=np.float32)
     ys = np.arange(0, height, step, dtype=np.float32)
     start = np.ascontiguousarray(inverse[::step, ::step])
-    (x0, y0), (x1, y1) = (
+    (x0, y0, _, _), (x1, y1, _, _) = (
         _source(path.motion(s), frame.K, inverse, xs, ys, start) for s in (-0.5, 0.5)
     )
     travel = float(np.hypot(x1 - x0, y1 - y0).max())
     bow = float(np.hypot(x0 + x1 - 2 * xs[None, :], y0 + y1 - 2 * ys[:, None]).max()) / 2
     return travel, bow
+
+
+def _view(render: RenderFn, frame: Frame, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rendered RGB and inverse depth (0 where nothing was drawn) of ``frame``."""
+    view = render(frame)
+    rgb, depth = getattr(view, "rgb", None), getattr(view, "depth", None)
+    if rgb is None or depth is None:
+        raise ValueError(f"render: must return a View with rgb and depth (got {type(view)})")
+    rgb = check_image(rgb)
+    if rgb.shape != image.shape:
+        raise ValueError(f"render: sub-frame {rgb.shape} differs from image {image.shape}")
+    return rgb, (1.0 / check_depth(depth, rgb)).astype(np.float32)
 
 
 def exposure(
@@ -531,20 +555,23 @@ def exposure(
     render: RenderFn,
 ) -> np.ndarray:
     """The mean, in linear light, of ``substeps`` sub-frames at ``substep_times`` along
-    ``path``: the frame's own image reprojected with its depth, as each sub-frame sees it.
+    ``path``, each reprojected with depth from the frame and from the path's two rendered
+    ends (its first and last sub-frames, Views from ``render``).
 
-    Where the sub-frame at time s sees the frame's pixel ``b_s(x)`` is found for the path's
-    two ends (``_source``) and taken, in between, as the parabola through ``b_-1/2(x)``, x
-    and ``b_1/2(x)``. The mean of the ``2 ** n`` sub-frames is made in ``n`` passes, each the
-    mean of the last pass's result at its pixels moved by +-1/4, +-1/8, ... of the exposure
-    along that parabola: every sum of those steps is one sub-frame's time, and the steps
-    compose as motions along the path do. Two sub-frames are rendered, the first and the
-    last: they show what lies beyond the frame's edges (at the depth of the nearest edge
-    pixel). Exact, up to resampling, for a static scene seen from a turning camera and for a
-    plane facing a camera that moves sideways; at depth edges each pixel moves as the
-    surface it shows, and what the frame does not see behind a nearer surface (and the
-    rendered ends would show) is not used: it would take the ends' depth, which ``render``
-    does not give.
+    ``SLICES`` sub-frames, at the centres of equal slices of the exposure, are reprojected
+    whole (``_sub_frame``): each pixel from the frame where the frame sees its surface, from
+    the end of its half of the exposure where only that end does or where the end's surface
+    is nearer. So what the frame hides behind a nearer surface (and the ends show), what
+    enters over its edges and a near surface sweeping over a far one are all seen. Their sum
+    is then spread over its slice in ``n`` passes, each the sum of the last pass's result at
+    its pixels moved by +-1/4, +-1/8, ... of a slice along the parabola through where the
+    path's ends see the pixel's surface: every sum of those steps is one sub-frame's time.
+    That surface is taken at the mean inverse depth of what the slices' sub-frames show
+    there, so it moves at their mean motion. Exact, up to resampling, for a static scene
+    seen from a turning camera and for a plane facing a camera that moves sideways; where a
+    pixel's slices show surfaces at different depths, each is spread over its slice at their
+    mean motion (a texture's blur a little off, and a depth edge's sweep made of steps, one
+    per slice, that the spread only softens).
     """
     image = check_image(image)
     distance = check_depth(depth, image)
@@ -556,48 +583,58 @@ def exposure(
     inverse = (1.0 / distance).astype(np.float32)  # 0 where nothing was drawn
     linear = _linear(image)
     times = substep_times(substeps)
+    centre = _Source(_opaque(linear), inverse, np.eye(4))
     ends = []
     for s in (times[0], times[-1]):
-        sub = dataclasses.replace(frame, pose=frame.pose @ path.motion(s))
-        rendered = check_image(render(sub))
-        if rendered.shape != image.shape:
-            raise ValueError(f"render: sub-frame {rendered.shape} differs from image {image.shape}")
-        ends.append((path.motion(s), _linear(rendered)))
-    # How far the frame's pixels travel: the canvas must hold every sub-frame's view (up to
-    # a frame's size beyond its edges).
+        rgb, end_inverse = _view(
+            render, dataclasses.replace(frame, pose=frame.pose @ path.motion(s)), image
+        )
+        ends.append(_Source(_opaque(_linear(rgb)), end_inverse, path.motion(s)))
+    slices = min(SLICES, substeps)
+    passes = int(np.log2(substeps // slices))
+    offsets = [0.5**k / slices for k in range(2, passes + 2)]
+    # Pass k's result is needed where the later, shorter passes will sample it; the slices'
+    # sub-frames where the first samples them. A tap at time s lies s v + s^2 a from its
+    # pixel, |v| <= travel, |a| <= 4 bow.
     travel_max, bow_max = path_travel(inverse, frame, path)
-    passes = int(np.log2(substeps))
-    offsets = [0.5**k for k in range(2, passes + 2)]
-    # Pass k's result is needed where the later, shorter passes will sample it; the canvas
-    # where the first samples it.
-    # A tap at time s lies s v + s^2 a from its pixel, |v| <= travel, |a| <= 4 bow.
     reach = min(1.1 * travel_max, 2.0 * max(width, height))
     bend = min(4.4 * bow_max, 4.0 * max(width, height))
     margins = [
         int(np.ceil(sum(reach * o + bend * o * o for o in offsets[k + 1 :]))) + 2
         for k in range(passes)
     ]
-    margin = margins[0] + int(np.ceil(reach * offsets[0] + bend * offsets[0] ** 2)) + 2
-    padded = cv2.copyMakeBorder(inverse, *[margin] * 4, cv2.BORDER_REPLICATE)
-    canvas = _canvas(linear, padded, frame, margin, ends)
-    xs, ys = _axes(margins[0], width, height)
-    start = padded[margin - margins[0] : margin + margins[0] + height, margin - margins[0] :]
-    start = np.ascontiguousarray(start[:, : width + 2 * margins[0]])
-    qx0, qy0 = _source(path.motion(-0.5), frame.K, inverse, xs, ys, start)
-    qx1, qy1 = _source(path.motion(0.5), frame.K, inverse, xs, ys, start)
-    # Maps hold (x, y) pairs. A pixel's path is taken as the parabola through its ends and
-    # itself: at time s it shows the frame's x + s v + s^2 a, with v the travel over the
-    # exposure and a = 2 (x(-1/2) + x(1/2) - 2 x).
-    travel = cv2.merge([qx1 - qx0, qy1 - qy0])
-    grid = np.empty_like(travel)
-    grid[..., 0], grid[..., 1] = xs[None, :], ys[:, None]
-    curve = 2.0 * cv2.merge([qx0 + qx1, qy0 + qy1]) - 4.0 * grid
-    current, origin = canvas, margin
+    margin = (
+        margins[0] + int(np.ceil(reach * offsets[0] + bend * offsets[0] ** 2)) + 2 if passes else 0
+    )
+    xs, ys = _axes(margin, width, height)
+    starts = [
+        cv2.copyMakeBorder(source.inverse, *[margin] * 4, cv2.BORDER_REPLICATE)
+        for source in (centre, *ends)
+    ]
+    current, mean = None, None
+    for t in substep_times(slices):
+        end = ends[int(t > 0)]
+        rgba, d = _sub_frame(
+            centre, end, path.motion(t), frame.K, xs, ys, (starts[0], starts[1 + int(t > 0)])
+        )
+        current = rgba if current is None else cv2.add(current, rgba)
+        mean = d / slices if mean is None else cv2.scaleAdd(d, 1.0 / slices, mean)
+    if passes:
+        qx0, qy0, _, _ = _source(path.motion(-0.5), frame.K, inverse, xs, ys, mean, refine=0)
+        qx1, qy1, _, _ = _source(path.motion(0.5), frame.K, inverse, xs, ys, mean, refine=0)
+        # Maps hold (x, y) pairs. A pixel's path is taken as the parabola through its ends
+        # and itself: at time s it shows the frame's x + s v + s^2 a, with v the travel over
+        # the exposure and a = 2 (x(-1/2) + x(1/2) - 2 x).
+        travel = cv2.merge([qx1 - qx0, qy1 - qy0])
+        grid = np.empty_like(travel)
+        grid[..., 0], grid[..., 1] = xs[None, :], ys[:, None]
+        curve = 2.0 * cv2.merge([qx0 + qx1, qy0 + qy1]) - 4.0 * grid
+    origin = margin
     for offset, grown in zip(offsets, margins, strict=True):
-        cut = slice(margins[0] - grown, margins[0] + grown + height)
-        cut_x = slice(margins[0] - grown, margins[0] + grown + width)
+        cut = slice(margin - grown, margin + grown + height)
+        cut_x = slice(margin - grown, margin + grown + width)
         # Each pass moves its taps along the parabola by +- offset: the steps compose as the
-        # path's own do, so the sum of the passes' offsets lands on the path, bend included.
+        # path's own do.
         base = cv2.scaleAdd(curve[cut, cut_x], offset * offset, grid[cut, cut_x] + origin)
         step = travel[cut, cut_x]
         # The sum, not the mean: the last division by alpha undoes every factor of two.

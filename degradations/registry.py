@@ -30,7 +30,7 @@ DEGRADATIONS: dict[str, Degradation] = {
         ),
         Degradation("low_light", version=1, apply=low_light),
         Degradation("low_resolution", version=1, apply=low_resolution, per_frame=False),
-        Degradation("motion_blur", version=2, apply=motion_blur, renders=True, needs_depth=True),
+        Degradation("motion_blur", version=3, apply=motion_blur, renders=True, needs_depth=True),
         Degradation("over_exposure", version=1, apply=over_exposure, per_frame=False),
         Degradation("rain", version=1, apply=rain, needs_depth=True),
         Degradation("snow", version=1, apply=snow, needs_depth=True),

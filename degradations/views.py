@@ -235,7 +235,7 @@ def render_and_degrade(
                 frame_key = (frame.id,) if degradation.per_frame else ()
                 rng = rng_for(seed, scene.scene_id, *frame_key, kind, severity)
                 result = degradation(
-                    view.rgb, view.depth, frame, severity, rng=rng, render=renderer.render_rgb
+                    view.rgb, view.depth, frame, severity, rng=rng, render=renderer.render
                 )
                 moved = result.transform if resize is None else compose(resize, result.transform)
                 yield DeliveredView(tuple(variant), frame, result.image, result.params, moved)

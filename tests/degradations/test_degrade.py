@@ -62,7 +62,7 @@ def degrade(room, name: str, severity, seed: int = 0, image=None) -> Degraded:
         frame,
         severity,
         rng=np.random.default_rng(seed),
-        render=renderer.render_rgb,
+        render=renderer.render,
     )
 
 
@@ -134,7 +134,7 @@ def test_input_image_is_left_alone(name, room):
 def test_depth_is_required_where_used(name, room):
     with pytest.raises(ValueError, match="needs the depth map"):
         get_degradation(name)(
-            room[2].rgb, None, room[1], 1, rng=np.random.default_rng(0), render=room[0].render_rgb
+            room[2].rgb, None, room[1], 1, rng=np.random.default_rng(0), render=room[0].render
         )
 
 

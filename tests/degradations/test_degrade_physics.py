@@ -192,8 +192,9 @@ class CountingRender:
 
     def __call__(self, frame):
         self.frames.append(frame)
-        self.images.append(self.renderer.render_rgb(frame))
-        return self.images[-1]
+        view = self.renderer.render(frame)
+        self.images.append(view.rgb)
+        return view
 
 
 def test_motion_blur_renders_the_ends_of_a_centred_path():

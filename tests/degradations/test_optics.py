@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import degrade_kit as kit
 import numpy as np
 import pytest
 
-from spatialqa.degradations import RaycastRenderer, defocus, motion_blur
+from spatialqa.degradations import RaycastRenderer, View, defocus, motion_blur
 from spatialqa.degradations.base import to_display, to_linear
 from spatialqa.degradations.optics import (
     CameraPath,
@@ -31,16 +32,18 @@ class Supersampled:
     def __init__(self, renderer: RaycastRenderer, samples: int = 3) -> None:
         self.renderer, self.samples = renderer, samples
 
-    def __call__(self, frame) -> np.ndarray:
+    def __call__(self, frame) -> View:
         n = self.samples
         fine = to_linear(self.renderer.render_rgb(frame.resized(frame.width * n, frame.height * n)))
-        return to_display(fine.reshape(frame.height, n, frame.width, n, 3).mean(axis=(1, 3)))
+        rgb = to_display(fine.reshape(frame.height, n, frame.width, n, 3).mean(axis=(1, 3)))
+        view = self.renderer.render(frame)
+        return View(rgb=rgb, depth=view.depth, instance=view.instance)
 
 
 def rendered_mean(render, frame, path: CameraPath, substeps: int) -> np.ndarray:
     """The reference: every sub-frame rendered, averaged in linear light."""
     images = [
-        to_linear(render(dataclasses.replace(frame, pose=frame.pose @ path.motion(s))))
+        to_linear(render(dataclasses.replace(frame, pose=frame.pose @ path.motion(s))).rgb)
         for s in substep_times(substeps)
     ]
     return to_display(np.mean(images, axis=0))
@@ -59,13 +62,14 @@ class PlaneRender:
     def shifted(self, shift: int) -> np.ndarray:
         return self.wide[:, self.pad + shift : self.pad + shift + W]
 
-    def __call__(self, frame) -> np.ndarray:
+    def __call__(self, frame) -> View:
         self.calls += 1
         moved = np.linalg.inv(FRAME.pose) @ frame.pose  # sub-frame camera in the frame's axes
         assert np.allclose(moved[:3, :3], np.eye(3)) and np.allclose(moved[1:3, 3], 0)
         shift = FRAME.K[0, 0] * moved[0, 3] / self.depth
         assert shift == pytest.approx(round(shift), abs=1e-6)
-        return self.shifted(round(shift))
+        image = self.shifted(round(shift))
+        return View(image, np.full((H, W), self.depth, np.float32), np.zeros((H, W), np.int32))
 
 
 def test_a_plane_moving_sideways_is_blurred_by_a_box_of_the_travel_length():
@@ -84,13 +88,83 @@ def test_a_plane_moving_sideways_is_blurred_by_a_box_of_the_travel_length():
     assert np.array_equal(blurred[5], to_display(exposure(centre, depth, FRAME, path, 8, plane))[5])
 
 
+class BoxOverPlane:
+    """A near box (depth 1 m, frame columns 40-119) in front of a textured far plane (2 m),
+    rendered for sub-frames that moved sideways: pixel u shows the box's column
+    u + f t / 1 m where that lies on the box, else the plane's column u + f t / 2 m. Smooth
+    textures (noise blurred by 1.5 px, as a render's filtered textures are)."""
+
+    NEAR, FAR, LEFT, RIGHT, PAD = 1.0, 2.0, 40, 120, 80
+
+    def __init__(self) -> None:
+        rng = np.random.default_rng(0)
+        noise = rng.integers(0, 256, size=(2, H, W + 2 * self.PAD, 3)).astype(np.float32)
+        smooth = [cv2.GaussianBlur(layer, (0, 0), 1.5) for layer in noise]
+        self.far = np.clip(128 + (smooth[0] - 128) * 4, 0, 255).astype(np.uint8)
+        self.near = np.clip(170 + (smooth[1] - 128) * 2, 0, 255).astype(np.uint8)
+
+    def shifts(self, frame) -> tuple[int, int]:
+        moved = np.linalg.inv(FRAME.pose) @ frame.pose
+        assert np.allclose(moved[:3, :3], np.eye(3)) and np.allclose(moved[1:3, 3], 0)
+        shifts = [FRAME.K[0, 0] * moved[0, 3] / z for z in (self.FAR, self.NEAR)]
+        assert shifts == pytest.approx(np.round(shifts), abs=1e-6)
+        return round(shifts[0]), round(shifts[1])
+
+    def on_box(self, frame) -> np.ndarray:
+        columns = np.arange(W) + self.shifts(frame)[1]
+        return (columns >= self.LEFT) & (columns < self.RIGHT)
+
+    def __call__(self, frame) -> View:
+        far, near = (self.PAD + shift for shift in self.shifts(frame))
+        box = self.on_box(frame)
+        rgb = np.where(
+            box[None, :, None], self.near[:, near : near + W], self.far[:, far : far + W]
+        )
+        depth = np.broadcast_to(np.where(box, self.NEAR, self.FAR).astype(np.float32), (H, W))
+        return View(rgb, depth, np.zeros((H, W), np.int32))
+
+
+def test_what_the_frame_hides_behind_a_near_box_comes_from_the_rendered_ends():
+    """The camera moves 0.64 m sideways: the box travels 64 px, the plane 32 px. Columns
+    where a sub-frame shows the plane and the frame shows the box (the disoccluded band)
+    can only come from the ends' views; there the reprojection stays close to 16 real
+    sub-frame renders. Before the ends were reprojected with their depth, each sub-frame
+    showed the box's texture stretched over the band: about 0.3 of the band's change."""
+    scene = BoxOverPlane()
+    path = CameraPath(0.64, 0.0, (1.0, 0.0, 0.0), (0.0, 0.0, 1.0))
+    subs = [dataclasses.replace(FRAME, pose=FRAME.pose @ path.motion(s)) for s in substep_times(16)]
+    view = scene(FRAME)
+    reference = rendered_mean(scene, FRAME, path, 16)
+    blurred = to_display(exposure(view.rgb, view.depth, FRAME, path, 16, scene))
+    band = np.zeros(W, bool)
+    for sub in subs:
+        band |= ~scene.on_box(sub) & scene.on_box(FRAME)
+    assert band.sum() == 60  # the box moves 30 px to either end (15 / 32 of 64 px)
+    error = np.abs(blurred.astype(int) - reference)[:, band]
+    change = np.abs(reference.astype(int) - view.rgb)[:, band].mean()
+    assert change > 15  # the band changes a lot: box and plane differ
+    assert error.mean() < 0.2 * change and np.percentile(error, 90) < 0.5 * change
+    # The plane's own texture shows through: the blurred band follows the reference's.
+    assert np.corrcoef(blurred[:, band].ravel(), reference[:, band].ravel())[0, 1] > 0.9
+    assert np.abs(blurred.astype(int) - reference).mean() < 0.15 * change
+
+
+def test_motion_blur_asks_its_render_callback_for_depth():
+    plane = PlaneRender(depth=2.0)
+    path = CameraPath(0.64, 0.0, (1.0, 0.0, 0.0), (0.0, 0.0, 1.0))
+    with pytest.raises(ValueError, match="render: must return a View with rgb and depth"):
+        exposure(
+            plane.shifted(0), np.full((H, W), 2.0), FRAME, path, 8, lambda frame: plane(frame).rgb
+        )
+
+
 def test_a_turning_camera_matches_its_rendered_sub_frames():
     """A turn reprojects exactly whatever the depth: only the frame's edges (filled from the
     two rendered ends), the path's slight bow and the resampling may differ from 16 real
     renders."""
     renderer = RaycastRenderer(kit.make_scene())
     render = Supersampled(renderer)
-    clean, depth = render(FRAME), renderer.render(FRAME).depth
+    clean, depth = render(FRAME).rgb, renderer.render(FRAME).depth
     axis = np.array([0.3, 1.0, 0.2]) / np.linalg.norm([0.3, 1.0, 0.2])
     path = CameraPath(0.0, 0.1, (1.0, 0.0, 0.0), tuple(axis))
     reference = rendered_mean(render, FRAME, path, 16)
@@ -109,7 +183,7 @@ def test_motion_blur_is_close_to_its_rendered_sub_frames(seed):
     sides, the wall behind it): close on average, worst there."""
     renderer = RaycastRenderer(kit.make_scene())
     render = Supersampled(renderer)
-    clean, depth = render(FRAME), renderer.render(FRAME).depth
+    clean, depth = render(FRAME).rgb, renderer.render(FRAME).depth
     result = motion_blur(clean, depth, FRAME, 5, rng=np.random.default_rng(seed), render=render)
     p = result.params
     path = CameraPath(
@@ -131,7 +205,7 @@ def test_motion_blur_is_deterministic():
             FRAME,
             5,
             rng=np.random.default_rng(7),
-            render=renderer.render_rgb,
+            render=renderer.render,
         )
         for _ in range(2)
     ]
