@@ -22,6 +22,7 @@ one core's. Prints the medians per room and over rooms; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import time
@@ -78,6 +79,7 @@ def main() -> None:
     parser.add_argument("--rooms", type=int, default=4)
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--core", type=int, default=min(os.sched_getaffinity(0)))
+    parser.add_argument("--json", action="store_true", help="end with the medians as JSON")
     args = parser.parse_args()
     os.sched_setaffinity(0, {args.core})
     print(f"core {args.core}; ms per view, median over the views of each room")
@@ -88,8 +90,11 @@ def main() -> None:
         rows.append(figures)
         cells = "".join(f"{figures[name]:15.1f}" for name in COLUMNS)
         print(f"{f'{index}: {about}':52s}{cells}")
-    cells = "".join(f"{statistics.median(r[name] for r in rows):15.1f}" for name in COLUMNS)
-    print(f"{'median over rooms':52s}{cells}")
+    medians = {name: statistics.median(r[name] for r in rows) for name in COLUMNS}
+    print(f"{'median over rooms':52s}" + "".join(f"{medians[name]:15.1f}" for name in COLUMNS))
+    if args.json:
+        keys = {"new": "ms_per_view", "all-hits": "all_hits_ms", "cast all": "cast_all_ms"}
+        print(json.dumps({key: medians[name] for name, key in keys.items()}))
 
 
 if __name__ == "__main__":
