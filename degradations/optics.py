@@ -223,35 +223,38 @@ def defocus(
     normalised at the end).
     """
     image = check_image(image)
-    distance = check_depth(depth, image)
+    inverse = _inverse_depth(depth, image)  # 0 where nothing was drawn (infinitely far)
     check_severity(severity)
     focus = float(rng.uniform(*FOCUS_RANGE_M))
     aperture_mm = draw(APERTURES_MM, severity, rng)
     focal = _focal_px(frame, image)
-    inverse = (1.0 / distance).astype(np.float32)  # 0 where nothing was drawn (infinitely far)
-    extremes = [float(inverse.min()), float(inverse.max())]
+    extremes = [float(v) for v in cv2.minMaxLoc(inverse)[:2]]
     max_coc = focal * aperture_mm / 1000.0 * max(abs(v - 1.0 / focus) for v in extremes)
     # Signed radius: positive beyond the focus, negative before it; ascending is nearest first.
     scale = focal * aperture_mm / 2000.0
     signed = np.clip(scale * (1.0 / focus - inverse), -MAX_BLUR_RADIUS_PX, MAX_BLUR_RADIUS_PX)
     levels = layer_radii(signed)
     # Planes (red, green, blue, alpha): a plane times a mask is a fast product.
-    planes = np.ones((4, *image.shape[:2]), dtype=np.float32)
-    planes[:3] = cv2.split(_linear(image))
+    planes = np.empty((4, *image.shape[:2]), dtype=np.float32)
+    cv2.split(_linear(image), list(planes[:3]))
+    planes[3] = 1.0
     # Each pixel's farther layer (greater radius) holds it whole; its nearer layer, laid over
-    # it, a share ``w`` chosen so that (1 - w) r_far^2 + w r_near^2 = r^2.
-    farther = np.searchsorted(levels, signed, side="left").astype(np.int16)
-    np.minimum(farther, len(levels) - 1, out=farther)
+    # it, a share ``w`` chosen so that (1 - w) r_far^2 + w r_near^2 = r^2. Layer indices fit
+    # a byte, so per-layer values are looked up by table.
+    farther = np.zeros(signed.shape, np.uint8)
+    for level in levels[:-1]:
+        farther += signed > level
     squares = levels.astype(np.float32) ** 2
-    far_r2 = squares[farther]
-    span = squares[np.maximum(farther - 1, 0)] - far_r2
-    span[span == 0] = 1.0  # the nearest layer's own pixels: no nearer layer shares them
+    far_r2 = cv2.LUT(farther, np.resize(squares, 256))
+    near_r2 = cv2.LUT(farther, np.resize(np.concatenate([squares[:1], squares]), 256))
+    # The nearest layer's own pixels: no nearer layer shares them (a span of 1, not 0).
+    span = near_r2 - far_r2 + (farther == 0)
     # One number per pixel, ``farther - w``: layer i's alpha is 1 on (i - 1, i], falls from 1
     # to 0 on (i, i + 1) and is 0 elsewhere.
     place = farther - (signed * signed - far_r2) / span
     height, width = signed.shape
     rows, columns = _spans(farther, axis=1), _spans(farther, axis=0)
-    total = np.zeros_like(planes)
+    total, empty = np.zeros_like(planes), True
     below_two = float(np.nextafter(np.float32(2.0), np.float32(0.0)))
     for index in range(len(levels) - 1, -1, -1):
         top, bottom = _lines(rows, index, index + 1)
@@ -267,8 +270,12 @@ def defocus(
         alpha = cv2.threshold(alpha, below_two, 0.0, cv2.THRESH_TOZERO_INV)[1]
         alpha = cv2.threshold(alpha, 0.0, 0.0, cv2.THRESH_TOZERO)[1]
         alpha = cv2.threshold(alpha, 1.0, 0.0, cv2.THRESH_TRUNC)[1]
-        premultiplied = planes[(slice(None), *window)] * alpha
-        layer = [disc_blur(plane, radius) for plane in premultiplied]
+        premultiplied = [plane * alpha for plane in planes[(slice(None), *window)][:3]]
+        layer = [disc_blur(plane, radius) for plane in (*premultiplied, alpha)]
+        if empty:  # the farthest layer lies over nothing
+            total[(slice(None), *window)] = layer
+            empty = False
+            continue
         clear = 1.0 - layer[3]
         for part, plane in zip(total[(slice(None), *window)], layer, strict=True):
             part *= clear
@@ -569,8 +576,11 @@ def _inverse_depth(depth: np.ndarray | None, image: np.ndarray) -> np.ndarray:
     depth = np.asarray(depth, dtype=np.float32)
     if depth.shape != image.shape[:2]:
         raise ValueError(f"depth: expected shape {image.shape[:2]}, got {depth.shape}")
-    # z / z^2 is 1 / z for z > 0 and 0 for z = 0, without a branch.
-    return depth / (depth * depth + np.float32(1e-30))
+    with np.errstate(divide="ignore"):
+        inverse = np.float32(1.0) / depth  # float32 division rounds as float64's does
+    # Not drawn (depth <= 0): negative or infinite, both made 0.
+    inverse = cv2.threshold(inverse, 0.0, 0.0, cv2.THRESH_TOZERO)[1]
+    return cv2.threshold(inverse, float(np.finfo(np.float32).max), 0.0, cv2.THRESH_TOZERO_INV)[1]
 
 
 def exposure(
