@@ -28,6 +28,14 @@ from spatialqa.pipelines.storage import Storage
 from spatialqa.scenes import procedural_scene, save_scene
 
 CONFIG = {**TINY, "name": "faults"}
+SLOW = {
+    **CONFIG,
+    "views": {"frames": 16},
+    "render": {"width": 640, "height": 480},
+    "degradations": ["clean", {"type": "motion_blur", "severities": [5]}],
+}
+"""Shards of a second or two: the tests that kill a worker mid-shard need one still running
+when their watcher (polling every 50 ms) looks."""
 
 
 def rows(out: Path) -> list[dict]:
@@ -240,7 +248,13 @@ def test_the_fingerprint_covers_every_versioned_part(monkeypatch, name):
 
 class ShardKiller:
     """SIGKILLs Ray workers while they run a shard (``ray::run_shard`` in their command line),
-    at most ``times`` times, from a thread beside the build."""
+    at most ``times`` times, from a thread beside the build.
+
+    A worker is killed once it has shown the shard for ``AFTER_S``: Ray titles a worker when it
+    is handed the task, and one killed before the task starts executing is handed the task
+    again without a retry being counted."""
+
+    AFTER_S = 0.5
 
     def __init__(self, times: int) -> None:
         self.times, self.killed = times, 0
@@ -248,17 +262,21 @@ class ShardKiller:
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def _watch(self) -> None:
+        seen: dict[str, float] = {}  # pid -> when it was first seen running a shard
         while self.killed < self.times and not self._stop.wait(0.05):
             for proc in Path("/proc").iterdir():
                 try:
                     running = b"ray::run_shard" in (proc / "cmdline").read_bytes()
                 except OSError:
                     continue
-                if running and proc.name.isdigit():
+                if not (running and proc.name.isdigit()):
+                    continue
+                since = seen.setdefault(proc.name, time.monotonic())
+                if time.monotonic() - since >= self.AFTER_S:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(int(proc.name), signal.SIGKILL)
                         self.killed += 1
-                    break
+                break
 
     def __enter__(self) -> ShardKiller:
         self._thread.start()
@@ -270,16 +288,16 @@ class ShardKiller:
 
 
 def test_a_sigkilled_worker_is_retried_to_the_same_bytes(ray_local, tmp_path):
-    reference = build(parse_config(CONFIG), tmp_path / "reference", progress=False)
+    reference = build(parse_config(SLOW), tmp_path / "reference", progress=False)
     with ShardKiller(times=1) as killer:
-        manifest = build(parse_config(CONFIG), tmp_path / "out", workers=1, progress=False)
+        manifest = build(parse_config(SLOW), tmp_path / "out", workers=1, progress=False)
     assert killer.killed == 1
     assert manifest["scenes"] == reference["scenes"] == {"built": 2, "skipped": 0, "excluded": 0}
     assert digests(tmp_path / "out") == digests(tmp_path / "reference")
 
 
 def test_a_worker_that_always_dies_skips_its_scene_and_the_build_goes_on(ray_local, tmp_path):
-    one = parse_config({**CONFIG, "scenes": [{"procedural": {"count": 1, "seed": 2}}]})
+    one = parse_config({**SLOW, "scenes": [{"procedural": {"count": 1, "seed": 2}}]})
     with ShardKiller(times=RETRIES + 1) as killer:
         manifest = build(one, tmp_path / "out", workers=1, progress=False)
     assert killer.killed == RETRIES + 1
