@@ -17,5 +17,9 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: setup  # every benchmark in bench/, one after the other (several minutes)
-	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+# bench_throughput runs bench_build, bench_visibility, bench_render and bench_optics for its rows.
+OTHER_BENCHES := memory oracle navigation scenes rewards trajectories
+
+bench: setup  # the throughput table, then the other benchmarks (under 10 minutes in all)
+	$(BIN)/python bench/bench_throughput.py
+	for name in $(OTHER_BENCHES); do echo "== bench_$$name"; $(BIN)/python bench/bench_$$name.py || exit 1; done

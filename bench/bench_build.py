@@ -1,7 +1,7 @@
 """Build throughput: marginal samples/s and frames/s with 1 worker on 1 core and 2 workers on 2
 cores, their ratio, and the cost of resuming a finished build.
 
-    python bench/bench_build.py [--repeats 3] [--quick]
+    python bench/bench_build.py [--repeats 3]
     python bench/bench_build.py --case text|images --cpus N [--repeats R]   # one case, JSON
 
 Two builds, both of procedural rooms:

@@ -145,6 +145,14 @@ def long_run(frames: int) -> dict:
     }
 
 
+def in_a_fresh_process(*args: str) -> dict:
+    """This script's child mode run in a new process (its own peak memory): its JSON line."""
+    child = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a 200,000-vertex scan")
@@ -164,13 +172,7 @@ def main() -> None:
     for name in cases:
         with tempfile.TemporaryDirectory() as folder:
             write_case(name, points, Path(folder) / "scene")
-            child = subprocess.run(
-                [sys.executable, __file__, "--measure", str(Path(folder) / "scene")],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        figures = json.loads(child.stdout.strip().splitlines()[-1])
+            figures = in_a_fresh_process("--measure", str(Path(folder) / "scene"))
         gib = 1 << 30
         print(
             f"{name:<36} {figures['vertices']:>10,} {figures['seconds']:>8.1f} "
@@ -180,13 +182,7 @@ def main() -> None:
         print(f"    estimate: {figures['parts']}; shard {figures['status']} {figures['reason']}")
     print("ratio: estimate / measured peak; it must stay above 1 for the refusal to be safe")
     print("goal: the scan-sized room under 2.00 GiB per worker")
-    child = subprocess.run(
-        [sys.executable, __file__, "--long-run", "--frames", str(args.frames)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    run = json.loads(child.stdout.strip().splitlines()[-1])
+    run = in_a_fresh_process("--long-run", "--frames", str(args.frames))
     mib = 1 << 20
     print(
         f"one worker, {run['frames']:,} frames in {run['seconds']:.0f} s: RSS after the first "

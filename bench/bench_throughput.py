@@ -6,7 +6,8 @@ Each row comes from the benchmark that owns it, run here in a fresh process (one
 pinned with ``taskset -c 0``), and is printed with its goal and the physical reference measured
 in the same run: raw ray casting beside visibility, the rasteriser's bare SEG pass and a plain
 colour pass beside the renderer, a plain render beside the optical degradations. Medians; the
-machines are shared and noisy, so compare figures of one run. Asserts nothing.
+machines are shared and noisy, so compare figures of one run. Last, the cost of resuming a
+finished build. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 from bench_build import measure as build_rates  # noqa: E402
+from bench_build import resume_cost  # noqa: E402
 
 
 def child(script: str, *args: str) -> dict:
@@ -107,6 +109,7 @@ def main() -> None:
         f"{quickstart_seconds(args.repeats):.1f} s",
         "<= 15 s",
     )
+    print(resume_cost())
 
 
 if __name__ == "__main__":
