@@ -51,14 +51,26 @@ def egl_available() -> bool:
     return True
 
 
+def resolve_backend(backend: str) -> str:
+    """``auto`` decided: ``raster`` where EGL works in this process, else ``raycast``.
+
+    Why: the two backends draw different bytes, so a build decides once, on its driver, and
+    every worker renders with that backend (one that cannot fails its scene loudly instead of
+    falling back); the decision enters the build's fingerprint.
+    """
+    if backend not in BACKENDS:
+        raise ConfigError(f"render.backend: must be one of {BACKENDS} (got {backend!r})")
+    if backend == "auto":
+        return "raster" if egl_available() else "raycast"
+    return "raster" if backend == "pyrender" else backend
+
+
 def make_renderer(scene: Scene, backend: str = "auto", root: str | Path | None = None) -> Renderer:
     """A renderer of ``scene``: ``raster`` (the rasteriser, through EGL; ``pyrender`` is its
     old name), ``raycast`` (CPU), or ``auto`` (the rasteriser where EGL works, else raycast).
     Scenes whose frames carry captured images show those; ``root`` is the scene directory
     their paths are relative to."""
-    if backend not in BACKENDS:
-        raise ConfigError(f"render.backend: must be one of {BACKENDS} (got {backend!r})")
-    if backend in ("raster", "pyrender") or (backend == "auto" and egl_available()):
+    if resolve_backend(backend) == "raster":
         renderer: Renderer = RasterRenderer(scene)
     else:
         renderer = RaycastRenderer(scene)

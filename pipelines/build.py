@@ -26,7 +26,13 @@ from spatialqa.pipelines.inputs import inputs_hash
 from spatialqa.pipelines.lock import build_lock
 from spatialqa.pipelines.manifest import FORMAT as MANIFEST_FORMAT
 from spatialqa.pipelines.manifest import make_manifest
-from spatialqa.pipelines.plan import Shard, fingerprint, instantiate_tasks, plan_build
+from spatialqa.pipelines.plan import (
+    Shard,
+    decided,
+    fingerprint,
+    instantiate_tasks,
+    plan_build,
+)
 from spatialqa.pipelines.shard import one_line, run_shard
 from spatialqa.pipelines.storage import Storage
 
@@ -100,6 +106,7 @@ def build(
     """
     started = time.perf_counter()
     instantiate_tasks(config)
+    config = decided(config)
     layout = plan_build(config)
     everything = layout.shards
     shards = everything[:limit]

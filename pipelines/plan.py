@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spatialqa.degradations import get_degradation
-from spatialqa.degradations.views import RENDER_VERSION
+from spatialqa.degradations.views import RENDER_VERSION, resolve_backend
 from spatialqa.errors import ConfigError, SpatialQAError
 from spatialqa.generators import Task, get_task
 from spatialqa.generators.abstention import ABSTENTION_VERSION
@@ -231,7 +231,9 @@ def fingerprint(config: BuildConfig) -> str:
 
     The oracle, the loaders, the tasks' shared base, the output schema, procedural rooms, the
     renderer, a task, abstention (counted only when on) or a degradation whose output changes
-    bumps its version, and so every id changes and no earlier shard is kept.
+    bumps its version, and so every id changes and no earlier shard is kept. ``auto`` counts as
+    the backend it resolves to here: a build resumed where it resolves otherwise is refused
+    rather than mixing two renderers' images.
     """
     versions = {
         "oracle": ORACLE_VERSION,
@@ -252,7 +254,12 @@ def fingerprint(config: BuildConfig) -> str:
     sets = [entry for entry in config.exclude if entry in SETS]
     if sets:  # a new list of a benchmark's scenes changes which scenes are built
         versions["exclude_sets"] = {name: set_digest(name) for name in sets}
-    text = json.dumps(
-        {"config": config.model_dump(mode="json"), "versions": versions}, sort_keys=True
-    )
-    return stable_id(text)
+    dump = config.model_dump(mode="json")
+    dump["render"]["backend"] = resolve_backend(config.render.backend)  # what draws the bytes
+    return stable_id(json.dumps({"config": dump, "versions": versions}, sort_keys=True))
+
+
+def decided(config: BuildConfig) -> BuildConfig:
+    """``config`` with ``render.backend: auto`` decided here, for every worker of the build."""
+    render = config.render.model_copy(update={"backend": resolve_backend(config.render.backend)})
+    return config.model_copy(update={"render": render})

@@ -67,3 +67,21 @@ def test_the_abstention_version_counts_only_when_abstention_is_on(monkeypatch):
     before = fingerprint(off), fingerprint(on)
     monkeypatch.setattr(sys.modules[fingerprint.__module__], "ABSTENTION_VERSION", 999)
     assert fingerprint(off) == before[0] and fingerprint(on) != before[1]
+
+
+@pytest.mark.parametrize("egl", [True, False])
+def test_auto_is_decided_once_by_the_driver_and_counts_as_what_it_resolves_to(monkeypatch, egl):
+    from spatialqa.degradations import views
+    from spatialqa.pipelines.plan import decided
+
+    monkeypatch.setattr(views, "egl_available", lambda: egl)
+    chosen = "raster" if egl else "raycast"
+    auto, named = (parse_config({**BASE, "render": {"backend": b}}) for b in ("auto", chosen))
+    assert decided(auto).render.backend == chosen  # what every worker is handed
+    assert fingerprint(auto) == fingerprint(named)
+    other = parse_config({**BASE, "render": {"backend": "raycast" if egl else "raster"}})
+    assert fingerprint(auto) != fingerprint(other)  # resumed elsewhere: refused, not mixed
+    old_name = parse_config({**BASE, "render": {"backend": "pyrender"}})
+    assert fingerprint(old_name) == fingerprint(
+        parse_config({**BASE, "render": {"backend": "raster"}})
+    )
