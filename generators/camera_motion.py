@@ -25,8 +25,8 @@ from spatialqa.oracle import (
     camera_relative_position,
     camera_rotation,
 )
-from spatialqa.oracle.egocentric import has_heading
-from spatialqa.oracle.egomotion import MOTION_LABELS, POSITION_LABELS
+from spatialqa.oracle.camera_motion import MOTION_LABELS, POSITION_LABELS
+from spatialqa.oracle.viewer import has_heading
 from spatialqa.scenes import Scene
 
 DISPLACEMENT_QUESTIONS = (

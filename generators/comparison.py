@@ -22,8 +22,8 @@ from spatialqa.oracle import (
     size_comparison,
 )
 from spatialqa.oracle.boxes import BOX_KINDS
-from spatialqa.oracle.comparison import HEIGHT_MODES, SIZE_QUANTITIES
 from spatialqa.oracle.distance import DISTANCE_METHODS
+from spatialqa.oracle.size import HEIGHT_MODES, SIZE_QUANTITIES
 
 REL_DISTANCE_QUESTIONS = (
     "Measuring from the closest point of each object, which of these objects ({choices}) is the "

@@ -21,7 +21,7 @@ from spatialqa.oracle import (
     object_orientation,
     object_point_2d,
 )
-from spatialqa.oracle.ego import ORIENTATIONS, RELATIONS
+from spatialqa.oracle.in_view import ORIENTATIONS, RELATIONS
 
 DEPTH_QUESTIONS = (
     "Which is closer to the camera, the {a} or the {b}? Compare the depth of the centre of the "

@@ -17,7 +17,7 @@ from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
 from spatialqa.oracle import action_consequence, clock_direction, goal_aiming, perspective
-from spatialqa.oracle.egocentric import center_xy, has_heading
+from spatialqa.oracle.viewer import center_xy, has_heading
 
 CLOCK_QUESTIONS = (
     "Taking the camera's viewing direction in this image as 12 o'clock, in which clock direction "

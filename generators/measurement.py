@@ -20,8 +20,9 @@ from spatialqa.oracle import (
     room_area,
 )
 from spatialqa.oracle.area import AREA_METHODS, VSI_ALPHA, VSI_POINTS
-from spatialqa.oracle.boxes import BOX_KINDS, SIZE_AXES
+from spatialqa.oracle.boxes import BOX_KINDS
 from spatialqa.oracle.distance import CAMERA_METHODS, DISTANCE_METHODS
+from spatialqa.oracle.size import SIZE_AXES
 
 SIZE_QUESTIONS = {
     "longest": (

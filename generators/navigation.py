@@ -13,8 +13,8 @@ from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
 from spatialqa.oracle import route
-from spatialqa.oracle.egocentric import center_xy
 from spatialqa.oracle.navigation import TURN_BACK_DEG, floor_polygon, route_deltas
+from spatialqa.oracle.viewer import center_xy
 from spatialqa.seeding import rng_for
 
 ACTIONS = ("turn back", "turn left", "turn right")

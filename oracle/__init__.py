@@ -4,40 +4,32 @@ Importing this package registers every operation, so ``execute(program, scene)``
 any fact's program.
 """
 
+from spatialqa.oracle.appearance import appearance_order, first_appearance, object_existence
 from spatialqa.oracle.area import room_area
-from spatialqa.oracle.boxes import (
-    Box,
-    aabb,
-    annotated_box,
-    gravity_obb,
-    minimal_obb,
-    object_size,
-    object_volume,
+from spatialqa.oracle.boxes import Box, aabb, annotated_box, gravity_obb, minimal_obb
+from spatialqa.oracle.camera_motion import (
+    camera_displacement,
+    camera_elevation_change,
+    camera_motion_direction,
+    camera_relative_position,
+    camera_rotation,
 )
-from spatialqa.oracle.comparison import (
-    count_comparison,
-    height_difference,
-    nearest_category,
-    size_comparison,
-)
-from spatialqa.oracle.counting import (
-    appearance_order,
-    first_appearance,
-    instance_count,
-    object_existence,
-    visible_count,
-    visible_instances,
-)
+from spatialqa.oracle.counting import count_comparison, instance_count, visible_count
 from spatialqa.oracle.direction import ccw_angle, relative_direction, sector
-from spatialqa.oracle.distance import camera_object_distance, object_distance
-from spatialqa.oracle.ego import (
+from spatialqa.oracle.distance import camera_object_distance, nearest_category, object_distance
+from spatialqa.oracle.facts import Fact
+from spatialqa.oracle.geometry import derived
+from spatialqa.oracle.in_view import (
     depth_order,
     ego_relation,
     object_box_2d,
     object_orientation,
     object_point_2d,
 )
-from spatialqa.oracle.egocentric import (
+from spatialqa.oracle.navigation import astar, occupancy_grid, route
+from spatialqa.oracle.program import execute
+from spatialqa.oracle.size import height_difference, object_size, object_volume, size_comparison
+from spatialqa.oracle.viewer import (
     action_consequence,
     camera_heading,
     clock_direction,
@@ -46,17 +38,6 @@ from spatialqa.oracle.egocentric import (
     signed_yaw,
     virtual_camera,
 )
-from spatialqa.oracle.egomotion import (
-    camera_displacement,
-    camera_elevation_change,
-    camera_motion_direction,
-    camera_relative_position,
-    camera_rotation,
-)
-from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.geometry import derived
-from spatialqa.oracle.navigation import astar, occupancy_grid, route
-from spatialqa.oracle.program import execute
 from spatialqa.oracle.visibility import (
     frame_visibility,
     instance_mask,
@@ -65,6 +46,7 @@ from spatialqa.oracle.visibility import (
     truncation,
     visibility,
     visibility_compare,
+    visible_instances,
 )
 
 __all__ = [

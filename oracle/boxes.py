@@ -1,5 +1,5 @@
 """Object boxes: Open3D's minimal OBB, the axis-aligned box, the gravity-aligned OBB and the
-dataset's annotated box; sizes along the longest side, length, width and height; volume."""
+dataset's annotated box (the sizes read off them are in ``size``)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,10 @@ import trimesh
 from scipy.spatial import ConvexHull, QhullError
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.geometry import derived, in_unit
-from spatialqa.oracle.program import ObjectId, call, operation
+from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import Scene
 
 BOX_KINDS = ("minimal_obb", "aabb", "gravity_obb", "annotated")
-SIZE_AXES = ("longest", "length", "width", "height")
-UPRIGHT_TOL_DEG = 1.0
-"""A box is upright (has a height) when one of its axes is within this angle of world z."""
 MAX_HULL_VERTICES = 400
 """Above this many convex-hull vertices the minimal OBB's orientation is searched on a
 decimated hull (see ``obb_of_points``); at or below it the box is exact."""
@@ -391,77 +386,3 @@ def box_of(scene: Scene, instance_id: int, box: str) -> Box:
     if box not in _BOXES:
         raise SpatialQAError(f"box: unknown box kind {box!r} (supported: {BOX_KINDS})")
     return _BOXES[box](scene, instance_id)
-
-
-def upright_sides(box: Box) -> tuple[float, float, float] | None:
-    """(length, width, height) in metres of a box with an axis within ``UPRIGHT_TOL_DEG`` of
-    vertical: height along that axis, length and width the longer and shorter of the other
-    two (horizontal) sides. None for a tilted box, whose height would be ill-defined.
-
-    Gravity-aligned OBBs and AABBs are always upright; a minimal OBB is when the object rests a
-    face on the floor plane.
-    """
-    vertical = np.abs(box.rotation[2])
-    k = int(np.argmax(vertical))
-    if vertical[k] < np.cos(np.radians(UPRIGHT_TOL_DEG)):
-        return None
-    length, width = sorted((float(box.extent[j]) for j in range(3) if j != k), reverse=True)
-    return length, width, float(box.extent[k])
-
-
-def side_length(scene: Scene, instance_id: int, box: str, axis: str) -> float:
-    """The object's ``axis`` side of its ``box`` in metres (see :func:`object_size`)."""
-    if axis not in SIZE_AXES:
-        raise SpatialQAError(f"axis: unknown size axis {axis!r} (supported: {SIZE_AXES})")
-    found = box_of(scene, instance_id, box)
-    if axis == "longest":
-        return float(found.extent.max())
-    sides = upright_sides(found)
-    if sides is None:
-        raise SpatialQAError(
-            f"object_size: the {box} box of object {instance_id} is tilted (no axis within "
-            f"{UPRIGHT_TOL_DEG} deg of vertical), so its {axis} is undefined; use gravity_obb"
-        )
-    return sides[SIZE_AXES.index(axis) - 1]
-
-
-@operation("object_size")
-def object_size(
-    scene: Scene,
-    instance_id: ObjectId,
-    box: str = "minimal_obb",
-    unit: str = "cm",
-    axis: str = "longest",
-) -> Fact:
-    """A side of the object's box, in ``unit`` ("m" or "cm").
-
-    ``axis``: "longest" side (VSI-Bench), or on an upright box (see :func:`upright_sides`)
-    "height" (the vertical side), "length" / "width" (the longer / shorter horizontal side).
-    ``detail["extent_m"]`` lists the three side lengths in metres, longest first.
-    """
-    metres = side_length(scene, instance_id, box, axis)
-    extent = sorted((float(e) for e in box_of(scene, instance_id, box).extent), reverse=True)
-    return Fact(
-        value=in_unit(metres, unit),
-        unit=unit,
-        primitive=box,
-        frame="world",
-        program=call("object_size", instance_id=instance_id, box=box, unit=unit, axis=axis),
-        instance_ids=(instance_id,),
-        detail={"extent_m": extent, "axis": axis},
-    )
-
-
-@operation("object_volume")
-def object_volume(scene: Scene, instance_id: ObjectId, box: str = "minimal_obb") -> Fact:
-    """Volume of the object's box in m^3 (the product of its three sides)."""
-    found = box_of(scene, instance_id, box)
-    return Fact(
-        value=found.volume,
-        unit="m^3",
-        primitive=box,
-        frame="world",
-        program=call("object_volume", instance_id=instance_id, box=box),
-        instance_ids=(instance_id,),
-        detail={"extent_m": sorted((float(e) for e in found.extent), reverse=True)},
-    )

@@ -1,37 +1,13 @@
-"""Counting instances of a category, and which instances the delivered views show."""
+"""Counting: how many instances of a category the scene holds (or the views show), and which of
+two categories is more numerous."""
 
 from __future__ import annotations
 
-from itertools import pairwise
-
+from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.geometry import derived
 from spatialqa.oracle.program import FrameId, call, operation
-from spatialqa.oracle.visibility import frame_visibility
+from spatialqa.oracle.visibility import visible_instances
 from spatialqa.scenes import Scene
-
-
-def visible_instances(
-    scene: Scene, views: list[str], tau_instance: float = 0.05, tau_frame: float = 0.001
-) -> dict[int, bool]:
-    """Instance id -> visible above tau in at least one of ``views`` (every object, scene order).
-
-    Visible in a frame: visible fraction >= ``tau_instance`` or visible pixels / frame pixels
-    >= ``tau_frame``, with at least one visible pixel (see ``FrameVisibility.is_visible``).
-    Cached per scene, views and taus (tasks ask it of the same views again and again).
-    """
-
-    def compute() -> dict[int, bool]:
-        seen = {obj.id: False for obj in scene.objects}
-        for view in views:
-            counts = frame_visibility(scene, view)
-            flags = counts.is_visible(tau_instance, tau_frame)
-            for instance_id, flag in zip(counts.instance_ids.tolist(), flags.tolist(), strict=True):
-                seen[instance_id] = seen[instance_id] or flag
-        return seen
-
-    key = (tuple(views), tau_instance, tau_frame)
-    return dict(derived(scene).memo("visible_instances", key, compute))
 
 
 @operation("instance_count")
@@ -107,126 +83,42 @@ def visible_count(
     )
 
 
-@operation("object_existence")
-def object_existence(
+@operation("count_comparison")
+def count_comparison(
     scene: Scene,
-    category: str,
-    views: list[FrameId],
+    first: str,
+    second: str,
+    views: list[FrameId] | None = None,
     tau_instance: float = 0.05,
     tau_frame: float = 0.001,
 ) -> Fact:
-    """ "yes" when some instance of ``category`` is visible above tau in one of ``views``.
-
-    A category of the scene that no view shows is "no": the question is about the views.
-    """
-    views = list(views)
-    seen = visible_instances(scene, views, tau_instance, tau_frame)
-    shown = tuple(i for i in scene.categories.get(category, ()) if seen[i])
+    """Which of two categories has more instances. Value: that category; margin: the
+    difference of the counts. Unanswerable on a tie, or (with ``views``) when a category's
+    count disagrees with the instances visible above tau in those views."""
+    if first == second:
+        raise SpatialQAError(f"count_comparison: the two categories must differ (both {first!r})")
+    counts = [instance_count(scene, c, views, tau_instance, tau_frame) for c in (first, second)]
+    n1, n2 = (int(fact.value) for fact in counts)
+    why_not = next((fact.why_not for fact in counts if not fact.answerable), None)
+    if why_not is None and n1 == n2:
+        why_not = f"{first} and {second} both have {n1} instances"
     return Fact(
-        value="yes" if shown else "no",
+        value=None if n1 == n2 else (first if n1 > n2 else second),
         unit=None,
         primitive="instances",
         frame="scene",
         program=call(
-            "object_existence",
-            category=category,
+            "count_comparison",
+            first=first,
+            second=second,
             views=views,
             tau_instance=tau_instance,
             tau_frame=tau_frame,
         ),
-        instance_ids=shown,
-        views=tuple(views),
-        detail={"in_scene": len(scene.categories.get(category, ()))},
-    )
-
-
-def _first_seen(
-    scene: Scene, category: str, views: list[str], tau_instance: float, tau_frame: float
-) -> tuple[float, str] | None:
-    """(timestamp, frame id) of the earliest of ``views`` showing ``category`` above tau;
-    ties in time go to the earlier view in ``views``. Cached per scene."""
-    ids = scene.categories.get(category, ())
-
-    def compute() -> tuple[float, str] | None:
-        frames = sorted((scene.frame(view) for view in views), key=lambda frame: frame.t)
-        for frame in frames:
-            counts = frame_visibility(scene, frame.id)
-            flags = counts.is_visible(tau_instance, tau_frame)
-            if any(flags[counts.index(i)] for i in ids):
-                return frame.t, frame.id
-        return None
-
-    key = (category, tuple(views), tau_instance, tau_frame)
-    return derived(scene).memo("first_seen", key, compute)
-
-
-@operation("first_appearance")
-def first_appearance(
-    scene: Scene,
-    category: str,
-    views: list[FrameId],
-    tau_instance: float = 0.05,
-    tau_frame: float = 0.001,
-) -> Fact:
-    """Timestamp (s, the frames' own) of the first of ``views`` where any instance of
-    ``category`` is visible above tau; None, and not answerable, when none shows it."""
-    views = list(views)
-    found = _first_seen(scene, category, views, tau_instance, tau_frame)
-    return Fact(
-        value=None if found is None else found[0],
-        unit="s",
-        primitive="instances",
-        frame="video",
-        program=call(
-            "first_appearance",
-            category=category,
-            views=views,
-            tau_instance=tau_instance,
-            tau_frame=tau_frame,
-        ),
-        answerable=found is not None,
-        why_not=None if found is not None else f"{category}: not visible in the given views",
-        instance_ids=scene.categories.get(category, ()),
-        views=tuple(views),
-        detail={"frame": None if found is None else found[1]},
-    )
-
-
-@operation("appearance_order")
-def appearance_order(
-    scene: Scene,
-    categories: list[str],
-    views: list[FrameId],
-    tau_instance: float = 0.05,
-    tau_frame: float = 0.001,
-) -> Fact:
-    """``categories`` by first-appearance time, as the text "a, b, c, d".
-
-    The margin is the smallest gap (s) between consecutive first appearances; a category that
-    never shows makes the fact unanswerable.
-    """
-    categories, views = list(categories), list(views)
-    found = {c: _first_seen(scene, c, views, tau_instance, tau_frame) for c in categories}
-    missing = [c for c, seen in found.items() if seen is None]
-    times = {c: seen[0] for c, seen in found.items() if seen is not None}
-    order = sorted(times, key=lambda c: (times[c], categories.index(c)))
-    gaps = [times[b] - times[a] for a, b in pairwise(order)]
-    return Fact(
-        value=", ".join(order) if not missing else None,
-        unit=None,
-        primitive="instances",
-        frame="video",
-        program=call(
-            "appearance_order",
-            categories=categories,
-            views=views,
-            tau_instance=tau_instance,
-            tau_frame=tau_frame,
-        ),
-        margin=min(gaps) if gaps and not missing else None,
-        answerable=not missing,
-        why_not=f"not visible in the given views: {missing}" if missing else None,
-        instance_ids=tuple(i for c in categories for i in scene.categories.get(c, ())),
-        views=tuple(views),
-        detail={"first_seen_s": times, "frames": {c: s[1] for c, s in found.items() if s}},
+        margin=float(abs(n1 - n2)),
+        answerable=why_not is None,
+        why_not=why_not,
+        instance_ids=counts[0].instance_ids + counts[1].instance_ids,
+        views=tuple(views or ()),
+        detail={"counts": [n1, n2]},
     )

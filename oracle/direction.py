@@ -1,4 +1,5 @@
-"""Egocentric relative direction: standing at P facing O, in which sector is Q.
+"""Relative direction between objects on the floor plan: standing at P facing O, in which
+sector is Q.
 
 theta is the counter-clockwise angle in the XY plane (z up) from f = O - P to v = Q - P, in
 [0, 360). Sectors (GROUND_TRUTH.md): hard [0, 90) front-left, [90, 180) back-left,

@@ -28,6 +28,7 @@ spacing, its core dropped, and the least distance between the two grids.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -709,4 +710,50 @@ def camera_object_distance(
         instance_ids=(instance_id,),
         views=(view,),
         detail={"nearest_point": nearest.tolist(), "camera_center": centre.tolist()},
+    )
+
+
+@operation("nearest_category")
+def nearest_category(
+    scene: Scene, anchor: ObjectId, categories: Sequence[str], method: str = "closest"
+) -> Fact:
+    """Which of ``categories`` is nearest to object ``anchor`` (VSI object_rel_distance).
+
+    A category's distance is the least ``object_distance`` (``method``) from the anchor to any
+    of its instances (the anchor itself excluded). Value: the nearest category. Margin: second
+    nearest minus nearest, in metres. ``detail["min_gap"]`` is the least difference between
+    any two candidates' distances (the ambiguity filter), ``detail["distances"]`` the
+    distances in the order of ``categories``.
+    """
+    categories = list(categories)
+    if len(categories) < 2 or len(set(categories)) != len(categories):
+        raise SpatialQAError(
+            f"nearest_category: needs two or more distinct categories (got {categories})"
+        )
+    distances, nearest = [], []
+    for category in categories:
+        ids = [i for i in scene.categories.get(category, ()) if i != anchor]
+        if not ids:
+            raise SpatialQAError(
+                f"nearest_category: scene {scene.scene_id} has no {category!r} besides the anchor"
+            )
+        found = [object_distance(scene, anchor, i, method=method).value for i in ids]
+        k = int(np.argmin(found))
+        distances.append(float(found[k]))
+        nearest.append(ids[k])
+    order = np.argsort(distances, kind="stable")
+    ranked = np.asarray(distances)[order]
+    return Fact(
+        value=categories[order[0]],
+        unit="m",
+        primitive="surface" if method == "closest" else method,
+        frame="world",
+        program=call("nearest_category", anchor=anchor, categories=categories, method=method),
+        margin=float(ranked[1] - ranked[0]),
+        instance_ids=(anchor, *nearest),
+        detail={
+            "distances": distances,
+            "nearest_instances": nearest,
+            "min_gap": float(np.diff(ranked).min()),
+        },
     )

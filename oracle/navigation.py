@@ -24,10 +24,10 @@ from scipy import ndimage
 from shapely.geometry import MultiPoint, Polygon
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle.egocentric import center_xy, signed_yaw
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import derived
 from spatialqa.oracle.program import ObjectId, Range, call, operation
+from spatialqa.oracle.viewer import center_xy, signed_yaw
 from spatialqa.scenes import Scene
 
 TURN_BACK_DEG = 135.0

@@ -1036,6 +1036,29 @@ def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
     return ids[first].reshape(frame.height, frame.width)
 
 
+def visible_instances(
+    scene: Scene, views: list[str], tau_instance: float = 0.05, tau_frame: float = 0.001
+) -> dict[int, bool]:
+    """Instance id -> visible above tau in at least one of ``views`` (every object, scene order).
+
+    Visible in a frame: visible fraction >= ``tau_instance`` or visible pixels / frame pixels
+    >= ``tau_frame``, with at least one visible pixel (see ``FrameVisibility.is_visible``).
+    Cached per scene, views and taus (tasks ask it of the same views again and again).
+    """
+
+    def compute() -> dict[int, bool]:
+        seen = {obj.id: False for obj in scene.objects}
+        for view in views:
+            counts = frame_visibility(scene, view)
+            flags = counts.is_visible(tau_instance, tau_frame)
+            for instance_id, flag in zip(counts.instance_ids.tolist(), flags.tolist(), strict=True):
+                seen[instance_id] = seen[instance_id] or flag
+        return seen
+
+    key = (tuple(views), tau_instance, tau_frame)
+    return dict(derived(scene).memo("visible_instances", key, compute))
+
+
 def _frame_fact(value, view: str, program: dict, instance_ids: tuple[int, ...], **kw) -> Fact:
     return Fact(
         value=value,

@@ -224,7 +224,8 @@ def _box_kinds(scene: Scene, instance_id: int) -> list[str]:
 
 
 def _size_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    from spatialqa.oracle.boxes import SIZE_AXES, box_of, upright_sides
+    from spatialqa.oracle.boxes import box_of
+    from spatialqa.oracle.size import SIZE_AXES, upright_sides
 
     (one,) = _pick(rng, object_ids(scene), 1)
     calls = []
@@ -426,7 +427,7 @@ def _two_views_calls(scene: Scene, rng: np.random.Generator, symmetries) -> list
 
 
 def _ego_relation_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    from spatialqa.oracle.ego import RELATIONS
+    from spatialqa.oracle.in_view import RELATIONS
 
     a, b = _pick(rng, object_ids(scene), 2)
     view = _one_view(scene, rng)
@@ -528,14 +529,14 @@ def _orientation_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
 
 
 def _height_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    from spatialqa.oracle.comparison import HEIGHT_MODES
+    from spatialqa.oracle.size import HEIGHT_MODES
 
     a, b = _pick(rng, object_ids(scene), 2)
     return [Call({"a": a, "b": b, "mode": mode}, GRAVITY) for mode in HEIGHT_MODES]
 
 
 def _size_comparison_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
-    from spatialqa.oracle.comparison import SIZE_QUANTITIES
+    from spatialqa.oracle.size import SIZE_QUANTITIES
 
     a, b = _pick(rng, object_ids(scene), 2)
     calls = [

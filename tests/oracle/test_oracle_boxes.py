@@ -14,7 +14,8 @@ from spatialqa.oracle import (
     object_size,
     object_volume,
 )
-from spatialqa.oracle.boxes import BOX_KINDS, Box, obb_of_points, upright_sides
+from spatialqa.oracle.boxes import BOX_KINDS, Box, obb_of_points
+from spatialqa.oracle.size import upright_sides
 from spatialqa.scenes import OrientedBox, SceneObject
 
 

@@ -23,7 +23,7 @@ from spatialqa.oracle import (
     perspective,
     virtual_camera,
 )
-from spatialqa.oracle.egocentric import clock_hour
+from spatialqa.oracle.viewer import clock_hour
 from spatialqa.scenes import Frame, Scene, SceneObject, Structure, Trajectory
 
 

@@ -1,4 +1,4 @@
-"""Egocentric facts on the ground plane: clock directions, goal aiming, the consequence of an
+"""A viewer placed on the floor plan: clock directions, goal aiming, the consequence of an
 action, and perspective taking from a re-posed virtual camera.
 
 A viewer has a position and a heading on the XY plane (z up). Standing at an object means its

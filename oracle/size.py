@@ -1,24 +1,98 @@
-"""Comparisons between objects or categories: which is bigger, how much higher, which is nearest,
-which is more numerous. Each fact's value is what a multiple-choice option names (a category),
-or a length in metres, and its margin is the distance to the decision boundary."""
+"""Object size: a side of its box (longest, length, width, height), its volume, which of two
+objects is bigger, how much higher one is than the other. Comparisons' values are what a
+multiple-choice option names (a category), and their margin is the distance to the decision
+boundary."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import numpy as np
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle.boxes import box_of, side_length
-from spatialqa.oracle.counting import instance_count
-from spatialqa.oracle.distance import object_distance
+from spatialqa.oracle.boxes import Box, box_of
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.geometry import derived
-from spatialqa.oracle.program import FrameId, ObjectId, call, operation
+from spatialqa.oracle.geometry import derived, in_unit
+from spatialqa.oracle.program import ObjectId, call, operation
 from spatialqa.scenes import Scene
 
+SIZE_AXES = ("longest", "length", "width", "height")
+UPRIGHT_TOL_DEG = 1.0
+"""A box is upright (has a height) when one of its axes is within this angle of world z."""
 SIZE_QUANTITIES = ("volume", "height", "width", "length")
 HEIGHT_MODES = ("gap", "centre")
+
+
+def upright_sides(box: Box) -> tuple[float, float, float] | None:
+    """(length, width, height) in metres of a box with an axis within ``UPRIGHT_TOL_DEG`` of
+    vertical: height along that axis, length and width the longer and shorter of the other
+    two (horizontal) sides. None for a tilted box, whose height would be ill-defined.
+
+    Gravity-aligned OBBs and AABBs are always upright; a minimal OBB is when the object rests a
+    face on the floor plane.
+    """
+    vertical = np.abs(box.rotation[2])
+    k = int(np.argmax(vertical))
+    if vertical[k] < np.cos(np.radians(UPRIGHT_TOL_DEG)):
+        return None
+    length, width = sorted((float(box.extent[j]) for j in range(3) if j != k), reverse=True)
+    return length, width, float(box.extent[k])
+
+
+def side_length(scene: Scene, instance_id: int, box: str, axis: str) -> float:
+    """The object's ``axis`` side of its ``box`` in metres (see :func:`object_size`)."""
+    if axis not in SIZE_AXES:
+        raise SpatialQAError(f"axis: unknown size axis {axis!r} (supported: {SIZE_AXES})")
+    found = box_of(scene, instance_id, box)
+    if axis == "longest":
+        return float(found.extent.max())
+    sides = upright_sides(found)
+    if sides is None:
+        raise SpatialQAError(
+            f"object_size: the {box} box of object {instance_id} is tilted (no axis within "
+            f"{UPRIGHT_TOL_DEG} deg of vertical), so its {axis} is undefined; use gravity_obb"
+        )
+    return sides[SIZE_AXES.index(axis) - 1]
+
+
+@operation("object_size")
+def object_size(
+    scene: Scene,
+    instance_id: ObjectId,
+    box: str = "minimal_obb",
+    unit: str = "cm",
+    axis: str = "longest",
+) -> Fact:
+    """A side of the object's box, in ``unit`` ("m" or "cm").
+
+    ``axis``: "longest" side (VSI-Bench), or on an upright box (see :func:`upright_sides`)
+    "height" (the vertical side), "length" / "width" (the longer / shorter horizontal side).
+    ``detail["extent_m"]`` lists the three side lengths in metres, longest first.
+    """
+    metres = side_length(scene, instance_id, box, axis)
+    extent = sorted((float(e) for e in box_of(scene, instance_id, box).extent), reverse=True)
+    return Fact(
+        value=in_unit(metres, unit),
+        unit=unit,
+        primitive=box,
+        frame="world",
+        program=call("object_size", instance_id=instance_id, box=box, unit=unit, axis=axis),
+        instance_ids=(instance_id,),
+        detail={"extent_m": extent, "axis": axis},
+    )
+
+
+@operation("object_volume")
+def object_volume(scene: Scene, instance_id: ObjectId, box: str = "minimal_obb") -> Fact:
+    """Volume of the object's box in m^3 (the product of its three sides)."""
+    found = box_of(scene, instance_id, box)
+    return Fact(
+        value=found.volume,
+        unit="m^3",
+        primitive=box,
+        frame="world",
+        program=call("object_volume", instance_id=instance_id, box=box),
+        instance_ids=(instance_id,),
+        detail={"extent_m": sorted((float(e) for e in found.extent), reverse=True)},
+    )
 
 
 def _quantity(scene: Scene, instance_id: int, quantity: str, box: str) -> float:
@@ -108,91 +182,4 @@ def height_difference(scene: Scene, a: ObjectId, b: ObjectId, mode: str = "centr
         program=call("height_difference", a=a, b=b, mode=mode),
         instance_ids=(a, b),
         detail={"z_span_a": [a0, a1], "z_span_b": [b0, b1], "higher": higher},
-    )
-
-
-@operation("nearest_category")
-def nearest_category(
-    scene: Scene, anchor: ObjectId, categories: Sequence[str], method: str = "closest"
-) -> Fact:
-    """Which of ``categories`` is nearest to object ``anchor`` (VSI object_rel_distance).
-
-    A category's distance is the least ``object_distance`` (``method``) from the anchor to any
-    of its instances (the anchor itself excluded). Value: the nearest category. Margin: second
-    nearest minus nearest, in metres. ``detail["min_gap"]`` is the least difference between
-    any two candidates' distances (the ambiguity filter), ``detail["distances"]`` the
-    distances in the order of ``categories``.
-    """
-    categories = list(categories)
-    if len(categories) < 2 or len(set(categories)) != len(categories):
-        raise SpatialQAError(
-            f"nearest_category: needs two or more distinct categories (got {categories})"
-        )
-    distances, nearest = [], []
-    for category in categories:
-        ids = [i for i in scene.categories.get(category, ()) if i != anchor]
-        if not ids:
-            raise SpatialQAError(
-                f"nearest_category: scene {scene.scene_id} has no {category!r} besides the anchor"
-            )
-        found = [object_distance(scene, anchor, i, method=method).value for i in ids]
-        k = int(np.argmin(found))
-        distances.append(float(found[k]))
-        nearest.append(ids[k])
-    order = np.argsort(distances, kind="stable")
-    ranked = np.asarray(distances)[order]
-    return Fact(
-        value=categories[order[0]],
-        unit="m",
-        primitive="surface" if method == "closest" else method,
-        frame="world",
-        program=call("nearest_category", anchor=anchor, categories=categories, method=method),
-        margin=float(ranked[1] - ranked[0]),
-        instance_ids=(anchor, *nearest),
-        detail={
-            "distances": distances,
-            "nearest_instances": nearest,
-            "min_gap": float(np.diff(ranked).min()),
-        },
-    )
-
-
-@operation("count_comparison")
-def count_comparison(
-    scene: Scene,
-    first: str,
-    second: str,
-    views: list[FrameId] | None = None,
-    tau_instance: float = 0.05,
-    tau_frame: float = 0.001,
-) -> Fact:
-    """Which of two categories has more instances. Value: that category; margin: the
-    difference of the counts. Unanswerable on a tie, or (with ``views``) when a category's
-    count disagrees with the instances visible above tau in those views."""
-    if first == second:
-        raise SpatialQAError(f"count_comparison: the two categories must differ (both {first!r})")
-    counts = [instance_count(scene, c, views, tau_instance, tau_frame) for c in (first, second)]
-    n1, n2 = (int(fact.value) for fact in counts)
-    why_not = next((fact.why_not for fact in counts if not fact.answerable), None)
-    if why_not is None and n1 == n2:
-        why_not = f"{first} and {second} both have {n1} instances"
-    return Fact(
-        value=None if n1 == n2 else (first if n1 > n2 else second),
-        unit=None,
-        primitive="instances",
-        frame="scene",
-        program=call(
-            "count_comparison",
-            first=first,
-            second=second,
-            views=views,
-            tau_instance=tau_instance,
-            tau_frame=tau_frame,
-        ),
-        margin=float(abs(n1 - n2)),
-        answerable=why_not is None,
-        why_not=why_not,
-        instance_ids=counts[0].instance_ids + counts[1].instance_ids,
-        views=tuple(views or ()),
-        detail={"counts": [n1, n2]},
     )

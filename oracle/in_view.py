@@ -1,4 +1,4 @@
-"""Facts in one camera's frame: ego relations, depth order, orientation, 2D boxes and points.
+"""Facts in one camera's image: ego relations, depth order, orientation, 2D boxes and points.
 
 Camera frame: OpenCV, x right, y *down*, z forward. A is left of B when the gap
 ``min_x(B) - max_x(A)`` over both boxes' eight corners in camera coordinates is positive; above

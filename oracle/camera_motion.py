@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle.egocentric import camera_heading, signed_yaw
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.program import FrameId, call, operation
+from spatialqa.oracle.viewer import camera_heading, signed_yaw
 from spatialqa.scenes import Frame, Scene
 
 MOTION_LABELS = {"x": ("left", "right"), "z": ("backward", "forward")}
