@@ -1,18 +1,48 @@
-"""Builds: configs, sharding on Ray, Parquet, manifests, the command line."""
+"""Builds: configs, sharding on Ray, Parquet, manifests, the command line.
 
-from spatialqa.pipelines.build import build
-from spatialqa.pipelines.config import BuildConfig, load_config, parse_config
-from spatialqa.pipelines.export import export_llava, export_vsibench
-from spatialqa.pipelines.plan import Shard, fingerprint, plan
+The names below are loaded on first use: the command line lives in this package, and
+``spatialqa --help`` must not pay for Ray, the oracle and open3d. The build and the plan are
+the modules ``spatialqa.pipelines.build`` and ``spatialqa.pipelines.plan`` (their functions
+``build.build`` and ``plan.plan``): a function re-exported here under a module's name would
+hide the module.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spatialqa.pipelines.config import BuildConfig, load_config, parse_config
+    from spatialqa.pipelines.export import export_llava, export_vsibench
+    from spatialqa.pipelines.plan import Shard, fingerprint
+
+HOMES = {
+    "BuildConfig": "config",
+    "load_config": "config",
+    "parse_config": "config",
+    "export_llava": "export",
+    "export_vsibench": "export",
+    "Shard": "plan",
+    "fingerprint": "plan",
+}
+"""Each exported name -> the module of this package that defines it."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BuildConfig",
     "Shard",
-    "build",
     "export_llava",
     "export_vsibench",
     "fingerprint",
     "load_config",
     "parse_config",
-    "plan",
 ]

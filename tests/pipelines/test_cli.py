@@ -1,7 +1,28 @@
+import json
+import subprocess
+import sys
+
 import yaml
 
 from spatialqa.generators import all_tasks
 from spatialqa.pipelines.cli import main
+
+HEAVY = ("open3d", "plotly", "dash", "ray", "pyarrow", "trimesh", "matplotlib", "moderngl")
+LAYERS = ("spatialqa.scenes", "spatialqa.oracle", "spatialqa.generators", "spatialqa.degradations")
+
+
+def test_help_imports_nothing_heavy():
+    """--help in a fresh interpreter loads no heavy library and no layer below pipelines."""
+    probe = (
+        "import json, sys\n"
+        "from spatialqa.pipelines.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "{build,plan,export," in done.stdout
+    loaded = json.loads(done.stderr.splitlines()[-1])
+    assert [m for m in loaded if m.split(".")[0] in HEAVY or m.startswith(LAYERS)] == []
 
 
 def test_tasks_lists_the_registry_each_task_with_an_example(capsys):
