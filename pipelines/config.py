@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from spatialqa.errors import ConfigError
 from spatialqa.pipelines.leakage import SETS, SPLITS, Exclusion, assign_split, parse_entry
+from spatialqa.scenes.formats import FORMATS
 from spatialqa.scenes.limits import Limits
 
 MAX_SEED = 2**63 - 1
@@ -70,36 +79,33 @@ class ProceduralSource(Strict):
     frames: int = Field(default=32, ge=2, le=MAX_FRAMES)
 
 
-SCENE_SOURCE_KINDS = (
-    "procedural",
-    "dir",
-    "scannet",
-    "scannetpp",
-    "arkitscenes",
-    "front3d",
-    "generic",
-)
-"""``dir``: scene directories (scene.json); the others name a loader and a dataset root."""
+SCENE_SOURCE_KINDS = ("procedural", *FORMATS)
+"""``dir``: scene directories (scene.json); the others name a loader (``spatialqa.scenes.formats``
+registers them) and a dataset root."""
 
 
-class SceneSource(Strict):
+class _OneSceneSource(Strict):
     """One entry of ``scenes:``; exactly one key."""
 
     procedural: ProceduralSource | None = None
-    dir: Path | None = None
-    scannet: Path | None = None
-    scannetpp: Path | None = None
-    arkitscenes: Path | None = None
-    front3d: Path | None = None
-    generic: Path | None = None
 
     @model_validator(mode="after")
-    def one_kind(self) -> SceneSource:
+    def one_kind(self) -> _OneSceneSource:
         given = [k for k in SCENE_SOURCE_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             kinds = ", ".join(SCENE_SOURCE_KINDS)
             raise ValueError(f"give exactly one of {kinds} (got {given or 'none'})")
         return self
+
+
+SceneSource = create_model(
+    "SceneSource",
+    __base__=_OneSceneSource,
+    __module__=__name__,
+    __doc__=_OneSceneSource.__doc__,
+    **{name: (Path | None, None) for name in FORMATS},
+)
+"""One entry of ``scenes:``: ``procedural`` or the root of one registered format's scenes."""
 
 
 class TaskSpec(Strict):

@@ -41,6 +41,7 @@ from spatialqa.scenes.assemble import (
     read_ply,
     split_instances,
 )
+from spatialqa.scenes.formats import SceneFormat, register_format
 from spatialqa.scenes.scene import OrientedBox, Scene
 
 __all__ = ["MATCH_TOLERANCE_S", "is_arkitscenes", "load_arkitscenes", "read_pincam", "read_traj"]
@@ -225,3 +226,6 @@ def load_arkitscenes(path: str | Path) -> Scene:
     return assemble_scene(
         video, report, objects, structure, trajectories={"walkthrough": frames} if frames else None
     )
+
+
+register_format(SceneFormat("arkitscenes", is_arkitscenes, load_arkitscenes, order=30))

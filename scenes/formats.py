@@ -1,8 +1,10 @@
-"""Which loader reads a path: detection from directory contents, discovery below a root.
+"""The loader registry: each loader module registers its format here, and every reader of
+formats (detection, discovery, ``load_any``, the config's ``scenes:`` keys) reads it.
 
 A scene source is named by a format (``dir``, ``scannet``, ``scannetpp``, ``arkitscenes``,
 ``front3d``, ``generic``) and a path; a 3D-FRONT house holds several rooms, so a source is
-``(format, path, part)`` with ``part`` the room's instance id ("" elsewhere).
+``(format, path, part)`` with ``part`` the room's instance id ("" elsewhere). A new loader is
+one module that calls ``register_format`` and is imported by ``spatialqa.scenes``.
 """
 
 from __future__ import annotations
@@ -12,22 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spatialqa.errors import SceneError
-from spatialqa.scenes.arkitscenes import is_arkitscenes, load_arkitscenes
-from spatialqa.scenes.assemble import read_json
-from spatialqa.scenes.front3d import load_front3d, room_ids
-from spatialqa.scenes.generic import GENERIC_SUFFIXES, load_generic
-from spatialqa.scenes.io import SCENE_FILE, load_scene
-from spatialqa.scenes.scannet import is_scannet, load_scannet
-from spatialqa.scenes.scannetpp import UNDISTORTED_DIR, is_scannetpp, load_scannetpp
 from spatialqa.scenes.scene import Scene
 
 __all__ = [
     "FORMATS",
+    "SceneFormat",
     "SceneSourceRef",
     "convert",
     "detect_format",
     "find_scenes",
     "load_any",
+    "register_format",
     "summary",
 ]
 
@@ -38,25 +35,45 @@ SEARCH_DEPTH = 3
 """Directory levels searched below a dataset root; matching directories are not entered."""
 
 
-def _is_front3d(path: Path) -> bool:
-    if path.suffix.lower() != ".json" or not path.is_file():
-        return False
-    try:
-        data = read_json(path)
-    except SceneError:
-        return False
-    return isinstance(data, dict) and "furniture" in data and "scene" in data
+@dataclass(frozen=True)
+class SceneFormat:
+    """One loader as the registry knows it: what the config's ``scenes:`` key and
+    ``--format`` call it, how a path is recognised, and how it is read."""
+
+    name: str
+    detect: Callable[[Path], bool]
+    """Whether a path is one scene of this format (a folder or a file; never raises)."""
+    load: Callable[..., Scene]
+    """``load(path)``, or ``load(path, part)`` for a format with ``parts``."""
+    order: int
+    """Detection tries formats in ascending order, and lists them so: the scene directory
+    first, a bare mesh file (which any mesh matches) last."""
+    parts: Callable[[Path], list[str]] | None = None
+    """The scenes one file holds (a 3D-FRONT house's rooms); None: one scene per path."""
+    file: bool = False
+    """A scene is one file, named after its stem (else a folder, named after itself)."""
+    made_images: str | None = None
+    """The folder below ``images_to`` where ``load(path, images_to=...)`` writes images of its
+    own making (ScanNet++'s undistorted photos); ``convert`` lets it, and copies the rest."""
 
 
-_DETECTORS: dict[str, Callable[[Path], bool]] = {
-    "dir": lambda p: (p / SCENE_FILE).is_file(),
-    "scannet": is_scannet,
-    "scannetpp": is_scannetpp,
-    "arkitscenes": is_arkitscenes,
-    "front3d": _is_front3d,
-    "generic": lambda p: p.is_file() and p.suffix.lower() in GENERIC_SUFFIXES,
-}
-FORMATS = tuple(_DETECTORS)
+FORMATS: dict[str, SceneFormat] = {}
+"""Every registered format by name, in detection order."""
+
+
+def register_format(scene_format: SceneFormat) -> None:
+    """Add a loader to the registry (once per name; ``procedural`` is the rooms' own key)."""
+    if scene_format.name in FORMATS or scene_format.name == "procedural":
+        raise ValueError(f"scene format {scene_format.name!r} is already registered")
+    ordered = sorted([*FORMATS.values(), scene_format], key=lambda f: f.order)
+    FORMATS.clear()
+    FORMATS.update((f.name, f) for f in ordered)
+
+
+def _format(name: str) -> SceneFormat:
+    if name not in FORMATS:
+        raise SceneError(f"unknown scene format {name!r} (known: {', '.join(FORMATS)})")
+    return FORMATS[name]
 
 
 @dataclass(frozen=True)
@@ -69,9 +86,7 @@ class SceneSourceRef:
 
     @property
     def name(self) -> str:
-        stem = (
-            Path(self.path).stem if self.format in ("front3d", "generic") else Path(self.path).name
-        )
+        stem = Path(self.path).stem if FORMATS[self.format].file else Path(self.path).name
         return f"{stem}_{self.part}" if self.part else stem
 
     def load(self) -> Scene:
@@ -83,8 +98,8 @@ def detect_format(path: str | Path) -> str:
     path = Path(path)
     if not path.exists():
         raise SceneError(f"{path}: no such file or directory")
-    for name, matches in _DETECTORS.items():
-        if matches(path):
+    for name, scene_format in FORMATS.items():
+        if scene_format.detect(path):
             return name
     raise SceneError(
         f"{path}: not a scene of any known format ({', '.join(FORMATS)}); "
@@ -94,20 +109,10 @@ def detect_format(path: str | Path) -> str:
 
 def load_any(path: str | Path, format: str | None = None, *, part: str | None = None) -> Scene:
     """Load the scene at ``path`` with the loader of ``format`` (detected when None)."""
-    format = format or detect_format(path)
-    if format not in _DETECTORS:
-        raise SceneError(f"unknown scene format {format!r} (known: {', '.join(FORMATS)})")
-    if format == "dir":
-        return load_scene(path)
-    if format == "front3d":
-        return load_front3d(path, part)
-    loader = {
-        "scannet": load_scannet,
-        "scannetpp": load_scannetpp,
-        "arkitscenes": load_arkitscenes,
-        "generic": load_generic,
-    }[format]
-    return loader(path)
+    scene_format = _format(format or detect_format(path))
+    if scene_format.parts is not None:
+        return scene_format.load(path, part)
+    return scene_format.load(path)
 
 
 def find_scenes(root: str | Path, format: str) -> list[SceneSourceRef]:
@@ -116,25 +121,23 @@ def find_scenes(root: str | Path, format: str) -> list[SceneSourceRef]:
     Directories that are scenes are not entered, so frame folders are never listed.
     """
     root = Path(root)
-    if format not in _DETECTORS:
-        raise SceneError(f"unknown scene format {format!r} (known: {', '.join(FORMATS)})")
+    scene_format = _format(format)
     if not root.exists():
         raise SceneError(f"{root}: no such file or directory")
-    matches = _DETECTORS[format]
     found: list[Path] = []
     level = [root]
     for _ in range(SEARCH_DEPTH + 1):
         deeper = []
         for path in level:
-            if matches(path):
+            if scene_format.detect(path):
                 found.append(path)
             elif path.is_dir():
                 deeper += sorted(path.iterdir())
         level = deeper
     refs = []
     for path in sorted(found):
-        if format == "front3d":
-            refs += [SceneSourceRef(format, str(path), room) for room in room_ids(path)]
+        if scene_format.parts is not None:
+            refs += [SceneSourceRef(format, str(path), part) for part in scene_format.parts(path)]
         else:
             refs.append(SceneSourceRef(format, str(path)))
     return refs
@@ -169,7 +172,7 @@ def convert(path: str | Path, to: str | Path, format: str | None = None) -> Scen
 
     The frames' RGB and depth files are copied to the same relative paths, so the scene
     directory is self-contained; captured images taken through a distorting lens (ScanNet++)
-    are written undistorted instead, so every image matches its frame's pinhole K.
+    are written undistorted by the loader instead, so every image matches its frame's pinhole K.
     """
     import shutil
 
@@ -177,14 +180,15 @@ def convert(path: str | Path, to: str | Path, format: str | None = None) -> Scen
 
     source = Path(path)
     out = Path(to)
-    format = format or detect_format(source)
-    if format == "scannetpp":
-        scene = load_scannetpp(source, images_to=out)
+    scene_format = _format(format or detect_format(source))
+    made = scene_format.made_images
+    if made is not None:
+        scene = scene_format.load(source, images_to=out)
     else:
-        scene = load_any(source, format)
+        scene = load_any(source, scene_format.name)
     save_scene(scene, out)
     root = source if source.is_dir() else source.parent
-    written = f"{UNDISTORTED_DIR}/" if format == "scannetpp" else None  # by the loader, in out
+    written = None if made is None else f"{made}/"  # by the loader, in out
     for trajectory in scene.trajectories:
         for frame in trajectory.frames:
             for relative in (frame.rgb, frame.depth):

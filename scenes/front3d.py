@@ -29,9 +29,10 @@ from shapely.geometry import Polygon
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.assemble import Y_UP_TO_Z_UP, Report, assemble_scene, orbit_frames, read_json
+from spatialqa.scenes.formats import SceneFormat, register_format
 from spatialqa.scenes.scene import Room, Scene, SceneObject, Structure
 
-__all__ = ["future_model_dir", "load_front3d", "quaternion_matrix", "room_ids"]
+__all__ = ["future_model_dir", "is_front3d", "load_front3d", "quaternion_matrix", "room_ids"]
 
 _SHELL = {"floor": "floor", "ceil": "ceiling", "wall": "wall"}
 
@@ -89,6 +90,17 @@ def room_ids(house_path: str | Path) -> list[str]:
             for child in room.get("children", [])
         )
     ]
+
+
+def is_front3d(path: Path) -> bool:
+    """A 3D-FRONT house: a JSON file with ``furniture`` and ``scene``."""
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return False
+    try:
+        data = read_json(path)
+    except SceneError:
+        return False
+    return isinstance(data, dict) and "furniture" in data and "scene" in data
 
 
 def _load_model(path: Path) -> trimesh.Trimesh | None:
@@ -247,3 +259,8 @@ def load_front3d(
         room=room_shape,
         floor_z=floor_z,
     )
+
+
+register_format(
+    SceneFormat("front3d", is_front3d, load_front3d, order=40, parts=room_ids, file=True)
+)

@@ -39,9 +39,10 @@ from spatialqa.scenes.assemble import (
     read_ply,
     split_instances,
 )
+from spatialqa.scenes.formats import SceneFormat, register_format
 from spatialqa.scenes.scene import Scene
 
-__all__ = ["GENERIC_SUFFIXES", "load_generic", "parse_label"]
+__all__ = ["GENERIC_SUFFIXES", "is_generic", "load_generic", "parse_label"]
 
 GENERIC_SUFFIXES = (".glb", ".gltf", ".obj", ".ply")
 _LABEL = re.compile(r"(?P<category>.*\S)\.(?P<instance>\d+)")
@@ -103,6 +104,11 @@ def _gltf_parts(path: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
             world = trimesh.transform_points(np.asarray(mesh.vertices), transform)
             out.append((str(node), world, np.asarray(mesh.faces)))
     return out
+
+
+def is_generic(path: Path) -> bool:
+    """A mesh file of a suffix ``load_generic`` reads (any such file matches)."""
+    return path.is_file() and path.suffix.lower() in GENERIC_SUFFIXES
 
 
 def load_generic(path: str | Path, *, up: str | None = None, frames: int = 32) -> Scene:
@@ -184,3 +190,6 @@ def load_generic(path: str | Path, *, up: str | None = None, frames: int = 32) -
         trajectories = {"walkthrough": orbit_frames(objects, structure, None, frames)}
         report.note(f"no cameras in the file: synthesised look-at orbit of {frames} frames")
     return assemble_scene(file.stem, report, objects, structure, trajectories=trajectories)
+
+
+register_format(SceneFormat("generic", is_generic, load_generic, order=90, file=True))

@@ -29,6 +29,7 @@ import trimesh
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.files import MISSING, file_problem
+from spatialqa.scenes.formats import SceneFormat, register_format
 from spatialqa.scenes.scene import (
     Distortion,
     Frame,
@@ -41,7 +42,7 @@ from spatialqa.scenes.scene import (
     Trajectory,
 )
 
-__all__ = ["FORMAT", "load_scene", "save_scene"]
+__all__ = ["FORMAT", "is_scene_dir", "load_scene", "save_scene"]
 
 FORMAT = "spatialqa.scene/1"
 SCENE_FILE = "scene.json"
@@ -469,6 +470,11 @@ class _Reader:
         )
 
 
+def is_scene_dir(path: Path) -> bool:
+    """A scene directory: it holds ``scene.json``."""
+    return (path / SCENE_FILE).is_file()
+
+
 def load_scene(directory: str | os.PathLike[str]) -> Scene:
     """Read a scene directory written by ``save_scene`` or by hand.
 
@@ -504,3 +510,6 @@ def _check_relative(relative: str, where: str) -> None:
         raise SceneError(f"{where}: path must be relative to the scene directory: {relative!r}")
     if ".." in PurePosixPath(relative).parts:
         raise SceneError(f"{where}: path may not leave the scene directory: {relative!r}")
+
+
+register_format(SceneFormat("dir", is_scene_dir, load_scene, order=0))

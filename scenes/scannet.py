@@ -38,6 +38,7 @@ from spatialqa.scenes.assemble import (
     read_ply,
     split_instances,
 )
+from spatialqa.scenes.formats import SceneFormat, register_format
 from spatialqa.scenes.scene import Scene
 
 __all__ = ["LABELS_TSV", "SCANNET_FPS", "is_scannet", "load_scannet"]
@@ -256,3 +257,6 @@ def load_scannet(
     return assemble_scene(
         name, report, objects, structure, trajectories={"walkthrough": frames} if frames else None
     )
+
+
+register_format(SceneFormat("scannet", is_scannet, load_scannet, order=10))

@@ -70,6 +70,7 @@ from spatialqa.scenes.assemble import (
 )
 from spatialqa.scenes.colmap import camera_to_world, model_files, read_model
 from spatialqa.scenes.files import MISSING, file_problem
+from spatialqa.scenes.formats import SceneFormat, register_format
 from spatialqa.scenes.scene import Scene
 from spatialqa.scenes.undistort import Lens, lens_from_params
 
@@ -486,3 +487,8 @@ def load_scannetpp(
                 lens, source, target, where = pending[frame.id]
                 lens.undistort(source, target, where)
     return scene
+
+
+register_format(
+    SceneFormat("scannetpp", is_scannetpp, load_scannetpp, order=20, made_images=UNDISTORTED_DIR)
+)
