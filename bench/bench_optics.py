@@ -25,7 +25,6 @@ from spatialqa.degradations import (
     egl_available,
     get_degradation,
 )
-from spatialqa.degradations.sheet import scaled
 from spatialqa.scenes import procedural_scene
 
 
@@ -51,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     summary: dict[str, float] = {}
     scene = procedural_scene(0, 0)
-    frame = scaled(scene.trajectory("walkthrough").frames[3], args.width, args.height)
+    frame = scene.trajectory("walkthrough").frames[3].resized(args.width, args.height)
     print(f"{args.width}x{args.height}, procedural_scene(0, 0) frame 3, medians of {args.repeats}")
 
     backends = {"raycast": RaycastRenderer(scene)}

@@ -45,7 +45,6 @@ from spatialqa.degradations.render import (
     scene_vertices,
     world_to_clip,
 )
-from spatialqa.degradations.sheet import scaled
 from spatialqa.scenes import Frame, Scene, procedural_scene
 
 
@@ -161,7 +160,7 @@ def main() -> None:
     args = parser.parse_args()
     rates: dict[str, float] = {}
     scene = procedural_scene(0, 0)
-    frames = [scaled(f, args.width, args.height) for f in scene.trajectory("walkthrough").frames]
+    frames = [f.resized(args.width, args.height) for f in scene.trajectory("walkthrough").frames]
     cores = len(os.sched_getaffinity(0))
     print(
         f"{args.width}x{args.height}, procedural_scene(0, 0), {cores} core(s), medians of "

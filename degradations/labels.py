@@ -169,7 +169,7 @@ def move_labels(labels: dict[str, Any], transform: PixelMap) -> dict[str, Any]:
 
 def normalised(coords: list[float], width: int, height: int) -> str:
     """Pixel coordinates (x, y, x, y, ...) as "[x1, y1, ...]": integers 0..1000 of the image
-    (its edges -0.5 and W - 0.5 are 0 and 1000), rounded half up (as ``oracle.ego`` answers
+    (its edges -0.5 and W - 0.5 are 0 and 1000), rounded half up (as ``oracle.in_view`` answers
     them)."""
     scale = [NORMALISED / width, NORMALISED / height] * (len(coords) // 2)
     values = [

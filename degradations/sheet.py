@@ -20,18 +20,13 @@ BACKGROUND = (255, 255, 255)
 INK = (20, 20, 20)
 
 
-def scaled(frame: Frame, width: int, height: int) -> Frame:
-    """The same camera at another image size: intrinsics scaled with the image."""
-    return frame.resized(width, height)
-
-
 def busiest_frame(scene: Scene, trajectory: str = "walkthrough") -> Frame:
     """The trajectory's frame that shows the most objects (first of equals), judged from a
     small ray-cast render of each."""
     best, shown = None, -1
     renderer = RaycastRenderer(scene)
     for frame in scene.trajectory(trajectory).frames:
-        ids = np.unique(renderer.render(scaled(frame, 64, 48)).instance)
+        ids = np.unique(renderer.render(frame.resized(64, 48)).instance)
         if np.count_nonzero(ids >= 0) > shown:
             best, shown = frame, int(np.count_nonzero(ids >= 0))
     assert best is not None  # a trajectory has at least one frame

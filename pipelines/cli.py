@@ -104,11 +104,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_degradations(args: argparse.Namespace) -> int:
     from spatialqa.degradations import write_contact_sheet
-    from spatialqa.degradations.sheet import busiest_frame, scaled
+    from spatialqa.degradations.sheet import busiest_frame
     from spatialqa.scenes import procedural_scene
 
     scene = procedural_scene(0, 0)
-    frame = scaled(busiest_frame(scene), args.width, args.height)
+    frame = busiest_frame(scene).resized(args.width, args.height)
     path = write_contact_sheet(scene, frame, args.out, backend=args.backend, seed=args.seed)
     print(f"wrote {path}: every degradation (rows) at severities 1-5 (columns) of one view")
     return 0

@@ -23,7 +23,7 @@ from spatialqa.pipelines.inputs import inputs_hash
 from spatialqa.pipelines.manifest import row_counts
 from spatialqa.pipelines.plan import Shard, instantiate_tasks
 from spatialqa.pipelines.storage import Storage
-from spatialqa.scenes import Frame, Scene
+from spatialqa.scenes import Scene
 from spatialqa.scenes.limits import check_limits
 from spatialqa.seeding import stable_id
 
@@ -37,11 +37,6 @@ def pick_views(scene: Scene, spec: ViewsSpec) -> tuple[str, ...]:
         return tuple(frame.id for frame in frames)
     picks = np.unique(np.round(np.linspace(0, len(frames) - 1, spec.frames)).astype(int))
     return tuple(frames[i].id for i in picks)
-
-
-def resized(frame: Frame, width: int, height: int) -> Frame:
-    """The same camera rendered at another size: intrinsics scaled with the image."""
-    return frame.resized(width, height)
 
 
 def ask(config: BuildConfig, scene: Scene, views: tuple[str, ...]) -> list[Sample]:
@@ -221,7 +216,8 @@ def render_views(
     images: dict[tuple[Variant, str], dict] = {}
     if not views or output.inline_images == "none":
         return rows, images
-    frames = [resized(scene.frame(v), config.render.width, config.render.height) for v in views]
+    size = config.render.width, config.render.height
+    frames = [scene.frame(v).resized(*size) for v in views]
     delivered = render_and_degrade(
         scene, frames, variants, backend=config.render.backend, seed=config.seed, root=root
     )

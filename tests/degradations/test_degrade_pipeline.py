@@ -17,7 +17,7 @@ from spatialqa.degradations import (
     mask_box,
     render_and_degrade,
 )
-from spatialqa.degradations.sheet import HEADER_HEIGHT, LABEL_WIDTH, scaled
+from spatialqa.degradations.sheet import HEADER_HEIGHT, LABEL_WIDTH
 from spatialqa.generators.sample import ObjectRef, Sample
 from spatialqa.pipelines.config import parse_config
 from spatialqa.pipelines.shard import render_views, sample_row
@@ -140,7 +140,7 @@ def test_labels_follow_a_resize_from_the_scene_frames_to_the_delivered_size(scen
     """The oracle labels the scene's own frames (160 x 120); delivered at 80 x 60, every
     variant's transform halves them first, clean included: x' = (x + 0.5) / 2 - 0.5, the
     image's corners (-0.5, -0.5) and (159.5, 119.5) going to (-0.5, -0.5) and (79.5, 59.5)."""
-    small = scaled(scene.frame("f0"), 80, 60)
+    small = scene.frame("f0").resized(80, 60)
     variants = [("clean", 0), ("lens_distortion", 3)]
     clean, distorted = render_and_degrade(scene, [small], variants, backend="raycast")
     corners = [[-0.5, -0.5], [159.5, 119.5], [29.5, 9.5]]

@@ -20,7 +20,6 @@ from spatialqa.degradations import (
     views,
 )
 from spatialqa.degradations.materials import PATTERNS, object_material
-from spatialqa.degradations.sheet import scaled
 from spatialqa.degradations.views import CapturedRenderer
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
@@ -29,7 +28,7 @@ from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
 @pytest.fixture(scope="module")
 def procedural():
     scene = procedural_scene(0, 0)
-    return scene, scaled(scene.trajectory("walkthrough").frames[3], 320, 240)
+    return scene, scene.trajectory("walkthrough").frames[3].resized(320, 240)
 
 
 @pytest.fixture(scope="module")
