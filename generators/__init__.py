@@ -1,14 +1,15 @@
 """Tasks: oracle facts phrased as questions, with answers, choices, programs and rationales."""
 
 from spatialqa.generators import (  # noqa: F401  (registers)
+    appearance,
     camera_motion,
-    comparison,
     counting,
     direction,
-    ego,
-    egocentric,
-    measurement,
+    distance,
+    in_view,
     navigation,
+    size,
+    viewer,
     visibility,
 )
 from spatialqa.generators.abstention import Undecided

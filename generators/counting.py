@@ -1,21 +1,28 @@
-"""Counting tasks: how many instances of a category the views (or one view) show."""
+"""Counting: how many instances of a category the views (or one view) show, and which of two
+categories has more."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
-from spatialqa.generators.choices import LetterBalancer
+from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase
-from spatialqa.oracle import frame_visibility, instance_count, visible_count
+from spatialqa.oracle import count_comparison, frame_visibility, instance_count, visible_count
 
 COUNT_QUESTIONS = (
     "How many {category}(s) are in this room?",
     "Counting every instance seen in the video, how many {category}(s) does this room contain?",
     "What is the number of {category}(s) in this room?",
+)
+COUNT_COMPARE_QUESTIONS = (
+    "Are there more {a}(s) or {b}(s) in this room?",
+    "Which category has more instances in this room: {a} or {b}?",
+    "Counting every instance in the video, which is more numerous, {a} or {b}?",
 )
 
 
@@ -127,4 +134,49 @@ class VisibleCount(Task):
             ),
             objects=tuple(ObjectRef(i, category, "counted") for i in fact.instance_ids),
             views=(view,),
+        )
+
+
+@register_task
+class ObjectCountCompare(Task):
+    """GROUND_TRUTH.md object_count_compare: which of two categories has more instances.
+
+    Both counts must agree with the instances visible in the views; ties are rejected.
+    """
+
+    name = "object_count_compare"
+    family = "counting"
+    answer_type = "mc"
+    metric = "accuracy"
+
+    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
+        return list(combinations(sorted(ctx.scene.categories), 2))
+
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | None:
+        first, second = (candidate[i] for i in rng.permutation(2))
+        fact = count_comparison(
+            ctx.scene, first, second, list(ctx.views), ctx.tau_instance, ctx.tau_frame
+        )
+        if not fact.answerable:
+            return None
+        other = second if fact.value == first else first
+        options, letter = letters.arrange(fact.value, [other], rng=rng)
+        n1, n2 = fact.detail["counts"]
+        scene = ctx.scene
+        return Draft(
+            fact=fact,
+            question=with_options(phrase(rng, COUNT_COMPARE_QUESTIONS, a=first, b=second), options),
+            answer=letter,
+            choices=options,
+            rationale=derivation(
+                f"Instances of {first} visible in the views: {n1}; of {second}: {n2} (each count "
+                f"agrees with the scene).",
+                f"{fact.value} has more, by {int(fact.margin)}.",
+            ),
+            objects=tuple(
+                ObjectRef(i, scene.object(i).category, "counted") for i in fact.instance_ids
+            ),
+            margin=float(fact.margin),
         )

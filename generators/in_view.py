@@ -10,9 +10,9 @@ import numpy as np
 from spatialqa.errors import ConfigError
 from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
+from spatialqa.generators.referents import view_pairs, view_referents
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
-from spatialqa.generators.visibility import FROM_CAMERA, view_pairs, view_referents
 from spatialqa.oracle import (
     depth_order,
     ego_relation,
@@ -23,6 +23,7 @@ from spatialqa.oracle import (
 )
 from spatialqa.oracle.in_view import ORIENTATIONS, RELATIONS
 
+FROM_CAMERA = "from the camera's point of view"
 DEPTH_QUESTIONS = (
     "Which is closer to the camera, the {a} or the {b}? Compare the depth of the centre of the "
     "visible part of each.",

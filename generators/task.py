@@ -107,6 +107,12 @@ class NoParams:
     """Tasks without parameters."""
 
 
+def one_of(task: str, field: str, value: object, allowed: tuple) -> None:
+    """Refuse a parameter outside ``allowed``, naming it as a config would."""
+    if value not in allowed:
+        raise ConfigError(f"tasks[{task}].params.{field}: must be one of {allowed} (got {value!r})")
+
+
 @dataclass(frozen=True)
 class _Kept:
     draft: Draft

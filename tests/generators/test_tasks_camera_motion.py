@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from spatialqa.generators import Context, get_task
-from spatialqa.generators.egocentric import heading_views
+from spatialqa.generators.viewer import heading_views
 from spatialqa.oracle import execute
 
 CAMERAS = {

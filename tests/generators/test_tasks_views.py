@@ -25,7 +25,7 @@ import math
 import pytest
 
 from spatialqa.generators import Context, get_task
-from spatialqa.generators.visibility import view_referents
+from spatialqa.generators.referents import view_referents
 from spatialqa.oracle import execute, frame_visibility
 from spatialqa.scenes import SceneObject
 

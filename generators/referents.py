@@ -1,0 +1,43 @@
+"""Which objects a question may name, and the referent tuples tasks build from them.
+
+View-grounded tasks ask about one frame of ``ctx.views`` and show only that frame; a category
+names an object there when exactly one of its instances is visible above tau in that frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from itertools import combinations, permutations
+from types import MappingProxyType
+
+from spatialqa.generators.task import Context
+from spatialqa.oracle import derived, frame_visibility
+
+
+def view_referents(ctx: Context, view: str) -> Mapping[str, int]:
+    """Category -> instance id for categories with exactly one instance visible above tau in
+    ``view`` (GROUND_TRUTH.md's referent rule for view-grounded tasks), sorted by category.
+    Cached per scene, view and taus (read-only: every task of the scene shares it)."""
+
+    def compute() -> Mapping[str, int]:
+        counts = frame_visibility(ctx.scene, view)
+        flags = counts.is_visible(ctx.tau_instance, ctx.tau_frame)
+        shown: dict[str, list[int]] = {}
+        for instance_id, flag in zip(counts.instance_ids.tolist(), flags.tolist(), strict=True):
+            if flag:
+                shown.setdefault(ctx.scene.object(instance_id).category, []).append(instance_id)
+        named = {category: ids[0] for category, ids in sorted(shown.items()) if len(ids) == 1}
+        return MappingProxyType(named)
+
+    key = (view, ctx.tau_instance, ctx.tau_frame)
+    return derived(ctx.scene).memo("view_referents", key, compute)
+
+
+def view_pairs(ctx: Context, ordered: bool = False) -> list[tuple[str, str, str]]:
+    """(view, category, category) for every view and pair of its referents."""
+    pairs = permutations if ordered else combinations
+    return [(view, *pair) for view in ctx.views for pair in pairs(view_referents(ctx, view), 2)]
+
+
+def tau_text(ctx: Context) -> str:
+    return f"at least {ctx.tau_instance:.0%} of the object or {ctx.tau_frame:.1%} of a frame"
