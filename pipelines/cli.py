@@ -142,10 +142,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
 
     read = read_vsibench if args.format == "vsibench" else read_dataset
-    report = evaluate(read(args.dataset), read_predictions(args.predictions))
-    print(report.table())
+    scores = evaluate(read(args.dataset), read_predictions(args.predictions))
+    print(scores.table())
     if args.json:
-        Path(args.json).write_text(json.dumps(report.to_json(), indent=2) + "\n")
+        Path(args.json).write_text(json.dumps(scores.to_json(), indent=2) + "\n")
         print(f"scores written to {args.json}")
     return 0
 

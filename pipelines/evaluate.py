@@ -39,7 +39,7 @@ COLUMNS = ("id", "task", "answer_type", "answer", "metric", "answerable")
 
 
 @dataclass
-class Report:
+class Scores:
     """Per-task scores with macro/micro aggregates and what could not be matched."""
 
     tasks: dict[str, dict[str, Any]]
@@ -158,7 +158,7 @@ def read_vsibench(path: str | Path) -> list[dict[str, Any]]:
     return rows
 
 
-def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Report:
+def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Scores:
     """Score every row; missing replies score 0 and are listed."""
     per_task: dict[str, list[float]] = defaultdict(list)
     metric: dict[str, str] = {}
@@ -217,4 +217,4 @@ def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Report:
     )
     known = {row["id"] for row in rows}
     unknown = sorted(key for key in predictions if key not in known)
-    return Report(tasks, overall["macro"], overall["micro"], vsi, abstain, missing, unknown)
+    return Scores(tasks, overall["macro"], overall["micro"], vsi, abstain, missing, unknown)
