@@ -78,6 +78,18 @@ def moved(part: Part, offset) -> Part:
     return part[0] + np.asarray(offset, dtype=np.float64), part[1]
 
 
+def stacked(parts: list[Part]) -> Part:
+    """One (vertices, faces) from many parts."""
+    offsets = np.cumsum([0] + [len(v) for v, _ in parts[:-1]])
+    vertices = np.concatenate([v for v, _ in parts])
+    return vertices, np.concatenate([f + o for (_, f), o in zip(parts, offsets, strict=True)])
+
+
+def f32(values: object) -> np.ndarray:
+    """Round to the nearest float32 value, kept as float64: what a PLY file stores."""
+    return np.asarray(values, dtype=np.float64).astype(np.float32).astype(np.float64)
+
+
 def _top(w: float, d: float, h: float, margin: float = 0.0) -> Surface:
     return Surface(h, -w / 2 + margin, w / 2 - margin, -d / 2 + margin, d / 2 - margin)
 

@@ -10,15 +10,11 @@ from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 from spatialqa.errors import PlacementError
 from spatialqa.oracle import visible_instances
-from spatialqa.scenes import procedural
+from spatialqa.scenes import footprints, layout, procedural, rooms
+from spatialqa.scenes.footprints import ROOM_SIZES
 from spatialqa.scenes.io import save_scene
-from spatialqa.scenes.procedural import (
-    FRAME_SPACING_S,
-    HANDHELD_DRIFT_M,
-    ROOM_SIZES,
-    ROOM_TYPES,
-    procedural_scene,
-)
+from spatialqa.scenes.procedural import ROOM_TYPES, procedural_scene
+from spatialqa.scenes.trajectories import FRAME_SPACING_S, HANDHELD_DRIFT_M
 
 PER_TYPE = 4
 
@@ -101,7 +97,7 @@ def test_rooms_have_realistic_sizes_and_some_are_l_shaped(scenes):
         assert 2.4 <= scene.room.height <= 3.0
         assert scene.floor_z == 0.0
         if len(footprint) == 6:  # every arm of an L is wide enough to walk
-            assert polygon.buffer(-procedural.MIN_ARM / 2 + 0.01).geom_type == "Polygon"
+            assert polygon.buffer(-footprints.MIN_ARM / 2 + 0.01).geom_type == "Polygon"
     assert set(corners) == {4, 6}
 
 
@@ -196,7 +192,7 @@ def test_thirty_categories_and_several_shapes(scenes):
     varied = sorted(c for c, counts in shapes.items() if len(counts) >= 2)
     assert {"chair", "table", "stool", "trash can"} <= set(varied) or len(varied) >= 6, varied
     counts = [len(scene.objects) for scene in scenes]
-    assert all(procedural.MIN_OBJECTS <= n <= procedural.MAX_OBJECTS for n in counts)
+    assert all(procedural.MIN_OBJECTS <= n <= layout.MAX_OBJECTS for n in counts)
     for scene in scenes:
         assert [obj.id for obj in scene.objects] == list(range(1, len(scene.objects) + 1))
 
@@ -307,7 +303,7 @@ def test_orbit_circles_the_main_piece_and_views_look_at_pieces(scenes):
         offsets = np.array([n @ f.center[:2] for n, f in zip(normals, frames, strict=True)])
         focus = np.linalg.lstsq(normals, offsets, rcond=None)[0]
         assert np.allclose(normals @ focus, offsets, atol=1e-6)
-        anchor = procedural.ANCHORS[room_type(scene)]
+        anchor = rooms.ANCHORS[room_type(scene)]
         centres = [center(o)[:2] for o in scene.objects if o.category == anchor]
         around_anchor += any(np.allclose(c, focus, atol=1e-4) for c in centres)
     assert around_anchor >= 0.8 * len(orbits)
@@ -352,13 +348,13 @@ def test_frames_keyword():
 
 
 def test_giving_up_names_the_scene_room_and_object(monkeypatch):
-    monkeypatch.setattr(procedural, "FLOOR_OBJECTS_MAX", 0)
+    monkeypatch.setattr(layout, "FLOOR_OBJECTS_MAX", 0)
     with pytest.raises(PlacementError) as info:
         procedural_scene(7, 0, room_type="bathroom")
     message = str(info.value)
     assert message.startswith("procedural scene proc_7_0000 (bathroom): gave up after 6 rooms")
     assert "could not place a toilet after 40 tries" in message
-    monkeypatch.setattr(procedural, "FLOOR_OBJECTS_MAX", 18)
+    monkeypatch.setattr(layout, "FLOOR_OBJECTS_MAX", 18)
     monkeypatch.setattr(procedural, "MIN_OBJECTS", 100)
     with pytest.raises(PlacementError, match=r"proc_7_0000 \(office\).*placed only \d+ objects"):
         procedural_scene(7, 0, room_type="office")

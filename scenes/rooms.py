@@ -1,0 +1,260 @@
+"""The six room recipes: what furnishes a bedroom, a living room, a kitchen, an office, a
+bathroom and a dining room, and where (beds and desks against walls, chairs around tables,
+sofas facing the tv, clutter on surfaces), then the extras every room may get."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spatialqa.scenes import furniture as fm
+from spatialqa.scenes.footprints import TRIES
+from spatialqa.scenes.furniture import Model
+from spatialqa.scenes.layout import GAP, SLACK, TOP_MARGIN, Layout, Placed
+
+ANCHORS = {
+    "bedroom": "bed",
+    "living room": "sofa",
+    "kitchen": "kitchen counter",
+    "office": "desk",
+    "bathroom": "toilet",
+    "dining room": "table",
+}
+"""The piece each room type is furnished around; the room is redrawn when it does not fit."""
+
+
+def _with_chairs(layout: Layout, table: Placed, count: int, make=fm.chair) -> None:
+    """Up to ``count`` chairs around ``table``, each facing it."""
+    rng = layout.rng
+    w, d = table.model.width, table.model.depth
+    per_side = 2 if w >= 1.3 else 1
+    slots = [((j + 0.5) * w / per_side - w / 2, side, turn)
+             for side, turn in ((-1, 0.0), (1, 180.0)) for j in range(per_side)]  # fmt: skip
+    slots += [(-1.0, 0, 270.0), (1.0, 0, 90.0)]
+    seated = 0
+    for k in rng.permutation(len(slots)):
+        if seated == count:
+            break
+        seat = make(rng)
+        offset = seat.depth / 2 + GAP + 2 * SLACK
+        along, side, turn = slots[k]
+        local = (along * (w / 2 + offset), 0.0) if side == 0 else (along, side * (d / 2 + offset))
+        if layout.beside(table, seat, *local, turn) is not None:
+            seated += 1
+
+
+def _workplace(layout: Layout, *, required: bool = False) -> Placed | None:
+    """A desk against a wall with an office chair (or a chair) facing it, and its gear."""
+    rng = layout.rng
+    desk = layout.against_wall(fm.desk(rng), required=required)
+    if desk is None:
+        return None
+    seat = fm.office_chair(rng) if rng.random() < 0.7 else fm.chair(rng)
+    offset = desk.model.depth / 2 + seat.depth / 2 + GAP + 2 * SLACK
+    layout.beside(desk, seat, rng.uniform(-0.15, 0.15), offset, 180.0)
+    if rng.random() < 0.7:
+        layout.on(desk, fm.monitor(rng))
+        layout.on(desk, fm.keyboard(rng))
+    if rng.random() < 0.5:
+        layout.on(desk, fm.laptop(rng))
+    for make, chance in ((fm.cup, 0.4), (lambda r: fm.lamp(r, small=True), 0.4), (fm.book, 0.3)):
+        if rng.random() < chance:
+            layout.on(desk, make(rng))
+    return desk
+
+
+def _shelf_of_books(layout: Layout) -> None:
+    rng = layout.rng
+    shelf = layout.against_wall(fm.bookshelf(rng, layout.height - 0.1))
+    if shelf is None:
+        return
+    for _ in range(int(rng.integers(2, 7))):
+        layout.on(shelf, fm.book(rng))
+    for make in (fm.vase, fm.clock, lambda r: fm.plant(r, small=True)):
+        if rng.random() < 0.3:
+            layout.on(shelf, make(rng))
+
+
+def _table_setting(layout: Layout, table: Placed, low: int, high: int) -> None:
+    rng = layout.rng
+    makes = (fm.cup, fm.cup, fm.bowl, fm.bottle, fm.vase, lambda r: fm.plant(r, small=True))
+    for _ in range(int(rng.integers(low, high + 1))):
+        layout.on(table, makes[int(rng.integers(len(makes)))](rng))
+
+
+def _tv_corner(layout: Layout) -> Placed | None:
+    """A tv stand against a wall with a tv on it, facing the room."""
+    rng = layout.rng
+    stand = layout.against_wall(fm.tv_stand(rng))
+    if stand is not None:
+        width = stand.model.surfaces[0].x1 - stand.model.surfaces[0].x0 - 2 * TOP_MARGIN - 0.02
+        if width >= 0.5:
+            layout.on(stand, fm.tv(rng, width))
+    return stand
+
+
+def _facing_piece(layout: Layout, target: Placed, model: Model, near: float, far: float):
+    """``model`` in front of ``target`` (``near``..``far`` metres), turned to face it."""
+    for _ in range(TRIES // 2):
+        distance = layout.rng.uniform(near, far)
+        x, y = np.array([target.x, target.y]) + distance * target.direction
+        placed = layout.floor(model, float(x), float(y), (target.yaw + 180.0) % 360)
+        if placed is not None:
+            return placed
+    return None
+
+
+def _bedroom(layout: Layout) -> None:
+    rng = layout.rng
+    bed = layout.against_wall(fm.bed(rng), required=True)
+    for _ in range(1 if bed.model.width < 1.2 else 2):
+        layout.on(bed, fm.pillow(rng))
+    for side in (-1, 1):
+        if rng.random() < 0.85:
+            stand = fm.nightstand(rng)
+            x = side * (bed.model.width / 2 + stand.width / 2 + GAP + 2 * SLACK)
+            placed = layout.beside(bed, stand, x, -bed.model.depth / 2 + stand.depth / 2, 0.0)
+            if placed is not None:
+                for make, chance in ((lambda r: fm.lamp(r, small=True), 0.8), (fm.clock, 0.4),
+                                     (fm.book, 0.4), (fm.cup, 0.2)):  # fmt: skip
+                    if rng.random() < chance:
+                        layout.on(placed, make(rng))
+    layout.against_wall(fm.wardrobe(rng, layout.height - 0.1))
+    if rng.random() < 0.6:
+        dresser = layout.against_wall(fm.dresser(rng))
+        if dresser is not None:
+            for make in (fm.vase, fm.clock, lambda r: fm.plant(r, small=True)):
+                if rng.random() < 0.5:
+                    layout.on(dresser, make(rng))
+    if rng.random() < 0.4:
+        _workplace(layout)
+    if rng.random() < 0.3:
+        _shelf_of_books(layout)
+    if rng.random() < 0.3:
+        _tv_corner(layout)
+    if rng.random() < 0.3:
+        layout.free(fm.armchair(rng))
+
+
+def _living_room(layout: Layout) -> None:
+    rng = layout.rng
+    stand = _tv_corner(layout)
+    sofa = None
+    if stand is not None:
+        sofa = _facing_piece(layout, stand, fm.sofa(rng), 2.2, 3.4)
+    if sofa is None:
+        sofa = layout.against_wall(fm.sofa(rng), required=True)
+    for _ in range(int(rng.integers(0, 3))):
+        layout.on(sofa, fm.pillow(rng))
+    coffee = _facing_piece(layout, sofa, fm.coffee_table(rng), 0.8, 1.1)
+    if coffee is not None:
+        _table_setting(layout, coffee, 1, 3)
+        for side, turn in ((-1, 270.0), (1, 90.0)):  # each turned to face the table
+            if rng.random() < 0.5:
+                chair = fm.armchair(rng)
+                offset = coffee.model.width / 2 + chair.depth / 2 + 0.35
+                layout.beside(coffee, chair, side * offset, 0.0, turn)
+    for _ in range(int(rng.integers(0, 2))):
+        layout.free(fm.armchair(rng), face=(sofa.x, sofa.y))
+    if rng.random() < 0.5:
+        _shelf_of_books(layout)
+    if rng.random() < 0.5:
+        side = layout.against_wall(fm.side_table(rng))
+        if side is not None:
+            layout.on(side, fm.lamp(rng, small=True))
+    if rng.random() < 0.3:
+        layout.free(fm.ottoman(rng))
+
+
+def _kitchen(layout: Layout) -> None:
+    rng = layout.rng
+    counters = [layout.against_wall(fm.kitchen_counter(rng), required=True)]
+    for _ in range(int(rng.integers(0, 2))):
+        counters.append(layout.against_wall(fm.kitchen_counter(rng)))
+    layout.against_wall(fm.stove(rng))
+    layout.against_wall(fm.refrigerator(rng))
+    counters = [c for c in counters if c is not None]
+    makes = (fm.microwave, fm.kettle, fm.cup, fm.bowl, fm.bottle, fm.bottle)
+    for counter in counters:
+        for _ in range(int(rng.integers(1, 4))):
+            layout.on(counter, makes[int(rng.integers(len(makes)))](rng))
+    if rng.random() < 0.6:
+        table = layout.free(fm.table(rng), central=True)
+        if table is not None:
+            _with_chairs(layout, table, int(rng.integers(1, 4)))
+            _table_setting(layout, table, 0, 2)
+    for _ in range(int(rng.integers(0, 3))):
+        layout.free(fm.stool(rng))
+
+
+def _office(layout: Layout) -> None:
+    rng = layout.rng
+    _workplace(layout, required=True)
+    for _ in range(int(rng.integers(0, 2))):
+        _workplace(layout)
+    for _ in range(int(rng.integers(1, 3))):
+        _shelf_of_books(layout)
+    if rng.random() < 0.6:
+        cabinet = layout.against_wall(fm.cabinet(rng))
+        if cabinet is not None and rng.random() < 0.5:
+            layout.on(cabinet, fm.plant(rng, small=True))
+    if rng.random() < 0.4:
+        table = layout.free(fm.table(rng), central=True)
+        if table is not None:
+            _with_chairs(layout, table, int(rng.integers(2, 5)), make=fm.office_chair)
+    if rng.random() < 0.3:
+        layout.free(fm.armchair(rng))
+
+
+def _bathroom(layout: Layout) -> None:
+    rng = layout.rng
+    layout.against_wall(fm.toilet(rng), required=True)
+    sink = layout.against_wall(fm.sink(rng))
+    if sink is not None:
+        for make in (fm.bottle, fm.cup):
+            if rng.random() < 0.5:
+                layout.on(sink, make(rng))
+    layout.against_wall(fm.bathtub(rng))
+    if rng.random() < 0.5:
+        machine = layout.against_wall(fm.washing_machine(rng))
+        if machine is not None and rng.random() < 0.5:
+            layout.on(machine, fm.bottle(rng))
+    if rng.random() < 0.4:
+        layout.against_wall(fm.cabinet(rng))
+
+
+def _dining_room(layout: Layout) -> None:
+    rng = layout.rng
+    table = layout.free(fm.table(rng), central=True, required=True)
+    _with_chairs(layout, table, int(rng.integers(2, 7)))
+    _table_setting(layout, table, 1, 5)
+    for _ in range(int(rng.integers(1, 3))):
+        sideboard = layout.against_wall(fm.cabinet(rng))
+        if sideboard is not None:
+            _table_setting(layout, sideboard, 0, 2)
+    if rng.random() < 0.4:
+        _shelf_of_books(layout)
+    if rng.random() < 0.3:
+        _tv_corner(layout)
+
+
+_FURNISH = {
+    "bedroom": _bedroom,
+    "living room": _living_room,
+    "kitchen": _kitchen,
+    "office": _office,
+    "bathroom": _bathroom,
+    "dining room": _dining_room,
+}
+
+
+def furnish(layout: Layout, room_type: str) -> None:
+    """The plan of the room type, then the common extras: plants, a bin, a lamp."""
+    _FURNISH[room_type](layout)
+    rng = layout.rng
+    extras = [(lambda: fm.plant(rng, small=False), 0.7), (lambda: fm.trash_can(rng), 0.7)]
+    if room_type != "bathroom":
+        extras += [(lambda: fm.lamp(rng, small=False), 0.4), (lambda: fm.coat_rack(rng), 0.15)]
+        extras += [(lambda: fm.stool(rng), 0.2), (lambda: fm.plant(rng, small=False), 0.4)]
+    for make, chance in extras:
+        if rng.random() < chance:
+            layout.free(make())
