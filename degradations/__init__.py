@@ -1,4 +1,5 @@
-"""Views: render RGB, depth and instance masks, then degrade them with 2D labels kept right.
+"""Images: render RGB, depth and instance masks of frames, then degrade them with 2D labels
+kept right.
 
 OpenGL (moderngl through EGL) is loaded only when a rasterising renderer first renders.
 """
@@ -13,6 +14,13 @@ from spatialqa.degradations.appearance import (
 )
 from spatialqa.degradations.base import SEVERITIES, Degradation, Degraded, check_severity
 from spatialqa.degradations.codec import decode_image, encode_image
+from spatialqa.degradations.delivery import (
+    BACKENDS,
+    DeliveredFrame,
+    egl_available,
+    make_renderer,
+    render_and_degrade,
+)
 from spatialqa.degradations.labels import PixelMap, mask_box, move_labels, relabel
 from spatialqa.degradations.optics import defocus, haze, lens_distortion, motion_blur
 from spatialqa.degradations.raycast import RaycastRenderer
@@ -22,17 +30,10 @@ from spatialqa.degradations.render import (
     STRUCTURE_ID,
     PyrenderRenderer,
     RasterRenderer,
+    RenderedFrame,
     Renderer,
-    View,
 )
 from spatialqa.degradations.sheet import contact_sheet, write_contact_sheet
-from spatialqa.degradations.views import (
-    BACKENDS,
-    DeliveredView,
-    egl_available,
-    make_renderer,
-    render_and_degrade,
-)
 from spatialqa.degradations.weather import rain, snow, water_droplets
 
 __all__ = [
@@ -43,13 +44,13 @@ __all__ = [
     "STRUCTURE_ID",
     "Degradation",
     "Degraded",
-    "DeliveredView",
+    "DeliveredFrame",
     "PixelMap",
     "PyrenderRenderer",
     "RasterRenderer",
     "RaycastRenderer",
+    "RenderedFrame",
     "Renderer",
-    "View",
     "check_severity",
     "colour_shift",
     "contact_sheet",

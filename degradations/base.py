@@ -13,15 +13,15 @@ from spatialqa.errors import ConfigError
 from spatialqa.scenes import Frame
 
 if TYPE_CHECKING:
-    from spatialqa.degradations.render import View
+    from spatialqa.degradations.render import RenderedFrame
 
 SEVERITIES = range(1, 6)
 GAMMA = 2.2
 """Display gamma of the renderers' output (pyrender writes ``linear ** (1 / 2.2)``)."""
 
-RenderFn = Callable[[Frame], "View"]
-"""Renders a frame of the scene being degraded: a View, whose RGB and depth motion blur reads
-(a renderer's ``render``)."""
+RenderFn = Callable[[Frame], "RenderedFrame"]
+"""Renders a frame of the scene being degraded: a RenderedFrame, whose RGB and depth motion
+blur reads (a renderer's ``render``)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,7 +22,7 @@ from PIL import Image
 from spatialqa.degradations.labels import PixelMap, compose, resample, rescale
 from spatialqa.degradations.raycast import RaycastRenderer
 from spatialqa.degradations.registry import get_degradation
-from spatialqa.degradations.render import RasterRenderer, Renderer, View, create_context
+from spatialqa.degradations.render import RasterRenderer, RenderedFrame, Renderer, create_context
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.scenes import Frame, Scene
 from spatialqa.scenes.limits import image_header_size
@@ -164,11 +164,13 @@ class CapturedRenderer:
         original = self._scene.frame(frame.id)
         return dataclasses.replace(frame, pose=original.pose)
 
-    def render(self, frame: Frame) -> View:
-        view = self._geometry.render(frame)
+    def render(self, frame: Frame) -> RenderedFrame:
+        geometry = self._geometry.render(frame)
         if frame.rgb is None:
-            return view
-        return View(rgb=self.render_rgb(frame), depth=view.depth, instance=view.instance)
+            return geometry
+        return RenderedFrame(
+            rgb=self.render_rgb(frame), depth=geometry.depth, instance=geometry.instance
+        )
 
     def render_rgb(self, frame: Frame) -> np.ndarray:
         if frame.rgb is None:
@@ -195,7 +197,7 @@ class CapturedRenderer:
 
 
 @dataclass(frozen=True, eq=False)
-class DeliveredView:
+class DeliveredFrame:
     """One frame as delivered under one variant.
 
     Attributes
@@ -226,7 +228,7 @@ def render_and_degrade(
     backend: str = "auto",
     seed: int = 0,
     root: str | Path | None = None,
-) -> Iterator[DeliveredView]:
+) -> Iterator[DeliveredFrame]:
     """Render every frame once, then yield it under every variant, variant by variant.
 
     A generator, so that only one degraded image is held at a time; the renderer stays open
@@ -234,23 +236,23 @@ def render_and_degrade(
     """
     renderer = make_renderer(scene, backend, root)
     try:
-        views = [renderer.render(frame) for frame in frames]
+        rendered = [renderer.render(frame) for frame in frames]
         resizes = [_resize_of(scene, frame) for frame in frames]
         for variant in variants:
             kind, severity = variant
             degradation = None if kind == "clean" else get_degradation(kind)
-            for frame, view, resize in zip(frames, views, resizes, strict=True):
+            for frame, drawn, resize in zip(frames, rendered, resizes, strict=True):
                 if degradation is None:
-                    yield DeliveredView(tuple(variant), frame, view.rgb, {}, resize)
+                    yield DeliveredFrame(tuple(variant), frame, drawn.rgb, {}, resize)
                     continue
                 # Settings of a whole video (a lens, haze) are drawn alike for every frame.
                 frame_key = (frame.id,) if degradation.per_frame else ()
                 rng = rng_for(seed, scene.scene_id, *frame_key, kind, severity)
                 result = degradation(
-                    view.rgb, view.depth, frame, severity, rng=rng, render=renderer.render
+                    drawn.rgb, drawn.depth, frame, severity, rng=rng, render=renderer.render
                 )
                 moved = result.transform if resize is None else compose(resize, result.transform)
-                yield DeliveredView(tuple(variant), frame, result.image, result.params, moved)
+                yield DeliveredFrame(tuple(variant), frame, result.image, result.params, moved)
     finally:
         renderer.close()
 

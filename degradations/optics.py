@@ -556,12 +556,14 @@ def path_travel(
     return travel, bow
 
 
-def _view(render: RenderFn, frame: Frame, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _rendered(render: RenderFn, frame: Frame, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The rendered RGB and inverse depth (0 where nothing was drawn) of ``frame``."""
-    view = render(frame)
-    rgb, depth = getattr(view, "rgb", None), getattr(view, "depth", None)
+    rendered = render(frame)
+    rgb, depth = getattr(rendered, "rgb", None), getattr(rendered, "depth", None)
     if rgb is None or depth is None:
-        raise ValueError(f"render: must return a View with rgb and depth (got {type(view)})")
+        raise ValueError(
+            f"render: must return a RenderedFrame with rgb and depth (got {type(rendered)})"
+        )
     rgb = check_image(rgb)
     if rgb.shape != image.shape:
         raise ValueError(f"render: sub-frame {rgb.shape} differs from image {image.shape}")
@@ -593,7 +595,7 @@ def exposure(
 ) -> np.ndarray:
     """The mean, in linear light, of ``substeps`` sub-frames at ``substep_times`` along
     ``path``, each reprojected with depth from the frame and from the path's two rendered
-    ends (its first and last sub-frames, Views from ``render``).
+    ends (its first and last sub-frames, RenderedFrames from ``render``).
 
     ``SLICES`` sub-frames, at the centres of equal slices of the exposure, are reprojected
     whole (``_sub_frame``): each pixel from the frame where the frame sees its surface, from
@@ -623,7 +625,7 @@ def exposure(
     centre = _Source(_linear_rgba(image), inverse, np.eye(4))
     ends = []
     for s in (times[0], times[-1]):
-        rgb, end_inverse = _view(
+        rgb, end_inverse = _rendered(
             render, dataclasses.replace(frame, pose=frame.pose @ path.motion(s)), image
         )
         ends.append(_Source(_linear_rgba(rgb), end_inverse, path.motion(s)))

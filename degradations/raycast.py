@@ -21,7 +21,7 @@ from spatialqa.degradations.materials import (
     structure_material,
     triplanar_uv,
 )
-from spatialqa.degradations.render import BACKGROUND_ID, ZFAR, ZNEAR, View
+from spatialqa.degradations.render import BACKGROUND_ID, ZFAR, ZNEAR, RenderedFrame
 from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import Frame, Scene
 
@@ -89,12 +89,12 @@ class RaycastRenderer:
         index = np.rint(np.clip(linear, 0.0, 1.0) * _LUT_STEPS).astype(np.int32)
         return _DISPLAY[index].reshape(frame.height, frame.width, 3)
 
-    def render(self, frame: Frame) -> View:
+    def render(self, frame: Frame) -> RenderedFrame:
         """Depth, instance ids and shaded RGB of ``frame`` from one batch of rays."""
         rays, depth, geometry, hits = self._cast(frame)
         table = np.append(self._geometry.geometry_instance[:-1], BACKGROUND_ID)
         instance = table[geometry].reshape(frame.height, frame.width)
-        return View(
+        return RenderedFrame(
             rgb=self._shade(frame, rays, depth, geometry, hits),
             depth=depth.reshape(frame.height, frame.width),
             instance=instance,

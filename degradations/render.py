@@ -111,8 +111,9 @@ void main() {
 
 
 @dataclass(frozen=True, eq=False)
-class View:
-    """What a renderer sees from one frame; the arrays are read-only.
+class RenderedFrame:
+    """One frame as a renderer draws it: colour, depth and instance ids; the arrays are
+    read-only.
 
     Attributes
     ----------
@@ -136,20 +137,20 @@ class View:
         ):
             array = np.array(getattr(self, name), dtype=dtype, copy=True)
             if array.ndim != ndim or (ndim == 3 and array.shape[2] != 3):
-                raise ValueError(f"View.{name}: unexpected shape {array.shape}")
+                raise ValueError(f"RenderedFrame.{name}: unexpected shape {array.shape}")
             array.setflags(write=False)
             object.__setattr__(self, name, array)
         if not self.rgb.shape[:2] == self.depth.shape == self.instance.shape:
             raise ValueError(
-                f"View: rgb {self.rgb.shape}, depth {self.depth.shape} and instance "
+                f"RenderedFrame: rgb {self.rgb.shape}, depth {self.depth.shape} and instance "
                 f"{self.instance.shape} must share height and width"
             )
 
 
 class Renderer(Protocol):
-    """A backend that turns frames of one Scene into Views (a rasteriser, a ray caster, ...)."""
+    """A backend that renders frames of one Scene (a rasteriser, a ray caster, ...)."""
 
-    def render(self, frame: Frame) -> View: ...
+    def render(self, frame: Frame) -> RenderedFrame: ...
 
     def render_rgb(self, frame: Frame) -> np.ndarray:
         """The RGB image alone, (H, W, 3) uint8: for callers that need no depth or ids."""
@@ -346,14 +347,16 @@ class RasterRenderer:
             target.framebuffer.read_into(target.rgb, components=3, attachment=0)
             return target.rgb.copy()
 
-    def render(self, frame: Frame) -> View:
+    def render(self, frame: Frame) -> RenderedFrame:
         """Render ``frame``: RGB, camera z and instance ids from one pass."""
         with self._open():
             target = self._draw(frame)
             target.framebuffer.read_into(target.rgb, components=3, attachment=0)
             target.framebuffer.read_into(target.codes, components=1, attachment=1, dtype="i4")
             target.framebuffer.read_into(target.z, components=1, attachment=2, dtype="f4")
-            return View(rgb=target.rgb, depth=target.z, instance=decode_instances(target.codes))
+            return RenderedFrame(
+                rgb=target.rgb, depth=target.z, instance=decode_instances(target.codes)
+            )
 
     def close(self) -> None:
         """Release the OpenGL context; the renderer can still render (it makes a new one)."""

@@ -1,4 +1,4 @@
-"""A contact sheet: one view under every degradation type (rows) and severity (columns)."""
+"""A contact sheet: one frame under every degradation type (rows) and severity (columns)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from spatialqa.degradations.base import SEVERITIES
+from spatialqa.degradations.delivery import CLEAN, render_and_degrade
 from spatialqa.degradations.raycast import RaycastRenderer
 from spatialqa.degradations.registry import DEGRADATIONS
-from spatialqa.degradations.views import CLEAN, render_and_degrade
 from spatialqa.scenes import Frame, Scene
 
 LABEL_WIDTH = 150
@@ -40,12 +40,12 @@ def contact_sheet(
     backend: str = "auto",
     seed: int = 0,
 ) -> np.ndarray:
-    """An (H, W, 3) uint8 sheet: a row per type, the clean view then severities 1..5."""
+    """An (H, W, 3) uint8 sheet: a row per type, the clean image then severities 1..5."""
     types = sorted(DEGRADATIONS) if types is None else list(types)
     variants = [CLEAN] + [(kind, s) for kind in types for s in SEVERITIES]
     tiles = {
-        view.variant: view.image
-        for view in render_and_degrade(scene, [frame], variants, backend=backend, seed=seed)
+        delivered.variant: delivered.image
+        for delivered in render_and_degrade(scene, [frame], variants, backend=backend, seed=seed)
     }
     width, height = frame.width, frame.height
     columns = 1 + len(SEVERITIES)

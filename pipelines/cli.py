@@ -229,7 +229,7 @@ def parser() -> argparse.ArgumentParser:
         "degradations", help="write a contact sheet of every degradation and severity"
     )
     sheet.add_argument("--out", required=True, help="directory for degradations.png")
-    backends = ("auto", "raster", "pyrender", "raycast")  # degradations.views.BACKENDS
+    backends = ("auto", "raster", "pyrender", "raycast")  # degradations.delivery.BACKENDS
     sheet.add_argument("--backend", choices=backends, default="auto")
     sheet.add_argument("--width", type=int, default=320, help="tile width (default 320)")
     sheet.add_argument("--height", type=int, default=240, help="tile height (default 240)")

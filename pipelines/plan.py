@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spatialqa.degradations import get_degradation
-from spatialqa.degradations.views import RENDER_VERSION, resolve_backend
+from spatialqa.degradations.delivery import RENDER_VERSION, resolve_backend
 from spatialqa.errors import ConfigError, SpatialQAError
 from spatialqa.generators import Task, get_task
 from spatialqa.generators.abstention import ABSTENTION_VERSION

@@ -14,7 +14,7 @@ import numpy as np
 
 from spatialqa.degradations import encode_image, relabel, render_and_degrade
 from spatialqa.errors import OutputError, SceneError, SpatialQAError
-from spatialqa.generators import Context, Sample
+from spatialqa.generators import Context, Sample, draw_samples
 from spatialqa.pipelines import parquet
 from spatialqa.pipelines.budget import GIB, describe_memory, shard_memory
 from spatialqa.pipelines.config import BuildConfig, ViewsSpec
@@ -51,7 +51,7 @@ def ask(config: BuildConfig, scene: Scene, views: tuple[str, ...]) -> list[Sampl
     return [
         sample
         for task, per_scene in instantiate_tasks(config)
-        for sample in task.generate(context, per_scene)
+        for sample in draw_samples(task, context, per_scene)
     ]
 
 
@@ -221,18 +221,18 @@ def render_views(
     delivered = render_and_degrade(
         scene, frames, variants, backend=config.render.backend, seed=config.seed, root=root
     )
-    for view in delivered:
-        kind, severity = view.variant
-        frame = view.frame
+    for shown in delivered:
+        kind, severity = shown.variant
+        frame = shown.frame
         tag = "" if kind == "clean" else f"__{kind}{severity}"
         image = {
-            "bytes": encode_image(view.image, output.image_format, output.quality),
+            "bytes": encode_image(shown.image, output.image_format, output.quality),
             "path": f"{safe_name(scene.scene_id)}/{safe_name(frame.id)}{tag}{suffix}",
         }
-        images[view.variant, frame.id] = {
+        images[shown.variant, frame.id] = {
             **image,
-            "params": view.params,
-            "transform": view.transform,
+            "params": shown.params,
+            "transform": shown.transform,
             "view": frame.id,
         }
         rows.append(
@@ -240,7 +240,7 @@ def render_views(
                 "scene_id": scene.scene_id,
                 "split": config.split_of(scene.source.kind, scene.scene_id),
                 "frame_id": frame.id,
-                "degradation": degradation_struct(view.variant, view.params),
+                "degradation": degradation_struct(shown.variant, shown.params),
                 "timestamp": frame.t,
                 "pose": frame.pose.tolist(),
                 "K": frame.K.tolist(),

@@ -10,7 +10,7 @@ import degrade_kit as kit
 import numpy as np
 import pytest
 
-from spatialqa.degradations import RaycastRenderer, View, defocus, motion_blur
+from spatialqa.degradations import RaycastRenderer, RenderedFrame, defocus, motion_blur
 from spatialqa.degradations.base import to_display, to_linear
 from spatialqa.degradations.optics import (
     CameraPath,
@@ -32,12 +32,12 @@ class Supersampled:
     def __init__(self, renderer: RaycastRenderer, samples: int = 3) -> None:
         self.renderer, self.samples = renderer, samples
 
-    def __call__(self, frame) -> View:
+    def __call__(self, frame) -> RenderedFrame:
         n = self.samples
         fine = to_linear(self.renderer.render_rgb(frame.resized(frame.width * n, frame.height * n)))
         rgb = to_display(fine.reshape(frame.height, n, frame.width, n, 3).mean(axis=(1, 3)))
         view = self.renderer.render(frame)
-        return View(rgb=rgb, depth=view.depth, instance=view.instance)
+        return RenderedFrame(rgb=rgb, depth=view.depth, instance=view.instance)
 
 
 def rendered_mean(render, frame, path: CameraPath, substeps: int) -> np.ndarray:
@@ -62,14 +62,16 @@ class PlaneRender:
     def shifted(self, shift: int) -> np.ndarray:
         return self.wide[:, self.pad + shift : self.pad + shift + W]
 
-    def __call__(self, frame) -> View:
+    def __call__(self, frame) -> RenderedFrame:
         self.calls += 1
         moved = np.linalg.inv(FRAME.pose) @ frame.pose  # sub-frame camera in the frame's axes
         assert np.allclose(moved[:3, :3], np.eye(3)) and np.allclose(moved[1:3, 3], 0)
         shift = FRAME.K[0, 0] * moved[0, 3] / self.depth
         assert shift == pytest.approx(round(shift), abs=1e-6)
         image = self.shifted(round(shift))
-        return View(image, np.full((H, W), self.depth, np.float32), np.zeros((H, W), np.int32))
+        return RenderedFrame(
+            image, np.full((H, W), self.depth, np.float32), np.zeros((H, W), np.int32)
+        )
 
 
 def test_a_plane_moving_sideways_is_blurred_by_a_box_of_the_travel_length():
@@ -114,14 +116,14 @@ class BoxOverPlane:
         columns = np.arange(W) + self.shifts(frame)[1]
         return (columns >= self.LEFT) & (columns < self.RIGHT)
 
-    def __call__(self, frame) -> View:
+    def __call__(self, frame) -> RenderedFrame:
         far, near = (self.PAD + shift for shift in self.shifts(frame))
         box = self.on_box(frame)
         rgb = np.where(
             box[None, :, None], self.near[:, near : near + W], self.far[:, far : far + W]
         )
         depth = np.broadcast_to(np.where(box, self.NEAR, self.FAR).astype(np.float32), (H, W))
-        return View(rgb, depth, np.zeros((H, W), np.int32))
+        return RenderedFrame(rgb, depth, np.zeros((H, W), np.int32))
 
 
 def test_what_the_frame_hides_behind_a_near_box_comes_from_the_rendered_ends():
@@ -152,7 +154,7 @@ def test_what_the_frame_hides_behind_a_near_box_comes_from_the_rendered_ends():
 def test_motion_blur_asks_its_render_callback_for_depth():
     plane = PlaneRender(depth=2.0)
     path = CameraPath(0.64, 0.0, (1.0, 0.0, 0.0), (0.0, 0.0, 1.0))
-    with pytest.raises(ValueError, match="render: must return a View with rgb and depth"):
+    with pytest.raises(ValueError, match="render: must return a RenderedFrame with rgb and depth"):
         exposure(
             plane.shifted(0), np.full((H, W), 2.0), FRAME, path, 8, lambda frame: plane(frame).rgb
         )

@@ -17,7 +17,7 @@ from spatialqa.degradations.render import (
     BACKGROUND_ID,
     STRUCTURE_ID,
     RasterRenderer,
-    View,
+    RenderedFrame,
     decode_instances,
     instance_codes,
 )
@@ -284,7 +284,7 @@ def test_view_arrays_are_read_only(ahead):
 
 def test_view_rejects_mismatched_shapes():
     with pytest.raises(ValueError, match="height and width"):
-        View(rgb=np.zeros((4, 4, 3)), depth=np.zeros((4, 5)), instance=np.zeros((4, 4)))
+        RenderedFrame(rgb=np.zeros((4, 4, 3)), depth=np.zeros((4, 5)), instance=np.zeros((4, 4)))
 
 
 def test_instance_encoding_round_trips():

@@ -15,12 +15,12 @@ from spatialqa.degradations import (
     STRUCTURE_ID,
     RasterRenderer,
     RaycastRenderer,
+    delivery,
     egl_available,
     make_renderer,
-    views,
 )
+from spatialqa.degradations.delivery import CapturedRenderer
 from spatialqa.degradations.materials import PATTERNS, object_material
-from spatialqa.degradations.views import CapturedRenderer
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
 
@@ -119,7 +119,7 @@ def test_auto_falls_back_to_ray_casting_without_egl(monkeypatch):
     def no_egl():
         raise OSError("libEGL.so.1: cannot open shared object file")
 
-    monkeypatch.setattr(views, "create_context", no_egl)
+    monkeypatch.setattr(delivery, "create_context", no_egl)
     egl_available.cache_clear()
     try:
         assert isinstance(make_renderer(kit.make_scene(), "auto"), RaycastRenderer)

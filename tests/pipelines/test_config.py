@@ -71,10 +71,10 @@ def test_the_abstention_version_counts_only_when_abstention_is_on(monkeypatch):
 
 @pytest.mark.parametrize("egl", [True, False])
 def test_auto_is_decided_once_by_the_driver_and_counts_as_what_it_resolves_to(monkeypatch, egl):
-    from spatialqa.degradations import views
+    from spatialqa.degradations import delivery
     from spatialqa.pipelines.plan import decided
 
-    monkeypatch.setattr(views, "egl_available", lambda: egl)
+    monkeypatch.setattr(delivery, "egl_available", lambda: egl)
     chosen = "raster" if egl else "raycast"
     auto, named = (parse_config({**BASE, "render": {"backend": b}}) for b in ("auto", chosen))
     assert decided(auto).render.backend == chosen  # what every worker is handed

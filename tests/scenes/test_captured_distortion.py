@@ -37,8 +37,8 @@ from test_scannetpp_cameras import (
     write_markers,
 )
 
-from spatialqa.degradations import views as views_module
-from spatialqa.degradations.views import make_renderer
+from spatialqa.degradations import delivery
+from spatialqa.degradations.delivery import make_renderer
 from spatialqa.errors import SceneError
 from spatialqa.pipelines import shard as shard_module
 from spatialqa.pipelines.config import parse_config
@@ -201,7 +201,7 @@ def test_the_maps_are_computed_once_per_camera(tmp_path, monkeypatch):
         calls.append(args[0].model)
         return undistortion_maps(*args)
 
-    monkeypatch.setattr(views_module, "undistortion_maps", counted)
+    monkeypatch.setattr(delivery, "undistortion_maps", counted)
     renderer = make_renderer(scene, "raycast", root=scan)
     frames = scene.trajectory("walkthrough").frames
     images = [renderer.render_rgb(frame) for frame in frames]

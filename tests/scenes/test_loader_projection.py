@@ -41,7 +41,7 @@ import trimesh
 from dataset_kit import boxes_mesh, camera_to_world, write_image, write_ply, write_scannet
 from PIL import Image
 
-from spatialqa.degradations.views import make_renderer
+from spatialqa.degradations.delivery import make_renderer
 from spatialqa.errors import SceneError
 from spatialqa.pipelines.config import RenderSpec
 from spatialqa.scenes.arkitscenes import load_arkitscenes

@@ -347,7 +347,7 @@ def test_iphone_opencv_from_colmap(tmp_path):
 def test_a_build_delivers_the_undistorted_image(tmp_path):
     """degradations/views.py reads a captured frame's image from the scene directory: after
     conversion that is the undistorted image, whose disc is where the frame projects it."""
-    from spatialqa.degradations.views import make_renderer
+    from spatialqa.degradations.delivery import make_renderer
 
     scene = scene_without_cameras(tmp_path)
     c2w = pose()
