@@ -31,7 +31,9 @@ import numpy as np
 import open3d as o3d
 
 from spatialqa.oracle import instance_mask
-from spatialqa.oracle.visibility import _count, _ray_scenes, _windows, pixel_rays
+from spatialqa.oracle.outlines import windows
+from spatialqa.oracle.tracing import pixel_rays, ray_scenes
+from spatialqa.oracle.visibility import _count
 from spatialqa.scenes import procedural_scene
 
 COLUMNS = ("new", "all-hits", "cast all", "cast windows", "instance_mask")
@@ -49,12 +51,12 @@ def median_ms(function, items) -> float:
 def room_figures(index: int, frames: int) -> tuple[str, dict[str, float]]:
     scene = procedural_scene(0, index, frames=frames)
     views = next(t for t in scene.trajectories if t.name == "walkthrough").frames
-    objects, structure = _ray_scenes(scene)
+    objects, structure = ray_scenes(scene)
     _count(scene, views[0])  # builds the ray-casting scenes once
     all_rays = {f.id: o3d.core.Tensor(pixel_rays(f)) for f in views}
     window_rays = {}
     for f in views:
-        image = _windows(scene, f)[f.height : 2 * f.height, f.width : 2 * f.width]
+        image = windows(scene, f)[f.height : 2 * f.height, f.width : 2 * f.width]
         window_rays[f.id] = o3d.core.Tensor(pixel_rays(f)[image.ravel()])
 
     def cast_all(frame) -> None:

@@ -1,7 +1,8 @@
 """Exact geometric facts about a Scene: pure, deterministic functions, no rendering.
 
 Importing this package registers every operation, so ``execute(program, scene)`` can re-run
-any fact's program.
+any fact's program. The ``visibility`` operation is exported here as ``object_visibility``,
+so that ``spatialqa.oracle.visibility`` stays the module.
 """
 
 from spatialqa.oracle.appearance import appearance_order, first_appearance, object_existence
@@ -44,10 +45,10 @@ from spatialqa.oracle.visibility import (
     occluded_by,
     occlusion,
     truncation,
-    visibility,
     visibility_compare,
     visible_instances,
 )
+from spatialqa.oracle.visibility import visibility as object_visibility
 
 __all__ = [
     "Box",
@@ -86,6 +87,7 @@ __all__ = [
     "object_orientation",
     "object_point_2d",
     "object_size",
+    "object_visibility",
     "object_volume",
     "occluded_by",
     "occlusion",
@@ -99,7 +101,6 @@ __all__ = [
     "size_comparison",
     "truncation",
     "virtual_camera",
-    "visibility",
     "visibility_compare",
     "visible_count",
     "visible_instances",

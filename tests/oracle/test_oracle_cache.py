@@ -91,14 +91,14 @@ def test_one_frame_is_a_few_chunks_of_rays_for_every_instance(counted):
     import math
     import sys
 
-    module = sys.modules["spatialqa.oracle.visibility"]
+    module = sys.modules["spatialqa.oracle.tracing"]
     scene = max(
         (procedural_scene(3, index, frames=2) for index in range(6)), key=lambda s: len(s.objects)
     )
     assert len(scene.objects) >= 8
     first, second = scene.trajectories[0].frames[:2]
     rays = first.width * first.height * 17 / 16  # the image and at most 1/16 beyond it
-    chunks = math.ceil(rays / module._rays_per_chunk(len(scene.objects)))
+    chunks = math.ceil(rays / module.rays_per_chunk(len(scene.objects)))
     assert chunks < len(scene.objects)
     frame_visibility(scene, first.id)
     assert 1 <= counted["list_intersections"] <= chunks

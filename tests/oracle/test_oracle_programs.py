@@ -12,8 +12,8 @@ from spatialqa.oracle import (
     object_size,
     relative_direction,
     room_area,
-    visibility,
 )
+from spatialqa.oracle.visibility import visibility
 
 
 def test_non_default_parameters_round_trip(scene_kit):

@@ -18,10 +18,11 @@ from spatialqa.oracle import (
     occluded_by,
     occlusion,
     truncation,
-    visibility,
     visibility_compare,
 )
-from spatialqa.oracle.visibility import FrameVisibility, pixel_rays, rays_through, splat_radius
+from spatialqa.oracle.splats import splat_radius
+from spatialqa.oracle.tracing import pixel_rays, rays_through
+from spatialqa.oracle.visibility import FrameVisibility, visibility
 from spatialqa.scenes import SceneObject
 
 
@@ -343,13 +344,13 @@ def test_rays_in_small_chunks_give_the_same_answers_bit_for_bit(monkeypatch):
 
     from spatialqa.scenes import procedural_scene
 
-    module = sys.modules["spatialqa.oracle.visibility"]
+    module = sys.modules["spatialqa.oracle.tracing"]
     frames = [f.id for f in procedural_scene(3, 2, frames=4).trajectories[0].frames]
     whole = procedural_scene(3, 2, frames=4)
     expected = [frame_visibility(whole, f) for f in frames]
     masks = [instance_mask(whole, f) for f in frames]
     monkeypatch.setattr(module, "HIT_BUDGET", 500)
-    assert module._rays_per_chunk(len(whole.objects)) < 100
+    assert module.rays_per_chunk(len(whole.objects)) < 100
     chunked = procedural_scene(3, 2, frames=4)
     for f, want, mask in zip(frames, expected, masks, strict=True):
         got = frame_visibility(chunked, f)
@@ -378,7 +379,8 @@ def test_a_pile_of_objects_at_one_place_keeps_sparse_occluders(scene_kit):
 
 
 def test_visibility_bytes_does_not_grow_with_rays_times_objects():
-    from spatialqa.oracle.visibility import HIT_BUDGET, visibility_bytes
+    from spatialqa.oracle.tracing import HIT_BUDGET
+    from spatialqa.oracle.visibility import visibility_bytes
 
     pixels = 640 * 480
     one, many = visibility_bytes(1, pixels, 1), visibility_bytes(500, pixels, 1)

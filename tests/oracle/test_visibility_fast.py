@@ -1,7 +1,7 @@
 """The fast visibility trace against the exact all-hits one, pixel for pixel.
 
-``_trace`` casts a pixel held by one object's outline once (closest hit) and lists all hits
-only where outlines overlap, and skips structure queries that cannot hit; ``_trace_listed``
+``tracing.trace`` casts a pixel held by one object's outline once (closest hit) and lists all hits
+only where outlines overlap, and skips structure queries that cannot hit; ``trace_listed``
 lists every hit of every window pixel against all objects (the definition). Both must give
 the same first hit and depth at every pixel, the same silhouettes, padded hits and occlusion
 table; the visible-part statistics are checked against the per-frame formulas written out
@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from spatialqa.errors import SceneError
 from spatialqa.oracle import instance_mask
 from spatialqa.oracle.geometry import NO_HIT_ID, STRUCTURE_ID
+from spatialqa.oracle.outlines import padded_samples, window_boxes, window_plane
+from spatialqa.oracle.tracing import ray_scenes, rays_through, trace, trace_listed
 from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
 
 V = importlib.import_module("spatialqa.oracle.visibility")
@@ -30,12 +32,12 @@ V = importlib.import_module("spatialqa.oracle.visibility")
 def traces(scene, frame):
     """(fast trace, listed trace, stride) of one frame, from the same windows and samples."""
     n = frame.width * frame.height
-    boxes, outlines = V._window_boxes(scene, frame)
-    plane = V._plane(boxes, frame)
+    boxes, outlines = window_boxes(scene, frame)
+    plane = window_plane(boxes, frame)
     pixels = np.flatnonzero(plane[frame.height : 2 * frame.height, frame.width : 2 * frame.width])
-    padded, stride = V._samples(plane, frame, budget=n // 16)
-    fast = V._trace(scene, frame, boxes, outlines, padded)
-    listed = V._trace_listed(scene, frame, pixels, padded)
+    padded, stride = padded_samples(plane, frame, budget=n // 16)
+    fast = trace(scene, frame, boxes, outlines, padded)
+    listed = trace_listed(scene, frame, pixels, padded)
     return fast, listed, stride
 
 
@@ -75,10 +77,10 @@ def listed_mask(scene, frame, listed):
     k = len(scene.objects)
     first = listed.first.astype(np.int64)
     bare = np.flatnonzero(first == k + 1)
-    rays = V.rays_through(frame, bare % frame.width, bare // frame.width)
+    rays = rays_through(frame, bare % frame.width, bare // frame.width)
     rays[:, 3:] *= 1e6
     if len(rays):
-        _, structure = V._ray_scenes(scene)
+        _, structure = ray_scenes(scene)
         first[bare[structure.test_occlusions(o3d.core.Tensor(rays), tfar=1.0).numpy()]] = k
     ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, NO_HIT_ID])
     return ids[first].reshape(frame.height, frame.width)
