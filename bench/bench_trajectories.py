@@ -16,7 +16,7 @@ import statistics
 
 import numpy as np
 
-from spatialqa.generators import Context, get_task
+from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.scenes import procedural_scene
 
 TASKS = ("obj_appearance_order", "object_counting", "object_rel_direction_hard", "depth_order")
@@ -46,7 +46,7 @@ def main() -> None:
             per_view += [len(ctx.visible_in([view])) for view in ctx.views]
             seen.append(len(ctx.visible) / len(scene.objects))
             for task in TASKS:
-                found[task] += len(get_task(task)().generate(ctx, PER_ROOM))
+                found[task] += len(draw_samples(get_task(task)(), ctx, PER_ROOM))
         counts = "  ".join(f"{found[task]:>{len(task)}}" for task in TASKS)
         print(
             f"{name:12} {statistics.median(per_view):8.1f} {statistics.mean(seen):5.0%}  {counts}"

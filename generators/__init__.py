@@ -12,22 +12,25 @@ from spatialqa.generators import (  # noqa: F401  (registers)
     viewer,
     visibility,
 )
-from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer
 from spatialqa.generators.registry import all_tasks, get_task, register_task
 from spatialqa.generators.sample import ANSWER_TYPES, ObjectRef, Sample
-from spatialqa.generators.task import Context, Draft, Task
+from spatialqa.generators.sampler import Drawn, draw, draw_samples
+from spatialqa.generators.task import Context, Draft, Task, Undecided
 
 __all__ = [
     "ANSWER_TYPES",
     "Context",
     "Draft",
+    "Drawn",
     "LetterBalancer",
     "ObjectRef",
     "Sample",
     "Task",
     "Undecided",
     "all_tasks",
+    "draw",
+    "draw_samples",
     "get_task",
     "register_task",
 ]

@@ -4,35 +4,27 @@ A task's candidates are built over every frame of the trajectory. A draft become
 item, with the frames that would make it answerable, when one of its referents is not visible
 above tau in the delivered views (for each missing referent, the frame showing most of it), or
 when the delivered views leave its margin within the task's threshold (``Undecided``: objects at
-one depth from this camera, first appearances that fall in one delivered frame).
+one depth from this camera, first appearances that fall in one delivered frame). The sampler
+asks ``abstentions`` for a scene's share of them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from spatialqa.generators.sample import ObjectRef
+import numpy as np
+
+from spatialqa.generators.choices import LetterBalancer
+from spatialqa.generators.referents import check_roles
+from spatialqa.generators.sample import ABSTAIN_ANSWER, ObjectRef
+from spatialqa.generators.task import Context, Draft, Task, Undecided
 from spatialqa.oracle import frame_visibility
 from spatialqa.scenes import Scene
+from spatialqa.seeding import rng_for, stable_seed
 
-ABSTAIN_ANSWER = "cannot be determined from the given views"
 ABSTENTION_VERSION = 2  # 2: margins the views leave within a task's threshold abstain too
-
-
-@dataclass(frozen=True)
-class Undecided:
-    """What ``Task.make`` returns for a candidate too close to a decision boundary to ask: its
-    margin (``what``, in ``unit``; "%" for fractions) is within the task's threshold ``least``.
-    GROUND_TRUTH.md: such a question is rejected, or asked only as an abstention item."""
-
-    what: str
-    margin: float
-    least: float
-    unit: str
-
-    def measured(self) -> str:
-        return f"the {self.what} is {_amount(self.margin, self.unit)}"
 
 
 @dataclass(frozen=True)
@@ -107,17 +99,18 @@ def too_close(
     """The abstention record of a question whose margin the ``asked`` views leave within the
     threshold; ``answerable_views`` decide it, used ``instead`` of the asked ones or added."""
     where = "the given view" if len(asked) == 1 else "the given views"
+    measured = f"the {undecided.what} is {_amount(undecided.margin, undecided.unit)}"
     frames = ", ".join(answerable_views)
     would = "Asked of" if instead else "With"
     return Unanswerable(
         missing=(),
         reason=(
-            f"margin within the threshold in {where}: {undecided.measured()}, "
+            f"margin within the threshold in {where}: {measured}, "
             f"at most {_amount(undecided.least, undecided.unit)}"
         ),
         answerable_views=tuple(answerable_views),
         rationale=(
-            f"In {where}, {undecided.measured()}: within the task's threshold of "
+            f"In {where}, {measured}: within the task's threshold of "
             f"{_amount(undecided.least, undecided.unit)}, too close to call. {would} frame(s) "
             f"{frames} it is decided. So the answer {ABSTAIN_ANSWER}."
         ),
@@ -126,3 +119,142 @@ def too_close(
 
 def _amount(value: float, unit: str) -> str:
     return f"{value:.1%}" if unit == "%" else f"{value:.2f} {unit}"
+
+
+def abstention_target(task: Task, ctx: Context, limit: int) -> int:
+    """How many of ``limit`` samples are abstention items: ``ctx.abstention`` of them, the
+    fraction settled by a seeded coin per scene so the expected share is exact."""
+    if ctx.abstention <= 0 or ctx.everything is None:
+        return 0
+    expected = ctx.abstention * limit
+    coin = rng_for(ctx.seed, ctx.scene.scene_id, task.name, "abstain").random()
+    return min(limit, int(expected) + int(coin < expected - int(expected)))
+
+
+def abstentions(task: Task, ctx: Context, target: int) -> list[tuple[Draft, int, Unanswerable]]:
+    """Up to ``target`` questions over the whole trajectory that the views cannot answer, as
+    (draft, seed, why).
+
+    A scene-level draft abstains when the views miss a referent or leave its margin within
+    the threshold. A view-grounded draft (about one frame of the trajectory) is asked of a
+    delivered view instead: one that shows its referents but leaves the margin within the
+    threshold, or else one that misses a referent.
+    """
+    full = ctx.everything
+    if target == 0 or full is None:
+        return []
+    scene_id = ctx.scene.scene_id
+    candidates = list(task.candidates(full))
+    shuffled = rng_for(ctx.seed, scene_id, task.name, "abstain order").permutation(len(candidates))
+    # Candidates naming an unseen instance or category first: the search is bounded.
+    unseen = {i for i in full.visible if i not in ctx.visible}
+    unseen_names = {ctx.scene.object(i).category for i in unseen}
+    order = sorted(
+        shuffled,
+        key=lambda i: (
+            not any(
+                part in unseen_names if isinstance(part, str) else part in unseen
+                for part in candidates[i]
+                if isinstance(part, (str, int, np.integer))
+            )
+        ),
+    )
+    letters = LetterBalancer()
+    asked: set[tuple] | None = None  # the delivered views' candidates, when first needed
+    found: list[tuple[Draft, int, Unanswerable]] = []
+    for tries, position in enumerate(order):
+        if len(found) == target or tries == 4 * target + 16:
+            break
+        seed = stable_seed(ctx.seed, scene_id, task.name, "abstain", len(found))
+        candidate = candidates[position]
+        draft = task.make(full, candidate, np.random.default_rng(seed), letters)
+        if not isinstance(draft, Draft):
+            continue
+        check_roles(task, draft)
+        if draft.views is None:
+            why = unanswerable(
+                ctx.scene,
+                draft.objects,
+                ctx.visible,
+                ctx.views,
+                ctx.trajectory,
+                ctx.tau_instance,
+                ctx.tau_frame,
+            ) or _undecided(task, ctx, draft, candidate, seed)
+        elif len(draft.views) == 1 and draft.objects:
+            asked = set(task.candidates(ctx)) if asked is None else asked
+            draft, why = _reframed(task, ctx, draft, candidate, seed, asked)
+            if why is None and not task.unseen_is_an_answer:
+                draft, why = _off_view(ctx, draft, seed)
+        else:
+            break  # questions about frame pairs: what they ask is seen in both frames
+        if why is not None:
+            found.append((draft, seed, why))
+    return found
+
+
+def _undecided(
+    task: Task, ctx: Context, draft: Draft, candidate: tuple, seed: int
+) -> Unanswerable | None:
+    """A scene-level draft whose fact rests on the views, asked of the delivered ones:
+    abstains when they leave its margin within the threshold (first appearances in one
+    delivered frame) and the frames of its ``evidence`` would decide it."""
+    if not draft.fact.views:
+        return None  # a 3D fact: the views do not move its margin
+    result = task.make(ctx, candidate, np.random.default_rng(seed), LetterBalancer())
+    extra = sorted(set(task.evidence(draft)) - set(ctx.views), key=ctx.trajectory.index)
+    if not isinstance(result, Undecided) or not extra:
+        return None
+    return too_close(result, ctx.views, extra, instead=False)
+
+
+def _reframed(
+    task: Task, ctx: Context, draft: Draft, candidate: tuple, seed: int, asked: set[tuple]
+) -> tuple[Draft, Unanswerable | None]:
+    """The view-grounded ``draft`` asked of a delivered view (seeded pick) that shows the
+    same referents (the task would ask it there) but leaves its margin within the
+    threshold (occlusion, perspective), or (draft, None) when none does."""
+    (frame,) = draft.views
+    if candidate.count(frame) != 1:
+        return draft, None
+    views = list(ctx.views)
+    for i in rng_for(seed, "reframed").permutation(len(views)):
+        view = views[i]
+        moved = tuple(view if part == frame else part for part in candidate)
+        if view == frame or moved not in asked:
+            continue
+        seen = ctx.visible_in([view])
+        if any(ref.instance_id not in seen for ref in draft.objects):
+            continue  # the names stand for other instances there
+        result = task.make(ctx, moved, np.random.default_rng(seed), LetterBalancer())
+        if isinstance(result, Undecided):
+            why = too_close(result, (view,), (frame,), instead=True)
+            return dataclasses.replace(draft, views=(view,), labels=None), why
+    return draft, None
+
+
+def _off_view(ctx: Context, draft: Draft, seed: int) -> tuple[Draft, Unanswerable | None]:
+    """The view-grounded ``draft`` asked about a delivered view (seeded pick) that shows no
+    instance of one of its referents' categories above tau (else the question, naming the
+    category, would be about the instance it shows), or (draft, None) when none does."""
+    views = list(ctx.views)
+    for i in rng_for(seed, "off view").permutation(len(views)):
+        view = views[i]
+        seen = ctx.visible_in([view])
+        shown = {ctx.scene.object(instance).category for instance in seen}
+        if view in draft.views or any(
+            ref.instance_id not in seen and ref.category in shown for ref in draft.objects
+        ):
+            continue
+        why = unanswerable(
+            ctx.scene,
+            draft.objects,
+            seen,
+            (view,),
+            ctx.trajectory,
+            ctx.tau_instance,
+            ctx.tau_frame,
+        )
+        if why is not None:
+            return dataclasses.replace(draft, views=(view,), labels=None), why
+    return draft, None

@@ -8,12 +8,11 @@ from itertools import combinations, permutations
 
 import numpy as np
 
-from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.referents import tau_text
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
-from spatialqa.generators.task import Context, Draft, Task, derivation, phrase
+from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase
 from spatialqa.oracle import appearance_order, object_existence
 
 EXISTENCE_VOCABULARY = (

@@ -1,4 +1,5 @@
-"""Diversity caps applied to every task's drafts in a scene, so no answer or referent dominates.
+"""Diversity caps applied to every task's drafts in a scene, so no answer or referent dominates;
+yes/no answers are kept half and half.
 
 Caps are shares of the task's per-scene limit (at least 1): a category may appear in at most
 ``category_share`` of the samples, a pair of categories in ``pair_share``, a triple (or a
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from itertools import combinations
+
+import numpy as np
 
 from spatialqa.errors import ConfigError
 
@@ -86,3 +90,40 @@ class Quota:
             return False
         self.used.update(keys)
         return True
+
+
+class YesNoQuota:
+    """Yes/no quotas: half each; an odd limit's extra answer goes to a seeded coin's side."""
+
+    def __init__(self, limit: int, rng: np.random.Generator) -> None:
+        self.extra = "yes" if rng.random() < 0.5 else "no"
+        self.quota = {
+            answer: limit // 2 + (limit % 2 if answer == self.extra else 0)
+            for answer in ("yes", "no")
+        }
+        self.count = {"yes": 0, "no": 0}
+
+    def room(self, answer: str) -> bool:
+        return self.count.get(answer, 0) < self.quota.get(answer, 0)
+
+    def add(self, answer: str) -> None:
+        if answer in self.count:
+            self.count[answer] += 1
+
+    def even(self, answers: Sequence[str]) -> list[int]:
+        """The positions of ``answers`` (in the order kept) to keep: the last-kept answers of
+        the commoner side are dropped until the counts are equal (one more on the coin's side
+        for an odd limit)."""
+        fewest = min(self.count.values())
+        allowed = {
+            a: fewest + (1 if a == self.extra and self.quota[a] > self.quota[other] else 0)
+            for a, other in (("yes", "no"), ("no", "yes"))
+        }
+        taken = {"yes": 0, "no": 0}
+        result = []
+        for position, answer in enumerate(answers):
+            if answer in taken and taken[answer] >= allowed[answer]:
+                continue
+            taken[answer] = taken.get(answer, 0) + 1
+            result.append(position)
+        return result

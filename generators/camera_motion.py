@@ -13,10 +13,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, derivation, fmt, phrase
+from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, fmt, phrase
 from spatialqa.oracle import (
     Fact,
     camera_displacement,

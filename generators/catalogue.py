@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from spatialqa.generators.sample import Sample
+from spatialqa.generators.sampler import draw_samples
 from spatialqa.generators.task import Context, Task
 from spatialqa.scenes import Scene, procedural_scene
 
@@ -32,7 +33,7 @@ def example(task: type[Task]) -> Sample | None:
     """One sample of ``task`` with its default params, from the first of
     ``EXAMPLE_TRAJECTORIES`` that offers one; None when none does."""
     for trajectory in EXAMPLE_TRAJECTORIES:
-        samples = task().generate(example_context(trajectory), 1)
+        samples = draw_samples(task(), example_context(trajectory), 1)
         if samples:
             return samples[0]
     return None

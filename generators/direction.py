@@ -15,10 +15,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
+from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
 from spatialqa.oracle import object_distance, relative_direction
 from spatialqa.oracle.distance import distance_bounds
 from spatialqa.scenes import Scene

@@ -8,7 +8,6 @@ from itertools import combinations
 import numpy as np
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
@@ -16,6 +15,7 @@ from spatialqa.generators.task import (
     Context,
     Draft,
     Task,
+    Undecided,
     derivation,
     fmt,
     one_of,

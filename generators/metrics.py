@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from spatialqa.generators.abstention import ABSTAIN_ANSWER
+from spatialqa.generators.sample import ABSTAIN_ANSWER
 
 # Hard-coded, not np.linspace(.5, .95, ...): lmms-eval's float step count lands on these ten.
 MRA_THRESHOLDS = (0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80, 0.85, 0.90, 0.95)

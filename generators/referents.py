@@ -1,4 +1,5 @@
-"""Which objects a question may name, and the referent tuples tasks build from them.
+"""Which objects a question may name, the referent tuples tasks build from them, and the
+check that a draft's referents can be told apart.
 
 View-grounded tasks ask about one frame of ``ctx.views`` and show only that frame; a category
 names an object there when exactly one of its instances is visible above tau in that frame.
@@ -10,7 +11,8 @@ from collections.abc import Mapping
 from itertools import combinations, permutations
 from types import MappingProxyType
 
-from spatialqa.generators.task import Context
+from spatialqa.errors import TaskError
+from spatialqa.generators.task import Context, Draft, Task
 from spatialqa.oracle import derived, frame_visibility
 
 
@@ -41,3 +43,19 @@ def view_pairs(ctx: Context, ordered: bool = False) -> list[tuple[str, str, str]
 
 def tau_text(ctx: Context) -> str:
     return f"at least {ctx.tau_instance:.0%} of the object or {ctx.tau_frame:.1%} of a frame"
+
+
+def check_roles(task: Task, draft: Draft) -> None:
+    """Refuse a draft whose referents in different roles share a category: the question
+    could not say which is which (a task bug, never silently dropped)."""
+    if task.shared_categories:
+        return
+    roles: dict[str, set[str]] = {}
+    for ref in draft.objects:
+        roles.setdefault(ref.category, set()).add(ref.role)
+    for category, named in sorted(roles.items()):
+        if len(named) > 1:
+            raise TaskError(
+                f"task {task.name}: referents {sorted(named)} share the category "
+                f"{category!r} in {draft.question!r}"
+            )

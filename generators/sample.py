@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ANSWER_TYPES = ("mc", "number", "integer", "yes_no", "box", "point", "abstain")
+ABSTAIN_ANSWER = "cannot be determined from the given views"
+"""The answer of every abstention item (``answer_type`` "abstain")."""
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from itertools import combinations
 import numpy as np
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import (
     Context,
     Draft,
     Task,
+    Undecided,
     derivation,
     fmt,
     one_of,

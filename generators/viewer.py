@@ -12,10 +12,9 @@ from itertools import permutations
 
 import numpy as np
 
-from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
+from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
 from spatialqa.oracle import action_consequence, clock_direction, goal_aiming, perspective
 from spatialqa.oracle.viewer import center_xy, has_heading
 

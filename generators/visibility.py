@@ -9,11 +9,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spatialqa.generators.abstention import Undecided
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.referents import view_pairs, view_referents
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
+from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
 from spatialqa.oracle import frame_visibility, occluded_by, visibility_compare
 
 VISIBILITY_QUESTIONS = (

@@ -20,8 +20,8 @@ import re
 
 import pytest
 
-from spatialqa.generators import Context, get_task
-from spatialqa.generators.abstention import ABSTAIN_ANSWER
+from spatialqa.generators import Context, draw_samples, get_task
+from spatialqa.generators.sample import ABSTAIN_ANSWER
 from spatialqa.oracle import execute
 
 BOXES = [
@@ -62,13 +62,13 @@ def test_the_cameras_see_what_the_docstring_says(scene):
 
 
 def test_without_abstention_hidden_objects_are_never_asked(scene):
-    samples = get_task("object_size_estimation")().generate(context(scene, 0.0), 10)
+    samples = draw_samples(get_task("object_size_estimation")(), context(scene, 0.0), 10)
     assert sorted(s.objects[0].category for s in samples) == ["sofa", "table"]
     assert all(s.answerable and s.answer_type == "number" for s in samples)
 
 
 def test_a_hidden_referent_makes_an_abstention_item_with_the_frame_that_shows_it(scene):
-    samples = get_task("object_size_estimation")().generate(context(scene, 0.5), 2)
+    samples = draw_samples(get_task("object_size_estimation")(), context(scene, 0.5), 2)
     answerable = [s for s in samples if s.answerable]
     (hidden,) = [s for s in samples if not s.answerable]
     assert len(answerable) == 1 and answerable[0].objects[0].category in ("table", "sofa")
@@ -84,7 +84,7 @@ def test_a_hidden_referent_makes_an_abstention_item_with_the_frame_that_shows_it
 
 
 def test_the_share_decides_how_many_and_pairs_name_the_missing_one(scene):
-    samples = get_task("object_abs_distance")().generate(context(scene, 0.5), 4)
+    samples = draw_samples(get_task("object_abs_distance")(), context(scene, 0.5), 4)
     hidden = [s for s in samples if not s.answerable]
     # Pairs with the lamp: (table, lamp) and (sofa, lamp), both unanswerable from "near".
     assert len(hidden) == 2 and len(samples) == 3  # one answerable pair: table-sofa
@@ -96,8 +96,8 @@ def test_the_share_decides_how_many_and_pairs_name_the_missing_one(scene):
 
 def test_counting_abstains_when_the_views_miss_an_instance(scene):
     ctx = context(scene, 0.5)
-    assert get_task("object_counting")().generate(context(scene, 0.0), 4) == []
-    (sample,) = get_task("object_counting")().generate(ctx, 2)
+    assert draw_samples(get_task("object_counting")(), context(scene, 0.0), 4) == []
+    (sample,) = draw_samples(get_task("object_counting")(), ctx, 2)
     assert sample.answer_type == "abstain"
     assert sample.abstain_reason == "referent not visible in the given views: chair (id 5)"
     assert sample.answerable_views == ("far",)
@@ -105,14 +105,16 @@ def test_counting_abstains_when_the_views_miss_an_instance(scene):
 
 def test_abstention_is_deterministic(scene):
     task = get_task("object_abs_distance")
-    assert task().generate(context(scene, 0.5), 4) == task().generate(context(scene, 0.5), 4)
+    assert draw_samples(task(), context(scene, 0.5), 4) == draw_samples(
+        task(), context(scene, 0.5), 4
+    )
 
 
 def test_a_view_grounded_question_is_asked_of_a_view_that_misses_its_referent(scene):
     # Over the trajectory, "far" shows the lamp (id 3): asked of the delivered "near", which
     # shows no lamp, the question cannot be answered; "far" would answer it. The far chair
     # (id 5) is never asked of "near": near shows another chair, which the question would name.
-    samples = get_task("camera_object_distance")().generate(context(scene, 1.0), 3)
+    samples = draw_samples(get_task("camera_object_distance")(), context(scene, 1.0), 3)
     hidden = [s for s in samples if not s.answerable]
     assert hidden
     for sample in hidden:
@@ -125,7 +127,7 @@ def test_a_view_grounded_question_is_asked_of_a_view_that_misses_its_referent(sc
 
 def test_counting_what_a_view_shows_makes_no_abstention_items(scene):
     # "How many lamps are visible in this image?" has an answer, 0, in a view without lamps.
-    samples = get_task("visible_count")().generate(context(scene, 1.0), 3)
+    samples = draw_samples(get_task("visible_count")(), context(scene, 1.0), 3)
     assert all(s.answerable for s in samples)
 
 
@@ -133,9 +135,9 @@ def test_a_view_that_leaves_the_margin_within_the_threshold_makes_an_abstention_
     # Over near + side, "side" decides table vs sofa by depth; asked of the delivered "near",
     # where both show at one depth, the question abstains and names "side".
     ctx = Context(scene, ("near",), seed=0, trajectory=("near", "side"), abstention=1.0)
-    asked = get_task("depth_order")().generate(dataclasses.replace(ctx, abstention=0.0), 5)
+    asked = draw_samples(get_task("depth_order")(), dataclasses.replace(ctx, abstention=0.0), 5)
     assert asked and all({o.category for o in s.objects} != {"table", "sofa"} for s in asked)
-    samples = get_task("depth_order")().generate(ctx, 5)
+    samples = draw_samples(get_task("depth_order")(), ctx, 5)
     (item,) = [s for s in samples if {o.category for o in s.objects} == {"table", "sofa"}]
     assert item.answer_type == "abstain" and item.answer == ABSTAIN_ANSWER
     assert item.views == ("near",) and item.answerable_views == ("side",)
@@ -180,8 +182,8 @@ def test_views_that_merge_first_appearances_make_an_abstention_item(parade):
     assert ctx.visible == {1, 2, 3, 4}
     assert [ctx.visible_in([f"look{i}"]) for i in range(4)] == [{1}, {2}, {3}, {4}]
     task = get_task("obj_appearance_order")
-    assert task().generate(dataclasses.replace(ctx, abstention=0.0), 1) == []
-    (item,) = task().generate(ctx, 1)
+    assert draw_samples(task(), dataclasses.replace(ctx, abstention=0.0), 1) == []
+    (item,) = draw_samples(task(), ctx, 1)
     # In "wide" all four appear at once (gap 0 s); the looks 2 s apart would decide the order.
     assert item.answer_type == "abstain" and item.views == ("wide",)
     assert item.answerable_views == ("look0", "look1", "look2", "look3")

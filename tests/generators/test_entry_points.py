@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from spatialqa.generators import registry
+from spatialqa.generators import draw_samples, registry
 from spatialqa.generators.task import fmt
 from spatialqa.oracle import execute
 
@@ -103,7 +103,7 @@ def test_the_entry_point_registers_the_task_and_its_multiple_choice_variant(on_p
     assert registry.get_task("demo_longest_side_m_mc").base is task
     assert "demo_longest_side_m" in [t.name for t in registry.all_tasks()]
     ctx = contract_kit.context(0, 0, views=8)
-    samples = task().generate(ctx, 3)
+    samples = draw_samples(task(), ctx, 3)
     assert len(samples) == 3
     for sample in samples:
         fact = execute(json.loads(sample.program), ctx.scene)

@@ -20,8 +20,8 @@ import contract_kit
 import numpy as np
 import pytest
 
-from spatialqa.generators import Context, Sample, all_tasks, get_task
-from spatialqa.generators.abstention import ABSTAIN_ANSWER
+from spatialqa.generators import Context, Sample, all_tasks, draw, get_task
+from spatialqa.generators.sample import ABSTAIN_ANSWER
 from spatialqa.oracle import Fact, execute
 
 TASKS = [task.name for task in all_tasks()]
@@ -41,18 +41,7 @@ _runs: dict[tuple, list[tuple[Sample, Fact]]] = {}
 
 def generate(name: str, ctx: Context) -> list[tuple[Sample, Fact]]:
     """The task's samples on ``ctx``, each with the Fact its draft came from."""
-    task = get_task(name)()
-    facts: list[Fact] = []
-    finish = task.finish
-
-    def capture(ctx, draft, *, index, seed):
-        facts.append(draft.fact)
-        return finish(ctx, draft, index=index, seed=seed)
-
-    task.finish = capture
-    samples = task.generate(ctx, PER_SCENE)
-    assert len(samples) == len(facts)
-    return list(zip(samples, facts, strict=True))
+    return [(drawn.sample, drawn.fact) for drawn in draw(get_task(name)(), ctx, PER_SCENE)]
 
 
 def runs(name: str, specs=None) -> Iterator[tuple[Context, Sample, Fact]]:

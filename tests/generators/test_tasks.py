@@ -23,7 +23,7 @@ from typing import ClassVar
 import pytest
 
 from spatialqa.errors import ConfigError, TaskError
-from spatialqa.generators import Context, Draft, ObjectRef, Task, get_task
+from spatialqa.generators import Context, Draft, ObjectRef, Task, draw_samples, get_task
 from spatialqa.oracle import Fact, execute
 
 BOXES = [
@@ -53,7 +53,7 @@ def room(scene_kit):
 
 
 def generate(name: str, ctx: Context, **params):
-    return get_task(name)(**params).generate(ctx, limit=100)
+    return draw_samples(get_task(name)(**params), ctx, limit=100)
 
 
 def by_categories(samples):
@@ -181,20 +181,20 @@ def test_yes_and_no_are_kept_equal_per_scene(room):
     script = [("yes", None, ())] * 15 + [("no", None, ())] * 5
     task = scripted("yes_no", script)()
     for limit, expected in ((8, (4, 4)), (12, (5, 5)), (2, (1, 1))):
-        answers = [s.answer for s in task.generate(room, limit)]
+        answers = [s.answer for s in draw_samples(task, room, limit)]
         assert (answers.count("yes"), answers.count("no")) == expected
-    answers = [s.answer for s in task.generate(room, 7)]  # odd: the extra one goes to a coin
+    answers = [s.answer for s in draw_samples(task, room, 7)]  # odd: the extra one goes to a coin
     assert sorted((answers.count("yes"), answers.count("no"))) == [3, 4]
 
 
 def test_numeric_answers_are_capped_per_bucket(room):
     # Buckets are a factor 1.5 wide: 1.0 and 1.1 share one, 3.0 and 10.0 have their own.
     script = [(str(v), v, ()) for v in [1.0] * 6 + [1.1] * 4 + [3.0] * 2 + [10.0] * 2]
-    samples = scripted("number", script)().generate(room, 5)  # cap: ceil(0.4 * 5) = 2
+    samples = draw_samples(scripted("number", script)(), room, 5)  # cap: ceil(0.4 * 5) = 2
     values = Counter(s.value for s in samples)
     assert len(samples) == 5 and values[1.0] + values[1.1] == 2
     assert values[3.0] + values[10.0] == 3  # the rest: two buckets, 2 + 2 on offer
-    relaxed = scripted("number", script)(bucket_share=1.0).generate(room, 5)
+    relaxed = draw_samples(scripted("number", script)(bucket_share=1.0), room, 5)
     assert len(relaxed) == 5
 
 
@@ -203,27 +203,27 @@ def test_categories_and_pairs_are_capped(room):
     pairs = [(a, b) for a in names for b in names if a < b]  # every category in 4 pairs
     script = [("1.0", None, (("first", a), ("second", b))) for a, b in pairs]
     task = scripted("number", script)
-    samples = task(category_share=0.25).generate(room, 8)  # at most ceil(2) = 2 per category
+    samples = draw_samples(task(category_share=0.25), room, 8)  # at most ceil(2) = 2 per category
     uses = Counter(o.category for s in samples for o in s.objects)
     assert max(uses.values()) == 2 and len(samples) <= 5
-    assert len(task(category_share=1.0).generate(room, 8)) == 8
+    assert len(draw_samples(task(category_share=1.0), room, 8)) == 8
     # The same pair asked again (other roles) counts against the pair cap: 0.25 * 4 -> 1.
     twice = [("1.0", None, (("first", "bed"), ("second", "tv")))] * 3
-    assert len(scripted("number", twice)().generate(room, 4)) == 1
+    assert len(draw_samples(scripted("number", twice)(), room, 4)) == 1
     # Four or more categories count as one set, capped like a triple (ceil(0.125 * 8) = 1),
     # and leave the per-category counts alone: the route through all five is asked once.
     route = [("mc", None, tuple((f"leg{i}", c) for i, c in enumerate(names)))] * 3
     other = [("mc", None, tuple((f"leg{i}", c) for i, c in enumerate(names[:4])))]
-    assert len(scripted("number", route + other)().generate(room, 8)) == 2
+    assert len(draw_samples(scripted("number", route + other)(), room, 8)) == 2
 
 
 def test_referents_sharing_a_category_across_roles_are_a_task_bug(room):
     clash = [("1.0", 1.0, (("first", "chair"), ("second", "chair")))]
     with pytest.raises(TaskError, match="share the category 'chair'"):
-        scripted("number", clash)().generate(room, 1)
-    assert len(scripted("number", clash, shared_categories=True)().generate(room, 1)) == 1
+        draw_samples(scripted("number", clash)(), room, 1)
+    assert len(draw_samples(scripted("number", clash, shared_categories=True)(), room, 1)) == 1
     counted = [("2", 2.0, (("counted", "chair"), ("counted", "chair")))]
-    assert len(scripted("integer", counted)().generate(room, 1)) == 1
+    assert len(draw_samples(scripted("integer", counted)(), room, 1)) == 1
 
 
 def test_a_draft_may_show_its_own_views(room):
@@ -233,9 +233,9 @@ def test_a_draft_may_show_its_own_views(room):
         def make(self, ctx, candidate, rng, letters):
             return dataclasses.replace(super().make(ctx, candidate, rng, letters), views=("f1",))
 
-    (sample,) = OneView().generate(room, 1)
+    (sample,) = draw_samples(OneView(), room, 1)
     assert sample.views == ("f1",)
-    (default,) = scripted("number", [("1.0", 1.0, ())])().generate(room, 1)
+    (default,) = draw_samples(scripted("number", [("1.0", 1.0, ())])(), room, 1)
     assert default.views == ("f0", "f1")
 
 

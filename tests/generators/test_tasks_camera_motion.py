@@ -16,7 +16,7 @@ import contract_kit
 import numpy as np
 import pytest
 
-from spatialqa.generators import Context, get_task
+from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.generators.viewer import heading_views
 from spatialqa.oracle import execute
 
@@ -51,7 +51,7 @@ def ctx(scene_kit):
 
 
 def run(name, ctx, **params):
-    samples = get_task(name)(**params).generate(ctx, limit=100)
+    samples = draw_samples(get_task(name)(**params), ctx, limit=100)
     return {sample.views: sample for sample in samples}
 
 
@@ -73,7 +73,7 @@ def yaw_change(ctx, first, second) -> float:
 
 def test_each_sample_shows_exactly_its_two_frames(ctx):
     for name in TASKS:
-        samples = get_task(name)().generate(ctx, limit=100)
+        samples = draw_samples(get_task(name)(), ctx, limit=100)
         assert samples, name
         for sample in samples:
             assert len(sample.views) == 2 and sample.views[0] != sample.views[1]
@@ -140,8 +140,10 @@ def test_elevation(ctx):
 
 @pytest.mark.parametrize("name", TASKS)
 def test_programs_re_execute_and_runs_repeat(ctx, name):
-    samples = get_task(name)().generate(ctx, limit=100)
-    assert samples == get_task(name)().generate(Context(ctx.scene, ctx.views, seed=0), limit=100)
+    samples = draw_samples(get_task(name)(), ctx, limit=100)
+    assert samples == draw_samples(
+        get_task(name)(), Context(ctx.scene, ctx.views, seed=0), limit=100
+    )
     for sample in samples:
         fact = execute(json.loads(sample.program), ctx.scene)
         if isinstance(fact.value, str):

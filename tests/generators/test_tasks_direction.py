@@ -15,7 +15,7 @@ import contract_kit
 import numpy as np
 import pytest
 
-from spatialqa.generators import Context, get_task
+from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle import execute, minimal_obb
 
 ANGLES = {
@@ -77,7 +77,7 @@ def by_roles(samples):
 @pytest.mark.parametrize("name", NAMES)
 def test_every_answer_matches_atan2_and_keeps_ten_degrees(ctx, name):
     granularity = name.rsplit("_", 1)[1]
-    samples = get_task(name)().generate(ctx, limit=400)
+    samples = draw_samples(get_task(name)(), ctx, limit=400)
     assert samples
     for sample in samples:
         p, o, q = (ref.instance_id for ref in sample.objects)
@@ -92,8 +92,8 @@ def test_every_answer_matches_atan2_and_keeps_ten_degrees(ctx, name):
 
 
 def test_medium_and_easy_on_paper(ctx):
-    medium = by_roles(get_task("object_rel_direction_medium")().generate(ctx, limit=400))
-    easy = by_roles(get_task("object_rel_direction_easy")().generate(ctx, limit=400))
+    medium = by_roles(draw_samples(get_task("object_rel_direction_medium")(), ctx, limit=400))
+    easy = by_roles(draw_samples(get_task("object_rel_direction_easy")(), ctx, limit=400))
     assert chosen(medium[("bed", "tv", "lamp")]) == "left"
     assert chosen(medium[("bed", "tv", "chair")]) == "back"
     assert chosen(medium[("bed", "tv", "plant")]) == "right"
@@ -112,7 +112,9 @@ def test_medium_and_easy_on_paper(ctx):
 
 
 def test_boundary_parameter_is_honoured(ctx):
-    loose = by_roles(get_task("object_rel_direction_medium")(boundary_deg=5.0).generate(ctx, 400))
+    loose = by_roles(
+        draw_samples(get_task("object_rel_direction_medium")(boundary_deg=5.0), ctx, 400)
+    )
     assert chosen(loose[("bed", "tv", "desk")]) == "left"  # 126: 9 deg from 135
     assert chosen(loose[("bed", "tv", "shelf")]) == "back"  # 144: 9 deg past it
 
@@ -127,12 +129,12 @@ def test_paraphrases_name_the_frame_and_differ():
 def test_procedural_room_answers_match_atan2(name):
     granularity = name.rsplit("_", 1)[1]
     ctx = contract_kit.context(seed=0, index=0, views=8)
-    samples = get_task(name)().generate(ctx, limit=12)
+    samples = draw_samples(get_task(name)(), ctx, limit=12)
     assert samples
     for sample in samples:
         p, o, q = (ref.instance_id for ref in sample.objects)
         assert chosen(sample) == label(theta_of(ctx.scene, p, o, q), granularity)
-    again = get_task(name)().generate(contract_kit.context(seed=0, index=0, views=8), limit=12)
+    again = draw_samples(get_task(name)(), contract_kit.context(seed=0, index=0, views=8), limit=12)
     assert again == samples
     letters = [s.answer for s in samples]
     assert max(letters.count(letter) for letter in set(letters)) <= np.ceil(len(letters) / 2)

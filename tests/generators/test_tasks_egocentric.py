@@ -16,7 +16,7 @@ import contract_kit
 import numpy as np
 import pytest
 
-from spatialqa.generators import Context, get_task
+from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle import execute, minimal_obb
 
 PLACES = {
@@ -58,7 +58,7 @@ def roles(sample) -> dict[str, int]:
 
 
 def run(name, ctx, limit=200, **params):
-    return get_task(name)(**params).generate(ctx, limit=limit)
+    return draw_samples(get_task(name)(**params), ctx, limit=limit)
 
 
 def viewer(ctx, sample):

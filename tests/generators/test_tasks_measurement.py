@@ -23,7 +23,7 @@ import pytest
 import trimesh
 
 from spatialqa.errors import ConfigError
-from spatialqa.generators import Context, get_task
+from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle import execute, frame_visibility
 from spatialqa.scenes import OrientedBox, SceneObject, procedural_scene
 
@@ -59,7 +59,7 @@ def small(scene_kit):
 
 
 def generate(name, ctx, limit=100, **params):
-    return get_task(name)(**params).generate(ctx, limit=limit)
+    return draw_samples(get_task(name)(**params), ctx, limit=limit)
 
 
 def chosen(sample):

@@ -14,7 +14,7 @@ from itertools import pairwise
 import contract_kit
 import pytest
 
-from spatialqa.generators import Context, get_task
+from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle import execute, minimal_obb, route
 from spatialqa.seeding import rng_for
 
@@ -79,7 +79,7 @@ def chosen(sample) -> str:
 
 
 def test_every_route_matches_atan2_and_avoids_the_pen(ctx):
-    samples = get_task("route_planning")().generate(ctx, limit=400)
+    samples = draw_samples(get_task("route_planning")(), ctx, limit=400)
     assert len(samples) >= 20
     for sample in samples:
         chain = [ref.instance_id for ref in sample.objects]
@@ -94,7 +94,7 @@ def test_every_route_matches_atan2_and_avoids_the_pen(ctx):
 
 
 def test_a_route_on_paper_and_its_verbatim_form(ctx):
-    samples = get_task("route_planning")().generate(ctx, limit=400)
+    samples = draw_samples(get_task("route_planning")(), ctx, limit=400)
     by_chain = {tuple(ref.category for ref in s.objects): s for s in samples}
     # At the bed facing the tv (+y): to the sofa (+x) is -90, right; then to the desk (+y)
     # +90, left. The bed -> sofa leg crosses the partition wall, so its path detours.
@@ -117,19 +117,19 @@ def test_a_route_on_paper_and_its_verbatim_form(ctx):
 
 
 def test_a_wide_robot_walks_fewer_routes(ctx):
-    wide = get_task("route_planning")(robot_radius=1.2).generate(ctx, limit=400)
-    narrow = get_task("route_planning")().generate(ctx, limit=400)
+    wide = draw_samples(get_task("route_planning")(robot_radius=1.2), ctx, limit=400)
+    narrow = draw_samples(get_task("route_planning")(), ctx, limit=400)
     assert len(wide) < len(narrow)  # a 2.4 m wide robot cannot pass most of the room
 
 
 def test_procedural_routes_match_atan2():
     ctx = contract_kit.context(seed=0, index=2, views=8)
-    samples = get_task("route_planning")().generate(ctx, limit=6)
+    samples = draw_samples(get_task("route_planning")(), ctx, limit=6)
     assert samples
     for sample in samples:
         chain = [ref.instance_id for ref in sample.objects]
         assert chosen(sample).split(", ") == expected_turns(ctx.scene, chain)
-    assert get_task("route_planning")().generate(ctx, limit=6) == samples
+    assert draw_samples(get_task("route_planning")(), ctx, limit=6) == samples
 
 
 def test_many_categories_draw_a_seeded_sample_of_chains(ctx):
@@ -162,4 +162,4 @@ def test_a_scene_without_floor_asks_no_route(ctx):
     bare = type(ctx.scene)(
         ctx.scene.scene_id, ctx.scene.source, ctx.scene.objects, trajectories=ctx.scene.trajectories
     )
-    assert get_task("route_planning")().generate(Context(bare, ctx.views, seed=0), 10) == []
+    assert draw_samples(get_task("route_planning")(), Context(bare, ctx.views, seed=0), 10) == []

@@ -24,7 +24,7 @@ import math
 
 import pytest
 
-from spatialqa.generators import Context, get_task
+from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.generators.referents import view_referents
 from spatialqa.oracle import execute, frame_visibility
 from spatialqa.scenes import SceneObject
@@ -63,7 +63,7 @@ def ctx(scene_kit):
 
 
 def generate(ctx, name, limit=100, **params):
-    return get_task(name)(**params).generate(ctx, limit=limit)
+    return draw_samples(get_task(name)(**params), ctx, limit=limit)
 
 
 def option(sample):
