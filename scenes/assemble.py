@@ -47,6 +47,8 @@ __all__ = [
     "orbit_frames",
     "read_json",
     "read_ply",
+    "read_seg_groups",
+    "read_segment_indices",
     "split_instances",
 ]
 
@@ -366,6 +368,24 @@ def read_json(path) -> Any:
         raise SceneError(f"{path}: cannot read JSON ({exc})") from None
     except RecursionError:
         raise SceneError(f"{path}: cannot read JSON (nested too deep)") from None
+
+
+def read_segment_indices(path: Path, vertex_count: int) -> np.ndarray:
+    """``segIndices`` of a ScanNet-style segments JSON: one segment per mesh vertex."""
+    seg_indices = np.asarray(read_json(path).get("segIndices", []), dtype=np.int64)
+    if seg_indices.shape != (vertex_count,):
+        raise SceneError(
+            f"{path}: segIndices has {seg_indices.size} entries for {vertex_count} mesh vertices"
+        )
+    return seg_indices
+
+
+def read_seg_groups(path: Path) -> list:
+    """``segGroups`` of a ScanNet-style annotation JSON (instances over segments)."""
+    groups = read_json(path).get("segGroups")
+    if not isinstance(groups, list):
+        raise SceneError(f"{path}: segGroups: expected a list")
+    return groups
 
 
 def image_size(path) -> tuple[int, int] | None:

@@ -141,49 +141,71 @@ def load_front3d(
     house = Path(house_path)
     data, rooms = _house(house)
     future = Path(future_dir) if future_dir is not None else future_model_dir(house)
-    info_path = future / "model_info.json"
-    models = read_json(info_path)
+    info = _model_info(future / "model_info.json")
+    chosen = _chosen_room(house, rooms, room)
+    house_id = str(data.get("uid", house.stem))
+    report = Report("front3d", f"{house_id}/{chosen['instanceid']}")
+    objects, parts = _room_contents(house, data, chosen, info, future, report)
+    structure = [_merged(kind, pieces) for kind, pieces in parts.items()]
+    room_shape = _room_shape(parts, report)
+    report.note(
+        f"room {chosen.get('type', '?')}: {len(objects)} furniture from 3D-FUTURE raw_model.obj; "
+        "y-up turned z-up (x, -z, y)"
+    )
+    floor_z = min((v[:, 2].min() for v, _ in parts.get("floor", [])), default=None)
+    trajectories = None
+    if objects and frames > 0:
+        trajectories = {"walkthrough": orbit_frames(objects, structure, room_shape, frames)}
+        report.note(f"no cameras in 3D-FRONT: synthesised look-at orbit of {frames} frames")
+    return assemble_scene(
+        f"{house_id}_{chosen['instanceid']}",
+        report,
+        objects,
+        structure,
+        trajectories=trajectories,
+        room=room_shape,
+        floor_z=floor_z,
+    )
+
+
+def _model_info(path: Path) -> dict:
+    """3D-FUTURE's ``model_info.json`` by ``model_id``."""
+    models = read_json(path)
     if not isinstance(models, list):
-        raise SceneError(f"{info_path}: expected a list of models")
-    info = {m.get("model_id"): m for m in models if isinstance(m, dict)}
+        raise SceneError(f"{path}: expected a list of models")
+    return {m.get("model_id"): m for m in models if isinstance(m, dict)}
+
+
+def _chosen_room(house: Path, rooms: list[dict], room: str | None) -> dict:
+    """The room of ``instanceid`` ``room``, by default the first that places furniture."""
     ids = room_ids(house) if room is None else [room]
     chosen = next((r for r in rooms if ids and str(r.get("instanceid")) == ids[0]), None)
     if chosen is None:
         raise SceneError(f"{house}: scene.room: no room {ids[0] if ids else 'with furniture'}")
-    house_id = str(data.get("uid", house.stem))
-    report = Report("front3d", f"{house_id}/{chosen['instanceid']}")
+    return chosen
+
+
+_Piece = tuple[np.ndarray, np.ndarray]
+"""A room mesh's z-up world vertices and its triangles."""
+
+
+def _room_contents(
+    house: Path, data: dict, chosen: dict, info: dict, future: Path, report: Report
+) -> tuple[list[SceneObject], dict[str, list[_Piece]]]:
+    """The room's children: placed furniture as objects (ids 1..n in child order), and its
+    floor, wall and ceiling meshes by kind; what is dropped or ignored is reported."""
     furniture = {f.get("uid"): f for f in data.get("furniture", []) if isinstance(f, dict)}
     shells = {m.get("uid"): m for m in data.get("mesh", []) if isinstance(m, dict)}
-    objects, parts, missing, invalid = [], {}, [], []
-    moved_shells = []
+    objects, parts, missing, invalid, moved_shells = [], {}, [], [], []
     for number, child in enumerate(chosen.get("children", [])):
         where = f"{house.name}: room {chosen['instanceid']}: children[{number}]"
-        if not isinstance(child, dict):
-            raise SceneError(f"{where}: expected an object with ref, pos, rot, scale")
+        rotation, scale, position = _placement(child, where)
         ref = child.get("ref")
-        try:
-            rotation = quaternion_matrix(child.get("rot", (0, 0, 0, 1)))
-            scale = np.asarray(child.get("scale", (1, 1, 1)), dtype=np.float64).reshape(3)
-            position = np.asarray(child.get("pos", (0, 0, 0)), dtype=np.float64).reshape(3)
-        except (TypeError, ValueError) as exc:
-            raise SceneError(f"{where}: bad pos/rot/scale ({exc})") from None
         if ref in shells:
-            shell = shells[ref]
-            kind = next(
-                (v for k, v in _SHELL.items() if k in str(shell.get("type", "")).lower()), None
-            )
+            kind = _shell_kind(shells[ref])
             if kind is None:
                 continue
-            try:
-                xyz = np.asarray(shell.get("xyz", []), dtype=np.float64).reshape(-1, 3)
-                tri = np.asarray(shell.get("faces", []), dtype=np.int64).reshape(-1, 3)
-            except (TypeError, ValueError):
-                raise SceneError(
-                    f"{house.name}: mesh {ref!r}: xyz and faces must be flat lists of "
-                    "3 numbers per vertex and 3 indices per triangle"
-                ) from None
-            if len(tri) and (tri.min() < 0 or tri.max() >= len(xyz)):
-                raise SceneError(f"{house.name}: mesh {ref!r}: faces: vertex index out of range")
+            xyz, tri = _shell_mesh(house, ref, shells[ref])
             if not (np.allclose(rotation, np.eye(3)) and np.allclose(scale, 1.0)) or np.any(
                 position != 0
             ):
@@ -195,9 +217,8 @@ def load_front3d(
             continue
         if ref not in furniture:
             continue
-        entry = furniture[ref]
-        jid = entry.get("jid")
-        if entry.get("valid") is False or jid not in info:
+        jid = furniture[ref].get("jid")
+        if furniture[ref].get("valid") is False or jid not in info:
             invalid.append(str(jid))
             continue
         model = _load_model(future / str(jid) / "raw_model.obj")
@@ -219,46 +240,70 @@ def load_front3d(
         report.warn(f"{len(invalid)} furniture not valid or not in model_info.json: {invalid}")
     if missing:
         report.warn(f"{len(missing)} furniture models missing or empty, dropped: {missing}")
-    structure = []
-    for kind, pieces in parts.items():
-        offsets = np.cumsum([0] + [len(v) for v, _ in pieces[:-1]])
-        vertices = np.concatenate([v for v, _ in pieces])
-        faces = np.concatenate([f + o for (_, f), o in zip(pieces, offsets, strict=True)])
-        structure.append(Structure(kind, trimesh.Trimesh(vertices, faces, process=False)))
-    room_shape = None
+    return objects, parts
+
+
+def _placement(child: object, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A child's rotation (from ``rot``), ``scale`` and ``pos``, checked."""
+    if not isinstance(child, dict):
+        raise SceneError(f"{where}: expected an object with ref, pos, rot, scale")
+    try:
+        rotation = quaternion_matrix(child.get("rot", (0, 0, 0, 1)))
+        scale = np.asarray(child.get("scale", (1, 1, 1)), dtype=np.float64).reshape(3)
+        position = np.asarray(child.get("pos", (0, 0, 0)), dtype=np.float64).reshape(3)
+    except (TypeError, ValueError) as exc:
+        raise SceneError(f"{where}: bad pos/rot/scale ({exc})") from None
+    return rotation, scale, position
+
+
+def _shell_kind(shell: dict) -> str | None:
+    """floor, wall or ceiling from a room mesh's ``type``; None for the rest (windows, ...)."""
+    return next((v for k, v in _SHELL.items() if k in str(shell.get("type", "")).lower()), None)
+
+
+def _shell_mesh(house: Path, ref: object, shell: dict) -> _Piece:
+    """A room mesh's ``xyz`` (y-up, as stored) and ``faces``, checked."""
+    try:
+        xyz = np.asarray(shell.get("xyz", []), dtype=np.float64).reshape(-1, 3)
+        tri = np.asarray(shell.get("faces", []), dtype=np.int64).reshape(-1, 3)
+    except (TypeError, ValueError):
+        raise SceneError(
+            f"{house.name}: mesh {ref!r}: xyz and faces must be flat lists of "
+            "3 numbers per vertex and 3 indices per triangle"
+        ) from None
+    if len(tri) and (tri.min() < 0 or tri.max() >= len(xyz)):
+        raise SceneError(f"{house.name}: mesh {ref!r}: faces: vertex index out of range")
+    return xyz, tri
+
+
+def _merged(kind: str, pieces: list[_Piece]) -> Structure:
+    """One structure part from all the room's meshes of one kind."""
+    offsets = np.cumsum([0] + [len(v) for v, _ in pieces[:-1]])
+    vertices = np.concatenate([v for v, _ in pieces])
+    faces = np.concatenate([f + o for (_, f), o in zip(pieces, offsets, strict=True)])
+    return Structure(kind, trimesh.Trimesh(vertices, faces, process=False))
+
+
+def _room_shape(parts: dict[str, list[_Piece]], report: Report) -> Room | None:
+    """The footprint (the union of the floor triangles) and the floor-to-ceiling height."""
     floors = parts.get("floor", [])
-    if floors:
-        triangles = [Polygon(v[f][:, :2]) for v, tri in floors for f in tri]
-        outline = shapely.union_all([t for t in triangles if t.area > 1e-9]).buffer(0)
-        if isinstance(outline, Polygon) and not outline.is_empty:
-            ring = shapely.geometry.polygon.orient(outline, 1.0).exterior.coords[:-1]
-            ceilings = parts.get("ceiling", [])
-            height = (
-                max(v[:, 2].max() for v, _ in ceilings) - min(v[:, 2].min() for v, _ in floors)
-                if ceilings
-                else 2.8
-            )
-            room_shape = Room(footprint=np.asarray(ring), height=height)
-            if not ceilings:
-                report.warn("no ceiling mesh: room height assumed 2.8 m")
-    report.note(
-        f"room {chosen.get('type', '?')}: {len(objects)} furniture from 3D-FUTURE raw_model.obj; "
-        "y-up turned z-up (x, -z, y)"
+    if not floors:
+        return None
+    triangles = [Polygon(v[f][:, :2]) for v, tri in floors for f in tri]
+    outline = shapely.union_all([t for t in triangles if t.area > 1e-9]).buffer(0)
+    if not isinstance(outline, Polygon) or outline.is_empty:
+        return None
+    ring = shapely.geometry.polygon.orient(outline, 1.0).exterior.coords[:-1]
+    ceilings = parts.get("ceiling", [])
+    height = (
+        max(v[:, 2].max() for v, _ in ceilings) - min(v[:, 2].min() for v, _ in floors)
+        if ceilings
+        else 2.8
     )
-    floor_z = min((v[:, 2].min() for v, _ in floors), default=None)
-    trajectories = None
-    if objects and frames > 0:
-        trajectories = {"walkthrough": orbit_frames(objects, structure, room_shape, frames)}
-        report.note(f"no cameras in 3D-FRONT: synthesised look-at orbit of {frames} frames")
-    return assemble_scene(
-        f"{house_id}_{chosen['instanceid']}",
-        report,
-        objects,
-        structure,
-        trajectories=trajectories,
-        room=room_shape,
-        floor_z=floor_z,
-    )
+    room_shape = Room(footprint=np.asarray(ring), height=height)
+    if not ceilings:
+        report.warn("no ceiling mesh: room height assumed 2.8 m")
+    return room_shape
 
 
 register_format(

@@ -133,52 +133,10 @@ def load_generic(path: str | Path, *, up: str | None = None, frames: int = 32) -
     if up not in ("y", "z"):
         raise SceneError(f"up must be 'y' or 'z' (got {up!r})")
     report = Report("generic", file.name)
-    categories: dict[int, str] = {}
     if suffix == ".ply":
-        ply = read_ply(file)
-        if "instance" not in ply.properties:
-            raise SceneError(f"{file}: vertex property 'instance' missing")
-        for comment in ply.comments:
-            words = comment.split(maxsplit=2)
-            if len(words) == 3 and words[0] == "instance" and words[1].lstrip("-").isdigit():
-                categories[int(words[1])] = words[2].strip().lower()
-        vertices, faces = ply.vertices, ply.faces
-        labels = ply.properties["instance"].astype(np.int64)
-        report.note("labels from PLY vertex property 'instance' and 'comment instance' lines")
+        vertices, faces, labels, categories = _ply_labels(file, report)
     else:
-        parts = _obj_parts(file) if suffix == ".obj" else _gltf_parts(file)
-        structure_ids = {}
-        vertices_list, faces_list, label_list, offset = [], [], [], 0
-        next_structure = -2
-        unnamed = []
-        for name, v, f in parts:
-            parsed = parse_label(name)
-            if parsed is None:
-                instance = -1
-                unnamed.append(name or "(no name)")
-            elif parsed[1] is None:
-                if parsed[0] not in structure_ids:
-                    structure_ids[parsed[0]] = next_structure
-                    next_structure -= 1
-                instance = structure_ids[parsed[0]]
-                categories[instance] = parsed[0]
-            else:
-                instance = parsed[1]
-                if instance in categories:
-                    raise SceneError(f"{file}: instance {instance} named twice ({name!r})")
-                categories[instance] = parsed[0]
-            vertices_list.append(v)
-            faces_list.append(f + offset)
-            label_list.append(np.full(len(v), instance))
-            offset += len(v)
-        if not vertices_list:
-            raise SceneError(f"{file}: no triangles")
-        vertices = np.concatenate(vertices_list)
-        faces = np.concatenate(faces_list)
-        labels = np.concatenate(label_list)
-        report.note("labels from node/object names '<category>.<instance>'")
-        if unnamed:
-            report.warn(f"{len(unnamed)} parts without a '<category>.<instance>' name: {unnamed}")
+        vertices, faces, labels, categories = _named_labels(file, report)
     if up == "y":
         vertices = vertices @ Y_UP_TO_Z_UP.T
         report.note("y-up turned z-up (x, -z, y)")
@@ -190,6 +148,63 @@ def load_generic(path: str | Path, *, up: str | None = None, frames: int = 32) -
         trajectories = {"walkthrough": orbit_frames(objects, structure, None, frames)}
         report.note(f"no cameras in the file: synthesised look-at orbit of {frames} frames")
     return assemble_scene(file.stem, report, objects, structure, trajectories=trajectories)
+
+
+_Labelled = tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, str]]
+"""Vertices, faces, the instance of every vertex, and each instance's category."""
+
+
+def _ply_labels(file: Path, report: Report) -> _Labelled:
+    """A PLY's vertex property ``instance`` and its ``comment instance <id> <category>`` lines."""
+    categories: dict[int, str] = {}
+    ply = read_ply(file)
+    if "instance" not in ply.properties:
+        raise SceneError(f"{file}: vertex property 'instance' missing")
+    for comment in ply.comments:
+        words = comment.split(maxsplit=2)
+        if len(words) == 3 and words[0] == "instance" and words[1].lstrip("-").isdigit():
+            categories[int(words[1])] = words[2].strip().lower()
+    labels = ply.properties["instance"].astype(np.int64)
+    report.note("labels from PLY vertex property 'instance' and 'comment instance' lines")
+    return ply.vertices, ply.faces, labels, categories
+
+
+def _named_labels(file: Path, report: Report) -> _Labelled:
+    """OBJ objects or groups, or glTF nodes, named ``<category>.<instance>``; structure names
+    without an instance get ids -2, -3, ...; other parts are unlabelled (-1)."""
+    categories: dict[int, str] = {}
+    parts = _obj_parts(file) if file.suffix.lower() == ".obj" else _gltf_parts(file)
+    structure_ids = {}
+    vertices_list, faces_list, label_list, offset = [], [], [], 0
+    next_structure = -2
+    unnamed = []
+    for name, v, f in parts:
+        parsed = parse_label(name)
+        if parsed is None:
+            instance = -1
+            unnamed.append(name or "(no name)")
+        elif parsed[1] is None:
+            if parsed[0] not in structure_ids:
+                structure_ids[parsed[0]] = next_structure
+                next_structure -= 1
+            instance = structure_ids[parsed[0]]
+            categories[instance] = parsed[0]
+        else:
+            instance = parsed[1]
+            if instance in categories:
+                raise SceneError(f"{file}: instance {instance} named twice ({name!r})")
+            categories[instance] = parsed[0]
+        vertices_list.append(v)
+        faces_list.append(f + offset)
+        label_list.append(np.full(len(v), instance))
+        offset += len(v)
+    if not vertices_list:
+        raise SceneError(f"{file}: no triangles")
+    report.note("labels from node/object names '<category>.<instance>'")
+    if unnamed:
+        report.warn(f"{len(unnamed)} parts without a '<category>.<instance>' name: {unnamed}")
+    vertices, faces = np.concatenate(vertices_list), np.concatenate(faces_list)
+    return vertices, faces, np.concatenate(label_list), categories
 
 
 register_format(SceneFormat("generic", is_generic, load_generic, order=90, file=True))

@@ -34,8 +34,9 @@ from spatialqa.scenes.assemble import (
     Report,
     assemble_scene,
     image_size,
-    read_json,
     read_ply,
+    read_seg_groups,
+    read_segment_indices,
     split_instances,
 )
 from spatialqa.scenes.formats import SceneFormat, register_format
@@ -200,17 +201,27 @@ def load_scannet(
     ply = read_ply(mesh_path)
     segs_path = scan / f"{name}_vh_clean_2.0.010000.segs.json"
     agg_path = scan / f"{name}.aggregation.json"
-    seg_indices = np.asarray(read_json(segs_path).get("segIndices", []), dtype=np.int64)
-    if seg_indices.shape != (len(ply.vertices),):
-        raise SceneError(
-            f"{segs_path}: segIndices has {seg_indices.size} entries for "
-            f"{len(ply.vertices)} mesh vertices"
-        )
-    groups = read_json(agg_path).get("segGroups")
-    if not isinstance(groups, list):
-        raise SceneError(f"{agg_path}: segGroups: expected a list")
+    seg_indices = read_segment_indices(segs_path, len(ply.vertices))
+    groups = read_seg_groups(agg_path)
     labels = _label_map(scan, label_column, Path(labels_tsv) if labels_tsv else None, report)
-    vertex_instance = np.full(len(ply.vertices), -1, dtype=np.int64)
+    vertex_instance, categories = _instances(groups, seg_indices, labels, agg_path, report)
+    meta = _meta(scan / f"{name}.txt")
+    align = _axis_alignment(meta, scan / f"{name}.txt", report)
+    vertices = ply.vertices @ align[:3, :3].T + align[:3, 3]
+    objects, structure = split_instances(vertices, ply.faces, vertex_instance, categories, report)
+    report.note(f"{len(objects)} objects from {agg_path.name} over {segs_path.name}")
+    frames = _frames(scan, meta, align, fps, frame_step, report)
+    return assemble_scene(
+        name, report, objects, structure, trajectories={"walkthrough": frames} if frames else None
+    )
+
+
+def _instances(
+    groups: list, seg_indices: np.ndarray, labels: dict[str, str], agg_path: Path, report: Report
+) -> tuple[np.ndarray, dict[int, str]]:
+    """The instance of every vertex (-1: none) and each instance's category, its raw label
+    mapped through the TSV when there is one."""
+    vertex_instance = np.full(len(seg_indices), -1, dtype=np.int64)
     categories: dict[int, str] = {}
     unmapped = set()
     for number, group in enumerate(groups):
@@ -227,36 +238,33 @@ def load_scannet(
         vertex_instance[np.isin(seg_indices, np.asarray(segments, dtype=np.int64))] = instance
     if unmapped:
         report.warn(f"raw labels not in the TSV kept as they are: {sorted(unmapped)}")
-    meta = _meta(scan / f"{name}.txt")
-    align = np.eye(4)
-    if "axisAlignment" in meta:
-        try:
-            values = np.array(meta["axisAlignment"].split(), dtype=np.float64)
-        except ValueError:
-            values = np.zeros(0)
-        if values.size != 16 or not np.all(np.isfinite(values)):
-            raise SceneError(f"{scan / (name + '.txt')}: axisAlignment: expected 16 numbers")
-        align = values.reshape(4, 4)
-        rotation = align[:3, :3]
-        if (
-            not np.allclose(align[3], [0, 0, 0, 1])
-            or not np.allclose(rotation.T @ rotation, np.eye(3), atol=1e-4)
-            or np.linalg.det(rotation) <= 0
-        ):
-            raise SceneError(
-                f"{scan / (name + '.txt')}: axisAlignment: expected a rigid transform "
-                "(proper orthonormal rotation, last row 0 0 0 1)"
-            )
-        report.note("axisAlignment applied to mesh and poses")
-    else:
-        report.warn(f"no axisAlignment in {name}.txt; scan frame kept")
-    vertices = ply.vertices @ align[:3, :3].T + align[:3, 3]
-    objects, structure = split_instances(vertices, ply.faces, vertex_instance, categories, report)
-    report.note(f"{len(objects)} objects from {agg_path.name} over {segs_path.name}")
-    frames = _frames(scan, meta, align, fps, frame_step, report)
-    return assemble_scene(
-        name, report, objects, structure, trajectories={"walkthrough": frames} if frames else None
-    )
+    return vertex_instance, categories
+
+
+def _axis_alignment(meta: dict[str, str], path: Path, report: Report) -> np.ndarray:
+    """The 4x4 ``axisAlignment`` of ``<scene>.txt`` (checked rigid), else the identity."""
+    if "axisAlignment" not in meta:
+        report.warn(f"no axisAlignment in {path.name}; scan frame kept")
+        return np.eye(4)
+    try:
+        values = np.array(meta["axisAlignment"].split(), dtype=np.float64)
+    except ValueError:
+        values = np.zeros(0)
+    if values.size != 16 or not np.all(np.isfinite(values)):
+        raise SceneError(f"{path}: axisAlignment: expected 16 numbers")
+    align = values.reshape(4, 4)
+    rotation = align[:3, :3]
+    if (
+        not np.allclose(align[3], [0, 0, 0, 1])
+        or not np.allclose(rotation.T @ rotation, np.eye(3), atol=1e-4)
+        or np.linalg.det(rotation) <= 0
+    ):
+        raise SceneError(
+            f"{path}: axisAlignment: expected a rigid transform "
+            "(proper orthonormal rotation, last row 0 0 0 1)"
+        )
+    report.note("axisAlignment applied to mesh and poses")
+    return align
 
 
 register_format(SceneFormat("scannet", is_scannet, load_scannet, order=10))

@@ -66,12 +66,14 @@ from spatialqa.scenes.assemble import (
     image_size,
     read_json,
     read_ply,
+    read_seg_groups,
+    read_segment_indices,
     split_instances,
 )
 from spatialqa.scenes.colmap import camera_to_world, model_files, read_model
 from spatialqa.scenes.files import MISSING, file_problem
 from spatialqa.scenes.formats import SceneFormat, register_format
-from spatialqa.scenes.scene import Scene
+from spatialqa.scenes.scene import OrientedBox, Scene
 from spatialqa.scenes.undistort import Lens, lens_from_params
 
 __all__ = [
@@ -428,17 +430,39 @@ def load_scannetpp(
     if out is not None and out.exists() and out.resolve() == root.resolve():
         raise SceneError(f"{root}: undistorted images may not be written into the scan itself")
     ply = read_ply(mesh_path)
-    seg_indices = np.asarray(read_json(scans / "segments.json").get("segIndices", []), np.int64)
-    if seg_indices.shape != (len(ply.vertices),):
-        raise SceneError(
-            f"{scans / 'segments.json'}: segIndices has {seg_indices.size} entries for "
-            f"{len(ply.vertices)} mesh vertices"
-        )
+    seg_indices = read_segment_indices(scans / "segments.json", len(ply.vertices))
     anno_path = scans / "segments_anno.json"
-    groups = read_json(anno_path).get("segGroups")
-    if not isinstance(groups, list):
-        raise SceneError(f"{anno_path}: segGroups: expected a list")
-    vertex_instance = np.full(len(ply.vertices), -1, dtype=np.int64)
+    vertex_instance, categories, boxes = _instances(anno_path, seg_indices, report)
+    report.note("mesh_aligned_0.05.ply taken as z-up metres (no conversion)")
+    objects, structure = split_instances(
+        ply.vertices, ply.faces, vertex_instance, categories, report, boxes=boxes
+    )
+    report.note(f"{len(objects)} objects, {len(boxes)} annotated boxes from {anno_path.name}")
+    if camera == "auto":
+        camera = _camera_of(root)
+    trajectories, pending = None, {}
+    if camera != "none":
+        shots = _iphone(root, report) if camera == "iphone" else _dslr(root, report)
+        frames, pending = _frames(root, camera, shots, out, report)
+        trajectories = {"walkthrough": frames}
+    else:
+        report.note("no camera trajectory")
+    scene = assemble_scene(root.name, report, objects, structure, trajectories=trajectories)
+    for trajectory in scene.trajectories:
+        for frame in trajectory.frames:
+            if frame.id in pending:
+                lens, source, target, where = pending[frame.id]
+                lens.undistort(source, target, where)
+    return scene
+
+
+def _instances(
+    anno_path: Path, seg_indices: np.ndarray, report: Report
+) -> tuple[np.ndarray, dict[int, str], dict[int, OrientedBox]]:
+    """The instance of every vertex (-1: none), each instance's category, and the annotated
+    boxes (``obb``) that are usable."""
+    groups = read_seg_groups(anno_path)
+    vertex_instance = np.full(len(seg_indices), -1, dtype=np.int64)
     categories, boxes = {}, {}
     for number, group in enumerate(groups):
         where = f"{anno_path}: segGroups[{number}]"
@@ -459,34 +483,19 @@ def load_scannetpp(
             )
             if box is not None:
                 boxes[instance] = box
-    report.note("mesh_aligned_0.05.ply taken as z-up metres (no conversion)")
-    objects, structure = split_instances(
-        ply.vertices, ply.faces, vertex_instance, categories, report, boxes=boxes
+    return vertex_instance, categories, boxes
+
+
+def _camera_of(root: Path) -> str:
+    """The camera ``auto`` loads: the iPhone's when present, else the DSLR's, else none."""
+    iphone = model_files(root / "iphone" / "colmap") is not None or _exists(
+        root / "iphone" / "pose_intrinsic_imu.json"
     )
-    report.note(f"{len(objects)} objects, {len(boxes)} annotated boxes from {anno_path.name}")
-    if camera == "auto":
-        iphone = model_files(root / "iphone" / "colmap") is not None or _exists(
-            root / "iphone" / "pose_intrinsic_imu.json"
-        )
-        dslr = model_files(root / "dslr" / "colmap") is not None or any(
-            _exists(root / "dslr" / "nerfstudio" / name)
-            for name in ("transforms.json", "transforms_undistorted.json")
-        )
-        camera = "iphone" if iphone else "dslr" if dslr else "none"
-    trajectories, pending = None, {}
-    if camera != "none":
-        shots = _iphone(root, report) if camera == "iphone" else _dslr(root, report)
-        frames, pending = _frames(root, camera, shots, out, report)
-        trajectories = {"walkthrough": frames}
-    else:
-        report.note("no camera trajectory")
-    scene = assemble_scene(root.name, report, objects, structure, trajectories=trajectories)
-    for trajectory in scene.trajectories:
-        for frame in trajectory.frames:
-            if frame.id in pending:
-                lens, source, target, where = pending[frame.id]
-                lens.undistort(source, target, where)
-    return scene
+    dslr = model_files(root / "dslr" / "colmap") is not None or any(
+        _exists(root / "dslr" / "nerfstudio" / name)
+        for name in ("transforms.json", "transforms_undistorted.json")
+    )
+    return "iphone" if iphone else "dslr" if dslr else "none"
 
 
 register_format(
