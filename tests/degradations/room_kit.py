@@ -1,4 +1,5 @@
-"""A small hand-built room, rendered by ray casting, for the degradation tests."""
+"""A small hand-built room, rendered by ray casting, for the degradation tests; flat, split and
+textured images of its frame's size; measures of image damage."""
 
 from __future__ import annotations
 
@@ -63,3 +64,18 @@ def gradient_energy(image: np.ndarray) -> float:
     """Mean squared finite difference of the grey image: falls as an image blurs."""
     grey = image.astype(np.float64).mean(axis=2)
     return float(np.mean(np.diff(grey, axis=0) ** 2) + np.mean(np.diff(grey, axis=1) ** 2))
+
+
+def grey(level: int) -> np.ndarray:
+    return np.full((HEIGHT, WIDTH, 3), level, dtype=np.uint8)
+
+
+def split_depth(left: float, right: float) -> np.ndarray:
+    depth = np.full((HEIGHT, WIDTH), left, dtype=np.float32)
+    depth[:, WIDTH // 2 :] = right
+    return depth
+
+
+def texture(seed: int = 0) -> np.ndarray:
+    """Fine random texture: blur shows as lost gradient energy."""
+    return np.random.default_rng(seed).integers(0, 256, size=(HEIGHT, WIDTH, 3), dtype=np.uint8)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-import degrade_kit as kit
 import numpy as np
 import pytest
+import room_kit as kit
 
 from spatialqa.degradations import (
     PixelMap,

@@ -1,16 +1,25 @@
-"""Motion blur by reprojection and defocus by depth layers, each checked against a second,
-independent computation: real sub-frame renders, box filters and circles worked out on paper."""
+"""Motion blur by reprojection, defocus by depth layers, haze and lens distortion: each checked
+against a second, independent computation (real sub-frame renders, box filters, circles worked
+out on paper) or against its formula on simple inputs."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import cv2
-import degrade_kit as kit
 import numpy as np
 import pytest
+import room_kit as kit
+from room_kit import grey, split_depth, texture
 
-from spatialqa.degradations import RaycastRenderer, RenderedFrame, defocus, motion_blur
+from spatialqa.degradations import (
+    RaycastRenderer,
+    RenderedFrame,
+    defocus,
+    haze,
+    lens_distortion,
+    motion_blur,
+)
 from spatialqa.degradations.base import to_display, to_linear
 from spatialqa.degradations.optics import (
     CameraPath,
@@ -338,3 +347,100 @@ def test_defocus_is_deterministic():
         for _ in range(2)
     ]
     assert np.array_equal(runs[0].image, runs[1].image) and runs[0].params == runs[1].params
+
+
+def test_haze_follows_koschmieder_per_pixel_depth():
+    image, depth = grey(100), split_depth(1.0, 6.0)
+    result = haze(image, depth, FRAME, 5, rng=np.random.default_rng(0))
+    beta, airlight = result.params["beta_per_m"], np.array(result.params["airlight"])
+    assert beta == pytest.approx(result.params["density"] / 10) and 0.35 <= beta <= 0.6
+    for distance, column in ((1.0, 0), (6.0, W - 1)):
+        t = np.exp(-beta * distance)
+        expected = to_display(to_linear(grey(100)[:1, :1]) * t + airlight * (1 - t))[0, 0]
+        assert np.abs(result.image[H // 2, column].astype(int) - expected).max() <= 1
+    near, far = result.image[:, : W // 2], result.image[:, W // 2 :]
+    lifted = to_display(np.broadcast_to(airlight, (1, 1, 3)))[0, 0]
+    assert np.abs(far.astype(int) - lifted).mean() < np.abs(near.astype(int) - lifted).mean()
+
+
+def test_haze_leaves_only_airlight_where_nothing_was_drawn():
+    result = haze(grey(30), np.zeros((H, W), np.float32), FRAME, 1, rng=np.random.default_rng(0))
+    airlight = np.array(result.params["airlight"])
+    assert np.array_equal(result.image[0, 0], to_display(airlight[None, None])[0, 0])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_defocus_blurs_by_distance_from_the_focus(seed):
+    depth = split_depth(1.0, 6.0)
+    result = defocus(texture(seed), depth, FRAME, 4, rng=np.random.default_rng(seed))
+    focus = result.params["focus_m"]
+    coc = [100.0 * result.params["aperture_mm"] / 1000 * abs(1 / d - 1 / focus) for d in (1.0, 6.0)]
+    assert result.params["max_coc_px"] == pytest.approx(max(coc))
+    sharpness = [
+        kit.gradient_energy(result.image[:, 8 : W // 2 - 8]),
+        kit.gradient_energy(result.image[:, W // 2 + 8 : -8]),
+    ]
+    blurrier = int(np.argmax(coc))
+    assert sharpness[blurrier] < sharpness[1 - blurrier]
+
+
+def test_defocus_keeps_the_focus_plane_sharp():
+    rng = np.random.default_rng(3)
+    focus = float(np.random.default_rng(3).uniform(1.0, 8.0))
+    image = texture()
+    result = defocus(image, np.full((H, W), focus, np.float32), FRAME, 5, rng=rng)
+    assert result.params["focus_m"] == focus
+    assert np.abs(result.image.astype(int) - image).max() <= 1
+
+
+def test_lens_distortion_fixes_the_principal_point_and_inverts():
+    image = texture()
+    result = lens_distortion(image, None, FRAME, 5, rng=np.random.default_rng(0))
+    k1, k2 = result.params["k1"], result.params["k2"]
+    assert -0.25 <= k1 <= -0.23 and 1e-4 <= k2 <= 3e-4
+    transform = result.transform
+    assert np.allclose(transform.points([[80.0, 60.0]]), [[80.0, 60.0]])
+    # A hand-worked point: normalised (0.5, 0.25), r^2 = 0.3125.
+    factor = 1 + k1 * 0.3125 + k2 * 0.3125**2
+    assert np.allclose(transform.points([[130.0, 85.0]]), [[80 + 50 * factor, 60 + 25 * factor]])
+    grid = np.column_stack([np.linspace(30, 130, 31), np.linspace(20, 100, 31)])  # r_d < 0.64
+    assert np.allclose(transform.forward(transform.inverse(grid)), grid, atol=1e-3)
+    assert np.array_equal(result.image[60, 80], image[60, 80])
+    # Barrel distortion reaches r_d = 0.79 at most (k1 = -0.24): the corners (r_d = 1) have no
+    # source pixel and stay black.
+    assert np.isnan(transform.inverse(np.array([[0.0, 0.0]]))).all()
+    assert (result.image[0, 0] == 0).all()
+
+
+class CountingRender:
+    def __init__(self, renderer: RaycastRenderer) -> None:
+        self.renderer, self.frames, self.images = renderer, [], []
+
+    def __call__(self, frame):
+        self.frames.append(frame)
+        view = self.renderer.render(frame)
+        self.images.append(view.rgb)
+        return view
+
+
+def test_motion_blur_renders_the_ends_of_a_centred_path():
+    """Two sub-frames are rendered, the first and the last of the exposure; the path between
+    them is straight, turns steadily and is centred on the frame's pose."""
+    renderer = RaycastRenderer(kit.make_scene())
+    view = renderer.render(FRAME)
+    render = CountingRender(renderer)
+    result = motion_blur(
+        view.rgb, view.depth, FRAME, 4, rng=np.random.default_rng(0), render=render
+    )
+    p = result.params
+    n = p["substeps"]
+    assert len(render.frames) == p["rendered_substeps"] == 2 and n >= 4
+    centres = np.array([f.center for f in render.frames])
+    assert np.allclose(centres.mean(axis=0), FRAME.center)  # the path is centred on the pose
+    travel = np.linalg.norm(centres[-1] - centres[0])
+    assert travel == pytest.approx(p["translation_m"] * (n - 1) / n)
+    turn = render.frames[0].pose[:3, :3].T @ render.frames[-1].pose[:3, :3]
+    angle = np.arccos(np.clip((np.trace(turn) - 1) / 2, -1, 1))
+    assert angle == pytest.approx(p["rotation_rad"] * (n - 1) / n)
+    for image in [view.rgb, *render.images]:
+        assert not np.array_equal(result.image, image)

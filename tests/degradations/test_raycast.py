@@ -1,28 +1,22 @@
-"""The ray-casting backend against the rasterising backend, backend choice, captured frames."""
+"""The ray-casting backend against the rasterising backend."""
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 
-import degrade_kit as kit
 import numpy as np
 import pytest
-from PIL import Image
+import room_kit as kit
 
 from spatialqa.degradations import (
     BACKGROUND_ID,
     STRUCTURE_ID,
     RasterRenderer,
     RaycastRenderer,
-    delivery,
-    egl_available,
     make_renderer,
 )
-from spatialqa.degradations.delivery import CapturedRenderer
 from spatialqa.degradations.materials import PATTERNS, object_material
-from spatialqa.errors import ConfigError, SceneError
-from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
+from spatialqa.scenes import SceneObject, procedural_scene
 
 
 @pytest.fixture(scope="module")
@@ -99,91 +93,6 @@ def test_objects_get_their_own_colours_and_patterns():
     assert {look.pattern for look in looks} == set(PATTERNS)
     given = SceneObject(1, "chair", mesh=kit.box((1, 1, 1), (0, 3, 1)), color=(1, 2, 3))
     assert object_material(given).color == (1, 2, 3)
-
-
-def test_make_renderer_picks_the_backend():
-    scene = kit.make_scene()
-    assert isinstance(make_renderer(scene, "raycast"), RaycastRenderer)
-    chosen = make_renderer(scene, "auto")
-    assert isinstance(chosen, RasterRenderer if egl_available() else RaycastRenderer)
-    chosen.close()
-    for name in ("raster", "pyrender"):  # pyrender: the rasteriser's old name, still accepted
-        named = make_renderer(scene, name)
-        assert isinstance(named, RasterRenderer)
-        named.close()
-    with pytest.raises(ConfigError, match=r"render\.backend: must be one of"):
-        make_renderer(scene, "blender")
-
-
-def test_auto_falls_back_to_ray_casting_without_egl(monkeypatch):
-    def no_egl():
-        raise OSError("libEGL.so.1: cannot open shared object file")
-
-    monkeypatch.setattr(delivery, "create_context", no_egl)
-    egl_available.cache_clear()
-    try:
-        assert isinstance(make_renderer(kit.make_scene(), "auto"), RaycastRenderer)
-    finally:
-        monkeypatch.undo()
-        egl_available.cache_clear()
-
-
-@pytest.fixture()
-def scan(tmp_path):
-    """The kit room as a 'scan': its frame names a captured image (red ramps left to right,
-    green top to bottom)."""
-    across = np.repeat(np.linspace(0, 255, 320)[None, :], 240, axis=0).astype(np.uint8)
-    down = np.repeat(np.linspace(0, 255, 240)[:, None], 320, axis=1).astype(np.uint8)
-    image = np.stack([across, down, np.full_like(down, 77)], axis=-1)
-    (tmp_path / "frames").mkdir()
-    Image.fromarray(image).save(tmp_path / "frames" / "f0.png")
-    frame = dataclasses.replace(kit.make_frame(), rgb="frames/f0.png")
-    scene = dataclasses.replace(kit.make_scene(), trajectories=(Trajectory("walk", (frame,)),))
-    return scene, frame, image, tmp_path
-
-
-def test_captured_frames_show_their_own_images(scan):
-    scene, frame, image, root = scan
-    renderer = make_renderer(scene, "raycast", root=root)
-    assert isinstance(renderer, CapturedRenderer)
-    view = renderer.render(frame)
-    expected = np.asarray(Image.fromarray(image).resize((160, 120), Image.Resampling.BILINEAR))
-    assert np.array_equal(view.rgb, expected)
-    geometry = RaycastRenderer(scene).render(frame)
-    assert np.array_equal(view.instance, geometry.instance)
-    assert np.array_equal(view.depth, geometry.depth)
-
-
-def test_a_moved_captured_frame_resamples_the_image_through_the_geometry(scan):
-    scene, frame, _, root = scan
-    renderer = make_renderer(scene, "raycast", root=root)
-    angle = np.arctan(5 / 100)  # pan right by 5 px at f = 100 px: the content moves 5 px left
-    turn = np.eye(4)
-    turn[:3, :3] = [
-        [np.cos(angle), 0, np.sin(angle)],
-        [0, 1, 0],
-        [-np.sin(angle), 0, np.cos(angle)],
-    ]
-    moved = renderer.render_rgb(dataclasses.replace(frame, pose=frame.pose @ turn)).astype(int)
-    still = renderer.render_rgb(frame).astype(int)
-    middle = slice(50, 70)  # near the optical axis, where a pan is a plain shift
-    assert np.abs(moved[middle, 40:120, 0] - still[middle, 45:125, 0]).mean() < 1.5
-    assert np.abs(moved[middle, 40:120, 0] - still[middle, 40:120, 0]).mean() > 6
-
-
-def test_a_missing_captured_image_names_the_frame(scan):
-    scene, frame, _, root = scan
-    (root / "frames" / "f0.png").unlink()
-    with pytest.raises(SceneError, match=r"frame 'f0'\.rgb: cannot read"):
-        make_renderer(scene, "raycast", root=root).render(frame)
-
-
-def test_captured_frames_without_their_directory_render_the_mesh(scan, caplog):
-    scene, _, _, _ = scan
-    with caplog.at_level(logging.WARNING):
-        renderer = make_renderer(scene, "raycast")
-    assert isinstance(renderer, RaycastRenderer)
-    assert "scene directory is unknown" in caplog.text
 
 
 @pytest.mark.parametrize("backend", ["pyrender", "raycast"])

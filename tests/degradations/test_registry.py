@@ -1,23 +1,21 @@
-"""Every degradation: one contract (determinism, monotone severity, parameters, labels), plus
-the image encoding and the registry."""
+"""Every registered degradation keeps one contract: determinism, monotone severity, JSON-ready
+parameters, labels moved only by what moves pixels, checked severities and inputs; unknown
+names are named."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 
-import degrade_kit as kit
 import numpy as np
 import pytest
+import room_kit as kit
 
 from spatialqa.degradations import (
     DEGRADATIONS,
     SEVERITIES,
     Degraded,
     RaycastRenderer,
-    decode_image,
-    encode_image,
     gaussian_noise,
     get_degradation,
     jpeg,
@@ -25,9 +23,15 @@ from spatialqa.degradations import (
 from spatialqa.errors import ConfigError, SpatialQAError
 
 NAMES = sorted(DEGRADATIONS)
+
+
 # How each type's damage is measured: the statistic and the direction it moves with severity.
 BRIGHTNESS_UP = {"over_exposure"}
+
+
 BRIGHTNESS_DOWN = {"low_light"}
+
+
 SHARPNESS_DOWN = {"defocus", "low_resolution", "motion_blur"}
 
 
@@ -44,14 +48,6 @@ class Counting:
         image = self.renderer.render_rgb(frame)
         self.images.append(image)
         return image
-
-
-@pytest.fixture(scope="module")
-def room():
-    """(renderer, frame, clean view) of the kit room at 160 x 120."""
-    frame = kit.make_frame()
-    renderer = RaycastRenderer(kit.make_scene())
-    return renderer, frame, renderer.render(frame)
 
 
 def degrade(room, name: str, severity, seed: int = 0, image=None) -> Degraded:
@@ -155,28 +151,6 @@ def test_numpy_integer_severity_is_accepted(room):
     assert result.params["quality"] == 40
 
 
-def test_params_record_the_exact_numbers(room):
-    image, frame = room[2].rgb, room[1]
-    rng = np.random.default_rng(0)
-    qualities = [jpeg(image, None, frame, s, rng=rng).params["quality"] for s in SEVERITIES]
-    assert qualities == [60, 40, 20, 10, 5]
-    assert gaussian_noise(image, None, frame, 4, rng=rng).params == {"sigma": 24.0}
-
-
-def test_jpeg_matches_an_encode_decode_round_trip(room):
-    result = jpeg(room[2].rgb, None, room[1], 2, rng=np.random.default_rng(0))
-    expected = decode_image(encode_image(room[2].rgb, fmt="jpeg", quality=40))
-    assert result.image.tobytes() == expected.tobytes()
-
-
-def test_noise_statistics_match_sigma(room):
-    grey = np.full((128, 128, 3), 128, dtype=np.uint8)
-    result = gaussian_noise(grey, None, room[1], 3, rng=np.random.default_rng(0))
-    residual = result.image.astype(np.float64) - 128
-    assert abs(residual.mean()) < 0.5
-    assert residual.std() == pytest.approx(16.0, rel=0.05)
-
-
 def test_wrong_image_is_rejected(room):
     with pytest.raises(ValueError, match=r"\(H, W, 3\) uint8"):
         gaussian_noise(np.zeros((4, 4)), None, room[1], 1, rng=np.random.default_rng(0))
@@ -188,38 +162,3 @@ def test_unknown_name_lists_the_known_ones():
     assert "gaussian_noise, haze, jpeg" in str(info.value)
     assert "did you mean 'jpeg'" in str(info.value)
     assert isinstance(info.value, SpatialQAError) and isinstance(info.value, ValueError)
-
-
-@pytest.mark.parametrize("fmt", ["jpeg", "png"])
-def test_encode_image_is_deterministic(fmt, room):
-    image = room[2].rgb
-    data = encode_image(image, fmt=fmt)
-    assert data == encode_image(image.copy(), fmt=fmt)
-    decoded = decode_image(data)
-    assert decoded.shape == image.shape
-    if fmt == "png":
-        assert np.array_equal(decoded, image)
-    else:
-        assert kit.psnr(image, decoded) > 25
-
-
-def test_encode_image_writes_no_metadata(room):
-    from PIL import Image
-
-    with Image.open(io.BytesIO(encode_image(room[2].rgb, fmt="png"))) as png:
-        assert png.info == {}
-    with Image.open(io.BytesIO(encode_image(room[2].rgb, fmt="jpeg"))) as jpg:
-        assert not jpg.getexif() and "exif" not in jpg.info
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"fmt": "webp"}, "'fmt' must be one of"),
-        ({"quality": 0}, r"'quality' must be int in 1\.\.100 \(got 0\)"),
-        ({"quality": 90.0}, r"'quality' must be int in 1\.\.100"),
-    ],
-)
-def test_encode_image_rejects_bad_arguments(kwargs, message, room):
-    with pytest.raises(ConfigError, match=message):
-        encode_image(room[2].rgb, **kwargs)
