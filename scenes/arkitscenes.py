@@ -32,8 +32,8 @@ import trimesh
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.assemble import (
+    LoadReport,
     RawFrame,
-    Report,
     assemble_scene,
     box_from_axes,
     image_size,
@@ -112,7 +112,7 @@ def _inside(points: np.ndarray, box: OrientedBox) -> np.ndarray:
     return np.all(np.abs(local) <= box.extent / 2 + BOX_MARGIN, axis=1)
 
 
-def _frames(root: Path, video: str, report: Report) -> list[RawFrame]:
+def _frames(root: Path, video: str, report: LoadReport) -> list[RawFrame]:
     folder = root / f"{video}_frames"
     traj_path = folder / "lowres_wide.traj"
     if not traj_path.is_file():
@@ -183,7 +183,7 @@ def load_arkitscenes(path: str | Path) -> Scene:
     """
     root = Path(path)
     video = root.name
-    report = Report("arkitscenes", video)
+    report = LoadReport("arkitscenes", video)
     annotation = root / f"{video}_3dod_annotation.json"
     mesh_path = root / f"{video}_3dod_mesh.ply"
     data = read_json(annotation)

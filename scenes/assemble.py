@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ from spatialqa.scenes.camera import intrinsics, look_at
 from spatialqa.scenes.files import MISSING, file_problem
 from spatialqa.scenes.limits import image_header_size
 from spatialqa.scenes.scene import (
-    Distortion,
     Frame,
+    FrameFields,
     OrientedBox,
     Room,
     Scene,
@@ -39,8 +39,8 @@ __all__ = [
     "OPENGL_TO_OPENCV",
     "STRUCTURE_CATEGORIES",
     "Y_UP_TO_Z_UP",
+    "LoadReport",
     "RawFrame",
-    "Report",
     "assemble_scene",
     "box_from_axes",
     "image_size",
@@ -67,7 +67,7 @@ REPAIRABLE_POSE = 1e-2
 """A rotation this close to orthonormal (max |R^T R - I|) is printed-precision noise: repaired."""
 
 
-class Report:
+class LoadReport:
     """What a loader converted (notes) and what it dropped or could not trust (warnings)."""
 
     def __init__(self, kind: str, name: str) -> None:
@@ -105,7 +105,7 @@ def split_instances(
     faces: np.ndarray,
     vertex_instance: np.ndarray,
     categories: Mapping[int, str],
-    report: Report,
+    report: LoadReport,
     *,
     boxes: Mapping[int, OrientedBox] | None = None,
 ) -> tuple[list[SceneObject], list[Structure]]:
@@ -206,20 +206,17 @@ def split_instances(
     return objects, structure
 
 
-@dataclass
-class RawFrame:
-    """A frame as a dataset gives it: camera-to-world pose with OpenCV axes, maybe broken."""
+@dataclass(frozen=True, eq=False)
+class RawFrame(FrameFields):
+    """A frame as a dataset gives it, maybe broken, and the problems its loader met;
+    ``assemble_scene`` repairs what it can into a ``Frame`` and drops (and reports) the rest."""
 
-    id: str
-    t: float
-    pose: np.ndarray
-    K: np.ndarray
-    width: int
-    height: int
-    rgb: str | None = None
-    depth: str | None = None
     problems: list[str] = field(default_factory=list)
-    distortion: Distortion | None = None
+
+
+def _fields(raw: RawFrame) -> dict[str, Any]:
+    """``raw``'s ``FrameFields`` by name."""
+    return {f.name: getattr(raw, f.name) for f in fields(FrameFields)}
 
 
 def _repaired(raw: RawFrame) -> tuple[Frame | None, str | None, bool]:
@@ -249,10 +246,7 @@ def _repaired(raw: RawFrame) -> tuple[Frame | None, str | None, bool]:
     K = K.copy()
     K[2] = [0.0, 0.0, 1.0]
     try:  # skew, a bad size or id: this frame is dropped, the scan is kept
-        frame = Frame(
-            raw.id, raw.t, pose, K, raw.width, raw.height,
-            rgb=raw.rgb, depth=raw.depth, distortion=raw.distortion,
-        )  # fmt: skip
+        frame = Frame(**{**_fields(raw), "pose": pose, "K": K})
     except SceneError as exc:
         return None, str(exc), False
     return frame, None, repaired
@@ -260,7 +254,7 @@ def _repaired(raw: RawFrame) -> tuple[Frame | None, str | None, bool]:
 
 def assemble_scene(
     scene_id: str,
-    report: Report,
+    report: LoadReport,
     objects: Iterable[SceneObject],
     structure: Iterable[Structure] = (),
     *,
@@ -397,7 +391,9 @@ def image_size(path) -> tuple[int, int] | None:
         return None
 
 
-def box_from_axes(centroid, lengths, axes_rows, where: str, report: Report) -> OrientedBox | None:
+def box_from_axes(
+    centroid, lengths, axes_rows, where: str, report: LoadReport
+) -> OrientedBox | None:
     """An annotated box from ``centroid``, full ``axesLengths`` and ``normalizedAxes``.
 
     ScanNet++ and ARKitScenes store the three box axes as the rows of a row-major 3x3

@@ -28,7 +28,13 @@ import trimesh
 from shapely.geometry import Polygon
 
 from spatialqa.errors import SceneError
-from spatialqa.scenes.assemble import Y_UP_TO_Z_UP, Report, assemble_scene, orbit_frames, read_json
+from spatialqa.scenes.assemble import (
+    Y_UP_TO_Z_UP,
+    LoadReport,
+    assemble_scene,
+    orbit_frames,
+    read_json,
+)
 from spatialqa.scenes.formats import SceneFormat, register_format
 from spatialqa.scenes.scene import Room, Scene, SceneObject, Structure
 
@@ -144,7 +150,7 @@ def load_front3d(
     info = _model_info(future / "model_info.json")
     chosen = _chosen_room(house, rooms, room)
     house_id = str(data.get("uid", house.stem))
-    report = Report("front3d", f"{house_id}/{chosen['instanceid']}")
+    report = LoadReport("front3d", f"{house_id}/{chosen['instanceid']}")
     objects, parts = _room_contents(house, data, chosen, info, future, report)
     structure = [_merged(kind, pieces) for kind, pieces in parts.items()]
     room_shape = _room_shape(parts, report)
@@ -190,7 +196,7 @@ _Piece = tuple[np.ndarray, np.ndarray]
 
 
 def _room_contents(
-    house: Path, data: dict, chosen: dict, info: dict, future: Path, report: Report
+    house: Path, data: dict, chosen: dict, info: dict, future: Path, report: LoadReport
 ) -> tuple[list[SceneObject], dict[str, list[_Piece]]]:
     """The room's children: placed furniture as objects (ids 1..n in child order), and its
     floor, wall and ceiling meshes by kind; what is dropped or ignored is reported."""
@@ -284,7 +290,7 @@ def _merged(kind: str, pieces: list[_Piece]) -> Structure:
     return Structure(kind, trimesh.Trimesh(vertices, faces, process=False))
 
 
-def _room_shape(parts: dict[str, list[_Piece]], report: Report) -> Room | None:
+def _room_shape(parts: dict[str, list[_Piece]], report: LoadReport) -> Room | None:
     """The footprint (the union of the floor triangles) and the floor-to-ceiling height."""
     floors = parts.get("floor", [])
     if not floors:

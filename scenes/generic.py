@@ -33,7 +33,7 @@ from spatialqa.errors import SceneError
 from spatialqa.scenes.assemble import (
     STRUCTURE_CATEGORIES,
     Y_UP_TO_Z_UP,
-    Report,
+    LoadReport,
     assemble_scene,
     orbit_frames,
     read_ply,
@@ -132,7 +132,7 @@ def load_generic(path: str | Path, *, up: str | None = None, frames: int = 32) -
     up = up or ("y" if suffix in (".glb", ".gltf") else "z")
     if up not in ("y", "z"):
         raise SceneError(f"up must be 'y' or 'z' (got {up!r})")
-    report = Report("generic", file.name)
+    report = LoadReport("generic", file.name)
     if suffix == ".ply":
         vertices, faces, labels, categories = _ply_labels(file, report)
     else:
@@ -154,7 +154,7 @@ _Labelled = tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, str]]
 """Vertices, faces, the instance of every vertex, and each instance's category."""
 
 
-def _ply_labels(file: Path, report: Report) -> _Labelled:
+def _ply_labels(file: Path, report: LoadReport) -> _Labelled:
     """A PLY's vertex property ``instance`` and its ``comment instance <id> <category>`` lines."""
     categories: dict[int, str] = {}
     ply = read_ply(file)
@@ -169,7 +169,7 @@ def _ply_labels(file: Path, report: Report) -> _Labelled:
     return ply.vertices, ply.faces, labels, categories
 
 
-def _named_labels(file: Path, report: Report) -> _Labelled:
+def _named_labels(file: Path, report: LoadReport) -> _Labelled:
     """OBJ objects or groups, or glTF nodes, named ``<category>.<instance>``; structure names
     without an instance get ids -2, -3, ...; other parts are unlabelled (-1)."""
     categories: dict[int, str] = {}

@@ -30,8 +30,8 @@ import numpy as np
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.assemble import (
+    LoadReport,
     RawFrame,
-    Report,
     assemble_scene,
     image_size,
     read_ply,
@@ -64,7 +64,7 @@ def _meta(path: Path) -> dict[str, str]:
     return entries
 
 
-def _label_map(scan: Path, column: str, tsv: Path | None, report: Report) -> dict[str, str]:
+def _label_map(scan: Path, column: str, tsv: Path | None, report: LoadReport) -> dict[str, str]:
     candidates = [tsv] if tsv is not None else [d / LABELS_TSV for d in (scan, *scan.parents[:2])]
     for candidate in candidates:
         if candidate is not None and candidate.is_file():
@@ -105,7 +105,7 @@ def _size_field(meta: dict[str, str], key: str, path: Path) -> int:
 
 
 def _frames(
-    scan: Path, meta: dict[str, str], align: np.ndarray, fps: float, step: int, report: Report
+    scan: Path, meta: dict[str, str], align: np.ndarray, fps: float, step: int, report: LoadReport
 ) -> list[RawFrame]:
     poses = sorted((int(p.stem), p) for p in (scan / "pose").glob("*.txt") if p.stem.isdigit())[
         ::step
@@ -192,7 +192,7 @@ def load_scannet(
     """
     scan = Path(path)
     name = scan.name
-    report = Report("scannet", name)
+    report = LoadReport("scannet", name)
     mesh_path = scan / f"{name}_vh_clean_2.ply"
     if not mesh_path.is_file():
         raise SceneError(f"{mesh_path}: file not found (not a ScanNet scan directory)")
@@ -217,7 +217,11 @@ def load_scannet(
 
 
 def _instances(
-    groups: list, seg_indices: np.ndarray, labels: dict[str, str], agg_path: Path, report: Report
+    groups: list,
+    seg_indices: np.ndarray,
+    labels: dict[str, str],
+    agg_path: Path,
+    report: LoadReport,
 ) -> tuple[np.ndarray, dict[int, str]]:
     """The instance of every vertex (-1: none) and each instance's category, its raw label
     mapped through the TSV when there is one."""
@@ -241,7 +245,7 @@ def _instances(
     return vertex_instance, categories
 
 
-def _axis_alignment(meta: dict[str, str], path: Path, report: Report) -> np.ndarray:
+def _axis_alignment(meta: dict[str, str], path: Path, report: LoadReport) -> np.ndarray:
     """The 4x4 ``axisAlignment`` of ``<scene>.txt`` (checked rigid), else the identity."""
     if "axisAlignment" not in meta:
         report.warn(f"no axisAlignment in {path.name}; scan frame kept")

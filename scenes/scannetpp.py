@@ -59,8 +59,8 @@ import numpy as np
 from spatialqa.errors import SceneError
 from spatialqa.scenes.assemble import (
     OPENGL_TO_OPENCV,
+    LoadReport,
     RawFrame,
-    Report,
     assemble_scene,
     box_from_axes,
     image_size,
@@ -182,7 +182,7 @@ def _json_pose(entry: object) -> tuple[np.ndarray | None, np.ndarray | None]:
 
 
 def _cross_check(
-    shots: list[_Shot], entries: dict, json_path: Path, images_path: Path, report: Report
+    shots: list[_Shot], entries: dict, json_path: Path, images_path: Path, report: LoadReport
 ) -> None:
     """Refuse the scene when pose_intrinsic_imu.json and COLMAP disagree on any frame."""
     worst_m = worst_deg = 0.0
@@ -217,7 +217,7 @@ def _cross_check(
     )
 
 
-def _iphone(root: Path, report: Report) -> list[_Shot]:
+def _iphone(root: Path, report: LoadReport) -> list[_Shot]:
     json_path = root / "iphone" / "pose_intrinsic_imu.json"
     entries = read_json(json_path) if _exists(json_path) else None
     if entries is not None and not isinstance(entries, dict):
@@ -324,7 +324,7 @@ def _nerfstudio_shots(root: Path) -> tuple[list[_Shot], str] | None:
     return shots, f"{path.name} ({lens.model}; OpenGL camera and swapped world axes undone)"
 
 
-def _dslr(root: Path, report: Report) -> list[_Shot]:
+def _dslr(root: Path, report: LoadReport) -> list[_Shot]:
     if model_files(root / "dslr" / "colmap") is not None:
         shots, images_path = _colmap_shots(root, "dslr/colmap", "dslr/resized_images")
         source = f"dslr/colmap ({images_path.name}, {shots[0].lens.model if shots else '-'})"
@@ -343,7 +343,7 @@ def _dslr(root: Path, report: Report) -> list[_Shot]:
 
 
 def _frames(
-    root: Path, camera: str, shots: list[_Shot], images_to: Path | None, report: Report
+    root: Path, camera: str, shots: list[_Shot], images_to: Path | None, report: LoadReport
 ) -> tuple[list[RawFrame], dict[str, tuple[Lens, Path, Path, str]]]:
     """RawFrames with pinhole K, and the undistortions still to write (by frame id)."""
     frames, pending, on_read = [], {}, 0
@@ -419,7 +419,7 @@ def load_scannetpp(
         every frame pinhole.
     """
     root = Path(path)
-    report = Report("scannetpp", root.name)
+    report = LoadReport("scannetpp", root.name)
     scans = root / "scans"
     mesh_path = scans / "mesh_aligned_0.05.ply"
     if not mesh_path.is_file():
@@ -457,7 +457,7 @@ def load_scannetpp(
 
 
 def _instances(
-    anno_path: Path, seg_indices: np.ndarray, report: Report
+    anno_path: Path, seg_indices: np.ndarray, report: LoadReport
 ) -> tuple[np.ndarray, dict[int, str], dict[int, OrientedBox]]:
     """The instance of every vertex (-1: none), each instance's category, and the annotated
     boxes (``obb``) that are usable."""

@@ -164,12 +164,14 @@ class Distortion:
 
 
 @dataclass(frozen=True, eq=False)
-class Frame:
-    """One camera view: pose is the 4x4 camera-to-world matrix (OpenCV axes), K the intrinsics.
+class FrameFields:
+    """What a camera view is made of, unchecked: a frame as a dataset gives it
+    (``assemble.RawFrame``) and, once checked, ``Frame``.
 
-    ``rgb`` and ``depth`` name captured images (relative to the scene directory);
-    ``distortion``, when the ``rgb`` file was taken through a distorting lens, describes it,
-    and the image is resampled into this pinhole ``K`` at ``width`` x ``height`` on reading.
+    ``pose`` is the 4x4 camera-to-world matrix (OpenCV axes), ``K`` the intrinsics; ``rgb``
+    and ``depth`` name captured images (relative to the scene directory); ``distortion``,
+    when the ``rgb`` file was taken through a distorting lens, describes it, and the image is
+    resampled into the pinhole ``K`` at ``width`` x ``height`` on reading.
     """
 
     id: str
@@ -181,6 +183,11 @@ class Frame:
     rgb: str | None = None
     depth: str | None = None
     distortion: Distortion | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Frame(FrameFields):
+    """One camera view, checked on construction (the fields: ``FrameFields``)."""
 
     def __post_init__(self) -> None:
         where = f"frame {_shown(self.id)}"

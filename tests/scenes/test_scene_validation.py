@@ -25,8 +25,8 @@ from spatialqa.errors import SceneError
 from spatialqa.oracle.area import room_area
 from spatialqa.scenes import Limits, check_limits, clean_category, load_scene, procedural_scene
 from spatialqa.scenes.assemble import (
+    LoadReport,
     RawFrame,
-    Report,
     assemble_scene,
     image_size,
     read_json,
@@ -606,7 +606,7 @@ def test_loaders_drop_instances_the_scene_would_refuse():
     vertices = np.concatenate([chair_v, sliver_v, wall_v])
     faces = np.concatenate([chair_f, [[8, 9, 10]], [[11, 12, 13]]])
     labels = np.array([1] * 8 + [2] * 3 + [3] * 3)
-    report = Report("test", "scan")
+    report = LoadReport("test", "scan")
     objects, structure = split_instances(
         vertices, faces, labels, {1: "chair", 2: "sliver", 3: "wall"}, report
     )
@@ -617,7 +617,7 @@ def test_loaders_drop_instances_the_scene_would_refuse():
     with pytest.raises(
         SceneError, match=r"^test scan: faces: vertex index out of range \(1\.\.14 for 14 "
     ):
-        split_instances(vertices, faces + 1, labels, {1: "chair"}, Report("test", "scan"))
+        split_instances(vertices, faces + 1, labels, {1: "chair"}, LoadReport("test", "scan"))
 
 
 def test_loaders_drop_skewed_frames_with_the_reason():
@@ -631,7 +631,7 @@ def test_loaders_drop_skewed_frames_with_the_reason():
         RawFrame("good", 0.0, pose, K, WIDTH, HEIGHT),
         RawFrame("skewed", 1.0, pose, skewed, WIDTH, HEIGHT),
     ]
-    report = Report("test", "scan")
+    report = LoadReport("test", "scan")
     scene = assemble_scene("scan", report, [chair], trajectories={"walk": raws})
     assert [frame.id for frame in scene.trajectory("walk").frames] == ["good"]
     (warning,) = report.warnings
