@@ -12,7 +12,7 @@ from spatialqa.oracle.visibility import frame_visibility, visible_instances
 from spatialqa.scenes import Scene
 
 
-@operation("object_existence")
+@operation
 def object_existence(
     scene: Scene,
     category: str,
@@ -33,7 +33,7 @@ def object_existence(
         primitive="instances",
         frame="scene",
         program=call(
-            "object_existence",
+            object_existence,
             category=category,
             views=views,
             tau_instance=tau_instance,
@@ -65,7 +65,7 @@ def _first_seen(
     return derived(scene).memo("first_seen", key, compute)
 
 
-@operation("first_appearance")
+@operation
 def first_appearance(
     scene: Scene,
     category: str,
@@ -83,7 +83,7 @@ def first_appearance(
         primitive="instances",
         frame="video",
         program=call(
-            "first_appearance",
+            first_appearance,
             category=category,
             views=views,
             tau_instance=tau_instance,
@@ -97,7 +97,7 @@ def first_appearance(
     )
 
 
-@operation("appearance_order")
+@operation
 def appearance_order(
     scene: Scene,
     categories: list[str],
@@ -122,7 +122,7 @@ def appearance_order(
         primitive="instances",
         frame="video",
         program=call(
-            "appearance_order",
+            appearance_order,
             categories=categories,
             views=views,
             tau_instance=tau_instance,

@@ -100,7 +100,7 @@ def _floor_alpha(scene: Scene) -> tuple[float, dict]:
     }
 
 
-@operation("room_area", seed=Range(0, 2**63 - 1))
+@operation(seed=Range(0, 2**63 - 1))
 def room_area(scene: Scene, method: str = "auto", seed: int = 0) -> Fact:
     """Floor area in m^2.
 
@@ -118,7 +118,7 @@ def room_area(scene: Scene, method: str = "auto", seed: int = 0) -> Fact:
         )
     if method == "auto":
         method = "polygon" if scene.room is not None else "floor_alpha"
-    program = call("room_area", method=method, seed=seed)
+    program = call(room_area, method=method, seed=seed)
     if method == "polygon":
         if scene.room is None:
             return Fact(

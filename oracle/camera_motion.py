@@ -12,7 +12,7 @@ import numpy as np
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.program import FrameId, call, operation
+from spatialqa.oracle.program import FrameId, Operation, call, operation
 from spatialqa.oracle.viewer import camera_heading, signed_yaw
 from spatialqa.scenes import Frame, Scene
 
@@ -32,17 +32,21 @@ def camera_offset(scene: Scene, view1: str, view2: str) -> np.ndarray:
     return first.world_to_camera(second.center[None, :])[0]
 
 
-_IN_CAMERA = ("camera_motion_direction", "camera_relative_position")
-
-
 def _fact(
-    op: str, value, unit: str, margin: float | None, view1: str, view2: str, **detail
+    op: Operation,
+    value,
+    unit: str,
+    margin: float | None,
+    view1: str,
+    view2: str,
+    frame: str = "world",
+    **detail,
 ) -> Fact:
     return Fact(
         value=value,
         unit=unit,
         primitive="camera_center",
-        frame=f"camera of {view1}" if op in _IN_CAMERA else "world",
+        frame=frame,
         program=call(op, view1=view1, view2=view2),
         margin=None if margin is None else float(margin),
         views=(view1, view2),
@@ -50,13 +54,13 @@ def _fact(
     )
 
 
-@operation("camera_displacement")
+@operation
 def camera_displacement(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Distance between the two camera centres, in metres (no decision boundary, no margin)."""
     first, second = _pair(scene, view1, view2)
     delta = second.center - first.center
     return _fact(
-        "camera_displacement",
+        camera_displacement,
         float(np.linalg.norm(delta)),
         "m",
         None,
@@ -78,22 +82,22 @@ def _dominant(offset: np.ndarray, labels: dict[str, tuple[str, str]]) -> tuple[s
     return label, abs(abs(z) - abs(x)), axis
 
 
-@operation("camera_motion_direction")
+@operation
 def camera_motion_direction(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Which way the camera moved, in the first camera's frame: forward/backward (its z) or
     left/right (its x), whichever is larger; ``detail["dominant_m"]`` is that component."""
-    return _dominant_fact("camera_motion_direction", MOTION_LABELS, scene, view1, view2)
+    return _dominant_fact(camera_motion_direction, MOTION_LABELS, scene, view1, view2)
 
 
-@operation("camera_relative_position")
+@operation
 def camera_relative_position(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Where the second camera is seen from the first: "in front", "behind", "left" or
     "right" by the larger horizontal axis of its centre in the first camera's frame."""
-    return _dominant_fact("camera_relative_position", POSITION_LABELS, scene, view1, view2)
+    return _dominant_fact(camera_relative_position, POSITION_LABELS, scene, view1, view2)
 
 
 def _dominant_fact(
-    op: str, labels: dict[str, tuple[str, str]], scene: Scene, view1: str, view2: str
+    op: Operation, labels: dict[str, tuple[str, str]], scene: Scene, view1: str, view2: str
 ) -> Fact:
     """The Fact of the larger horizontal axis of the second camera in the first's frame."""
     offset = camera_offset(scene, view1, view2)
@@ -105,13 +109,14 @@ def _dominant_fact(
         margin,
         view1,
         view2,
+        frame=f"camera of {view1}",
         offset_camera_m=offset.tolist(),
         axis=axis,
         dominant_m=float(abs(offset[0 if axis == "x" else 2])),
     )
 
 
-@operation("camera_rotation")
+@operation
 def camera_rotation(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Signed yaw change about world z in degrees, in (-180, 180]; positive = turned left.
 
@@ -120,7 +125,7 @@ def camera_rotation(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     first, second = _pair(scene, view1, view2)
     change = signed_yaw(camera_heading(first), camera_heading(second))
     return _fact(
-        "camera_rotation",
+        camera_rotation,
         change,
         "deg",
         min(abs(change), 180.0 - abs(change)),
@@ -130,13 +135,13 @@ def camera_rotation(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     )
 
 
-@operation("camera_elevation_change")
+@operation
 def camera_elevation_change(scene: Scene, view1: FrameId, view2: FrameId) -> Fact:
     """Signed change of the camera centre's height (world z), in metres; margin = |change|."""
     first, second = _pair(scene, view1, view2)
     change = float(second.center[2] - first.center[2])
     return _fact(
-        "camera_elevation_change",
+        camera_elevation_change,
         change,
         "m",
         abs(change),

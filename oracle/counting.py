@@ -10,7 +10,7 @@ from spatialqa.oracle.visibility import visible_instances
 from spatialqa.scenes import Scene
 
 
-@operation("instance_count")
+@operation
 def instance_count(
     scene: Scene,
     category: str,
@@ -44,7 +44,7 @@ def instance_count(
         primitive="instances",
         frame="scene",
         program=call(
-            "instance_count",
+            instance_count,
             category=category,
             views=views,
             tau_instance=tau_instance,
@@ -58,7 +58,7 @@ def instance_count(
     )
 
 
-@operation("visible_count")
+@operation
 def visible_count(
     scene: Scene, category: str, view: FrameId, tau_instance: float = 0.05, tau_frame: float = 0.001
 ) -> Fact:
@@ -71,7 +71,7 @@ def visible_count(
         primitive="instances",
         frame=f"camera {view}",
         program=call(
-            "visible_count",
+            visible_count,
             category=category,
             view=view,
             tau_instance=tau_instance,
@@ -83,7 +83,7 @@ def visible_count(
     )
 
 
-@operation("count_comparison")
+@operation
 def count_comparison(
     scene: Scene,
     first: str,
@@ -108,7 +108,7 @@ def count_comparison(
         primitive="instances",
         frame="scene",
         program=call(
-            "count_comparison",
+            count_comparison,
             first=first,
             second=second,
             views=views,

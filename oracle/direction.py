@@ -61,7 +61,7 @@ def sector(theta: float, granularity: str) -> tuple[str, float]:
     return label, float(min(min(gap, 360.0 - gap) for gap in gaps))
 
 
-@operation("relative_direction")
+@operation
 def relative_direction(
     scene: Scene, standing: ObjectId, facing: ObjectId, target: ObjectId, granularity: str = "hard"
 ) -> Fact:
@@ -93,7 +93,7 @@ def relative_direction(
         primitive="obb_center",
         frame=f"egocentric: at {standing} facing {facing}",
         program=call(
-            "relative_direction",
+            relative_direction,
             standing=standing,
             facing=facing,
             target=target,

@@ -625,7 +625,7 @@ def grid_distance(scene: Scene, a: int, b: int, box: str = "minimal_obb") -> flo
     return derived(scene).memo("grid_distance", (min(a, b), max(a, b), box), compute)
 
 
-@operation("object_distance")
+@operation
 def object_distance(
     scene: Scene,
     a: ObjectId,
@@ -662,7 +662,7 @@ def object_distance(
         unit=unit,
         primitive=primitive[method],
         frame="world",
-        program=call("object_distance", a=a, b=b, method=method, unit=unit, box=box),
+        program=call(object_distance, a=a, b=b, method=method, unit=unit, box=box),
         instance_ids=(a, b),
         detail={
             "closest_points": [closest.point_a.tolist(), closest.point_b.tolist()],
@@ -672,7 +672,7 @@ def object_distance(
     )
 
 
-@operation("camera_object_distance")
+@operation
 def camera_object_distance(
     scene: Scene, view: FrameId, instance_id: ObjectId, method: str = "closest", unit: str = "m"
 ) -> Fact:
@@ -705,7 +705,7 @@ def camera_object_distance(
         primitive="surface" if method == "closest" else "aabb",
         frame=f"camera {view}",
         program=call(
-            "camera_object_distance", view=view, instance_id=instance_id, method=method, unit=unit
+            camera_object_distance, view=view, instance_id=instance_id, method=method, unit=unit
         ),
         instance_ids=(instance_id,),
         views=(view,),
@@ -713,7 +713,7 @@ def camera_object_distance(
     )
 
 
-@operation("nearest_category")
+@operation
 def nearest_category(
     scene: Scene, anchor: ObjectId, categories: Sequence[str], method: str = "closest"
 ) -> Fact:
@@ -748,7 +748,7 @@ def nearest_category(
         unit="m",
         primitive="surface" if method == "closest" else method,
         frame="world",
-        program=call("nearest_category", anchor=anchor, categories=categories, method=method),
+        program=call(nearest_category, anchor=anchor, categories=categories, method=method),
         margin=float(ranked[1] - ranked[0]),
         instance_ids=(anchor, *nearest),
         detail={

@@ -51,7 +51,7 @@ def _fact(value, unit, primitive, view, program, ids, **kw) -> Fact:
     )
 
 
-@operation("ego_relation")
+@operation
 def ego_relation(
     scene: Scene,
     a: ObjectId,
@@ -91,7 +91,7 @@ def ego_relation(
         unit,
         box,
         view,
-        call("ego_relation", a=a, b=b, view=view, axis=axis, variant=variant, box=box),
+        call(ego_relation, a=a, b=b, view=view, axis=axis, variant=variant, box=box),
         (a, b),
         margin=float(max(before, after)),
         answerable=answerable,
@@ -100,7 +100,7 @@ def ego_relation(
     )
 
 
-@operation("depth_order")
+@operation
 def depth_order(scene: Scene, a: ObjectId, b: ObjectId, view: FrameId) -> Fact:
     """The category of whichever of A and B is closer to the camera, by the camera-frame z of
     its visible part's centre; margin: the depth difference (m)."""
@@ -112,7 +112,7 @@ def depth_order(scene: Scene, a: ObjectId, b: ObjectId, view: FrameId) -> Fact:
             "m",
             "visible surface",
             view,
-            call("depth_order", a=a, b=b, view=view),
+            call(depth_order, a=a, b=b, view=view),
             (a, b),
             answerable=False,
             why_not="an object has no visible pixel in this view",
@@ -123,14 +123,14 @@ def depth_order(scene: Scene, a: ObjectId, b: ObjectId, view: FrameId) -> Fact:
         "m",
         "visible surface",
         view,
-        call("depth_order", a=a, b=b, view=view),
+        call(depth_order, a=a, b=b, view=view),
         (a, b),
         margin=abs(depths[0] - depths[1]),
         detail={"closer": closer, "depths_m": {str(a): depths[0], str(b): depths[1]}},
     )
 
 
-@operation("object_orientation")
+@operation
 def object_orientation(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """Which way the object's front faces as seen from the camera, on the horizontal plane.
 
@@ -139,7 +139,7 @@ def object_orientation(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fa
     ``ORIENTATIONS``; margin: degrees to the nearest sector boundary (45 or 135 deg).
     """
     obj = scene.object(instance_id)
-    program = call("object_orientation", instance_id=instance_id, view=view)
+    program = call(object_orientation, instance_id=instance_id, view=view)
     center = box_of(scene, instance_id, "minimal_obb").center
     to_camera = (scene.frame(view).center - center)[:2]
     front = None if obj.front is None else obj.front[:2]
@@ -176,7 +176,7 @@ def _normalised(values, sizes) -> list[int]:
     ]
 
 
-@operation("object_box_2d")
+@operation
 def object_box_2d(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """The visible part's 2D box [x1, y1, x2, y2] as integers 0..1000 of width and height;
     ``detail["box_px"]`` in OpenCV pixel coordinates (pixel centres at integers), enclosing the
@@ -184,7 +184,7 @@ def object_box_2d(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     counts = frame_visibility(scene, view)
     frame = scene.frame(view)
     box = counts.boxes[counts.index(instance_id)].tolist()
-    program = call("object_box_2d", instance_id=instance_id, view=view)
+    program = call(object_box_2d, instance_id=instance_id, view=view)
     seen = not math.isnan(box[0])
     size = (frame.width, frame.height) * 2
     return _fact(
@@ -200,7 +200,7 @@ def object_box_2d(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     )
 
 
-@operation("object_point_2d")
+@operation
 def object_point_2d(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """A point on the object: the visible pixel centre nearest its visible part's centroid,
     as integers 0..1000 of width and height; ``detail["point_px"]`` in OpenCV pixel
@@ -208,7 +208,7 @@ def object_point_2d(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     counts = frame_visibility(scene, view)
     frame = scene.frame(view)
     point = counts.points[counts.index(instance_id)].tolist()
-    program = call("object_point_2d", instance_id=instance_id, view=view)
+    program = call(object_point_2d, instance_id=instance_id, view=view)
     seen = not math.isnan(point[0])
     return _fact(
         _normalised(point, (frame.width, frame.height)) if seen else None,

@@ -270,7 +270,6 @@ def route_deltas(scene: Scene, start: int, facing: int, waypoints: Sequence[int]
 
 
 @operation(
-    "route",
     waypoints=Range(1, 64),
     robot_radius=Range(0.0, 5.0),
     cell=Range(0.01, 1.0),
@@ -314,7 +313,7 @@ def route(
         primitive="obb_center",
         frame=f"egocentric: robot at {start} facing {facing}",
         program=call(
-            "route",
+            route,
             start=start,
             facing=facing,
             waypoints=list(waypoints),

@@ -1,10 +1,14 @@
 """Programs: JSON calls of registered oracle operations, re-executed without eval or pickle.
 
+An operation is named once, by its function: ``@operation`` registers it under the function's
+name and ``call(function, **args)`` writes its program, so the two cannot disagree. That name
+is in every program a dataset holds: renaming an operation's function breaks them.
+
 Programs are rewards on untrusted input, so ``execute`` raises only ``SpatialQAError`` and
 bounds the cost of a call before making it. Each operation declares its parameters once: the
 type hints of its signature (``int``, ``float``, ``str``, ``list[...]``, ``... | None``, and
 :data:`ObjectId` / :data:`OccluderId` / :data:`FrameId` for ids that must name an object or
-a frame of the scene) and, in ``@operation(name, **limits)``, a :class:`Range` for the numbers
+a frame of the scene) and, in ``@operation(**limits)``, a :class:`Range` for the numbers
 that drive its cost or meaning (a grid's cell, a count, a fraction). Shared parameters
 (``tau_instance``, ``tau_frame``) have shared limits. Every float must be finite, every list
 and string is capped. Any other exception escaping an operation (IndexError, MemoryError,
@@ -21,7 +25,7 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin, overload
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
@@ -89,7 +93,9 @@ class Parameter:
     limit: Range | None
 
 
-OPERATIONS: dict[str, Callable[..., Fact]] = {}
+Operation = Callable[..., Fact]
+"""An oracle function: a Scene, then its declared parameters, to a Fact."""
+OPERATIONS: dict[str, Operation] = {}
 PARAMETERS: dict[str, dict[str, Parameter]] = {}
 """Operation -> its declared parameters (the scene excluded), in signature order."""
 
@@ -140,23 +146,34 @@ def _kinds(hint: Any, where: str) -> None:
         raise SpatialQAError(f"{where}: unsupported type {hint}")
 
 
-def operation(name: str, **limits: Range) -> Callable[[Callable[..., Fact]], Callable[..., Fact]]:
-    """Register an oracle function as a program operation under ``name``; ``limits`` give
-    the :class:`Range` of its numeric (or list) parameters beyond the shared ones."""
+@overload
+def operation(function: Operation, /) -> Operation: ...
+@overload
+def operation(**limits: Range) -> Callable[[Operation], Operation]: ...
+def operation(
+    function: Operation | None = None, /, **limits: Range
+) -> Operation | Callable[[Operation], Operation]:
+    """Register an oracle function as a program operation named after it: ``@operation``, or
+    ``@operation(**limits)`` with the :class:`Range` of its numeric (or list) parameters beyond
+    the shared ones."""
 
-    def register(function: Callable[..., Fact]) -> Callable[..., Fact]:
+    def register(function: Operation) -> Operation:
+        name = function.__name__
         if name in OPERATIONS:
             raise SpatialQAError(f"oracle operation {name!r} registered twice")
         PARAMETERS[name] = _declared(name, function, limits)
         OPERATIONS[name] = function
         return function
 
-    return register
+    return register if function is None else register(function)
 
 
-def call(op: str, **args: Any) -> dict[str, Any]:
-    """The program of a call: args normalised through JSON so a program equals its reload."""
-    return {"op": op, "args": json.loads(json.dumps(args, sort_keys=True))}
+def call(op: Operation, **args: Any) -> dict[str, Any]:
+    """The program of a call of the registered operation ``op``: its name and ``args``,
+    normalised through JSON so a program equals its reload."""
+    if op.__name__ not in OPERATIONS:
+        raise SpatialQAError(f"{op.__name__!r} is not a registered oracle operation")
+    return {"op": op.__name__, "args": json.loads(json.dumps(args, sort_keys=True))}
 
 
 def _field(key: Any) -> str:

@@ -53,7 +53,7 @@ def side_length(scene: Scene, instance_id: int, box: str, axis: str) -> float:
     return sides[SIZE_AXES.index(axis) - 1]
 
 
-@operation("object_size")
+@operation
 def object_size(
     scene: Scene,
     instance_id: ObjectId,
@@ -74,13 +74,13 @@ def object_size(
         unit=unit,
         primitive=box,
         frame="world",
-        program=call("object_size", instance_id=instance_id, box=box, unit=unit, axis=axis),
+        program=call(object_size, instance_id=instance_id, box=box, unit=unit, axis=axis),
         instance_ids=(instance_id,),
         detail={"extent_m": extent, "axis": axis},
     )
 
 
-@operation("object_volume")
+@operation
 def object_volume(scene: Scene, instance_id: ObjectId, box: str = "minimal_obb") -> Fact:
     """Volume of the object's box in m^3 (the product of its three sides)."""
     found = box_of(scene, instance_id, box)
@@ -89,7 +89,7 @@ def object_volume(scene: Scene, instance_id: ObjectId, box: str = "minimal_obb")
         unit="m^3",
         primitive=box,
         frame="world",
-        program=call("object_volume", instance_id=instance_id, box=box),
+        program=call(object_volume, instance_id=instance_id, box=box),
         instance_ids=(instance_id,),
         detail={"extent_m": sorted((float(e) for e in found.extent), reverse=True)},
     )
@@ -101,7 +101,7 @@ def _quantity(scene: Scene, instance_id: int, quantity: str, box: str) -> float:
     return side_length(scene, instance_id, box, quantity)
 
 
-@operation("size_comparison")
+@operation
 def size_comparison(
     scene: Scene, a: ObjectId, b: ObjectId, quantity: str = "volume", box: str | None = None
 ) -> Fact:
@@ -130,7 +130,7 @@ def size_comparison(
         unit=None,
         primitive=box,
         frame="world",
-        program=call("size_comparison", a=a, b=b, quantity=quantity, box=box),
+        program=call(size_comparison, a=a, b=b, quantity=quantity, box=box),
         margin=0.0 if tied else relative,
         answerable=not tied,
         why_not=f"objects {a} and {b} have equal {quantity}" if tied else None,
@@ -151,7 +151,7 @@ def _z_range(scene: Scene, instance_id: int) -> tuple[float, float]:
     return float(z.min()), float(z.max())
 
 
-@operation("height_difference")
+@operation
 def height_difference(scene: Scene, a: ObjectId, b: ObjectId, mode: str = "centre") -> Fact:
     """Vertical separation of objects ``a`` and ``b`` in metres (non-negative).
 
@@ -179,7 +179,7 @@ def height_difference(scene: Scene, a: ObjectId, b: ObjectId, mode: str = "centr
         unit="m",
         primitive="gravity_obb_center_z" if mode == "centre" else "gravity_obb_z_span",
         frame="world",
-        program=call("height_difference", a=a, b=b, mode=mode),
+        program=call(height_difference, a=a, b=b, mode=mode),
         instance_ids=(a, b),
         detail={"z_span_a": [a0, a1], "z_span_b": [b0, b1], "higher": higher},
     )

@@ -95,7 +95,7 @@ def clock_hour(clockwise_deg: float) -> tuple[int, float]:
     return (nearest - 1) % 12 + 1, float(15.0 - abs(offset))
 
 
-@operation("clock_direction")
+@operation
 def clock_direction(
     scene: Scene,
     target: ObjectId,
@@ -118,7 +118,7 @@ def clock_direction(
         unit="o'clock",
         primitive="obb_center",
         frame=frame_text,
-        program=call("clock_direction", target=target, view=view, standing=standing, facing=facing),
+        program=call(clock_direction, target=target, view=view, standing=standing, facing=facing),
         margin=margin,
         instance_ids=_involved(standing, facing, target),
         views=() if view is None else (view,),
@@ -131,7 +131,7 @@ def clock_direction(
     )
 
 
-@operation("goal_aiming", straight_deg=Range(0.0, 180.0))
+@operation(straight_deg=Range(0.0, 180.0))
 def goal_aiming(
     scene: Scene,
     target: ObjectId,
@@ -156,7 +156,7 @@ def goal_aiming(
         primitive="obb_center",
         frame=frame_text,
         program=call(
-            "goal_aiming",
+            goal_aiming,
             target=target,
             view=view,
             standing=standing,
@@ -170,7 +170,7 @@ def goal_aiming(
     )
 
 
-@operation("action_consequence", turn_deg=Range(-360.0, 360.0), step_m=Range(-100.0, 100.0))
+@operation(turn_deg=Range(-360.0, 360.0), step_m=Range(-100.0, 100.0))
 def action_consequence(
     scene: Scene,
     target: ObjectId,
@@ -216,7 +216,7 @@ def action_consequence(
         primitive="obb_center",
         frame=f"egocentric: camera of {view}, before and after the action",
         program=call(
-            "action_consequence",
+            action_consequence,
             target=target,
             view=view,
             query=query,
@@ -247,7 +247,7 @@ def _in_camera(pose: np.ndarray, points: np.ndarray) -> np.ndarray:
     return (np.atleast_2d(points) - pose[:3, 3]) @ pose[:3, :3]
 
 
-@operation("perspective")
+@operation
 def perspective(
     scene: Scene,
     standing: ObjectId,
@@ -291,7 +291,7 @@ def perspective(
         primitive="obb_center",
         frame=f"virtual camera: at {standing} facing {facing}, level",
         program=call(
-            "perspective",
+            perspective,
             standing=standing,
             facing=facing,
             target=target,

@@ -308,7 +308,7 @@ def _frame_fact(value, view: str, program: dict, instance_ids: tuple[int, ...], 
     )
 
 
-@operation("visibility")
+@operation
 def visibility(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """Visible fraction of object ``instance_id`` in frame ``view`` (visible / silhouette px).
 
@@ -321,7 +321,7 @@ def visibility(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     return _frame_fact(
         float(counts.visible_fraction[i]),
         view,
-        call("visibility", instance_id=instance_id, view=view),
+        call(visibility, instance_id=instance_id, view=view),
         (instance_id,),
         detail={
             "visible_pixels": visible,
@@ -334,7 +334,7 @@ def visibility(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     )
 
 
-@operation("truncation")
+@operation
 def truncation(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     """Share of the object's projected (unoccluded) silhouette beyond the image border."""
     counts = frame_visibility(scene, view)
@@ -342,7 +342,7 @@ def truncation(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     return _frame_fact(
         float(counts.truncation[i]),
         view,
-        call("truncation", instance_id=instance_id, view=view),
+        call(truncation, instance_id=instance_id, view=view),
         (instance_id,),
         detail={
             "silhouette_pixels": int(counts.silhouette_pixels[i]),
@@ -351,7 +351,7 @@ def truncation(scene: Scene, instance_id: ObjectId, view: FrameId) -> Fact:
     )
 
 
-@operation("occlusion")
+@operation
 def occlusion(scene: Scene, target: ObjectId, occluder: OccluderId, view: FrameId) -> Fact:
     """Share of ``target``'s silhouette in the image whose first hit is ``occluder``.
 
@@ -365,13 +365,13 @@ def occlusion(scene: Scene, target: ObjectId, occluder: OccluderId, view: FrameI
     return _frame_fact(
         hidden / max(silhouette, 1),
         view,
-        call("occlusion", target=target, occluder=occluder, view=view),
+        call(occlusion, target=target, occluder=occluder, view=view),
         (target,) if occluder == STRUCTURE_ID else (target, occluder),
         detail={"hidden_pixels": hidden, "silhouette_pixels": silhouette},
     )
 
 
-@operation("occluded_by", min_fraction=Range(0.0, 1.0))
+@operation(min_fraction=Range(0.0, 1.0))
 def occluded_by(
     scene: Scene, target: ObjectId, occluder: OccluderId, view: FrameId, min_fraction: float = 0.1
 ) -> Fact:
@@ -383,14 +383,14 @@ def occluded_by(
     return _frame_fact(
         "yes" if share.value >= min_fraction else "no",
         view,
-        call("occluded_by", target=target, occluder=occluder, view=view, min_fraction=min_fraction),
+        call(occluded_by, target=target, occluder=occluder, view=view, min_fraction=min_fraction),
         share.instance_ids,
         margin=abs(share.value - min_fraction),
         detail={"fraction": share.value, **share.detail},
     )
 
 
-@operation("visibility_compare")
+@operation
 def visibility_compare(scene: Scene, a: ObjectId, b: ObjectId, view: FrameId) -> Fact:
     """The category of whichever of ``a`` and ``b`` shows more of itself in ``view``: visible
     pixels over its whole projected silhouette (occlusion and the image border both hide).
@@ -403,7 +403,7 @@ def visibility_compare(scene: Scene, a: ObjectId, b: ObjectId, view: FrameId) ->
     return _frame_fact(
         scene.object(winner).category,
         view,
-        call("visibility_compare", a=a, b=b, view=view),
+        call(visibility_compare, a=a, b=b, view=view),
         (a, b),
         margin=abs(shares[0] - shares[1]),
         detail={"winner": winner, "shown": {str(a): shares[0], str(b): shares[1]}},
