@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from spatialqa.errors import ConfigError
-from spatialqa.pipelines.build import build
+from spatialqa.pipelines.build import THREAD_VARIABLES, build, thread_budget
 from spatialqa.pipelines.config import parse_config
 from spatialqa.pipelines.parquet import sha256
 from spatialqa.scenes import procedural_scene, save_scene
@@ -116,3 +116,19 @@ def test_a_bad_scene_is_skipped_with_its_reason(ray_local, tmp_path):
     (skipped,) = manifest["skipped"]
     assert skipped["scene"] == "bad" and "scene.json" in skipped["reason"]
     assert manifest["samples"] > 0
+
+
+def test_every_pool_gets_the_share(monkeypatch):
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert thread_budget(1) == {name: "1" for name in THREAD_VARIABLES}
+    assert thread_budget(3)["LP_NUM_THREADS"] == "3"
+    assert set(THREAD_VARIABLES) >= {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "LP_NUM_THREADS"}
+
+
+def test_a_variable_the_user_exported_is_kept(monkeypatch):
+    monkeypatch.setenv("LP_NUM_THREADS", "7")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    budget = thread_budget(1)
+    assert budget["LP_NUM_THREADS"] == "7"
+    assert budget["OMP_NUM_THREADS"] == "1"
