@@ -23,7 +23,7 @@ import os
 import stat
 from pathlib import Path
 
-from spatialqa.pipelines.plan import SceneRef
+from spatialqa.scenes.formats import SceneRef
 
 CONTENT_BYTES = 1 << 20
 _NAMED_KEYS = ("mesh", "points", "rgb", "depth")

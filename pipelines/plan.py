@@ -17,38 +17,9 @@ from spatialqa.oracle.facts import ORACLE_VERSION
 from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
 from spatialqa.pipelines.leakage import SETS, benchmark_set, set_digest
 from spatialqa.pipelines.parquet import SCHEMA_VERSION
-from spatialqa.scenes import Scene, load_scene, procedural_scene
-from spatialqa.scenes.formats import LOADERS_VERSION, find_scenes, load_any
+from spatialqa.scenes.formats import LOADERS_VERSION, SceneRef, find_scenes
 from spatialqa.scenes.procedural import PROCEDURAL_VERSION
 from spatialqa.seeding import stable_id
-
-
-@dataclass(frozen=True)
-class SceneRef:
-    """How to obtain one scene: a procedural (seed, index) or a scene directory."""
-
-    kind: str
-    name: str
-    seed: int = 0
-    index: int = 0
-    frames: int = 0
-    path: str = ""
-    part: str = ""  # a 3D-FRONT house's room
-    key: str = ""
-    """Where the scene comes from, unique in a build: ``scenes[i].kind:relative path[#room]``.
-    Sample ids hash it, so two sources holding scenes of one name never share ids."""
-    dataset: str = ""
-    scene_id: str = ""
-    """The scene as exclusion and splits know it, before it is loaded: the loader (or
-    ``procedural``, or a scene directory's ``source.kind``) and the id it will have. Empty for
-    a scene directory whose scene.json cannot be read (it is skipped when loaded)."""
-
-    def load(self) -> Scene:
-        if self.kind == "procedural":
-            return procedural_scene(self.seed, self.index, frames=self.frames)
-        if self.kind == "dir":
-            return load_scene(self.path)
-        return load_any(self.path, self.kind, part=self.part or None)
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spatialqa.errors import SceneError
+from spatialqa.scenes.procedural import procedural_scene
 from spatialqa.scenes.scene import Scene
 
 __all__ = [
     "FORMATS",
     "SceneFormat",
-    "SceneSourceRef",
+    "SceneRef",
     "convert",
     "detect_format",
     "find_scenes",
@@ -77,20 +78,38 @@ def _format(name: str) -> SceneFormat:
 
 
 @dataclass(frozen=True)
-class SceneSourceRef:
-    """One loadable scene: its format, path and (3D-FRONT) room."""
+class SceneRef:
+    """How to obtain one scene, before it is loaded: a procedural room (``seed``, ``index``,
+    ``frames``) or a path read by the loader of format ``kind`` (``part``: a 3D-FRONT room).
+    ``find_scenes`` fills kind, name, path and part; a build plan adds where the scene comes
+    from (``key``) and who it is (``dataset``, ``scene_id``)."""
 
-    format: str
-    path: str
-    part: str = ""
-
-    @property
-    def name(self) -> str:
-        stem = Path(self.path).stem if FORMATS[self.format].file else Path(self.path).name
-        return f"{stem}_{self.part}" if self.part else stem
+    kind: str
+    name: str
+    seed: int = 0
+    index: int = 0
+    frames: int = 0
+    path: str = ""
+    part: str = ""  # a 3D-FRONT house's room
+    key: str = ""
+    """Where the scene comes from, unique in a build: ``scenes[i].kind:relative path[#room]``.
+    Sample ids hash it, so two sources holding scenes of one name never share ids."""
+    dataset: str = ""
+    scene_id: str = ""
+    """The scene as exclusion and splits know it, before it is loaded: the loader (or
+    ``procedural``, or a scene directory's ``source.kind``) and the id it will have. Empty for
+    a scene directory whose scene.json cannot be read (it is skipped when loaded)."""
 
     def load(self) -> Scene:
-        return load_any(self.path, self.format, part=self.part or None)
+        if self.kind == "procedural":
+            return procedural_scene(self.seed, self.index, frames=self.frames)
+        return load_any(self.path, self.kind, part=self.part or None)
+
+
+def _scene_name(scene_format: SceneFormat, path: Path, part: str) -> str:
+    """A found scene's name: its file's stem or its folder's name, then its part."""
+    stem = path.stem if scene_format.file else path.name
+    return f"{stem}_{part}" if part else stem
 
 
 def detect_format(path: str | Path) -> str:
@@ -115,7 +134,7 @@ def load_any(path: str | Path, format: str | None = None, *, part: str | None = 
     return scene_format.load(path)
 
 
-def find_scenes(root: str | Path, format: str) -> list[SceneSourceRef]:
+def find_scenes(root: str | Path, format: str) -> list[SceneRef]:
     """Every scene of ``format`` at or below ``root`` (``SEARCH_DEPTH`` levels), sorted.
 
     Directories that are scenes are not entered, so frame folders are never listed.
@@ -134,13 +153,11 @@ def find_scenes(root: str | Path, format: str) -> list[SceneSourceRef]:
             elif path.is_dir():
                 deeper += sorted(path.iterdir())
         level = deeper
-    refs = []
-    for path in sorted(found):
-        if scene_format.parts is not None:
-            refs += [SceneSourceRef(format, str(path), part) for part in scene_format.parts(path)]
-        else:
-            refs.append(SceneSourceRef(format, str(path)))
-    return refs
+    return [
+        SceneRef(format, _scene_name(scene_format, path, part), path=str(path), part=part)
+        for path in sorted(found)
+        for part in (scene_format.parts(path) if scene_format.parts is not None else [""])
+    ]
 
 
 def summary(scene: Scene) -> list[str]:

@@ -42,7 +42,7 @@ def test_formats_are_detected(datasets, tmp_path):
 
 def test_scenes_are_found_below_a_root(datasets, tmp_path):
     refs = find_scenes(tmp_path / "scannet", "scannet")
-    assert [(r.format, r.name) for r in refs] == [("scannet", "scene0007_00")]
+    assert [(r.kind, r.name) for r in refs] == [("scannet", "scene0007_00")]
     refs = find_scenes(tmp_path / "arkit", "arkitscenes")
     assert [r.name for r in refs] == ["41254925"]
     refs = find_scenes(tmp_path / "front", "front3d")
