@@ -6,6 +6,7 @@ first camera's own frame (its left, right, forward), heights and yaw in the worl
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import permutations
@@ -13,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from spatialqa.generators.choices import LetterBalancer, with_options
+from spatialqa.generators.choices import LetterBalancer, either, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, fmt, phrase
 from spatialqa.oracle import (
@@ -196,23 +197,68 @@ class CameraRelativePosition(_Horizontal):
     oracle = staticmethod(camera_relative_position)
 
 
+class _TwoWays(Task):
+    """Shared by rotation and elevation: one of two opposite ``sides``, the oracle's
+    ``direction``, rejected while its margin is within the task's threshold."""
+
+    family = "camera_motion"
+    answer_type = "mc"
+    metric = "accuracy"
+    sides: ClassVar[tuple[str, str]]
+    questions: ClassVar[tuple[str, ...]]
+    oracle: ClassVar[Callable[[Scene, str, str], Fact]]
+
+    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
+        return motion_context(ctx)
+
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | Undecided | None:
+        first, second = candidate
+        fact = self.oracle(ctx.scene, first, second)
+        undecided = self.undecided(fact)
+        if undecided is not None:
+            return undecided
+        side = fact.detail["direction"]
+        options, letter = either(letters, side, *self.sides, rng=rng)
+        return Draft(
+            fact=fact,
+            question=with_options(phrase(rng, self.questions), options),
+            answer=letter,
+            choices=options,
+            value=float(fact.value),
+            rationale=derivation(*self.steps(fact, side)),
+            objects=(),
+            margin=float(fact.margin),
+            views=(first, second),
+        )
+
+    @abstractmethod
+    def undecided(self, fact: Fact) -> Undecided | None:
+        """Undecided when the fact's margin is within the task's threshold, else None."""
+
+    @abstractmethod
+    def steps(self, fact: Fact, side: str) -> tuple[str, ...]:
+        """The rationale's steps."""
+
+
 @dataclass(frozen=True)
 class RotationParams:
     min_deg: float = 8.0
 
 
 @register_task
-class CameraRotation(Task):
+class CameraRotation(_TwoWays):
     """GROUND_TRUTH.md camera_rotation: did the camera turn left or right about world z.
 
     Rejected below ``min_deg`` and within ``min_deg`` of a half turn (which has no side).
     """
 
     name = "camera_rotation"
-    family = "camera_motion"
-    answer_type = "mc"
-    metric = "accuracy"
     Params = RotationParams
+    sides = ("left", "right")
+    questions = ROTATION_QUESTIONS
+    oracle = staticmethod(camera_rotation)
 
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return [
@@ -221,33 +267,19 @@ class CameraRotation(Task):
             if has_heading(ctx.scene.frame(first)) and has_heading(ctx.scene.frame(second))
         ]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
-        first, second = candidate
-        fact = camera_rotation(ctx.scene, first, second)
+    def undecided(self, fact: Fact) -> Undecided | None:
         if fact.margin < self.params.min_deg:
             return Undecided(
                 "turn's distance from 0 or 180 degrees", fact.margin, self.params.min_deg, "degrees"
             )
-        side = fact.detail["direction"]
-        options, letter = letters.arrange(side, ["right" if side == "left" else "left"], rng=rng)
-        rationale = derivation(
+        return None
+
+    def steps(self, fact: Fact, side: str) -> tuple[str, ...]:
+        return (
             "Project each camera's viewing direction on the floor plan and measure the yaw "
             "between them (counter-clockwise seen from above is positive).",
             f"The yaw changed by {fact.value:+.1f} degrees.",
             f"A positive change is a turn to the left, a negative one to the right: {side}.",
-        )
-        return Draft(
-            fact=fact,
-            question=with_options(phrase(rng, ROTATION_QUESTIONS), options),
-            answer=letter,
-            choices=options,
-            value=float(fact.value),
-            rationale=rationale,
-            objects=(),
-            margin=float(fact.margin),
-            views=(first, second),
         )
 
 
@@ -257,41 +289,24 @@ class ElevationParams:
 
 
 @register_task
-class CameraElevationChange(Task):
+class CameraElevationChange(_TwoWays):
     """GROUND_TRUTH.md camera_elevation_change (SpatialEvo elevation_cam_cam): up or down."""
 
     name = "camera_elevation_change"
-    family = "camera_motion"
-    answer_type = "mc"
-    metric = "accuracy"
     Params = ElevationParams
+    sides = ("up", "down")
+    questions = ELEVATION_QUESTIONS
+    oracle = staticmethod(camera_elevation_change)
 
-    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
-        return motion_context(ctx)
-
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
-        first, second = candidate
-        fact = camera_elevation_change(ctx.scene, first, second)
+    def undecided(self, fact: Fact) -> Undecided | None:
         if fact.margin < self.params.min_change:
             return Undecided("height change", fact.margin, self.params.min_change, "m")
-        side = fact.detail["direction"]
-        options, letter = letters.arrange(side, ["down" if side == "up" else "up"], rng=rng)
+        return None
+
+    def steps(self, fact: Fact, side: str) -> tuple[str, ...]:
         before, after = fact.detail["heights_m"]
-        rationale = derivation(
+        return (
             f"The camera centre was {before:.2f} m high (world z) for the first image and "
             f"{after:.2f} m for the second.",
             f"The change is {fact.value:+.2f} m, so the camera went {side}.",
-        )
-        return Draft(
-            fact=fact,
-            question=with_options(phrase(rng, ELEVATION_QUESTIONS), options),
-            answer=letter,
-            choices=options,
-            value=float(fact.value),
-            rationale=rationale,
-            objects=(),
-            margin=float(fact.margin),
-            views=(first, second),
         )

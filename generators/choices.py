@@ -38,6 +38,14 @@ class LetterBalancer:
         return tuple(f"{LETTERS[i]}. {text}" for i, text in enumerate(texts)), letter
 
 
+def either(
+    letters: LetterBalancer, answer: str, first: str, second: str, *, rng: np.random.Generator
+) -> tuple[tuple[str, ...], str]:
+    """The options of a question whose answer is ``first`` or ``second``: the other one is the
+    distractor (``letters.arrange``)."""
+    return letters.arrange(answer, [second if answer == first else first], rng=rng)
+
+
 def with_options(stem: str, options: Sequence[str]) -> str:
     """The question as shown: the stem, then one option per line."""
     return "\n".join([stem, *options])

@@ -8,7 +8,8 @@ from itertools import combinations
 
 import numpy as np
 
-from spatialqa.generators.choices import LetterBalancer, with_options
+from spatialqa.generators.choices import LetterBalancer, either, with_options
+from spatialqa.generators.referents import tau_text
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
 from spatialqa.generators.task import Context, Draft, Task, derivation, phrase
@@ -58,8 +59,7 @@ class ObjectCounting(Task):
         count = int(fact.value)
         shown = sorted((int(i) for i in fact.instance_ids), key=lambda i: ctx.scene.object(i).id)
         rationale = (
-            f"Instances of {category} visible in the views (at least {ctx.tau_instance:.0%} of "
-            f"the object or {ctx.tau_frame:.1%} of a frame): ids {shown}. "
+            f"Instances of {category} visible in the views ({tau_text(ctx)}): ids {shown}. "
             f"That is {count} {category}(s)."
         )
         return Draft(
@@ -161,8 +161,7 @@ class ObjectCountCompare(Task):
         )
         if not fact.answerable:
             return None
-        other = second if fact.value == first else first
-        options, letter = letters.arrange(fact.value, [other], rng=rng)
+        options, letter = either(letters, fact.value, first, second, rng=rng)
         n1, n2 = fact.detail["counts"]
         scene = ctx.scene
         return Draft(

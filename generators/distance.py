@@ -9,6 +9,7 @@ import numpy as np
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.generators.choices import LetterBalancer, with_options
+from spatialqa.generators.referents import pair_in_order, unique_pairs
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
 from spatialqa.generators.task import (
@@ -100,13 +101,12 @@ class ObjectAbsDistance(Task):
     Params = DistanceParams
 
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
-        return list(combinations(ctx.unique, 2))
+        return unique_pairs(ctx)
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
     ) -> Draft | None:
-        first, second = (candidate[i] for i in rng.permutation(2))
-        a, b = ctx.unique[first], ctx.unique[second]
+        first, second, a, b = pair_in_order(ctx, candidate, rng)
         method, box = self.params.method, self.params.box
         try:
             fact = object_distance(ctx.scene, a, b, method=method, unit="m", box=box)

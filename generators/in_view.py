@@ -3,16 +3,20 @@ object is in the image, and which way it faces. Each shows just the frame it is 
 
 from __future__ import annotations
 
+from abc import abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from spatialqa.errors import ConfigError
-from spatialqa.generators.choices import LetterBalancer, with_options
-from spatialqa.generators.referents import view_pairs, view_referents
+from spatialqa.generators.choices import LetterBalancer, either, with_options
+from spatialqa.generators.referents import view_pair_in_order, view_pairs, view_referents
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
 from spatialqa.oracle import (
+    Fact,
     depth_order,
     ego_relation,
     frame_visibility,
@@ -21,6 +25,7 @@ from spatialqa.oracle import (
     object_point_2d,
 )
 from spatialqa.oracle.in_view import ORIENTATIONS, RELATIONS
+from spatialqa.scenes import Scene
 
 FROM_CAMERA = "from the camera's point of view"
 DEPTH_QUESTIONS = (
@@ -55,17 +60,13 @@ class DepthOrder(Task):
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
     ) -> Draft | Undecided | None:
-        view, *pair = candidate
-        first, second = (pair[i] for i in rng.permutation(2))
-        named = view_referents(ctx, view)
-        a, b = named[first], named[second]
+        view, first, second, a, b = view_pair_in_order(ctx, candidate, rng)
         fact = depth_order(ctx.scene, a, b, view)
         if not fact.answerable:
             return None
         if fact.margin < self.params.min_difference:
             return Undecided("depth difference", fact.margin, self.params.min_difference, "m")
-        other = second if fact.value == first else first
-        options, letter = letters.arrange(fact.value, [other], rng=rng)
+        options, letter = either(letters, fact.value, first, second, rng=rng)
         depths = fact.detail["depths_m"]
         return Draft(
             fact=fact,
@@ -191,91 +192,88 @@ class LocalizationParams:
 
 
 class _Localization(Task):
-    """A view referent with at least ``min_pixels`` visible pixels, located in that view."""
+    """A view referent with at least ``min_pixels`` visible pixels, located in that view: the
+    oracle's ``located`` fact, 0-1000 normalised in the answer, pixels in the labels (moved with
+    the image by pixel-moving degradations)."""
 
     Params = LocalizationParams
+    questions: ClassVar[tuple[str, ...]]
+    label: ClassVar[str]
+    """The labels' key for the pixels: "boxes" or "points"."""
+    located: ClassVar[Callable[[Scene, int, str], Fact]]
 
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return [(view, c) for view in ctx.views for c in view_referents(ctx, view)]
 
-    def located(self, ctx: Context, candidate: tuple) -> tuple[str, str, int] | None:
+    def make(
+        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
+    ) -> Draft | None:
         view, category = candidate
         instance = view_referents(ctx, view)[category]
         counts = frame_visibility(ctx.scene, view)
         if counts.visible_pixels[counts.index(instance)] < self.params.min_pixels:
             return None
-        return view, category, instance
+        fact = self.located(ctx.scene, instance, view)
+        answer, pixels, found = self.described(fact, category)
+        return Draft(
+            fact=fact,
+            question=phrase(rng, self.questions, a=category),
+            answer=answer,
+            rationale=derivation(found, f"Scaled to 0-1000 and rounded: {fact.value}."),
+            objects=refs(ctx.scene, target=instance),
+            views=(view,),
+            labels={self.label: {str(instance): pixels}},
+        )
+
+    @abstractmethod
+    def described(self, fact: Fact, category: str) -> tuple[str, list[float], str]:
+        """(the answer, the label's pixels, the rationale step that finds them)."""
 
 
 @register_task
 class ObjectLocalization2D(_Localization):
-    """GROUND_TRUTH.md object_localization_2d: the visible part's 2D box, 0-1000 normalised
-    in the answer, pixels in the labels (moved with the image by pixel-moving degradations)."""
+    """GROUND_TRUTH.md object_localization_2d: the visible part's 2D box."""
 
     name = "object_localization_2d"
     family = "localization"
     answer_type = "box"
     metric = "iou"
+    questions = BOX_QUESTIONS
+    label = "boxes"
+    located = staticmethod(object_box_2d)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
-        found = self.located(ctx, candidate)
-        if found is None:
-            return None
-        view, category, instance = found
-        fact = object_box_2d(ctx.scene, instance, view)
+    def described(self, fact: Fact, category: str) -> tuple[str, list[float], str]:
         pixels = fact.detail["box_px"]
-        return Draft(
-            fact=fact,
-            question=phrase(rng, BOX_QUESTIONS, a=category),
-            answer="[" + ", ".join(str(v) for v in fact.value) + "]",
-            rationale=derivation(
-                f"The pixels where the {category} is the first thing seen cover x in "
-                f"[{pixels[0]:g}, {pixels[2]:g}] and y in [{pixels[1]:g}, {pixels[3]:g}] of the "
-                f"{fact.detail['width']} x {fact.detail['height']} image (pixel centres at "
-                "integers, the image spanning -0.5 to its size - 0.5).",
-                f"Scaled to 0-1000 and rounded: {fact.value}.",
-            ),
-            objects=refs(ctx.scene, target=instance),
-            views=(view,),
-            labels={"boxes": {str(instance): pixels}},
+        found = (
+            f"The pixels where the {category} is the first thing seen cover x in "
+            f"[{pixels[0]:g}, {pixels[2]:g}] and y in [{pixels[1]:g}, {pixels[3]:g}] of the "
+            f"{fact.detail['width']} x {fact.detail['height']} image (pixel centres at "
+            "integers, the image spanning -0.5 to its size - 0.5)."
         )
+        return "[" + ", ".join(str(v) for v in fact.value) + "]", pixels, found
 
 
 @register_task
 class ObjectLocalization2DPoint(_Localization):
     """object_localization_2d answered with a point: the visible pixel nearest the visible
-    part's centroid (always on the object), 0-1000 normalised; pixels in the labels."""
+    part's centroid (always on the object)."""
 
     name = "object_localization_2d_point"
     family = "localization"
     answer_type = "point"
     metric = "point_in_radius"
+    questions = POINT_QUESTIONS
+    label = "points"
+    located = staticmethod(object_point_2d)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
-        found = self.located(ctx, candidate)
-        if found is None:
-            return None
-        view, category, instance = found
-        fact = object_point_2d(ctx.scene, instance, view)
+    def described(self, fact: Fact, category: str) -> tuple[str, list[float], str]:
         x, y = fact.detail["point_px"]
-        return Draft(
-            fact=fact,
-            question=phrase(rng, POINT_QUESTIONS, a=category),
-            answer=f"[{fact.value[0]}, {fact.value[1]}]",
-            rationale=derivation(
-                f"Of the pixels where the {category} is the first thing seen, the one nearest "
-                f"their centroid is at ({x:.0f}, {y:.0f}) in the {fact.detail['width']} x "
-                f"{fact.detail['height']} image (pixel centres at integers).",
-                f"Scaled to 0-1000 and rounded: {fact.value}.",
-            ),
-            objects=refs(ctx.scene, target=instance),
-            views=(view,),
-            labels={"points": {str(instance): [x, y]}},
+        found = (
+            f"Of the pixels where the {category} is the first thing seen, the one nearest "
+            f"their centroid is at ({x:.0f}, {y:.0f}) in the {fact.detail['width']} x "
+            f"{fact.detail['height']} image (pixel centres at integers)."
         )
+        return f"[{fact.value[0]}, {fact.value[1]}]", [x, y], found
 
 
 ORIENTATION_QUESTIONS = (

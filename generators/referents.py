@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from itertools import combinations, permutations
 from types import MappingProxyType
 
+import numpy as np
+
 from spatialqa.errors import TaskError
 from spatialqa.generators.task import Context, Draft, Task
 from spatialqa.oracle import derived, frame_visibility
@@ -39,6 +41,31 @@ def view_pairs(ctx: Context, ordered: bool = False) -> list[tuple[str, str, str]
     """(view, category, category) for every view and pair of its referents."""
     pairs = permutations if ordered else combinations
     return [(view, *pair) for view in ctx.views for pair in pairs(view_referents(ctx, view), 2)]
+
+
+def view_pair_in_order(
+    ctx: Context, candidate: tuple, rng: np.random.Generator
+) -> tuple[str, str, str, int, int]:
+    """A ``view_pairs`` candidate with its two categories in a seeded order, and the instances
+    they name in that view: (view, first, second, first's id, second's id)."""
+    view, *pair = candidate
+    first, second = (pair[i] for i in rng.permutation(2))
+    named = view_referents(ctx, view)
+    return view, first, second, named[first], named[second]
+
+
+def unique_pairs(ctx: Context) -> list[tuple[str, str]]:
+    """Every pair of the scene's single-instance categories (``ctx.unique``)."""
+    return list(combinations(ctx.unique, 2))
+
+
+def pair_in_order(
+    ctx: Context, candidate: tuple, rng: np.random.Generator
+) -> tuple[str, str, int, int]:
+    """A ``unique_pairs`` candidate in a seeded order, with the instances the two categories
+    name: (first, second, first's id, second's id)."""
+    first, second = (candidate[i] for i in rng.permutation(2))
+    return first, second, ctx.unique[first], ctx.unique[second]
 
 
 def tau_text(ctx: Context) -> str:

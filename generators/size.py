@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 
 import numpy as np
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.generators.choices import LetterBalancer, with_options
+from spatialqa.generators.choices import LetterBalancer, either, with_options
+from spatialqa.generators.referents import pair_in_order, unique_pairs
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import (
     Context,
@@ -203,13 +203,12 @@ class SizeComparison(Task):
     Params = SizeComparisonParams
 
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
-        return list(combinations(ctx.unique, 2))
+        return unique_pairs(ctx)
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
     ) -> Draft | Undecided | None:
-        first, second = (candidate[i] for i in rng.permutation(2))
-        a, b = ctx.unique[first], ctx.unique[second]
+        first, second, a, b = pair_in_order(ctx, candidate, rng)
         quantity = self.params.quantity
         try:
             fact = size_comparison(ctx.scene, a, b, quantity=quantity, box=self.params.box)
@@ -219,8 +218,7 @@ class SizeComparison(Task):
             return None
         if fact.margin < self.params.min_relative:
             return Undecided("relative difference", fact.margin, self.params.min_relative, "%")
-        other = second if fact.value == first else first
-        options, letter = letters.arrange(fact.value, [other], rng=rng)
+        options, letter = either(letters, fact.value, first, second, rng=rng)
         words, unit, comparative = QUANTITY_WORDS[quantity]
         box = fact.program["args"]["box"]
         detail = fact.detail
@@ -268,13 +266,12 @@ class HeightDifference(Task):
     Params = HeightDifferenceParams
 
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
-        return list(combinations(ctx.unique, 2))
+        return unique_pairs(ctx)
 
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
     ) -> Draft | None:
-        first, second = (candidate[i] for i in rng.permutation(2))
-        a, b = ctx.unique[first], ctx.unique[second]
+        first, second, a, b = pair_in_order(ctx, candidate, rng)
         mode = self.params.mode
         fact = height_difference(ctx.scene, a, b, mode=mode)
         if fact.value < self.params.min_difference:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spatialqa.generators.choices import LetterBalancer, with_options
-from spatialqa.generators.referents import view_pairs, view_referents
+from spatialqa.generators.choices import LetterBalancer, either, with_options
+from spatialqa.generators.referents import view_pair_in_order, view_pairs, view_referents
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
 from spatialqa.oracle import frame_visibility, occluded_by, visibility_compare
@@ -48,17 +48,13 @@ class VisibilityCompare(Task):
     def make(
         self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
     ) -> Draft | Undecided | None:
-        view, *pair = candidate
-        first, second = (pair[i] for i in rng.permutation(2))
-        named = view_referents(ctx, view)
-        a, b = named[first], named[second]
+        view, first, second, a, b = view_pair_in_order(ctx, candidate, rng)
         fact = visibility_compare(ctx.scene, a, b, view)
         if fact.margin < self.params.min_difference:
             return Undecided(
                 "difference of visible fractions", fact.margin, self.params.min_difference, "%"
             )
-        other = second if fact.value == first else first
-        options, letter = letters.arrange(fact.value, [other], rng=rng)
+        options, letter = either(letters, fact.value, first, second, rng=rng)
         counts = frame_visibility(ctx.scene, view)
         steps = []
         for category, i in ((first, a), (second, b)):
