@@ -9,7 +9,7 @@ from dataset_kit import (
     write_scannetpp,
 )
 from PIL import Image
-from test_scene_io import assert_same_scene, files_of
+from scene_compare_kit import assert_same_scene, files_of
 
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.pipelines.cli import main
