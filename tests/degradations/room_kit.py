@@ -21,12 +21,34 @@ def box(extents, center, yaw_deg: float = 0.0) -> trimesh.Trimesh:
     return trimesh.creation.box(extents=extents, transform=transform)
 
 
-def make_frame(frame_id: str = "f0", f: float = 100.0, width: int = WIDTH, height: int = HEIGHT):
+def make_frame(
+    frame_id: str = "f0",
+    f: float = 100.0,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    cx: float | None = None,
+    cy: float | None = None,
+) -> Frame:
+    """The kit camera; its principal point at (width / 2, height / 2) unless given."""
     pose = np.eye(4)
     pose[:3, :3] = LOOK_ALONG_Y
     pose[:3, 3] = (0.0, 0.0, CAMERA_HEIGHT)
-    K = np.array([[f, 0.0, width / 2], [0.0, f, height / 2], [0.0, 0.0, 1.0]])
+    cx = width / 2 if cx is None else cx
+    cy = height / 2 if cy is None else cy
+    K = np.array([[f, 0.0, cx], [0.0, f, cy], [0.0, 0.0, 1.0]])
     return Frame(id=frame_id, t=0.0, pose=pose, K=K, width=width, height=height)
+
+
+def room_structure() -> tuple[Structure, ...]:
+    """A closed 6 x 8 x 3 m room around the camera: floor, ceiling and four walls."""
+    return (
+        Structure("floor", box((6.0, 8.0, 0.1), (0.0, 2.0, -0.05))),
+        Structure("ceiling", box((6.0, 8.0, 0.1), (0.0, 2.0, 3.05))),
+        Structure("wall", box((6.0, 0.1, 3.0), (0.0, 6.05, 1.5))),
+        Structure("wall", box((6.0, 0.1, 3.0), (0.0, -2.05, 1.5))),
+        Structure("wall", box((0.1, 8.0, 3.0), (3.05, 2.0, 1.5))),
+        Structure("wall", box((0.1, 8.0, 3.0), (-3.05, 2.0, 1.5))),
+    )
 
 
 def make_scene(objects: list[SceneObject] | None = None, frames: tuple[Frame, ...] = ()) -> Scene:
@@ -38,19 +60,11 @@ def make_scene(objects: list[SceneObject] | None = None, frames: tuple[Frame, ..
             SceneObject(FAR_ID, "box", mesh=box((0.8, 0.8, 0.8), (1.0, 5.4, 1.2))),
             SceneObject(SIDE_ID, "crate", mesh=box((0.6, 0.6, 0.6), (-1.6, 3.5, 0.3), 30.0)),
         ]
-    structure = (
-        Structure("floor", box((6.0, 8.0, 0.1), (0.0, 2.0, -0.05))),
-        Structure("ceiling", box((6.0, 8.0, 0.1), (0.0, 2.0, 3.05))),
-        Structure("wall", box((6.0, 0.1, 3.0), (0.0, 6.05, 1.5))),
-        Structure("wall", box((6.0, 0.1, 3.0), (0.0, -2.05, 1.5))),
-        Structure("wall", box((0.1, 8.0, 3.0), (3.05, 2.0, 1.5))),
-        Structure("wall", box((0.1, 8.0, 3.0), (-3.05, 2.0, 1.5))),
-    )
     return Scene(
         scene_id="kit_room",
         source=Source("test"),
         objects=tuple(objects),
-        structure=structure,
+        structure=room_structure(),
         trajectories=(Trajectory("walk", frames),) if frames else (),
     )
 

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 import trimesh
+from room_kit import CAMERA_HEIGHT, HEIGHT, WIDTH, box, make_frame, room_structure
 
 from spatialqa.degradations.materials import object_material
 from spatialqa.degradations.render import (
@@ -24,43 +25,14 @@ from spatialqa.degradations.render import (
 from spatialqa.errors import SceneError
 from spatialqa.scenes import Frame, Scene, SceneObject, Source, Structure, procedural_scene
 
-WIDTH, HEIGHT = 160, 120
-CAMERA_HEIGHT = 1.5
-# Camera at the origin at CAMERA_HEIGHT looking along world +y: x right, y down (-z), z forward.
-LOOK_ALONG_Y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
-
-
-def box(extents, center, yaw_deg: float = 0.0) -> trimesh.Trimesh:
-    transform = trimesh.transformations.rotation_matrix(np.radians(yaw_deg), [0, 0, 1])
-    transform[:3, 3] = center
-    return trimesh.creation.box(extents=extents, transform=transform)
-
-
-def make_frame(
-    frame_id: str = "f0", cx: float = WIDTH / 2, cy: float = HEIGHT / 2, f: float = 100.0
-) -> Frame:
-    pose = np.eye(4)
-    pose[:3, :3] = LOOK_ALONG_Y
-    pose[:3, 3] = (0.0, 0.0, CAMERA_HEIGHT)
-    K = np.array([[f, 0.0, cx], [0.0, f, cy], [0.0, 0.0, 1.0]])
-    return Frame(id=frame_id, t=0.0, pose=pose, K=K, width=WIDTH, height=HEIGHT)
-
 
 def make_scene(objects: list[SceneObject], room: bool = True) -> Scene:
     """A 6 x 8 x 3 m room around the camera (floor, four walls, ceiling) holding ``objects``."""
-    structure = (
-        Structure("floor", box((6.0, 8.0, 0.1), (0.0, 2.0, -0.05))),
-        Structure("ceiling", box((6.0, 8.0, 0.1), (0.0, 2.0, 3.05))),
-        Structure("wall", box((6.0, 0.1, 3.0), (0.0, 6.05, 1.5))),
-        Structure("wall", box((6.0, 0.1, 3.0), (0.0, -2.05, 1.5))),
-        Structure("wall", box((0.1, 8.0, 3.0), (3.05, 2.0, 1.5))),
-        Structure("wall", box((0.1, 8.0, 3.0), (-3.05, 2.0, 1.5))),
-    )
     return Scene(
         scene_id="room",
         source=Source("test"),
         objects=tuple(objects),
-        structure=structure if room else (),
+        structure=room_structure() if room else (),
     )
 
 
