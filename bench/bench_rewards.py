@@ -1,4 +1,4 @@
-"""Reward throughput: calls per second of ``rewards.score`` per answer type, one core.
+"""Reward throughput: calls per second of ``rewards.reward`` per answer type, one core.
 
     python bench/bench_rewards.py [--calls 20000] [--repeats 5]
 
@@ -11,7 +11,7 @@ import argparse
 import statistics
 import time
 
-from spatialqa.generators.rewards import score
+from spatialqa.generators.rewards import reward
 
 ROWS = {
     "number (MRA)": (
@@ -60,7 +60,7 @@ def main() -> None:
         for _ in range(args.repeats):
             start = time.perf_counter()
             for _ in range(args.calls):
-                score(row, reply)
+                reward(row, reply)
             times.append(time.perf_counter() - start)
         median = statistics.median(times)
         print(f"{name:<20} {args.calls / median:>12,.0f} {1e6 * median / args.calls:>9.2f}")

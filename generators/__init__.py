@@ -1,22 +1,48 @@
-"""Tasks: oracle facts phrased as questions, with answers, choices, programs and rationales."""
+"""Tasks: oracle facts phrased as questions, with answers, choices, programs and rationales.
 
-from spatialqa.generators import (  # noqa: F401  (registers)
-    appearance,
-    camera_motion,
-    counting,
-    direction,
-    distance,
-    in_view,
-    navigation,
-    size,
-    viewer,
-    visibility,
-)
-from spatialqa.generators.choices import LetterBalancer
-from spatialqa.generators.registry import all_tasks, get_task, register_task
-from spatialqa.generators.sample import ANSWER_TYPES, ObjectRef, Sample
-from spatialqa.generators.sampler import Drawn, draw, draw_samples
-from spatialqa.generators.task import Context, Draft, Task, Undecided
+Names load on first use, so ``import spatialqa.generators.rewards`` (an RL reward loop) or
+``.metrics`` imports no task, no oracle and no open3d; the built-in tasks register the first
+time the registry is asked (``all_tasks``, ``get_task``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spatialqa.generators.choices import LetterBalancer
+    from spatialqa.generators.registry import all_tasks, get_task, register_task
+    from spatialqa.generators.sample import ANSWER_TYPES, ObjectRef, Sample
+    from spatialqa.generators.sampler import Drawn, draw, draw_samples
+    from spatialqa.generators.task import Context, Draft, Task, Undecided
+
+HOMES = {
+    "ANSWER_TYPES": "sample",
+    "Context": "task",
+    "Draft": "task",
+    "Drawn": "sampler",
+    "LetterBalancer": "choices",
+    "ObjectRef": "sample",
+    "Sample": "sample",
+    "Task": "task",
+    "Undecided": "task",
+    "all_tasks": "registry",
+    "draw": "sampler",
+    "draw_samples": "sampler",
+    "get_task": "registry",
+    "register_task": "registry",
+}
+"""Each exported name -> the module of this package that defines it."""
+
+
+def __getattr__(name: str) -> Any:
+    if name not in HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{HOMES[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ANSWER_TYPES",

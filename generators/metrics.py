@@ -109,8 +109,9 @@ def is_abstention(response: str) -> bool:
     return text.startswith(ABSTAIN_ANSWER[:20]) or first_token(text) in {"cannot", "abstain"}
 
 
-def score(metric: str, answer_type: str, answer: str, response: str) -> float:
-    """The task metric of one reply, in [0, 1]."""
+def metric_score(metric: str, answer_type: str, answer: str, response: str) -> float:
+    """The task metric (``metric``: accuracy, mra, iou, ...) of one reply, in [0, 1]; what
+    ``spatialqa eval`` reports."""
     if answer_type == "abstain":
         return float(is_abstention(response))
     if metric == "mra":

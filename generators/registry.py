@@ -1,18 +1,33 @@
 """The task registry: names refuse duplicates, unknown names get a suggestion.
 
 Registering a numeric task also registers ``<name>_mc``, the same question as multiple choice
-(unless the task sets ``mc_variant = False``).
+(unless the task sets ``mc_variant = False``). The built-in tasks register the first time the
+registry is asked, then third-party ones (entry points).
 """
 
 from __future__ import annotations
 
 import difflib
+from importlib import import_module
 from importlib.metadata import entry_points
 
 from spatialqa.errors import TaskError
 from spatialqa.generators.task import NUMERIC, Task, multiple_choice_variant
 
 TASKS: dict[str, type[Task]] = {}
+BUILT_IN = (
+    "appearance",
+    "camera_motion",
+    "counting",
+    "direction",
+    "distance",
+    "in_view",
+    "navigation",
+    "size",
+    "viewer",
+    "visibility",
+)
+"""The modules of ``spatialqa.generators`` that define (and register) the built-in tasks."""
 ENTRY_POINT_GROUP = "spatialqa.tasks"
 _entry_points_loaded = False
 
@@ -35,6 +50,12 @@ def _add(cls: type[Task]) -> None:
     TASKS[cls.name] = cls
 
 
+def load_built_in() -> None:
+    """Import the built-in task modules (each registers its tasks once, on import)."""
+    for module in BUILT_IN:
+        import_module(f"spatialqa.generators.{module}")
+
+
 def load_entry_points(*, again: bool = False) -> None:
     """Import third-party tasks registered under the ``spatialqa.tasks`` entry-point group.
 
@@ -52,6 +73,7 @@ def load_entry_points(*, again: bool = False) -> None:
 
 def get_task(name: str) -> type[Task]:
     """The Task class registered as ``name``."""
+    load_built_in()
     load_entry_points()
     if name not in TASKS:
         close = difflib.get_close_matches(name, TASKS, n=1)
@@ -62,5 +84,6 @@ def get_task(name: str) -> type[Task]:
 
 def all_tasks() -> list[type[Task]]:
     """Every registered task, sorted by name."""
+    load_built_in()
     load_entry_points()
     return [TASKS[name] for name in sorted(TASKS)]

@@ -1,6 +1,6 @@
 """Verifiable rewards for RL trainers: one call per rollout, no Ray, no rendering.
 
-``score(sample, response)`` blends a format reward (did the reply say something of the
+``reward(sample, response)`` blends a format reward (did the reply say something of the
 answer's kind?) with the task's own reward: MRA for numbers, exact match for choices and
 yes/no, 1.0 / 0.3 / 0.1 for counts off by 0 / 1 / 2, IoU for boxes, and abstention rewarded only
 where the sample is unanswerable. ``sample`` is a dataset row (a mapping with the output
@@ -16,13 +16,11 @@ from typing import Any
 from spatialqa.generators.metrics import (
     first_token,
     is_abstention,
+    metric_score,
     parse_box,
     parse_point,
     point_distance,
     to_float,
-)
-from spatialqa.generators.metrics import (
-    score as metric_score,
 )
 
 COUNT_REWARD = {0: 1.0, 1: 0.3, 2: 0.1}
@@ -82,7 +80,8 @@ def rewards(sample: Any, response: str) -> dict[str, float]:
     return {"format": float(format_ok(row, response)), "task": task_reward(row, response)}
 
 
-def score(sample: Any, response: str, format_weight: float = FORMAT_WEIGHT) -> float:
-    """``format_weight * format + (1 - format_weight) * task``, in [0, 1]."""
+def reward(sample: Any, response: str, format_weight: float = FORMAT_WEIGHT) -> float:
+    """The RL reward of one reply: ``format_weight * format + (1 - format_weight) * task``, in
+    [0, 1]."""
     parts = rewards(sample, response)
     return format_weight * parts["format"] + (1.0 - format_weight) * parts["task"]

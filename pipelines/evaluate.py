@@ -22,9 +22,9 @@ from spatialqa.generators.metrics import (
     abstention,
     aggregate,
     is_abstention,
+    metric_score,
     parse_point,
     point_distance,
-    score,
     vsibench_overall,
 )
 
@@ -174,7 +174,7 @@ def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Scores:
             missing_by_task[task] += 1
             per_task[task].append(0.0)
             continue
-        per_task[task].append(score(row["metric"], row["answer_type"], row["answer"], reply))
+        per_task[task].append(metric_score(row["metric"], row["answer_type"], row["answer"], reply))
         answerable.append(bool(row["answerable"]))
         abstained.append(is_abstention(reply))
         if row["answer_type"] == "point":

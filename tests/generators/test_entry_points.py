@@ -89,6 +89,7 @@ def installed(tmp_path_factory):
 @pytest.fixture
 def on_path(installed, monkeypatch):
     monkeypatch.syspath_prepend(str(installed))
+    registry.load_built_in()  # registered on first use: restored below with the rest
     before = dict(registry.TASKS)
     registry.load_entry_points(again=True)
     yield installed

@@ -17,8 +17,8 @@ from spatialqa.generators.metrics import (
     exact_match,
     first_token,
     mean_relative_accuracy,
+    metric_score,
     mra,
-    score,
     vsibench_overall,
 )
 
@@ -82,8 +82,8 @@ def test_iou_by_hand():
     assert box_iou([0, 0, 2, 2], [1, 1, 3, 3]) == pytest.approx(1 / 7)
     assert box_iou([0, 0, 1, 1], [0, 0, 1, 1]) == 1.0
     assert box_iou([0, 0, 1, 1], [2, 2, 3, 3]) == 0.0
-    assert score("iou", "box", "[0, 0, 2, 2]", "[1, 1, 3, 3]") == pytest.approx(1 / 7)
-    assert score("iou", "box", "[0, 0, 2, 2]", "no idea") == 0.0
+    assert metric_score("iou", "box", "[0, 0, 2, 2]", "[1, 1, 3, 3]") == pytest.approx(1 / 7)
+    assert metric_score("iou", "box", "[0, 0, 2, 2]", "no idea") == 0.0
 
 
 def test_abstention_precision_recall_by_hand():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from spatialqa.generators.rewards import rewards, score
+from spatialqa.generators.rewards import reward, rewards
 
 
 def row(**fields):
@@ -27,7 +27,7 @@ def counting(answer="4"):
 def test_numeric_reward_is_mra_plus_format():
     parts = rewards(row(), "1.5 meters")  # error 0.25: thresholds 0.50..0.75 pass
     assert parts == {"format": 1.0, "task": pytest.approx(0.6)}
-    assert score(row(), "1.5 meters") == pytest.approx(0.1 * 1.0 + 0.9 * 0.6)
+    assert reward(row(), "1.5 meters") == pytest.approx(0.1 * 1.0 + 0.9 * 0.6)
     assert rewards(row(), "far away") == {"format": 0.0, "task": 0.0}
 
 
@@ -87,9 +87,9 @@ def test_a_sample_object_is_accepted():
         answerable=True,
         seed=0,
     )
-    assert score(sample, "3") == pytest.approx(1.0)
+    assert reward(sample, "3") == pytest.approx(1.0)
     with pytest.raises(TypeError, match="sample"):
-        score(42, "3")
+        reward(42, "3")
 
 
 def test_rewards_import_without_ray_or_rendering():
