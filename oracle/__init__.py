@@ -7,7 +7,7 @@ so that ``spatialqa.oracle.visibility`` stays the module.
 
 from spatialqa.oracle.appearance import appearance_order, first_appearance, object_existence
 from spatialqa.oracle.area import room_area
-from spatialqa.oracle.boxes import Box, aabb, annotated_box, gravity_obb, minimal_obb
+from spatialqa.oracle.boxes import aabb, annotated_box, gravity_obb, minimal_obb
 from spatialqa.oracle.camera_motion import (
     camera_displacement,
     camera_elevation_change,
@@ -51,7 +51,6 @@ from spatialqa.oracle.visibility import (
 from spatialqa.oracle.visibility import visibility as object_visibility
 
 __all__ = [
-    "Box",
     "Fact",
     "aabb",
     "action_consequence",

@@ -4,8 +4,6 @@ dataset's annotated box (the sizes read off them are in ``size``)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from itertools import product
 
 import numpy as np
 import open3d as o3d
@@ -14,7 +12,7 @@ from scipy.spatial import ConvexHull, QhullError
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.geometry import derived
-from spatialqa.scenes import Scene
+from spatialqa.scenes import OrientedBox, Scene
 
 BOX_KINDS = ("minimal_obb", "aabb", "gravity_obb", "annotated")
 MAX_HULL_VERTICES = 400
@@ -29,39 +27,6 @@ _SCREEN = 1e-6
 """Relative margin of the screen: estimates and exact volumes differ by rounding only."""
 _ALONG = 1e-9
 """Cosine under which a facet counts as parallel to a normal when finding the outline."""
-_SIGNS = np.array(list(product((-1.0, 1.0), repeat=3)))  # (8, 3)
-
-
-@dataclass(frozen=True, eq=False)
-class Box:
-    """An oriented box in world coordinates.
-
-    Attributes
-    ----------
-    center : (3,) float64
-    rotation : (3, 3) float64, right-handed; its columns are the box axes in world coordinates.
-    extent : (3,) float64, full side lengths along those axes.
-    """
-
-    center: np.ndarray
-    rotation: np.ndarray
-    extent: np.ndarray
-
-    def __post_init__(self) -> None:
-        for name, shape in (("center", (3,)), ("rotation", (3, 3)), ("extent", (3,))):
-            array = np.array(getattr(self, name), dtype=np.float64)
-            if array.shape != shape:
-                raise SpatialQAError(f"Box.{name}: expected shape {shape}, got {array.shape}")
-            array.setflags(write=False)
-            object.__setattr__(self, name, array)
-
-    def corners(self) -> np.ndarray:
-        """The eight corners, (8, 3) float64, in a fixed order (signs of the local axes)."""
-        return self.center + (_SIGNS * (self.extent / 2.0)) @ self.rotation.T
-
-    @property
-    def volume(self) -> float:
-        return float(np.prod(self.extent))
 
 
 def _right_handed(rotation: np.ndarray) -> np.ndarray:
@@ -71,7 +36,7 @@ def _right_handed(rotation: np.ndarray) -> np.ndarray:
     return rotation
 
 
-def _flat_obb(points: np.ndarray) -> Box:
+def _flat_obb(points: np.ndarray) -> OrientedBox:
     """Box of points without a 3D hull: coplanar points get the minimum-area rectangle in their
     plane and zero thickness; collinear points (or a single point) a segment along their line."""
     mean = points.mean(axis=0)
@@ -86,10 +51,10 @@ def _flat_obb(points: np.ndarray) -> Box:
         local = (points - mean) @ axes.T
     low, high = local.min(axis=0), local.max(axis=0)
     center = mean + ((low + high) / 2.0) @ axes
-    return Box(center, _right_handed(axes.T), high - low)
+    return OrientedBox(center=center, extent=high - low, rotation=_right_handed(axes.T), flat=True)
 
 
-def _polish(hull: np.ndarray, rotation: np.ndarray) -> Box:
+def _polish(hull: np.ndarray, rotation: np.ndarray) -> OrientedBox:
     """The box of ``hull`` (its convex-hull vertices) along ``rotation``'s axes, re-made
     orthonormal and right-handed in float64; centre and extents are the exact span of the
     points along them (the hull vertices span what all the points span)."""
@@ -100,7 +65,10 @@ def _polish(hull: np.ndarray, rotation: np.ndarray) -> Box:
     rotation = np.column_stack(basis)
     local = hull @ rotation
     low, high = local.min(axis=0), local.max(axis=0)
-    return Box(rotation @ ((low + high) / 2.0), _right_handed(rotation), high - low)
+    center = rotation @ ((low + high) / 2.0)
+    return OrientedBox(
+        center=center, extent=high - low, rotation=_right_handed(rotation), flat=True
+    )
 
 
 def _cross(u: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
@@ -242,7 +210,7 @@ def _jylanki(points: np.ndarray) -> np.ndarray | None:
     return rotation
 
 
-def obb_of_points(points: np.ndarray) -> Box:
+def obb_of_points(points: np.ndarray) -> OrientedBox:
     """Minimal oriented bounding box of ``points`` (n, 3), in float64.
 
     The smaller of two searches on the convex hull's vertices (scipy's Qhull): the best box
@@ -290,7 +258,7 @@ def obb_of_points(points: np.ndarray) -> Box:
     return best
 
 
-def minimal_obb(scene: Scene, instance_id: int) -> Box:
+def minimal_obb(scene: Scene, instance_id: int) -> OrientedBox:
     """Minimal OBB of the object's mesh vertices (or point cloud), cached per scene."""
     geometry = derived(scene)
     return geometry.memo(
@@ -298,14 +266,16 @@ def minimal_obb(scene: Scene, instance_id: int) -> Box:
     )
 
 
-def aabb(scene: Scene, instance_id: int) -> Box:
+def aabb(scene: Scene, instance_id: int) -> OrientedBox:
     """Axis-aligned box of the object's mesh vertices (or point cloud), cached per scene."""
     geometry = derived(scene)
 
-    def compute() -> Box:
+    def compute() -> OrientedBox:
         points = geometry.points(instance_id)
         low, high = points.min(axis=0), points.max(axis=0)
-        return Box((low + high) / 2.0, np.eye(3), high - low)
+        return OrientedBox(
+            center=(low + high) / 2.0, extent=high - low, rotation=np.eye(3), flat=True
+        )
 
     return geometry.memo("aabb", instance_id, compute)
 
@@ -340,7 +310,7 @@ def _min_area_rectangle(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return u, np.stack([local.min(axis=0), local.max(axis=0)])
 
 
-def gravity_obb(scene: Scene, instance_id: int) -> Box:
+def gravity_obb(scene: Scene, instance_id: int) -> OrientedBox:
     """Gravity-aligned OBB: the minimum-area XY rectangle of the points times their z range.
 
     Axes (columns of ``rotation``): the rectangle's longer side (pointing to +x, or +y when
@@ -348,7 +318,7 @@ def gravity_obb(scene: Scene, instance_id: int) -> Box:
     """
     geometry = derived(scene)
 
-    def compute() -> Box:
+    def compute() -> OrientedBox:
         points = geometry.points(instance_id)
         u, (low, high) = _min_area_rectangle(points[:, :2])
         v = np.array([-u[1], u[0]])
@@ -356,13 +326,14 @@ def gravity_obb(scene: Scene, instance_id: int) -> Box:
         middle = (low + high) / 2.0
         center = np.array([*(u * middle[0] + v * middle[1]), (z0 + z1) / 2.0])
         rotation = np.array([[u[0], v[0], 0.0], [u[1], v[1], 0.0], [0.0, 0.0, 1.0]])
-        return Box(center, rotation, np.array([*(high - low), z1 - z0]))
+        extent = np.array([*(high - low), z1 - z0])
+        return OrientedBox(center=center, extent=extent, rotation=rotation, flat=True)
 
     return geometry.memo("gravity_obb", instance_id, compute)
 
 
-def annotated_box(scene: Scene, instance_id: int) -> Box:
-    """The box the dataset annotated for the object (ScanNet++, ARKitScenes), as a Box."""
+def annotated_box(scene: Scene, instance_id: int) -> OrientedBox:
+    """The box the dataset annotated for the object (ScanNet++, ARKitScenes)."""
     obj = scene.object(instance_id)
     given = getattr(obj, "annotated_box", None)
     if given is None:
@@ -370,7 +341,7 @@ def annotated_box(scene: Scene, instance_id: int) -> Box:
             f"box: object {instance_id} ({obj.category!r}) of scene {scene.scene_id} has no "
             "annotated box"
         )
-    return Box(given.center, given.rotation, given.extent)
+    return given
 
 
 _BOXES = {
@@ -381,7 +352,7 @@ _BOXES = {
 }
 
 
-def box_of(scene: Scene, instance_id: int, box: str) -> Box:
+def box_of(scene: Scene, instance_id: int, box: str) -> OrientedBox:
     """The object's box of kind ``box`` (one of ``BOX_KINDS``)."""
     if box not in _BOXES:
         raise SpatialQAError(f"box: unknown box kind {box!r} (supported: {BOX_KINDS})")

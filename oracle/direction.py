@@ -84,8 +84,7 @@ def relative_direction(
     theta = ccw_angle(forward, target_box.center[:2] - p)
     label, margin = sector(theta, granularity)
     corner_labels = [
-        sector(ccw_angle(forward, corner[:2] - p), granularity)[0]
-        for corner in target_box.corners()
+        sector(ccw_angle(forward, corner[:2] - p), granularity)[0] for corner in target_box.corners
     ]
     return Fact(
         value=label,

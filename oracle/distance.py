@@ -40,11 +40,11 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle.boxes import Box, box_of
+from spatialqa.oracle.boxes import box_of
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import SceneGeometry, derived, in_unit
 from spatialqa.oracle.program import FrameId, ObjectId, call, operation
-from spatialqa.scenes import Scene
+from spatialqa.scenes import OrientedBox, Scene
 
 DISTANCE_METHODS = ("closest", "centroid", "vsi_grid")
 CAMERA_METHODS = ("closest", "aabb")
@@ -597,7 +597,7 @@ def distance_bounds(scene: Scene, a: int, b: int) -> tuple[float, float]:
     return geometry.memo("distance_bounds", (lo, hi), compute)
 
 
-def shell_grid(box: Box, spacing: float = GRID_SPACING_M) -> np.ndarray:
+def shell_grid(box: OrientedBox, spacing: float = GRID_SPACING_M) -> np.ndarray:
     """VSI's shell grid of ``box``: world points (n, 3).
 
     Along each axis ``ceil(extent / spacing) + 1`` evenly spaced values from -extent/2 to

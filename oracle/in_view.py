@@ -35,7 +35,7 @@ _HORIZONTAL = 0.5
 
 def camera_corners(scene: Scene, instance_id: int, view: str, box: str = "minimal_obb"):
     """The object's box corners in ``view``'s camera coordinates, (8, 3) float64."""
-    return scene.frame(view).world_to_camera(box_of(scene, instance_id, box).corners())
+    return scene.frame(view).world_to_camera(box_of(scene, instance_id, box).corners)
 
 
 def _fact(value, unit, primitive, view, program, ids, **kw) -> Fact:
@@ -78,7 +78,7 @@ def ego_relation(
         unit = "m"
     else:
         frame = scene.frame(view)
-        projected = [frame.project(box_of(scene, i, box).corners()) for i in (a, b)]
+        projected = [frame.project(box_of(scene, i, box).corners) for i in (a, b)]
         spans = [(uv[:, k].min(), uv[:, k].max()) for uv, _ in projected]
         if any(np.any(z <= 0) for _, z in projected):
             answerable, why_not = False, "a box corner is behind the camera"

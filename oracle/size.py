@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle.boxes import Box, box_of
+from spatialqa.oracle.boxes import box_of
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import derived, in_unit
 from spatialqa.oracle.program import ObjectId, call, operation
-from spatialqa.scenes import Scene
+from spatialqa.scenes import OrientedBox, Scene
 
 SIZE_AXES = ("longest", "length", "width", "height")
 UPRIGHT_TOL_DEG = 1.0
@@ -21,7 +21,7 @@ SIZE_QUANTITIES = ("volume", "height", "width", "length")
 HEIGHT_MODES = ("gap", "centre")
 
 
-def upright_sides(box: Box) -> tuple[float, float, float] | None:
+def upright_sides(box: OrientedBox) -> tuple[float, float, float] | None:
     """(length, width, height) in metres of a box with an axis within ``UPRIGHT_TOL_DEG`` of
     vertical: height along that axis, length and width the longer and shorter of the other
     two (horizontal) sides. None for a tilted box, whose height would be ill-defined.

@@ -278,7 +278,7 @@ def perspective(
     detail: dict = {"target_camera_xyz": _in_camera(pose, box.center)[0].tolist()}
     if query == "left_right":
         value, margin = ("left" if x < 0 else "right"), abs(float(x))
-        corner_x = _in_camera(pose, box.corners())[:, 0]
+        corner_x = _in_camera(pose, box.corners)[:, 0]
         detail["corners_off"] = int(np.sum((corner_x < 0) != (x < 0)))
     else:
         rx, _, rz = _in_camera(pose, minimal_obb(scene, reference).center)[0]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import InitVar, dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise
 
@@ -385,25 +385,33 @@ def _category(value: object, where: str) -> str:
     return cleaned
 
 
+_BOX_SIGNS = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float)
+"""Corner k of a box: these signs along its axes (the last axis varies fastest)."""
+
+
 @dataclass(frozen=True, eq=False)
 class OrientedBox:
-    """A box a dataset annotated by hand, kept beside the geometry for the ``annotated`` variant.
+    """An oriented box in world coordinates: the box a dataset annotated by hand (kept beside
+    the geometry for the ``annotated`` variant), or one the oracle fits to an object.
 
     ``extent`` holds full side lengths along the box axes, which are the columns of
     ``rotation`` (orthonormal, right-handed); a point p is inside when
-    ``abs(rotation.T @ (p - center)) <= extent / 2``.
+    ``abs(rotation.T @ (p - center)) <= extent / 2``. ``flat=True`` lets a side be zero: a box
+    fitted to coplanar points has no thickness, while an annotation must have every side.
     """
 
     center: np.ndarray
     extent: np.ndarray
     rotation: np.ndarray
+    flat: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
-        where = "annotated_box"
+    def __post_init__(self, flat: bool) -> None:
+        where = "box" if flat else "annotated_box"
         center = frozen_array(self.center, (3,), f"{where}.center")
         extent = frozen_array(self.extent, (3,), f"{where}.extent")
-        if not np.all(extent > 0):
-            raise SceneError(f"{where}.extent: side lengths must be positive (got {extent})")
+        if not (np.all(extent >= 0) if flat else np.all(extent > 0)):
+            what = "positive or zero" if flat else "positive"
+            raise SceneError(f"{where}.extent: side lengths must be {what} (got {extent})")
         rotation = frozen_array(self.rotation, (3, 3), f"{where}.rotation")
         if not np.allclose(rotation.T @ rotation, np.eye(3), atol=ORTHONORMAL_TOL) or not (
             np.linalg.det(rotation) > 0
@@ -415,9 +423,13 @@ class OrientedBox:
 
     @property
     def corners(self) -> np.ndarray:
-        """The eight corners in world coordinates, (8, 3)."""
-        signs = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float)
-        return self.center + (signs * (self.extent / 2.0)) @ self.rotation.T
+        """The eight corners in world coordinates, (8, 3), in the order of ``_BOX_SIGNS``."""
+        return self.center + (_BOX_SIGNS * (self.extent / 2.0)) @ self.rotation.T
+
+    @property
+    def volume(self) -> float:
+        """The product of the three sides, m^3."""
+        return float(np.prod(self.extent))
 
 
 @dataclass(frozen=True, eq=False)

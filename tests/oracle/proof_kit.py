@@ -661,8 +661,8 @@ def boxes_correspond(
         return True
     kind, ids = call.boxes
     for instance_id in ids:
-        mine = carry(box_of(scene, instance_id, kind).corners())
-        theirs = box_of(other, instance_id, kind).corners()
+        mine = carry(box_of(scene, instance_id, kind).corners)
+        theirs = box_of(other, instance_id, kind).corners
         gaps = np.linalg.norm(mine[:, None, :] - theirs[None, :, :], axis=2)
         if gaps.min(axis=1).max() > 1e-6:
             return False

@@ -14,7 +14,7 @@ from spatialqa.oracle import (
     object_size,
     object_volume,
 )
-from spatialqa.oracle.boxes import BOX_KINDS, Box, obb_of_points
+from spatialqa.oracle.boxes import BOX_KINDS, obb_of_points
 from spatialqa.oracle.size import upright_sides
 from spatialqa.scenes import OrientedBox, SceneObject
 
@@ -27,7 +27,7 @@ def test_minimal_obb_of_a_yawed_box_recovers_its_sides(scene_kit):
     assert box.volume == pytest.approx(0.88, abs=1e-9)
     assert np.linalg.det(box.rotation) == pytest.approx(1.0)
     # The corners are the mesh's eight vertices.
-    corners = np.sort(np.round(box.corners(), 9), axis=0)
+    corners = np.sort(np.round(box.corners, 9), axis=0)
     vertices = np.sort(np.round(scene.object(1).mesh.vertices, 9), axis=0)
     assert corners == pytest.approx(vertices, abs=1e-8)
 
@@ -96,7 +96,7 @@ def test_point_cloud_objects_and_flat_point_sets(scene_kit):
 
 def test_box_validates_shapes():
     with pytest.raises(SpatialQAError, match="extent"):
-        Box(np.zeros(3), np.eye(3), np.ones(2))
+        OrientedBox(center=np.zeros(3), extent=np.ones(2), rotation=np.eye(3), flat=True)
     assert obb_of_points(np.array(list(np.ndindex(2, 2, 2)), float)).volume == pytest.approx(1.0)
 
 

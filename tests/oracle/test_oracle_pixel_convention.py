@@ -61,7 +61,7 @@ def test_k_projected_corners_lie_on_the_reported_box_edges(scene):
     frame = scene.frame("f0")
     counts = frame_visibility(scene, "f0")
     for k, instance_id in enumerate(counts.instance_ids):
-        corners = box_of(scene, int(instance_id), "aabb").corners()
+        corners = box_of(scene, int(instance_id), "aabb").corners
         front = corners[np.isclose(corners[:, 1], DEPTH)]
         uv, _ = frame.project(front)
         outline = np.concatenate([uv.min(axis=0), uv.max(axis=0)])
