@@ -113,9 +113,9 @@ def procedural_scene(
     scene_id : str, optional
         Defaults to ``f"proc_{seed}_{index:04d}"``.
     frames : int
-        Frames of the ``"walkthrough"`` and ``"tour"`` trajectories, ``FRAME_SPACING_S``
-        seconds apart (the ``"orbit"`` has half as many, at least four; ``"lookat"`` up to
-        six views).
+        Frames of the ``"walkthrough"`` and ``"tour"`` trajectories,
+        ``trajectories.FRAME_SPACING_S`` seconds apart (the ``"orbit"`` has half as many, at
+        least four; ``"lookat"`` up to six views).
     room_type : str, optional
         One of ``ROOM_TYPES``; drawn from ``(seed, index)`` when None.
 
