@@ -12,9 +12,9 @@ half turn to say left or right).
 import json
 import math
 
-import contract_kit
 import numpy as np
 import pytest
+import rooms_kit
 
 from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.generators.viewer import heading_views
@@ -153,7 +153,7 @@ def test_programs_re_execute_and_runs_repeat(ctx, name):
 
 
 def test_procedural_walkthrough_matches_the_poses():
-    ctx = contract_kit.context(seed=0, index=0, views=8)
+    ctx = rooms_kit.context(seed=0, index=0, views=8)
     motion = run("camera_motion_direction", ctx)
     rotation = run("camera_rotation", ctx)
     assert motion and rotation

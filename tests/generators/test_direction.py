@@ -11,9 +11,9 @@ All boxes are 0.4 m cubes, so closest-point distances are at least 0.3 m apart a
 import json
 import math
 
-import contract_kit
 import numpy as np
 import pytest
+import rooms_kit
 
 from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle import execute, minimal_obb
@@ -128,13 +128,13 @@ def test_paraphrases_name_the_frame_and_differ():
 @pytest.mark.parametrize("name", NAMES)
 def test_procedural_room_answers_match_atan2(name):
     granularity = name.rsplit("_", 1)[1]
-    ctx = contract_kit.context(seed=0, index=0, views=8)
+    ctx = rooms_kit.context(seed=0, index=0, views=8)
     samples = draw_samples(get_task(name)(), ctx, limit=12)
     assert samples
     for sample in samples:
         p, o, q = (ref.instance_id for ref in sample.objects)
         assert chosen(sample) == label(theta_of(ctx.scene, p, o, q), granularity)
-    again = draw_samples(get_task(name)(), contract_kit.context(seed=0, index=0, views=8), limit=12)
+    again = draw_samples(get_task(name)(), rooms_kit.context(seed=0, index=0, views=8), limit=12)
     assert again == samples
     letters = [s.answer for s in samples]
     assert max(letters.count(letter) for letter in set(letters)) <= np.ceil(len(letters) / 2)

@@ -11,8 +11,8 @@ import json
 import math
 from itertools import pairwise
 
-import contract_kit
 import pytest
+import rooms_kit
 
 from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle import execute, minimal_obb, route
@@ -123,7 +123,7 @@ def test_a_wide_robot_walks_fewer_routes(ctx):
 
 
 def test_procedural_routes_match_atan2():
-    ctx = contract_kit.context(seed=0, index=2, views=8)
+    ctx = rooms_kit.context(seed=0, index=2, views=8)
     samples = draw_samples(get_task("route_planning")(), ctx, limit=6)
     assert samples
     for sample in samples:

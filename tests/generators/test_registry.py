@@ -12,9 +12,9 @@ import subprocess
 import sys
 import textwrap
 
-import contract_kit
 import pyarrow.parquet as pq
 import pytest
+import rooms_kit
 import yaml
 
 from spatialqa.generators import draw_samples, registry
@@ -103,7 +103,7 @@ def test_the_entry_point_registers_the_task_and_its_multiple_choice_variant(on_p
     assert task.__module__ == "sqa_demo_plugin"
     assert registry.get_task("demo_longest_side_m_mc").base is task
     assert "demo_longest_side_m" in [t.name for t in registry.all_tasks()]
-    ctx = contract_kit.context(0, 0, views=8)
+    ctx = rooms_kit.context(0, 0, views=8)
     samples = draw_samples(task(), ctx, 3)
     assert len(samples) == 3
     for sample in samples:

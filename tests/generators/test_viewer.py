@@ -12,9 +12,9 @@ the floor plan is +y and its right is +x. Objects (0.3 m cubes on the floor):
 import json
 import math
 
-import contract_kit
 import numpy as np
 import pytest
+import rooms_kit
 
 from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle import execute, minimal_obb
@@ -154,10 +154,10 @@ def test_perspective_taking(ctx):
     "name", ["clock_direction", "goal_aiming", "action_consequence", "perspective_taking"]
 )
 def test_procedural_room_programs_and_determinism(name):
-    ctx = contract_kit.context(seed=0, index=0, views=8)
+    ctx = rooms_kit.context(seed=0, index=0, views=8)
     samples = run(name, ctx, limit=12)
     assert samples
-    assert samples == run(name, contract_kit.context(seed=0, index=0, views=8), limit=12)
+    assert samples == run(name, rooms_kit.context(seed=0, index=0, views=8), limit=12)
     for sample in samples:
         fact = execute(json.loads(sample.program), ctx.scene)
         shown = chosen(sample) if sample.answer_type == "mc" else sample.answer
