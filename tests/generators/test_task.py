@@ -1,0 +1,47 @@
+"""The Task base: params checked by name (the balance caps included), and the multiple-choice
+variant of numeric tasks."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import paper_room_kit
+import pytest
+
+from spatialqa.errors import ConfigError
+from spatialqa.generators import Context, draw_samples, get_task
+
+
+@pytest.fixture(scope="module")
+def room(scene_kit):
+    return paper_room_kit.room(scene_kit)
+
+
+def generate(name: str, ctx: Context, **params):
+    return draw_samples(get_task(name)(**params), ctx, limit=100)
+
+
+def test_balance_params_are_checked_by_name():
+    get_task("object_abs_distance")(pair_share=0.5, min_distance=0.3)
+    with pytest.raises(ConfigError, match="pair_share: must be in"):
+        get_task("object_abs_distance")(pair_share=0)
+    with pytest.raises(ConfigError, match="category_share"):
+        get_task("object_abs_distance")(colour=1)
+
+
+def test_numeric_tasks_are_also_asked_as_multiple_choice(room):
+    sizes = {s.objects[0].category: s for s in generate("object_size_estimation", room)}
+    mc = generate("object_size_estimation_mc", room)
+    assert len(mc) == len(sizes) and get_task("object_size_estimation_mc").metric == "accuracy"
+    for sample in mc:
+        number = sizes[sample.objects[0].category]
+        options = {c[0]: float(c[3:]) for c in sample.choices}
+        assert sample.answer_type == "mc" and len(options) == 4
+        assert options[sample.answer] == float(number.answer) and sample.value == number.value
+        truth = number.value
+        assert all(0.25 * truth - 0.5 <= v <= 1.75 * truth + 0.5 for v in options.values())
+        assert all(abs(a - b) >= 0.2 * truth for a, b in combinations(options.values(), 2))
+        assert sample.question_vsi == "\n".join([number.question_vsi, *sample.choices])
+    (count,) = generate("object_counting_mc", room)
+    options = {c[0]: int(c[3:]) for c in count.choices}
+    assert options[count.answer] == 2 and set(options.values()) <= {1, 2, 3, 4, 5}
