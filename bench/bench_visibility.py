@@ -32,9 +32,10 @@ import open3d as o3d
 
 from spatialqa.oracle import instance_mask
 from spatialqa.oracle.outlines import windows
-from spatialqa.oracle.tracing import pixel_rays, ray_scenes
+from spatialqa.oracle.tracing import ray_scenes
 from spatialqa.oracle.visibility import _count
 from spatialqa.scenes import procedural_scene
+from spatialqa.scenes.camera import pixel_rays
 
 COLUMNS = ("new", "all-hits", "cast all", "cast windows", "instance_mask")
 

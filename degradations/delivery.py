@@ -25,6 +25,7 @@ from spatialqa.degradations.registry import get_degradation
 from spatialqa.degradations.render import RasterRenderer, RenderedFrame, Renderer, create_context
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.scenes import Frame, Scene
+from spatialqa.scenes.camera import pixel_rays
 from spatialqa.scenes.limits import image_header_size
 from spatialqa.scenes.scene import Distortion
 from spatialqa.scenes.undistort import remap, undistortion_maps
@@ -181,9 +182,8 @@ class CapturedRenderer:
             return image
         depth = self._geometry.render(frame).depth.astype(np.float64)
         v, u = np.mgrid[0 : frame.height, 0 : frame.width].astype(np.float64)
-        rays = np.stack([u, v, np.ones_like(u)], axis=-1).reshape(-1, 3) @ np.linalg.inv(frame.K).T
-        camera = rays * depth.reshape(-1, 1)
-        world = camera @ frame.pose[:3, :3].T + frame.pose[:3, 3]
+        rays = pixel_rays(frame, dtype=np.float64)
+        world = rays[:, :3] + depth.reshape(-1, 1) * rays[:, 3:]
         uv, z = captured.project(world)
         seen = (depth.reshape(-1) > 0) & (z > 0)
         uv = np.where(seen[:, None], uv, np.column_stack([u.ravel(), v.ravel()]))

@@ -24,26 +24,11 @@ from spatialqa.degradations.materials import (
 from spatialqa.degradations.render import BACKGROUND_ID, ZFAR, ZNEAR, RenderedFrame
 from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import Frame, Scene
+from spatialqa.scenes.camera import pixel_rays
 
 _LUT_STEPS = 1 << 16
 _DISPLAY = np.rint(255 * np.linspace(0.0, 1.0, _LUT_STEPS + 1) ** (1 / GAMMA)).astype(np.uint8)
 """Linear light, in steps of 1 / 65536, to display bytes: a table instead of a power per pixel."""
-
-
-def camera_rays(frame: Frame) -> np.ndarray:
-    """Rays through every pixel centre, (H * W, 6) float32, row-major: origin, direction.
-
-    Directions are ``R K^-1 [u, v, 1]``, so a hit's ``t`` is its camera-z depth.
-    """
-    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
-    u = np.arange(frame.width, dtype=np.float64)
-    v = np.arange(frame.height, dtype=np.float64)
-    rays = np.empty((frame.height, frame.width, 6), dtype=np.float32)
-    rays[..., :3] = frame.center
-    for axis in range(3):
-        row = to_world[axis]
-        rays[..., 3 + axis] = (v[:, None] * row[1] + row[2]) + u[None, :] * row[0]
-    return rays.reshape(-1, 6)
 
 
 class RaycastRenderer:
@@ -63,7 +48,7 @@ class RaycastRenderer:
         self._pattern = np.array([ALL_PATTERNS.index(look.pattern) for look in looks] + [0])
 
     def _cast(self, frame: Frame) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-        rays = camera_rays(frame)
+        rays = pixel_rays(frame)
         hits = self._geometry.ray_scene.cast_rays(o3d.core.Tensor(rays))
         depth = hits["t_hit"].numpy().astype(np.float64)
         geometry = hits["geometry_ids"].numpy().astype(np.int64)

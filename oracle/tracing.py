@@ -27,6 +27,7 @@ from spatialqa.oracle.geometry import derived, o3d_triangles
 from spatialqa.oracle.outlines import object_hulls, outline_mask, outline_rows
 from spatialqa.oracle.splats import object_splat_radius, splat_mesh
 from spatialqa.scenes import Frame, Scene
+from spatialqa.scenes.camera import pixel_rays
 
 HIT_BUDGET = 1 << 20
 """(ray, object) hits listed at once, about: rays are cast in chunks (see
@@ -37,31 +38,6 @@ for the structure test along it to be skipped (float32 rounding: about 1e-6 m)."
 _CLEAR_MAX_FACES = 1 << 14
 """Structures with more triangles than this are tested along every ray, not sorted into
 pieces and planes."""
-
-
-def rays_through(frame: Frame, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Rays through the centres of pixels (u, v), (n, 6) float32: origin, direction.
-
-    Directions are ``R K^-1 [u, v, 1]`` (OpenCV: pixel centres at integer image points), so a
-    hit's ``t`` is its camera-z depth.
-    """
-    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
-    u, v = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
-    rays = np.empty((len(u), 6), dtype=np.float32)
-    rays[:, :3] = frame.center
-    for axis in range(3):  # elementwise, not a BLAS matmul: no thread pool for a 3x3
-        row = to_world[axis]
-        rays[:, 3 + axis] = u * row[0] + v * row[1] + row[2]
-    return rays
-
-
-def pixel_rays(frame: Frame) -> np.ndarray:
-    """Rays through every pixel centre, (height * width, 6) float32: origin, direction.
-
-    Row-major: ray ``v * width + u`` passes through the image point (u, v).
-    """
-    v, u = np.divmod(np.arange(frame.width * frame.height), frame.width)
-    return rays_through(frame, u, v)
 
 
 def _object_triangles(scene: Scene, obj) -> tuple[o3d.core.Tensor, o3d.core.Tensor]:
@@ -160,8 +136,8 @@ def rays_at(
     frame: Frame, to_world: np.ndarray, top: int, left: int, rows: np.ndarray, cols: np.ndarray
 ) -> np.ndarray:
     """Rays through the image pixels (left + cols, top + rows), (m, 6) float32: bit for bit
-    :func:`rays_through` of them, with the products u r0 and v r1 formed once per column and
-    row of the block, not per ray."""
+    ``pixel_rays(frame, left + cols, top + rows)``, with the products u r0 and v r1 formed once
+    per column and row of the block, not per ray."""
     rays = np.empty((len(rows), 6), dtype=np.float32)
     if not len(rows):
         return rays
@@ -241,7 +217,7 @@ def _list_hits(
     step = rays_per_chunk(k)
     for lo in range(0, len(u), step):  # no rays, no call: Open3D crashes on an empty batch
         hi = min(lo + step, len(u))
-        rays = rays_through(frame, u[lo:hi], v[lo:hi])
+        rays = pixel_rays(frame, u[lo:hi], v[lo:hi])
         listed = objects.list_intersections(o3d.core.Tensor(rays))
         hit_ray = listed["ray_ids"].numpy().astype(np.int64)  # within the chunk
         hit_object = listed["geometry_ids"].numpy().astype(np.int64)
@@ -418,7 +394,7 @@ def _cast_padded(
     listed = held > 1
     if len(alone):
         objects, _ = ray_scenes(scene)
-        rays = rays_through(frame, u[alone], v[alone])
+        rays = pixel_rays(frame, u[alone], v[alone])
         cast = objects.cast_rays(o3d.core.Tensor(rays))
         hit = cast["t_hit"].numpy() < np.inf
         found = cast["geometry_ids"].numpy()

@@ -8,13 +8,17 @@ range ``Frame.project`` and ``Scene.sees_something`` use.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike
 
 from spatialqa.errors import SceneError
 
-__all__ = ["intrinsics", "look_at"]
+if TYPE_CHECKING:
+    from spatialqa.scenes.scene import Frame
+
+__all__ = ["intrinsics", "look_at", "pixel_rays"]
 
 _PARALLEL_TOL = 1e-9
 
@@ -97,3 +101,34 @@ def intrinsics(width: int, height: int, hfov_deg: float) -> np.ndarray:
         [[focal, 0.0, width / 2.0], [0.0, focal, height / 2.0], [0.0, 0.0, 1.0]],
         dtype=np.float64,
     )
+
+
+def pixel_rays(
+    frame: Frame,
+    u: ArrayLike | None = None,
+    v: ArrayLike | None = None,
+    dtype: DTypeLike = np.float32,
+) -> np.ndarray:
+    """Rays from the camera centre through image points, (n, 6) of ``dtype``: origin, direction.
+
+    Every pixel centre in row-major order (ray ``v * width + u`` through the integer point
+    (u, v), OpenCV's convention) unless ``u`` and ``v`` name the points (any real coordinates,
+    in the image or beyond it). The direction is ``R K^-1 [u, v, 1]``, unnormalised, so the
+    point at camera depth z along a ray is ``origin + z * direction`` (a ray caster's ``t`` is
+    that depth). Computed in float64, then rounded once to ``dtype`` (float32 for Open3D):
+    the oracle's visibility and the ray-cast renderer see the same rays.
+    """
+    if (u is None) != (v is None):
+        raise TypeError("pixel_rays: give both u and v, or neither")
+    if u is None:  # a row of u against a column of v: every pixel, row-major
+        u = np.arange(frame.width, dtype=np.float64)[None, :]
+        v = np.arange(frame.height, dtype=np.float64)[:, None]
+    else:
+        u, v = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
+    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
+    rays = np.empty((*np.broadcast_shapes(u.shape, v.shape), 6), dtype=dtype)
+    rays[..., :3] = frame.center
+    for axis in range(3):  # elementwise, not a BLAS matmul: no thread pool for a 3x3
+        row = to_world[axis]
+        rays[..., 3 + axis] = u * row[0] + v * row[1] + row[2]
+    return rays.reshape(-1, 6)

@@ -21,9 +21,9 @@ from spatialqa.oracle import (
     visibility_compare,
 )
 from spatialqa.oracle.splats import splat_radius
-from spatialqa.oracle.tracing import pixel_rays, rays_through
 from spatialqa.oracle.visibility import FrameVisibility, visibility
 from spatialqa.scenes import SceneObject
+from spatialqa.scenes.camera import pixel_rays
 
 
 def camera(kit, frame_id="f0", eye=(0.0, 0.0, 0.0), target=(0.0, 1.0, 0.0)):
@@ -294,7 +294,7 @@ def test_point_cloud_object_is_splatted_and_occludes(scene_kit):
 
 def test_padded_rays_continue_the_pixel_grid(scene_kit):
     frame = scene_kit.frame("f", scene_kit.look_at((0, 0, 0), (0, 1, 0)), width=4, height=2)
-    rays = rays_through(frame, np.array([1, -3]), np.array([1, 0]))
+    rays = pixel_rays(frame, np.array([1, -3]), np.array([1, 0]))
     assert rays[0] == pytest.approx(pixel_rays(frame)[5])
     # Pixel (-3, 0), beyond the left border, through K^-1 [-3, 0, 1] like any other pixel.
     assert rays[1, 3:] == pytest.approx([(-3 - 1.5) / 500, 1.0, -(0 - 0.5) / 500], abs=1e-7)

@@ -23,8 +23,9 @@ from spatialqa.errors import SceneError
 from spatialqa.oracle import instance_mask
 from spatialqa.oracle.geometry import NO_HIT_ID, STRUCTURE_ID
 from spatialqa.oracle.outlines import padded_samples, window_boxes, window_plane
-from spatialqa.oracle.tracing import ray_scenes, rays_through, trace, trace_listed
+from spatialqa.oracle.tracing import ray_scenes, trace, trace_listed
 from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
+from spatialqa.scenes.camera import pixel_rays
 
 V = importlib.import_module("spatialqa.oracle.visibility")
 
@@ -77,7 +78,7 @@ def listed_mask(scene, frame, listed):
     k = len(scene.objects)
     first = listed.first.astype(np.int64)
     bare = np.flatnonzero(first == k + 1)
-    rays = rays_through(frame, bare % frame.width, bare // frame.width)
+    rays = pixel_rays(frame, bare % frame.width, bare // frame.width)
     rays[:, 3:] *= 1e6
     if len(rays):
         _, structure = ray_scenes(scene)
