@@ -26,8 +26,6 @@ from spatialqa.degradations.optics import defocus, haze, lens_distortion, motion
 from spatialqa.degradations.raycast import RaycastRenderer
 from spatialqa.degradations.registry import DEGRADATIONS, get_degradation
 from spatialqa.degradations.render import (
-    BACKGROUND_ID,
-    STRUCTURE_ID,
     PyrenderRenderer,
     RasterRenderer,
     RenderedFrame,
@@ -38,10 +36,8 @@ from spatialqa.degradations.weather import rain, snow, water_droplets
 
 __all__ = [
     "BACKENDS",
-    "BACKGROUND_ID",
     "DEGRADATIONS",
     "SEVERITIES",
-    "STRUCTURE_ID",
     "Degradation",
     "Degraded",
     "DeliveredFrame",

@@ -21,10 +21,11 @@ from spatialqa.degradations.materials import (
     structure_material,
     triplanar_uv,
 )
-from spatialqa.degradations.render import BACKGROUND_ID, ZFAR, ZNEAR, RenderedFrame
+from spatialqa.degradations.render import ZFAR, ZNEAR, RenderedFrame
 from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import Frame, Scene
 from spatialqa.scenes.camera import pixel_rays
+from spatialqa.scenes.scene import BACKGROUND_ID
 
 _LUT_STEPS = 1 << 16
 _DISPLAY = np.rint(255 * np.linspace(0.0, 1.0, _LUT_STEPS + 1) ** (1 / GAMMA)).astype(np.uint8)

@@ -35,14 +35,13 @@ from spatialqa.degradations.materials import (
     triplanar_uv,
 )
 from spatialqa.scenes import Frame, Scene
+from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
 if TYPE_CHECKING:
     import trimesh
 
 logger = logging.getLogger(__name__)
 
-STRUCTURE_ID = -1
-BACKGROUND_ID = -2
 ZNEAR = 0.05
 ZFAR = 100.0
 

@@ -19,14 +19,10 @@ import trimesh
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.scenes import Scene
+from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 from spatialqa.seeding import rng_for
 
 T = TypeVar("T")
-
-STRUCTURE_ID = -1
-"""Instance id of walls, floor and ceiling in ray-casting results."""
-NO_HIT_ID = -2
-"""Instance id of a ray that hits nothing."""
 
 SAMPLE_SPACING_M = 0.01
 """Target spacing of the dense surface samples: one sample per (1 cm)^2 of surface."""
@@ -124,11 +120,11 @@ class SceneGeometry:
         """Open3D geometry id -> instance id (structure -1), (g + 1,) int64.
 
         The last entry maps Open3D's invalid id (a miss, after :func:`instances_of` clips it)
-        to ``NO_HIT_ID``.
+        to ``BACKGROUND_ID``.
         """
         ids = [obj.id for obj in self.scene.objects if obj.mesh is not None]
         ids += [STRUCTURE_ID] * len(self.scene.structure)
-        return np.array([*ids, NO_HIT_ID], dtype=np.int64)
+        return np.array([*ids, BACKGROUND_ID], dtype=np.int64)
 
     @property
     def _ray_meshes(self) -> list[trimesh.Trimesh]:

@@ -30,9 +30,8 @@ from typing import Annotated, Any, Union, get_args, get_origin, overload
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
 from spatialqa.scenes import Scene
+from spatialqa.scenes.scene import STRUCTURE_ID
 
-STRUCTURE = -1
-"""The id that stands for walls, floor and ceiling where an occluder is asked for."""
 MAX_ITEMS = 10_000
 """Most items in a list argument."""
 MAX_TEXT = 1_000
@@ -49,7 +48,7 @@ class _Names:
 
 ObjectId = Annotated[int, _Names("object")]
 """An instance id of the scene."""
-OccluderId = Annotated[int, _Names("object", (STRUCTURE,))]
+OccluderId = Annotated[int, _Names("object", (STRUCTURE_ID,))]
 """An instance id of the scene, or -1 for the structure."""
 FrameId = Annotated[str, _Names("frame")]
 """A frame id of the scene."""

@@ -34,11 +34,12 @@ import open3d as o3d
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
-from spatialqa.oracle.geometry import NO_HIT_ID, STRUCTURE_ID, derived
+from spatialqa.oracle.geometry import derived
 from spatialqa.oracle.outlines import padded_samples, window_boxes, window_plane
 from spatialqa.oracle.program import FrameId, ObjectId, OccluderId, Range, call, operation
 from spatialqa.oracle.tracing import Trace, ray_scenes, rays_at, rays_per_chunk, trace, trace_listed
 from spatialqa.scenes import Frame, Scene
+from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,7 +269,7 @@ def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
         _, structure = ray_scenes(scene)
         walls = structure.test_occlusions(o3d.core.Tensor.from_numpy(rays), tfar=1.0).numpy()
         first[bare[walls]] = k
-    ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, NO_HIT_ID])
+    ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, BACKGROUND_ID])
     return ids[first].reshape(frame.height, frame.width)
 
 

@@ -28,6 +28,11 @@ _LAST_ROW = np.array([0.0, 0.0, 0.0, 1.0])
 
 MAX_INSTANCE_ID = 2**31 - 1
 """Instance ids must fit int32: visibility and render masks store them so."""
+STRUCTURE_ID = -1
+"""The id that stands for walls, floor and ceiling where a pixel, a ray or an occluder asks for
+an instance id (objects' ids are non-negative, so it names no object)."""
+BACKGROUND_ID = -2
+"""The id of a pixel or ray that meets nothing: no object and no structure."""
 MAX_CATEGORY_LENGTH = 64
 MAX_NAME_LENGTH = 200
 """Longest scene id, frame id, trajectory name or source kind (they end up in file names)."""

@@ -9,14 +9,13 @@ import pytest
 import room_kit as kit
 
 from spatialqa.degradations import (
-    BACKGROUND_ID,
-    STRUCTURE_ID,
     RasterRenderer,
     RaycastRenderer,
     make_renderer,
 )
 from spatialqa.degradations.materials import PATTERNS, object_material
 from spatialqa.scenes import SceneObject, procedural_scene
+from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
 
 @pytest.fixture(scope="module")

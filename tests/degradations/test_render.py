@@ -15,8 +15,6 @@ from room_kit import CAMERA_HEIGHT, HEIGHT, WIDTH, box, make_frame, room_structu
 
 from spatialqa.degradations.materials import object_material
 from spatialqa.degradations.render import (
-    BACKGROUND_ID,
-    STRUCTURE_ID,
     RasterRenderer,
     RenderedFrame,
     decode_instances,
@@ -24,6 +22,7 @@ from spatialqa.degradations.render import (
 )
 from spatialqa.errors import SceneError
 from spatialqa.scenes import Frame, Scene, SceneObject, Source, Structure, procedural_scene
+from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
 
 def make_scene(objects: list[SceneObject], room: bool = True) -> Scene:

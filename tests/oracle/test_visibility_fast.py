@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 from spatialqa.errors import SceneError
 from spatialqa.oracle import instance_mask
-from spatialqa.oracle.geometry import NO_HIT_ID, STRUCTURE_ID
 from spatialqa.oracle.outlines import padded_samples, window_boxes, window_plane
 from spatialqa.oracle.tracing import ray_scenes, trace, trace_listed
 from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
 from spatialqa.scenes.camera import pixel_rays
+from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
 V = importlib.import_module("spatialqa.oracle.visibility")
 
@@ -83,7 +83,7 @@ def listed_mask(scene, frame, listed):
     if len(rays):
         _, structure = ray_scenes(scene)
         first[bare[structure.test_occlusions(o3d.core.Tensor(rays), tfar=1.0).numpy()]] = k
-    ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, NO_HIT_ID])
+    ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, BACKGROUND_ID])
     return ids[first].reshape(frame.height, frame.width)
 
 
