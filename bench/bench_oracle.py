@@ -8,7 +8,7 @@ are its CPU time (``time.process_time``), so every figure is per core and holds 
 machine too. A family is the oracle module of its operations (boxes, distance,
 direction, visibility, counting, area, ...), so operations added later are timed without
 editing this file; their arguments come from the property tests' builders
-(``tests/oracle/proof_kit.py``). "cold" asks a family's facts on a fresh copy of the scene
+(``tests/oracle/symmetry_kit.py``). "cold" asks a family's facts on a fresh copy of the scene
 (its derived geometry built inside the timing), "warm" asks them again (cached). Visibility
 per frame is timed on its own: one fresh scene, every frame. Figures are medians over the
 repeats. Prints figures; asserts nothing.
@@ -34,7 +34,7 @@ from spatialqa.scenes import Scene, procedural_scene
 from spatialqa.seeding import rng_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "oracle"))
-import proof_kit  # argument builders shared with the property tests
+import symmetry_kit  # argument builders shared with the property tests
 
 SCAN_NOISE_M = 0.002
 """Gaussian noise on every vertex of the scan-sized scene, like a depth sensor's."""
@@ -85,10 +85,10 @@ def family_calls(scene: Scene) -> dict[str, list[tuple[str, dict]]]:
     """Family (the operation's oracle module) -> (operation, arguments) for every operation
     the property tests know how to call."""
     out: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-    for op in sorted(set(OPERATIONS) & set(proof_kit.OP_SPECS)):
+    for op in sorted(set(OPERATIONS) & set(symmetry_kit.OP_SPECS)):
         family = OPERATIONS[op].__module__.rsplit(".", 1)[-1]
         for k in range(3):
-            for call in proof_kit.OP_SPECS[op].calls(scene, rng_for("bench", op, k)):
+            for call in symmetry_kit.OP_SPECS[op].calls(scene, rng_for("bench", op, k)):
                 out[family].append((op, call.kwargs))
     return dict(out)
 

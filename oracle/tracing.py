@@ -7,7 +7,7 @@ object index on a tie) is what the pixel shows unless the structure is hit at or
 any-hit query along the same ray, up to that depth).
 
 Computed faster, with the same result bit for bit (:func:`trace`, held to the definition by
-tests/oracle/test_visibility_fast.py): a pixel whose ray can meet one object only (it lies in
+tests/oracle/test_tracing.py): a pixel whose ray can meet one object only (it lies in
 the projected outline of that object's parts alone, see ``outlines``) gets one closest-hit
 ``cast_rays`` against the same objects scene, which finds the same hit and the same ``t`` as
 the listing; only pixels in two or more outlines are listed. (Casting against a scene of one

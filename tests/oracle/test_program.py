@@ -1,6 +1,6 @@
 """Programs with non-default parameters survive JSON and re-execute to the same fact.
 
-Every registered operation is covered on procedural rooms by test_oracle_properties.py.
+Every registered operation is covered on procedural rooms by test_properties.py.
 """
 
 import json
@@ -56,22 +56,17 @@ from spatialqa.oracle.program import OPERATIONS, PARAMETERS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def small_room():
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parents[1]))
-    from conftest import BoxSpec, look_at, make_frame, make_scene
-
-    return make_scene(
+def small_room(scene_kit):
+    Box, frame, look_at = scene_kit.Box, scene_kit.frame, scene_kit.look_at
+    return scene_kit.scene(
         [
-            BoxSpec(1, "bed", (0, 3, 0.3), (1.0, 0.8, 0.6)),
-            BoxSpec(2, "tv", (-1.5, 5, 0.3), (0.6, 0.3, 0.6)),
-            BoxSpec(3, "lamp", (1.5, 4, 0.45), (0.3, 0.3, 0.9)),
+            Box(1, "bed", (0, 3, 0.3), (1.0, 0.8, 0.6)),
+            Box(2, "tv", (-1.5, 5, 0.3), (0.6, 0.3, 0.6)),
+            Box(3, "lamp", (1.5, 4, 0.45), (0.3, 0.3, 0.9)),
         ],
         frames=[
-            make_frame("f0", look_at((0, 0, 1.0), (0, 3, 0.3)), 40.0, 64, 48),
-            make_frame("f1", look_at((0.5, 0, 1.0), (0, 4, 0.5)), 40.0, 64, 48, t=1.0),
+            frame("f0", look_at((0, 0, 1.0), (0, 3, 0.3)), 40.0, 64, 48),
+            frame("f1", look_at((0.5, 0, 1.0), (0, 4, 0.5)), 40.0, 64, 48, t=1.0),
         ],
         footprint=[[-3, -1], [3, -1], [3, 7], [-3, 7]],
     )

@@ -1,4 +1,5 @@
-"""Whole-scene transforms and fact comparison for the oracle's property tests.
+"""Symmetries for the oracle's property tests: whole-scene transforms and, per operation
+(``OP_SPECS``), the calls to make and how each answer follows a transform; fact comparison.
 
 ``moved`` applies a rigid motion to everything a Scene holds (objects, structure, footprint,
 front axes, cameras); ``mirrored`` reflects it through the plane x = 0 and keeps every camera a
@@ -218,7 +219,7 @@ def _box_kinds(scene: Scene, instance_id: int) -> list[str]:
     from spatialqa.oracle.boxes import BOX_KINDS
 
     unknown = sorted(set(BOX_KINDS) - set(BOX_SYMMETRIES))
-    assert not unknown, f"proof_kit.BOX_SYMMETRIES does not know box kinds {unknown}"
+    assert not unknown, f"symmetry_kit.BOX_SYMMETRIES does not know box kinds {unknown}"
     has_annotation = getattr(scene.object(instance_id), "annotated_box", None) is not None
     return [kind for kind in BOX_KINDS if kind != "annotated" or has_annotation]
 
@@ -332,7 +333,7 @@ def _area_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
         "floor_alpha": set(),
     }
     unknown = sorted(set(AREA_METHODS) - set(symmetries))
-    assert not unknown, f"proof_kit does not know room_area methods {unknown}"
+    assert not unknown, f"symmetry_kit does not know room_area methods {unknown}"
     # The cloud-based methods cost a second each: one of them per draw, the exact ones always.
     cheap = [m for m in AREA_METHODS if m in ("polygon", "auto")]
     costly = [m for m in AREA_METHODS if m not in cheap]

@@ -5,31 +5,22 @@ world +x, camera y (down) is world -z, camera z (forward) is world +y. f = 500 p
 principal point (320, 240). Boxes are axis-aligned, so their minimal OBB is the box itself.
 """
 
-import json
 import math
 
 import numpy as np
 import pytest
+from camera_kit import camera
+from replay_kit import re_executes
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle import (
     depth_order,
     ego_relation,
-    execute,
     object_box_2d,
     object_orientation,
     object_point_2d,
 )
 from spatialqa.scenes import SceneObject
-
-
-def camera(kit, eye=(0.0, 0.0, 0.0), target=(0.0, 1.0, 0.0)):
-    return kit.frame("f0", kit.look_at(eye, target))
-
-
-def re_executes(fact, scene):
-    again = execute(json.loads(json.dumps(fact.program)), scene)
-    assert (again.value, again.margin, again.detail) == (fact.value, fact.margin, fact.detail)
 
 
 def test_object_at_plus_x_in_an_opencv_camera_is_right(scene_kit):
@@ -42,7 +33,7 @@ def test_object_at_plus_x_in_an_opencv_camera_is_right(scene_kit):
     assert fact.value == "right of" and fact.margin == pytest.approx(3.0)
     assert fact.unit == "m" and fact.frame == "camera f0"
     assert ego_relation(scene, 2, 1, "f0").value == "left of"
-    re_executes(fact, scene)
+    re_executes(fact, scene, detail=True)
 
 
 def test_right_follows_the_camera_not_the_world(scene_kit):
@@ -116,7 +107,7 @@ def test_depth_order_by_the_visible_part(scene_kit):
     fact = depth_order(scene, 2, 1, "f0")
     assert fact.value == "near" and fact.margin == pytest.approx(3.0, abs=1e-5)
     assert fact.detail["closer"] == 1
-    re_executes(fact, scene)
+    re_executes(fact, scene, detail=True)
 
 
 def test_depth_order_of_a_hidden_object_is_unanswerable(scene_kit):
@@ -150,7 +141,7 @@ def test_orientation_relative_to_the_camera(scene_kit, front, label, angle, marg
     assert fact.value == label
     assert fact.detail["angle_deg"] == pytest.approx(angle)
     assert fact.margin == pytest.approx(margin)
-    re_executes(fact, scene)
+    re_executes(fact, scene, detail=True)
 
 
 def test_orientation_needs_a_front(scene_kit):
@@ -171,6 +162,6 @@ def test_box_and_point_in_pixels_and_per_mille(scene_kit):
     assert box.detail["box_px"] == [269.5, 189.5, 369.5, 289.5]
     point = object_point_2d(scene, 1, "f0")
     assert point.value == [499, 499] and point.detail["point_px"] == [319.0, 239.0]
-    re_executes(box, scene)
-    re_executes(point, scene)
+    re_executes(box, scene, detail=True)
+    re_executes(point, scene, detail=True)
     assert np.all(np.array(box.value) <= 1000)

@@ -1,6 +1,6 @@
 """Properties of the whole oracle on random procedural rooms (hypothesis).
 
-Every registered operation is called through ``proof_kit.OP_SPECS``: a rigid motion of the
+Every registered operation is called through ``symmetry_kit.OP_SPECS``: a rigid motion of the
 scene and its cameras changes no answer, a mirror exchanges left and right, and every fact's
 program re-executes to the same fact. Three fixed (derandomised) examples per property keep CI
 fast and reproducible; ``SPATIALQA_PROOF_EXAMPLES=50`` searches further with random ones.
@@ -10,8 +10,8 @@ import json
 import os
 
 import numpy as np
-import proof_kit as kit
 import pytest
+import symmetry_kit as kit
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from scipy.spatial import cKDTree
@@ -49,7 +49,7 @@ def room(seed: int, index: int):
 
 
 def facts_of(scene, draw_seed: int) -> list[tuple[str, kit.Call, object]]:
-    """(op, call, fact) for every registered operation that ``proof_kit`` knows how to call
+    """(op, call, fact) for every registered operation that ``symmetry_kit`` knows how to call
     (the test below fails, listing them, for any it does not), arguments from ``draw_seed``."""
     out = []
     for op in sorted(set(OPERATIONS) & set(kit.OP_SPECS)):
@@ -87,9 +87,9 @@ def check_symmetry(
 
 def test_every_registered_operation_has_an_argument_builder():
     unknown = kit.unknown_operations()
-    assert not unknown, f"add argument builders to proof_kit.OP_SPECS for {unknown}"
+    assert not unknown, f"add argument builders to symmetry_kit.OP_SPECS for {unknown}"
     stale = sorted(set(kit.OP_SPECS) - set(OPERATIONS))
-    assert not stale, f"proof_kit.OP_SPECS names operations that are not registered: {stale}"
+    assert not stale, f"symmetry_kit.OP_SPECS names operations that are not registered: {stale}"
 
 
 @FAST

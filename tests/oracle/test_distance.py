@@ -9,9 +9,16 @@ import pytest
 import trimesh
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from replay_kit import re_executes
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.oracle import camera_object_distance, execute, minimal_obb, object_distance
+from spatialqa.oracle import (
+    camera_object_distance,
+    execute,
+    minimal_obb,
+    nearest_category,
+    object_distance,
+)
 from spatialqa.oracle.distance import distance_bounds, segment_distances, shell_grid
 from spatialqa.scenes import SceneObject, procedural_scene
 
@@ -314,7 +321,7 @@ def _room_7_6():
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
-    import proof_kit as kit
+    import symmetry_kit as kit
 
     from spatialqa.scenes import procedural_scene
 
@@ -353,7 +360,7 @@ def test_float32_triangle_choice_does_not_leak_into_the_distance():
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
-    import proof_kit as kit
+    import symmetry_kit as kit
 
     from spatialqa.scenes import procedural_scene
 
@@ -401,7 +408,7 @@ def test_an_object_inside_a_solid_is_at_distance_zero_under_rotation(scene_kit):
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).parent))
-    import proof_kit as kit
+    import symmetry_kit as kit
 
     Box = scene_kit.Box
     scene = scene_kit.scene(
@@ -442,3 +449,18 @@ def test_distance_bounds_hold_the_exact_distance_on_procedural_rooms():
         for a, b in itertools.combinations(ids, 2):
             low, high = distance_bounds(scene, a, b)
             assert low <= object_distance(scene, a, b).value <= high
+
+
+def test_nearest_category_takes_the_nearest_instance(paper_room):
+    # From the table: chair 0.5 (nearer instance of two), desk 1.3, sofa 1.4, bed 2.8.
+    fact = nearest_category(paper_room, 1, ["sofa", "chair", "bed", "desk"])
+    assert fact.value == "chair"
+    assert fact.detail["distances"] == pytest.approx([1.4, 0.5, 2.8, 1.3], abs=1e-9)
+    assert fact.detail["nearest_instances"] == [2, 3, 6, 5]
+    assert fact.margin == pytest.approx(0.8)  # desk 1.3 - chair 0.5
+    assert fact.detail["min_gap"] == pytest.approx(0.1)  # sofa 1.4 - desk 1.3
+    re_executes(fact, paper_room)
+    with pytest.raises(SpatialQAError, match="sofa"):
+        nearest_category(paper_room, 1, ["sofa", "sofa"])
+    with pytest.raises(SpatialQAError, match="piano"):
+        nearest_category(paper_room, 1, ["sofa", "piano"])

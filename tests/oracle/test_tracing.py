@@ -16,6 +16,7 @@ from functools import cache
 import numpy as np
 import open3d as o3d
 import pytest
+from camera_kit import camera
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -170,10 +171,6 @@ def test_a_ray_through_a_shared_edge(scene_kit):
     assert listed.first[179 * 320 + 72] == len(scene.objects) + 1
 
 
-def camera(kit, eye=(0.0, 0.0, 0.0), target=(0.0, 1.0, 0.0)):
-    return kit.frame("f0", kit.look_at(eye, target))
-
-
 def test_two_objects_at_one_place_tie_to_the_lower_index(scene_kit):
     # Two equal cubes at one place (pixels held by their two outlines: one cast each) and a
     # third behind them, half to the right (where the three overlap, all hits are listed).
@@ -185,7 +182,7 @@ def test_two_objects_at_one_place_tie_to_the_lower_index(scene_kit):
     )
     listed = assert_same(scene, scene.frame("f0"))
     counts = V._count(scene, scene.frame("f0"))
-    # Cubes a and b: 100 x 100 px at depth 5 (see test_oracle_visibility).
+    # Cubes a and b: 100 x 100 px at depth 5 (see test_visibility).
     assert counts.visible_pixels[:2].tolist() == [10_000, 0]
     assert counts.silhouette_pixels[:2].tolist() == [10_000, 10_000]
     assert counts.occluders(2) == {1: 10_000}
@@ -202,7 +199,7 @@ def test_object_flush_with_a_wall(scene_kit, eye):
     scene = scene_kit.scene(
         [Box(1, "in wall", (0, 5.5, 0)), Box(2, "against", (-1.5, 4.5, -0.5))],
         structure=[wall],
-        frames=[camera(scene_kit, eye, (0.0, 5.0, 0.0))],
+        frames=[camera(scene_kit, eye=eye, target=(0.0, 5.0, 0.0))],
     )
     assert_same(scene, scene.frame("f0"))
     counts = V._count(scene, scene.frame("f0"))

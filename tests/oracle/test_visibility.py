@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+from camera_kit import camera
 
 from spatialqa.oracle import (
     execute,
@@ -19,15 +20,13 @@ from spatialqa.oracle import (
     occlusion,
     truncation,
     visibility_compare,
+    visible_instances,
 )
+from spatialqa.oracle.geometry import derived
 from spatialqa.oracle.splats import splat_radius
 from spatialqa.oracle.visibility import FrameVisibility, visibility
 from spatialqa.scenes import SceneObject
 from spatialqa.scenes.camera import pixel_rays
-
-
-def camera(kit, frame_id="f0", eye=(0.0, 0.0, 0.0), target=(0.0, 1.0, 0.0)):
-    return kit.frame(frame_id, kit.look_at(eye, target))
 
 
 def test_box_alone_in_view_covers_its_analytic_area(scene_kit):
@@ -389,3 +388,21 @@ def test_visibility_bytes_does_not_grow_with_rays_times_objects():
     assert visibility_bytes(500, 4 * pixels, 1) > many
     # Measured (bench: 500 boxes at one place, 16 views of 640 x 480): 160 MB over the scene.
     assert visibility_bytes(500, pixels, 16) > 160 << 20
+
+
+def test_visible_instances(chairs):
+    assert visible_instances(chairs, ["f0"]) == {1: True, 2: True, 3: False, 4: True}
+    assert visible_instances(chairs, ["f1"]) == {1: False, 2: False, 3: True, 4: False}
+    assert visible_instances(chairs, ["f0", "f1"]) == {1: True, 2: True, 3: True, 4: True}
+
+
+def test_visible_instances_is_cached_but_handed_out_fresh(chairs):
+    first = visible_instances(chairs, ["f0"], tau_instance=0.2)
+    first[3] = True  # the caller's copy: the cache keeps the answer
+    assert visible_instances(chairs, ["f0"], tau_instance=0.2) == {
+        1: True,
+        2: True,
+        3: False,
+        4: True,
+    }
+    assert derived(chairs).builds["visible_instances"] >= 1
