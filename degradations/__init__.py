@@ -4,6 +4,7 @@ kept right.
 OpenGL (moderngl through EGL) is loaded only when a rasterising renderer first renders.
 """
 
+from spatialqa import moved
 from spatialqa.degradations.appearance import (
     colour_shift,
     gaussian_noise,
@@ -73,3 +74,5 @@ __all__ = [
     "water_droplets",
     "write_contact_sheet",
 ]
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from spatialqa import moved
 from spatialqa.degradations.labels import PixelMap, compose, resample, rescale
 from spatialqa.degradations.raycast import RaycastRenderer
 from spatialqa.degradations.registry import get_degradation
@@ -266,3 +267,6 @@ def _resize_of(scene: Scene, frame: Frame) -> PixelMap | None:
     if (own.width, own.height) == (frame.width, frame.height):
         return None
     return rescale((own.width, own.height), (frame.width, frame.height))
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

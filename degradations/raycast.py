@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import open3d as o3d
 
+from spatialqa import moved
 from spatialqa.degradations.materials import (
     ALL_PATTERNS,
     GAMMA,
@@ -97,3 +98,6 @@ class RaycastRenderer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from spatialqa import moved
 from spatialqa.degradations.materials import (
     ALL_PATTERNS,
     GAMMA,
@@ -377,3 +378,5 @@ class RasterRenderer:
 
 PyrenderRenderer = RasterRenderer
 """The name configs and callers know the rasterising backend by (``backend: pyrender``)."""
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from spatialqa import moved
 from spatialqa.degradations.base import SEVERITIES
 from spatialqa.degradations.delivery import CLEAN, render_and_degrade
 from spatialqa.degradations.raycast import RaycastRenderer
@@ -81,3 +82,6 @@ def write_contact_sheet(
     path = directory / "degradations.png"
     Image.fromarray(contact_sheet(scene, frame, backend=backend, seed=seed)).save(path)
     return path
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

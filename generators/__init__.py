@@ -7,8 +7,9 @@ time the registry is asked (``all_tasks``, ``get_task``).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spatialqa import lazy
 
 if TYPE_CHECKING:
     from spatialqa.generators.choices import LetterBalancer
@@ -35,13 +36,7 @@ HOMES = {
 }
 """Each exported name -> the module of this package that defines it."""
 
-
-def __getattr__(name: str) -> Any:
-    if name not in HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{HOMES[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, HOMES)
 
 
 __all__ = [

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from spatialqa import moved
 from spatialqa.generators.sample import ABSTAIN_ANSWER
 
 # Hard-coded, not np.linspace(.5, .95, ...): lmms-eval's float step count lands on these ten.
@@ -178,3 +179,6 @@ def vsibench_overall(task_means: Mapping[str, float]) -> float:
     if present:
         means["object_rel_direction"] = sum(means.pop(t) for t in DIRECTION_TASKS) / 3
     return sum(means.values()) / len(means)
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

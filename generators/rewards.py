@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from spatialqa import moved
 from spatialqa.generators.metrics import (
     first_token,
     is_abstention,
@@ -85,3 +86,6 @@ def reward(sample: Any, response: str, format_weight: float = FORMAT_WEIGHT) -> 
     [0, 1]."""
     parts = rewards(sample, response)
     return format_weight * parts["format"] + (1.0 - format_weight) * parts["task"]
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from spatialqa import moved
 from spatialqa.generators.choices import LetterBalancer, either, with_options
 from spatialqa.generators.referents import view_pair_in_order, view_pairs, view_referents
 from spatialqa.generators.registry import register_task
@@ -146,3 +147,6 @@ class Occlusion(Task):
             margin=float(fact.margin),
             views=(view,),
         )
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -5,6 +5,7 @@ any fact's program. The ``visibility`` operation is exported here as ``object_vi
 so that ``spatialqa.oracle.visibility`` stays the module.
 """
 
+from spatialqa import moved
 from spatialqa.oracle.appearance import appearance_order, first_appearance, object_existence
 from spatialqa.oracle.area import room_area
 from spatialqa.oracle.boxes import aabb, annotated_box, gravity_obb, minimal_obb
@@ -104,3 +105,5 @@ __all__ = [
     "visible_count",
     "visible_instances",
 ]
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -10,6 +10,7 @@ import open3d as o3d
 import trimesh
 from scipy.spatial import ConvexHull, QhullError
 
+from spatialqa import moved
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import OrientedBox, Scene
@@ -357,3 +358,6 @@ def box_of(scene: Scene, instance_id: int, box: str) -> OrientedBox:
     if box not in _BOXES:
         raise SpatialQAError(f"box: unknown box kind {box!r} (supported: {BOX_KINDS})")
     return _BOXES[box](scene, instance_id)
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

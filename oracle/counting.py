@@ -3,6 +3,7 @@ two categories is more numerous."""
 
 from __future__ import annotations
 
+from spatialqa import moved
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.program import FrameId, call, operation
@@ -122,3 +123,6 @@ def count_comparison(
         views=tuple(views or ()),
         detail={"counts": [n1, n2]},
     )
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

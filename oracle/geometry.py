@@ -17,6 +17,7 @@ import numpy as np
 import open3d as o3d
 import trimesh
 
+from spatialqa import moved
 from spatialqa.errors import SpatialQAError
 from spatialqa.scenes import Scene
 from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
@@ -158,3 +159,6 @@ def derived(scene: Scene) -> SceneGeometry:
         geometry = SceneGeometry(scene)
         _CACHE[scene] = geometry
     return geometry
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

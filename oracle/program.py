@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Union, get_args, get_origin, overload
 
+from spatialqa import moved
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
 from spatialqa.scenes import Scene
@@ -290,3 +291,6 @@ def execute(program: dict[str, Any] | str, scene: Scene) -> Fact:
         raise SpatialQAError(
             f"program.op {op}: failed with {type(error).__name__}: {short(str(error))}"
         ) from error
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import open3d as o3d
 
+from spatialqa import moved
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.geometry import derived
@@ -409,3 +410,7 @@ def visibility_compare(scene: Scene, a: ObjectId, b: ObjectId, view: FrameId) ->
         margin=abs(shares[0] - shares[1]),
         detail={"winner": winner, "shown": {str(a): shares[0], str(b): shares[1]}},
     )
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release
+moved.keep_callable(__name__)  # it was the function visibility, kept for one release

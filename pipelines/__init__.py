@@ -9,8 +9,9 @@ hide the module.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from spatialqa import lazy
 
 if TYPE_CHECKING:
     from spatialqa.pipelines.config import BuildConfig, load_config, parse_config
@@ -28,13 +29,7 @@ HOMES = {
 }
 """Each exported name -> the module of this package that defines it."""
 
-
-def __getattr__(name: str) -> Any:
-    if name not in HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{HOMES[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, HOMES)
 
 
 __all__ = [

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from spatialqa import moved
 from spatialqa.errors import ConfigError, OutputError, SpatialQAError
 from spatialqa.pipelines.card import dataset_card
 from spatialqa.pipelines.config import BuildConfig
@@ -464,3 +465,6 @@ class Journal:
         manifest["shards_kept"] = self.kept
         self.storage.write("manifest.json", (json.dumps(manifest, indent=2) + "\n").encode())
         return manifest
+
+
+moved.keep_callable(__name__)  # it was the function build, kept for one release

@@ -16,6 +16,7 @@ from typing import Any
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from spatialqa import moved
 from spatialqa.errors import SpatialQAError
 from spatialqa.generators.metrics import (
     DIRECTION_TASKS,
@@ -218,3 +219,6 @@ def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Scores:
     known = {row["id"] for row in rows}
     unknown = sorted(key for key in predictions if key not in known)
     return Scores(tasks, overall["macro"], overall["micro"], vsi, abstain, missing, unknown)
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

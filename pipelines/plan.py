@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from spatialqa import moved
 from spatialqa.degradations import get_degradation
 from spatialqa.degradations.delivery import RENDER_VERSION, resolve_backend
 from spatialqa.errors import ConfigError, SpatialQAError
@@ -234,3 +235,6 @@ def decided(config: BuildConfig) -> BuildConfig:
     """``config`` with ``render.backend: auto`` decided here, for every worker of the build."""
     render = config.render.model_copy(update={"backend": resolve_backend(config.render.backend)})
     return config.model_copy(update={"render": render})
+
+
+moved.keep_callable(__name__)  # it was the function plan, kept for one release

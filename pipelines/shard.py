@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spatialqa import moved
 from spatialqa.degradations import encode_image, relabel, render_and_degrade
 from spatialqa.errors import OutputError, SceneError, SpatialQAError
 from spatialqa.generators import Context, Sample, draw_samples
@@ -288,3 +289,6 @@ def sample_row(
         split=config.split_of(sample.source, sample.scene_id),  # the scene's, never the sample's
     )
     return row
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

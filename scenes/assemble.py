@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
+from spatialqa import moved
 from spatialqa.errors import SceneError
 from spatialqa.scenes.camera import intrinsics, look_at
 from spatialqa.scenes.files import MISSING, file_problem
@@ -450,3 +451,6 @@ def orbit_frames(
         eye = [*(center + radii * [np.cos(angle), np.sin(angle)]), floor + ORBIT_EYE_HEIGHT]
         frames.append(RawFrame(f"o{i:04d}", i * ORBIT_SPACING_S, look_at(eye, target), K, 640, 480))
     return frames
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from spatialqa import moved
 from spatialqa.errors import SceneError
 from spatialqa.scenes.procedural import procedural_scene
 from spatialqa.scenes.scene import Scene
@@ -216,3 +217,6 @@ def convert(path: str | Path, to: str | Path, format: str | None = None) -> Scen
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(root / relative, target)
     return scene
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from shapely.geometry import Polygon
 
+from spatialqa import moved
 from spatialqa.errors import PlacementError
 from spatialqa.scenes.footprints import (
     draw_footprint,
@@ -152,3 +153,6 @@ def procedural_scene(
         f"procedural scene {scene_id} ({room_type}): gave up after {ROOM_ATTEMPTS} rooms; "
         f"last: {failures[-1]}"
     )
+
+
+__getattr__ = moved.names(__name__)  # names that moved out, kept for one release
