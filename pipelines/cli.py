@@ -261,10 +261,12 @@ def parser() -> argparse.ArgumentParser:
     )
     scene.add_argument("action", choices=("validate", "convert", "show"))
     scene.add_argument("path", help="a scan directory, house JSON, mesh file or scene directory")
+    # No choices: the loaders register their formats when spatialqa.scenes is imported, which
+    # --help must not do; an unknown name fails in load_any, which lists the registered ones.
     scene.add_argument(
         "--format",
-        choices=("dir", "scannet", "scannetpp", "arkitscenes", "front3d", "generic"),
-        help="the loader (default: detected from the contents)",
+        help="the loader, by its registered name (default: detected from the contents; an "
+        "unknown name lists the known ones)",
     )
     scene.add_argument("--to", help="convert: the scene directory to write")
     scene.add_argument("--out", help="show: the PNG to write")

@@ -1,8 +1,8 @@
 """3D scenes in, one canonical Scene out: the model, the scene directory, procedural rooms."""
 
 from spatialqa.scenes.arkitscenes import load_arkitscenes
-from spatialqa.scenes.camera import intrinsics, look_at
-from spatialqa.scenes.formats import FORMATS, detect_format, find_scenes, load_any
+from spatialqa.scenes.camera import intrinsics, look_at, pixel_rays
+from spatialqa.scenes.formats import FORMATS, SceneRef, detect_format, find_scenes, load_any
 from spatialqa.scenes.front3d import load_front3d
 from spatialqa.scenes.generic import load_generic
 from spatialqa.scenes.io import load_scene, save_scene
@@ -11,6 +11,9 @@ from spatialqa.scenes.procedural import ROOM_TYPES, procedural_scene
 from spatialqa.scenes.scannet import load_scannet
 from spatialqa.scenes.scannetpp import load_scannetpp
 from spatialqa.scenes.scene import (
+    BACKGROUND_ID,
+    STRUCTURE_ID,
+    Distortion,
     Frame,
     OrientedBox,
     Room,
@@ -23,14 +26,18 @@ from spatialqa.scenes.scene import (
 )
 
 __all__ = [
+    "BACKGROUND_ID",
     "FORMATS",
     "ROOM_TYPES",
+    "STRUCTURE_ID",
+    "Distortion",
     "Frame",
     "Limits",
     "OrientedBox",
     "Room",
     "Scene",
     "SceneObject",
+    "SceneRef",
     "Source",
     "Structure",
     "Trajectory",
@@ -47,6 +54,7 @@ __all__ = [
     "load_scannetpp",
     "load_scene",
     "look_at",
+    "pixel_rays",
     "procedural_scene",
     "save_scene",
 ]

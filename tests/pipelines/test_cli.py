@@ -62,3 +62,14 @@ def test_build_prints_where_the_data_is_and_the_counts(ray_local, tmp_path, caps
     assert f"{out}/data/*.parquet" in printed
     assert "object_abs_distance       4" in printed
     assert "scenes built: 1, skipped: 0" in printed
+
+
+def test_an_unknown_scene_format_exits_2_naming_the_registered_ones(tmp_path, capsys):
+    """--format has no fixed choices: the loader registry answers, so a new loader needs no
+    CLI edit."""
+    from spatialqa.scenes.formats import FORMATS
+
+    assert main(["scene", "validate", str(tmp_path), "--format", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert f"unknown scene format 'nosuch' (known: {', '.join(FORMATS)})" in err
+    assert {"dir", "scannet", "scannetpp", "arkitscenes", "front3d", "generic"} <= set(FORMATS)
