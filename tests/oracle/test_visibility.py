@@ -26,7 +26,6 @@ from spatialqa.oracle.geometry import derived
 from spatialqa.oracle.splats import splat_radius
 from spatialqa.oracle.visibility import FrameVisibility, visibility
 from spatialqa.scenes import SceneObject
-from spatialqa.scenes.camera import pixel_rays
 
 
 def test_box_alone_in_view_covers_its_analytic_area(scene_kit):
@@ -120,17 +119,6 @@ def test_object_at_plus_x_in_camera_coordinates_is_in_the_right_half(scene_kit):
     columns_left = np.argwhere(mask == 2)[:, 1]
     assert len(columns_right) > 0 and columns_right.min() >= 320
     assert len(columns_left) > 0 and columns_left.max() < 320
-
-
-def test_pixel_rays_go_through_pixel_centres(scene_kit):
-    frame = scene_kit.frame("f", scene_kit.look_at((0, 0, 0), (0, 1, 0)), width=4, height=2)
-    rays = pixel_rays(frame).astype(np.float64)
-    assert rays.shape == (8, 6)
-    # Ray 5 = pixel (u, v) = (1, 1), centred at (1, 1); principal point ((4 - 1) / 2,
-    # (2 - 1) / 2) = (1.5, 0.5): camera direction ((1 - 1.5) / 500, (1 - 0.5) / 500, 1) ->
-    # world (x, y, z) = (-0.001, 1, -0.001).
-    assert rays[5, 3:] == pytest.approx([-0.001, 1.0, -0.001], abs=1e-7)
-    assert rays[:, :3] == pytest.approx(0.0)
 
 
 def test_is_visible_thresholds():
@@ -289,14 +277,6 @@ def test_point_cloud_object_is_splatted_and_occludes(scene_kit):
     assert box[0] in (267.5, 268.5) and box[2] in (370.5, 371.5) and box[1] in (187.5, 188.5)
     # The box (unit cube at depth 8: 62.5 px a side) lies wholly behind the square.
     assert counts.visible_pixels[0] == 0 and counts.occluders(1) == {2: 62 * 62}
-
-
-def test_padded_rays_continue_the_pixel_grid(scene_kit):
-    frame = scene_kit.frame("f", scene_kit.look_at((0, 0, 0), (0, 1, 0)), width=4, height=2)
-    rays = pixel_rays(frame, np.array([1, -3]), np.array([1, 0]))
-    assert rays[0] == pytest.approx(pixel_rays(frame)[5])
-    # Pixel (-3, 0), beyond the left border, through K^-1 [-3, 0, 1] like any other pixel.
-    assert rays[1, 3:] == pytest.approx([(-3 - 1.5) / 500, 1.0, -(0 - 0.5) / 500], abs=1e-7)
 
 
 def test_pixel_books_balance_on_a_procedural_room():

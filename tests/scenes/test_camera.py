@@ -1,4 +1,5 @@
-"""Cameras follow OpenCV axes: x right, y down, z forward; K centred on the image."""
+"""Cameras follow OpenCV axes: x right, y down, z forward; K centred on the image; a pixel's
+ray goes through its centre."""
 
 import math
 
@@ -8,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from spatialqa.errors import SceneError
-from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.camera import intrinsics, look_at, pixel_rays
 from spatialqa.scenes.scene import Frame
 
 
@@ -80,3 +81,22 @@ def test_intrinsics_put_the_field_of_view_edge_on_the_image_edge():
 def test_intrinsics_reject_bad_arguments(width, height, hfov):
     with pytest.raises(SceneError, match="intrinsics"):
         intrinsics(width, height, hfov)
+
+
+def test_pixel_rays_go_through_pixel_centres(scene_kit):
+    frame = scene_kit.frame("f", scene_kit.look_at((0, 0, 0), (0, 1, 0)), width=4, height=2)
+    rays = pixel_rays(frame).astype(np.float64)
+    assert rays.shape == (8, 6)
+    # Ray 5 = pixel (u, v) = (1, 1), centred at (1, 1); principal point ((4 - 1) / 2,
+    # (2 - 1) / 2) = (1.5, 0.5): camera direction ((1 - 1.5) / 500, (1 - 0.5) / 500, 1) ->
+    # world (x, y, z) = (-0.001, 1, -0.001).
+    assert rays[5, 3:] == pytest.approx([-0.001, 1.0, -0.001], abs=1e-7)
+    assert rays[:, :3] == pytest.approx(0.0)
+
+
+def test_padded_rays_continue_the_pixel_grid(scene_kit):
+    frame = scene_kit.frame("f", scene_kit.look_at((0, 0, 0), (0, 1, 0)), width=4, height=2)
+    rays = pixel_rays(frame, np.array([1, -3]), np.array([1, 0]))
+    assert rays[0] == pytest.approx(pixel_rays(frame)[5])
+    # Pixel (-3, 0), beyond the left border, through K^-1 [-3, 0, 1] like any other pixel.
+    assert rays[1, 3:] == pytest.approx([(-3 - 1.5) / 500, 1.0, -(0 - 0.5) / 500], abs=1e-7)
