@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pytest
 import rooms_kit
+from samples_kit import by_categories, generate
 
 from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle import execute, minimal_obb
@@ -138,3 +139,23 @@ def test_procedural_room_answers_match_atan2(name):
     assert again == samples
     letters = [s.answer for s in samples]
     assert max(letters.count(letter) for letter in set(letters)) <= np.ceil(len(letters) / 2)
+
+
+def test_rel_direction_hard_quadrants_and_boundary_rejection(room):
+    samples = by_categories(generate("object_rel_direction_hard", room))
+
+    def answer_text(sample):
+        letter = sample.answer
+        return next(c[3:] for c in sample.choices if c.startswith(letter + "."))
+
+    # At the table (1, 1) facing the sofa (4, 1): forward is +x. The bed (4, 4.05) lies at
+    # atan2(3.05, 3.0) = 45.5 deg counter-clockwise: front-left, 44.5 deg from a boundary.
+    forward_left = samples[("table", "sofa", "bed")]
+    assert answer_text(forward_left) == "front-left"
+    assert forward_left.margin == pytest.approx(90 - math.degrees(math.atan2(3.05, 3.0)))
+    # At the sofa (4, 1) facing the table (1, 1): forward is -x. The lamp (1, 4.1) lies at
+    # atan2(3.1, -3) - 180 = -45.9 -> 314.1 deg: front-right (its +y is on the right).
+    assert answer_text(samples[("sofa", "table", "lamp")]) == "front-right"
+    # At the table facing the sofa, the lamp is at exactly 90 deg: on a boundary, rejected.
+    assert ("table", "sofa", "lamp") not in samples
+    assert all(s.margin >= 10 for s in samples.values())

@@ -1,24 +1,15 @@
-"""The Task base: params checked by name (the balance caps included), and the multiple-choice
-variant of numeric tasks."""
+"""The Task base: params checked by name (the balance caps included), the multiple-choice
+variant of numeric tasks; the Context's visible and nameable objects."""
 
 from __future__ import annotations
 
 from itertools import combinations
 
-import paper_room_kit
 import pytest
+from samples_kit import generate
 
 from spatialqa.errors import ConfigError
-from spatialqa.generators import Context, draw_samples, get_task
-
-
-@pytest.fixture(scope="module")
-def room(scene_kit):
-    return paper_room_kit.room(scene_kit)
-
-
-def generate(name: str, ctx: Context, **params):
-    return draw_samples(get_task(name)(**params), ctx, limit=100)
+from spatialqa.generators import get_task
 
 
 def test_balance_params_are_checked_by_name():
@@ -45,3 +36,8 @@ def test_numeric_tasks_are_also_asked_as_multiple_choice(room):
     (count,) = generate("object_counting_mc", room)
     options = {c[0]: int(c[3:]) for c in count.choices}
     assert options[count.answer] == 2 and set(options.values()) <= {1, 2, 3, 4, 5}
+
+
+def test_only_visible_single_instance_categories_are_named(room):
+    assert room.visible == {1, 2, 3, 4, 5, 6}
+    assert room.unique == {"bed": 3, "lamp": 4, "sofa": 2, "table": 1}
