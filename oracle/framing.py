@@ -1,0 +1,130 @@
+"""What a frame is a picture of: how many objects it shows above tau and how much of it is bare
+walls, floor and ceiling, exactly, from the same rays as ``visibility``.
+
+Why: a view a photographer would reject (a blank wall, the floor and one object cut by the
+border) teaches a model little, and a view in which fewer than two objects show asks almost
+nothing. The pipeline's view selection keeps only frames that pass :func:`passes`.
+
+Definitions, at the frame's own resolution (the one every task answers at):
+
+- *objects*: the instances visible above tau in the frame (``FrameVisibility.is_visible``).
+- *structure share*: pixels whose first hit is the structure (a wall, the floor, the ceiling, a
+  door, a window frame) over all pixels. A pixel shows an object when ``frame_visibility``
+  counts it as visible (``visible_pixels``); every other pixel shows the structure unless its ray
+  meets nothing at all (through a window or an open door), so the structure's pixels are all
+  pixels less the objects' less those that meet nothing: a pixel meets nothing when its ray hits
+  no structure (the any-hit query ``instance_mask`` uses, over the whole ray) and no object (a
+  closest-hit cast). It equals ``(instance_mask(...) == STRUCTURE_ID).sum()`` pixel for pixel,
+  at about half the cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import open3d as o3d
+
+from spatialqa.oracle.geometry import derived
+from spatialqa.oracle.tracing import ray_scenes
+from spatialqa.oracle.visibility import frame_visibility
+from spatialqa.scenes import Scene
+from spatialqa.scenes.camera import pixel_rays
+
+TAU_INSTANCE = 0.05
+"""Visible fraction of an instance above which it counts as visible (GROUND_TRUTH.md's tau)."""
+TAU_FRAME = 0.001
+"""Share of the frame an instance may cover instead (GROUND_TRUTH.md's tau)."""
+_FAR = 1e6
+"""Ray directions are scaled by this for the structure's any-hit query (tfar = 1): a kilometre
+and more, as ``instance_mask`` casts them, so the two agree bit for bit."""
+
+
+@dataclass(frozen=True)
+class Framing:
+    """One frame's composition.
+
+    Attributes
+    ----------
+    frame_id : str
+    objects : int, instances visible above tau.
+    object_share : float, pixels showing an object / all pixels.
+    structure_share : float, pixels showing walls, floor, ceiling, doors, window frames / all.
+    """
+
+    frame_id: str
+    objects: int
+    object_share: float
+    structure_share: float
+
+
+def visible_objects(
+    scene: Scene, frame_id: str, tau_instance: float = TAU_INSTANCE, tau_frame: float = TAU_FRAME
+) -> int:
+    """Instances visible above tau in frame ``frame_id`` (from the cached visibility)."""
+    return int(
+        np.count_nonzero(frame_visibility(scene, frame_id).is_visible(tau_instance, tau_frame))
+    )
+
+
+def structure_pixels(scene: Scene, frame_id: str) -> int:
+    """Pixels of frame ``frame_id`` whose first hit is the structure (cached per frame)."""
+
+    def compute() -> int:
+        frame = scene.frame(frame_id)
+        counts = frame_visibility(scene, frame_id)
+        shown = int(counts.visible_pixels.sum())
+        if not scene.structure:
+            return 0
+        objects, structure = ray_scenes(scene)
+        rays = pixel_rays(frame)
+        rays[:, 3:] *= _FAR
+        walled = structure.test_occlusions(o3d.core.Tensor.from_numpy(rays), tfar=1.0).numpy()
+        open_rays = rays[~walled]
+        empty = 0
+        if len(open_rays):
+            cast = objects.cast_rays(o3d.core.Tensor.from_numpy(np.ascontiguousarray(open_rays)))
+            empty = int(np.count_nonzero(~np.isfinite(cast["t_hit"].numpy())))
+        return counts.pixels - shown - empty
+
+    return derived(scene).memo("structure_pixels", frame_id, compute)
+
+
+def framing(
+    scene: Scene, frame_id: str, tau_instance: float = TAU_INSTANCE, tau_frame: float = TAU_FRAME
+) -> Framing:
+    """Objects visible above tau and the object and structure shares of frame ``frame_id``."""
+    counts = frame_visibility(scene, frame_id)
+    return Framing(
+        frame_id,
+        visible_objects(scene, frame_id, tau_instance, tau_frame),
+        int(counts.visible_pixels.sum()) / counts.pixels,
+        structure_pixels(scene, frame_id) / counts.pixels,
+    )
+
+
+def passes(
+    scene: Scene,
+    frame_id: str,
+    max_structure: float,
+    min_objects: int,
+    tau_instance: float = TAU_INSTANCE,
+    tau_frame: float = TAU_FRAME,
+) -> bool:
+    """True when frame ``frame_id`` shows at least ``min_objects`` objects above tau and its
+    structure covers at most ``max_structure`` of the pixels.
+
+    Cheap where it can be: too few objects fails without casting for the structure, and a frame
+    whose objects already cover ``1 - max_structure`` of it passes without (the structure can
+    only show where no object does).
+    """
+    if not 0.0 <= max_structure <= 1.0:
+        raise ValueError(f"max_structure must be in [0, 1] (got {max_structure})")
+    if min_objects < 0:
+        raise ValueError(f"min_objects must be at least 0 (got {min_objects})")
+    if visible_objects(scene, frame_id, tau_instance, tau_frame) < min_objects:
+        return False
+    counts = frame_visibility(scene, frame_id)
+    if counts.pixels - int(counts.visible_pixels.sum()) <= max_structure * counts.pixels:
+        return True
+    return structure_pixels(scene, frame_id) <= max_structure * counts.pixels
