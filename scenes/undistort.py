@@ -21,7 +21,7 @@ alpha 0 (every output pixel sees the scene). Sizes do not change.
 The resampling happens in one of two places, with the same maps and the same ``remap``, so
 the pixels agree bit for bit: on conversion (``Lens.undistort`` writes the file), or on reading
 a frame that names its distorted image and carries its ``Distortion`` (``undistortion_maps``
-and ``remap``, from ``degradations.views``).
+and ``remap``, from ``degradations.delivery``).
 """
 
 from __future__ import annotations

@@ -1,18 +1,31 @@
-"""The scene directory round-trips exactly, writes the same bytes, and reads strictly."""
+"""The scene directory round-trips exactly, writes the same bytes, and reads strictly.
+
+Broken scene directories are refused at load with the file and the field, never mid-build
+(scene_json_kit writes them); a lens round-trips through scene.json.
+"""
 
 import json
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import trimesh
+from lens_kit import HEIGHT, OPENCV, WIDTH, saved_scene, write_scan
 from PIL import Image
 from scene_compare_kit import assert_same_scene, files_of
+from scene_json_kit import frame0, refused, write_ply, write_png, write_scene
 
 from spatialqa.errors import SceneError
+from spatialqa.oracle.area import room_area
+from spatialqa.scenes import Limits, check_limits
+from spatialqa.scenes.assemble import read_json
 from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.formats import convert
 from spatialqa.scenes.io import FORMAT, load_scene, save_scene
 from spatialqa.scenes.procedural import procedural_scene
+from spatialqa.scenes.scannetpp import load_scannetpp
 from spatialqa.scenes.scene import (
     Frame,
     OrientedBox,
@@ -281,3 +294,174 @@ def test_points_may_also_be_a_ply_point_cloud(tmp_path):
     edit(tmp_path, lambda d: d["objects"][1].__setitem__("points", "scene.json"))
     with pytest.raises(SceneError, match=r"objects\[1\]\.points: points must be \.npy or \.ply"):
         load_scene(tmp_path)
+
+
+# ------------------------------------ refused at load, with the file and the field (scene_json_kit)
+
+
+def test_the_base_scene_loads(tmp_path):
+    write_scene(tmp_path)
+    scene = load_scene(tmp_path)
+    assert [obj.category for obj in scene.objects] == ["chair"]
+    assert scene.frame("f0000").rgb == "frames/f0000.png"
+    check_limits(scene, Limits(), tmp_path)
+
+
+def test_a_missing_image_is_refused(tmp_path):
+    write_scene(tmp_path)
+    (tmp_path / "frames" / "f0000.png").unlink()
+    refused(tmp_path, "trajectories[0].frames[0].rgb", r"^file not found frames/f0000\.png$")
+
+
+def test_a_missing_depth_image_is_refused(tmp_path):
+    write_scene(tmp_path, lambda d: frame0(d).__setitem__("depth", "depth/f0000.png"))
+    refused(tmp_path, "trajectories[0].frames[0].depth", r"^file not found depth/f0000\.png$")
+
+
+def test_a_fifo_is_refused_without_being_opened(tmp_path):
+    write_scene(tmp_path, lambda d: frame0(d).__setitem__("rgb", "frames/pipe.png"))
+    os.mkfifo(tmp_path / "frames" / "pipe.png")
+    outcome: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            load_scene(tmp_path)
+        except BaseException as exc:  # handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    if worker.is_alive():  # opened for reading: it would wait for a writer forever
+        with open(tmp_path / "frames" / "pipe.png", "wb"):
+            pass  # release it
+        pytest.fail("load_scene opened the FIFO")
+    assert len(outcome) == 1 and isinstance(outcome[0], SceneError)
+    expected = f"{tmp_path / 'scene.json'}: trajectories[0].frames[0].rgb: not a regular file"
+    assert str(outcome[0]) == f"{expected} frames/pipe.png"
+
+
+def test_a_directory_is_not_an_image(tmp_path):
+    write_scene(tmp_path, lambda d: frame0(d).__setitem__("rgb", "frames"))
+    refused(tmp_path, "trajectories[0].frames[0].rgb", r"^not a regular file frames$")
+
+
+def test_links_leaving_the_scene_directory_are_refused(tmp_path):
+    root, outside = tmp_path / "scene", tmp_path / "elsewhere"
+    write_scene(root, lambda d: frame0(d).__setitem__("rgb", "frames/link.png"))
+    write_png(outside / "real.png")
+    os.symlink(outside / "real.png", root / "frames" / "link.png")
+    refused(
+        root,
+        "trajectories[0].frames[0].rgb",
+        r"^path leaves the scene directory through a link: frames/link\.png$",
+    )
+
+
+def test_a_linked_folder_along_the_path_is_refused(tmp_path):
+    root, outside = tmp_path / "scene", tmp_path / "elsewhere"
+    write_scene(root, lambda d: frame0(d).__setitem__("rgb", "shots/f0000.png"))
+    write_png(outside / "f0000.png")
+    os.symlink(outside, root / "shots")
+    refused(root, "trajectories[0].frames[0].rgb", r"^path leaves the scene directory")
+
+
+def test_a_link_inside_the_scene_directory_is_fine(tmp_path):
+    write_scene(tmp_path, lambda d: frame0(d).__setitem__("rgb", "frames/alias.png"))
+    os.symlink("f0000.png", tmp_path / "frames" / "alias.png")
+    assert load_scene(tmp_path).frame("f0000").rgb == "frames/alias.png"
+
+
+def test_json_nested_too_deep_is_a_scene_error(tmp_path):
+    write_scene(tmp_path)
+    deep = "[" * 200_000 + "]" * 200_000
+    (tmp_path / "scene.json").write_text(deep)
+    with pytest.raises(SceneError) as info:
+        load_scene(tmp_path)
+    assert str(info.value) == f"{tmp_path / 'scene.json'}: cannot read JSON (nested too deep)"
+    (tmp_path / "annotation.json").write_text('{"a": ' + deep + "}")
+    with pytest.raises(SceneError) as info:
+        read_json(tmp_path / "annotation.json")
+    assert str(info.value) == f"{tmp_path / 'annotation.json'}: cannot read JSON (nested too deep)"
+
+
+def test_odd_but_valid_scenes_still_load(tmp_path):
+    """One object, the largest int32 id, a flat rug, a concave room, a long unicode category."""
+
+    def odd(document):
+        document["objects"] = [
+            {"id": 2**31 - 1, "category": "Küchen-schrank 椅子", "mesh": "objects/rug.ply"}
+        ]
+        document["room"]["footprint"] = [[-2, -2], [2, -2], [2, 0], [0, 0], [0, 2], [-2, 2]]
+
+    write_scene(tmp_path, odd)
+    rug = [[-0.5, -0.5, 0.01], [0.5, -0.5, 0.01], [0.5, 0.5, 0.01], [-0.5, 0.5, 0.01]]
+    write_ply(tmp_path / "objects" / "rug.ply", rug, [[0, 1, 2], [0, 2, 3]])
+    scene = load_scene(tmp_path)
+    (only,) = scene.objects
+    assert (only.id, only.category) == (2**31 - 1, "Küchen-schrank 椅子")
+    assert np.ptp(only.vertices, axis=0).tolist() == [1.0, 1.0, 0.0]
+    assert scene.structure[0].category == "floor"  # flat too
+    assert room_area(scene, "polygon").value == 12.0
+
+
+# ------------------------------------------------------------------------ a frame's lens (lens_kit)
+
+
+def test_scene_json_round_trips_the_lens(tmp_path):
+    scan, marked = write_scan(tmp_path, "iphone")
+    saved = saved_scene(scan, tmp_path / "saved")
+    document = json.loads((saved / "scene.json").read_text())
+    entry = document["trajectories"][0]["frames"][0]
+    assert entry["id"] == marked and entry["rgb"] == f"iphone/rgb/{marked}.jpg"
+    assert entry["distortion"] == {
+        "model": "OPENCV",
+        "params": list(OPENCV["k"]),
+        "K": [[OPENCV["fx"], 0.0, OPENCV["cx"]], [0.0, OPENCV["fy"], OPENCV["cy"]], [0, 0, 1]],
+        "width": WIDTH,
+        "height": HEIGHT,
+    }
+    loaded = load_scene(saved)
+    original = load_scannetpp(scan)
+    for frame in loaded.trajectory("walkthrough").frames:
+        lens, before = frame.distortion, original.frame(frame.id).distortion
+        assert lens.key == before.key and np.array_equal(frame.K, original.frame(frame.id).K)
+        assert not lens.params.flags.writeable and not lens.K.flags.writeable
+    again = save_scene(loaded, tmp_path / "again")
+    assert (again / "scene.json").read_bytes() == (saved / "scene.json").read_bytes()
+    # A frame without a lens writes no key, and reads back without one.
+    converted = convert(scan, tmp_path / "converted")
+    assert "distortion" not in (tmp_path / "converted" / "scene.json").read_text()
+    assert converted.frame(marked).distortion is None
+    assert load_scene(tmp_path / "converted").frame(marked).distortion is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"model": "FOV"}, r"distortion\.model: unknown camera model 'FOV' \(known: SIMPLE_RAD"),
+        ({"params": [0.1, 0.2, 0.3]}, r"distortion\.params: OPENCV takes 4 coefficients, got 3"),
+        ({"params": [0.1, float("nan"), 0, 0]}, r"distortion\.params: contains NaN or infinity"),
+        ({"params": "k1"}, r"distortion\.params: expected a list, got str"),
+        ({"K": [[0, 0, 1], [0, 1, 1], [0, 0, 1]]}, r"distortion\.K: needs positive focal"),
+        ({"K": [[1, 0.5, 1], [0, 1, 1], [0, 0, 1]]}, r"distortion\.K: needs .*skew 0"),
+        ({"width": 0}, r"distortion\.width: must be a positive integer \(got 0\)"),
+        ({"height": 4.5}, r"distortion\.height: expected an integer, got 4\.5"),
+        ({"k5": 0.1}, r"distortion: unknown keys \['k5'\]"),
+        ({"rgb": None}, r"distortion: describes the rgb image, but none is named"),
+    ],
+)
+def test_an_invalid_lens_in_scene_json_is_named(tmp_path, change, message):
+    scan, _ = write_scan(tmp_path, "iphone")
+    saved = saved_scene(scan, tmp_path / "saved")
+    path = saved / "scene.json"
+    document = json.loads(path.read_text())
+    entry = document["trajectories"][0]["frames"][0]
+    if "rgb" in change:
+        del entry["rgb"]
+    else:
+        entry["distortion"].update(change)
+    path.write_text(json.dumps(document))
+    frame = r"(frame 'frame_000000'|trajectories\[0\]\.frames\[0\])"
+    with pytest.raises(SceneError, match=rf"^{path}: {frame}\.{message}"):
+        load_scene(saved)

@@ -1,12 +1,24 @@
-"""The Scene validates on construction and freezes what it holds."""
+"""The Scene validates on construction and freezes what it holds.
+
+Broken scenes are refused with the field (written as scene.json by scene_json_kit, they are
+refused at load with the file too): K skew, footprints, ids, face indices, degenerate
+geometry, categories, names, lenses.
+"""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 import trimesh
+from scene_json_kit import HEIGHT, WIDTH, box_mesh, frame0, refused, write_ply, write_scene
 
 from spatialqa.errors import SceneError
+from spatialqa.oracle.area import room_area
+from spatialqa.scenes import clean_category, procedural_scene
 from spatialqa.scenes.camera import intrinsics, look_at
+from spatialqa.scenes.io import load_scene
 from spatialqa.scenes.scene import (
+    Distortion,
     Frame,
     OrientedBox,
     Room,
@@ -284,3 +296,247 @@ def test_scene_resized_resizes_every_frame_of_every_trajectory(scene_kit):
         assert np.array_equal(after.pose, before.pose)
         assert np.allclose(after.K, before.resized(160, 120).K)
     assert small.objects == scene.objects and scene.frame("f0").width == 640
+
+
+# ----------------------------------------------------------------- refused at load (scene_json_kit)
+
+
+def test_skewed_intrinsics_are_refused_at_construction_and_load(tmp_path):
+    write_scene(tmp_path, lambda d: frame0(d)["K"][0].__setitem__(1, 0.5))
+    refused(tmp_path, "frame 'f0000'.K", r"^skew must be 0 \(got K\[0\]\[1\] = 0\.5\)")
+    K = intrinsics(WIDTH, HEIGHT, 70.0)
+    K[0, 1] = -1e-9
+    with pytest.raises(SceneError, match=r"^frame 'x'\.K: skew must be 0"):
+        Frame("x", 0.0, np.eye(4), K, WIDTH, HEIGHT)
+
+
+@pytest.mark.parametrize(
+    ("footprint", "reason"),
+    [
+        ([[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0]], r"Self-intersection"),  # a bow tie
+        ([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]], r"zero area: its corners lie on one line"),
+        ([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]], r"zero area: .* at one point"),
+        ([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [1.0, 0.0]], r"Self-intersection"),  # doubles back
+        # a square whose side touches a corner: self-touching ring
+        ([[0, 0], [4, 0], [4, 4], [2, 4], [2, 0], [0, 4]], r"Ring Self-intersection"),
+    ],
+)
+def test_footprints_that_are_not_simple_polygons_are_refused(tmp_path, footprint, reason):
+    write_scene(tmp_path, lambda d: d["room"].__setitem__("footprint", footprint))
+    refused(tmp_path, "room.footprint", rf"^not a simple polygon \({reason}")
+
+
+def test_concave_and_clockwise_footprints_load_with_their_exact_area(tmp_path):
+    # An L: 4 x 4 minus its 2 x 2 top-right quarter; shoelace by hand: 16 - 4 = 12 m^2.
+    ell = [[-2, -2], [2, -2], [2, 0], [0, 0], [0, 2], [-2, 2]]
+    for footprint in (ell, ell[::-1]):  # room_area needs validity, not an orientation
+        write_scene(tmp_path, lambda d, f=footprint: d["room"].__setitem__("footprint", f))
+        scene = load_scene(tmp_path)
+        assert room_area(scene, "polygon").value == 12.0
+
+
+@pytest.mark.parametrize("instance", [2**64, 2**31, -1])
+def test_ids_outside_int32_are_refused(tmp_path, instance):
+    write_scene(tmp_path, lambda d: d["objects"][0].__setitem__("id", instance))
+    refused(
+        tmp_path,
+        f"objects[id={instance}].id",
+        r"^must be a non-negative integer at most 2147483647",
+    )
+
+
+def test_ids_too_long_to_print_are_refused_too(tmp_path):
+    name = Path(write_scene(tmp_path))
+    text = name.read_text(encoding="utf-8")  # json.dumps cannot write such an int either
+    assert text.count('"id": 1, "category"') == 1
+    name.write_text(text.replace('"id": 1, ', '"id": ' + "9" * 5000 + ", "), encoding="utf-8")
+    with pytest.raises(SceneError) as info:  # json refuses ints beyond 4300 digits
+        load_scene(tmp_path)
+    assert str(info.value).startswith(f"{tmp_path / 'scene.json'}: cannot read JSON (Exceeds")
+    with pytest.raises(SceneError) as info:
+        SceneObject(10**5000, "chair", mesh=trimesh.creation.box())
+    assert str(info.value).startswith("objects[id=<int too long to show>].id: must be a non-neg")
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (-1, r"^face index -1 is negative"),
+        (8, r"^face index 8 out of range \(the mesh has 8 vertices\)"),
+    ],
+)
+def test_face_indices_out_of_range_are_refused_in_objects(tmp_path, bad, message):
+    write_scene(tmp_path)
+    vertices, faces = box_mesh([0.0, 0.0, 0.4], [0.6, 0.6, 0.8])
+    faces = np.array(faces)
+    faces[3, 2] = bad
+    write_ply(tmp_path / "objects" / "1.ply", vertices, faces)
+    assert trimesh.load(tmp_path / "objects" / "1.ply", process=False).faces[3, 2] == bad
+    refused(tmp_path, "objects[id=1].mesh", message)
+
+
+def test_face_indices_out_of_range_are_refused_in_structure(tmp_path):
+    write_scene(tmp_path)
+    floor = [[-2.0, -2.0, 0.0], [2.0, -2.0, 0.0], [2.0, 2.0, 0.0], [-2.0, 2.0, 0.0]]
+    write_ply(tmp_path / "structure" / "floor.ply", floor, [[0, 1, 2], [0, 2, 99]])
+    refused(tmp_path, "structure['floor'].mesh", r"^face index 99 out of range")
+    write_ply(tmp_path / "structure" / "floor.ply", floor, [[0, 1, 2], [0, -2, 3]])
+    refused(tmp_path, "structure['floor'].mesh", r"^face index -2 is negative")
+
+
+@pytest.mark.parametrize(
+    ("vertices", "faces", "message"),
+    [
+        # on a diagonal line: extent on every axis, yet no face has area
+        (
+            [[0, 0, 0], [0.1, 0.2, 0.3], [0.2, 0.4, 0.6], [0.4, 0.8, 1.2]],
+            [[0, 1, 2], [1, 2, 3]],
+            r"^every face is degenerate \(zero area\)",
+        ),
+        # a square, but every face repeats a corner
+        (
+            [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 1]],
+            [[0, 1, 1], [2, 3, 2]],
+            r"^every face is degenerate",
+        ),
+        # along x only: zero extent on two axes
+        ([[0, 0, 0], [1, 0, 0], [2, 0, 0]], [[0, 1, 2]], r"^mesh has zero extent on two axes"),
+        ([[1, 1, 1], [1, 1, 1], [1, 1, 1]], [[0, 1, 2]], r"^mesh has no extent"),
+    ],
+)
+def test_meshes_without_a_proper_face_are_refused(tmp_path, vertices, faces, message):
+    write_scene(tmp_path)
+    write_ply(tmp_path / "objects" / "1.ply", vertices, faces)
+    refused(tmp_path, "objects[id=1].mesh", message)
+
+
+@pytest.mark.parametrize(
+    ("points", "message"),
+    [
+        (
+            np.outer(np.linspace(0.0, 1.0, 7), [0.3, -0.2, 0.9]) + 0.1,
+            r"^all points lie on one line",
+        ),
+        (np.tile([[0.5, 0.5, 0.5]], (4, 1)), r"^all points are one point"),
+        ([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]], r"^all points lie on one line"),
+    ],
+)
+def test_point_clouds_on_a_line_are_refused(tmp_path, points, message):
+    def to_points(document):
+        document["objects"][0].pop("mesh")
+        document["objects"][0]["points"] = "objects/1.npy"
+
+    write_scene(tmp_path, to_points)
+    np.save(tmp_path / "objects" / "1.npy", np.asarray(points, dtype=np.float64))
+    refused(tmp_path, "objects[id=1].points", message)
+
+
+def test_a_flat_mesh_and_a_flat_point_cloud_are_surfaces():
+    rug = trimesh.Trimesh([[0, 0, 0], [1, 0, 0], [1, 2, 0], [0, 2, 0]], [[0, 1, 2], [0, 2, 3]])
+    assert SceneObject(1, "rug", mesh=rug).mesh is rug
+    sheet = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert SceneObject(2, "sheet", points=sheet).points.shape == (3, 3)
+    assert Structure("floor", rug.copy()).category == "floor"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("chair\u202e\x00\nleg", "chair leg"),  # bidi override removed, NUL + newline: a space
+        ("  office\t\tchair \r\n", "office chair"),
+        ("ch\u200bair", "chair"),  # a zero-width space is a format character: removed
+        ("Küchen-schrank 椅子", "Küchen-schrank 椅子"),
+        ("a\u2028b\x85c", "a b c"),  # line separator and NEL are whitespace
+        ("x" * 70, "x" * 64),
+        ("y" * 63 + " z", "y" * 63),  # cut at 64, then the trailing space stripped
+    ],
+)
+def test_category_cleaning(raw, clean):
+    assert clean_category(raw) == clean
+
+
+def test_categories_are_cleaned_at_load(tmp_path):
+    def dirty(document):
+        document["objects"][0]["category"] = "chair\u202e\x00\nleg"
+        document["structure"][0]["category"] = "\tfloor\u200f"
+
+    write_scene(tmp_path, dirty)
+    scene = load_scene(tmp_path)
+    assert scene.object(1).category == "chair leg"
+    assert scene.categories == {"chair leg": (1,)}
+    assert [part.category for part in scene.structure] == ["floor"]
+
+
+@pytest.mark.parametrize("field", ["objects", "structure"])
+def test_a_category_of_nothing_but_controls_is_refused(tmp_path, field):
+    write_scene(tmp_path, lambda d: d[field][0].__setitem__("category", "\u202e\x00 \n"))
+    where = (
+        "objects[id=1].category" if field == "objects" else r"structure['\u202e\x00 \n'].category"
+    )
+    refused(tmp_path, where, r"^must be a non-empty string \(nothing is left of")
+
+
+def test_procedural_categories_are_unchanged():
+    for index in range(6):
+        scene = procedural_scene(0, index)
+        for category in [obj.category for obj in scene.objects] + [
+            part.category for part in scene.structure
+        ]:
+            assert category.isascii() and category == " ".join(category.split())
+            assert clean_category(category) == category
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        (lambda d: d.__setitem__("scene_id", "room\n1"), "scene_id", "000A"),
+        (lambda d: frame0(d).__setitem__("id", "f\u202e0"), "frame 'f\\u202e0'.id", "202E"),
+        (
+            lambda d: d["trajectories"][0].__setitem__("name", "walk\x00"),
+            "trajectories['walk\\x00'].name",
+            "0000",
+        ),
+        (lambda d: d["source"].__setitem__("kind", "scan\tnet"), "source.kind", "0009"),
+        (lambda d: d.__setitem__("scene_id", "a\u2029b"), "scene_id", "2029"),
+    ],
+)
+def test_names_with_control_characters_are_refused(tmp_path, change, field, code):
+    write_scene(tmp_path, change)
+    refused(tmp_path, field, rf"^control or format character U\+{code} at position \d+$")
+
+
+def test_names_keep_slashes_and_dots_but_not_unbounded_length(tmp_path):
+    write_scene(tmp_path, lambda d: d.__setitem__("scene_id", "scannet/../scene0000_00"))
+    assert load_scene(tmp_path).scene_id == "scannet/../scene0000_00"
+    write_scene(tmp_path, lambda d: d.__setitem__("scene_id", "é" * 200))
+    assert load_scene(tmp_path).scene_id == "é" * 200
+    write_scene(tmp_path, lambda d: frame0(d).__setitem__("id", "f" * 201))
+    with pytest.raises(SceneError) as info:
+        load_scene(tmp_path)
+    text = str(info.value)  # the id itself is shown cut short
+    assert text.startswith(f"{tmp_path / 'scene.json'}: frame 'ffff") and len(text) < 200 + len(
+        str(tmp_path)
+    )
+    assert text.endswith("...id: 201 characters, more than the 200 allowed")
+
+
+# --------------------------------------------------------------------------- a frame's lens
+
+
+def test_an_invalid_lens_given_to_a_frame_is_named():
+    def frame(**lens) -> Frame:
+        fields = {"model": "OPENCV_FISHEYE", "params": [0.1, 0, 0, 0], "K": np.eye(3)}
+        fields |= {"width": 64, "height": 48} | lens
+        return Frame("f7", 0.0, np.eye(4), np.eye(3), 64, 48, "a.png", None, Distortion(**fields))
+
+    assert frame().distortion.params.tolist() == [0.1, 0, 0, 0]
+    with pytest.raises(
+        SceneError, match=r"^frame 'f7'\.distortion\.params: OPENCV_FISHEYE takes 4"
+    ):
+        frame(params=[0.1])
+    with pytest.raises(SceneError, match=r"^frame 'f7'\.distortion\.K: contains NaN or infinity"):
+        frame(K=np.full((3, 3), np.inf))
+    with pytest.raises(SceneError, match=r"^frame 'f7'\.distortion\.model: unknown camera model"):
+        frame(model=None)
+    with pytest.raises(SceneError, match=r"^frame 'f7'\.distortion: expected a Distortion, got"):
+        Frame("f7", 0.0, np.eye(4), np.eye(3), 64, 48, "a.png", None, {"model": "OPENCV"})
