@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from spatialqa.generators.registry import all_tasks, get_task, register_task
     from spatialqa.generators.sample import ANSWER_TYPES, ObjectRef, Sample
     from spatialqa.generators.sampler import Drawn, draw, draw_samples
-    from spatialqa.generators.task import Context, Draft, Task, Undecided
+    from spatialqa.generators.task import Context, Draft, Made, Rng, Task, Undecided
 
 HOMES = {
     "ANSWER_TYPES": "sample",
@@ -24,7 +24,9 @@ HOMES = {
     "Draft": "task",
     "Drawn": "sampler",
     "LetterBalancer": "choices",
+    "Made": "task",
     "ObjectRef": "sample",
+    "Rng": "task",
     "Sample": "sample",
     "Task": "task",
     "Undecided": "task",
@@ -45,7 +47,9 @@ __all__ = [
     "Draft",
     "Drawn",
     "LetterBalancer",
+    "Made",
     "ObjectRef",
+    "Rng",
     "Sample",
     "Task",
     "Undecided",

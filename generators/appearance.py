@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations, permutations
 
-import numpy as np
-
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.referents import tau_text
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
-from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase
+from spatialqa.generators.task import Context, Draft, Made, Rng, Task, Undecided, derivation, phrase
 from spatialqa.oracle import appearance_order, object_existence
 
 EXISTENCE_VOCABULARY = (
@@ -54,9 +52,7 @@ class ObjAppearanceOrder(Task):
         shown = sorted({ctx.scene.object(i).category for i in ctx.visible})
         return list(combinations(shown, 4))
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         listed = [candidate[i] for i in rng.permutation(4)]
         fact = appearance_order(ctx.scene, listed, list(ctx.views), ctx.tau_instance, ctx.tau_frame)
         if not fact.answerable:
@@ -119,9 +115,7 @@ class ObjectExistence(Task):
             (c,) for c in EXISTENCE_VOCABULARY if c not in ctx.scene.categories
         ]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         (category,) = candidate
         fact = object_existence(
             ctx.scene, category, list(ctx.views), ctx.tau_instance, ctx.tau_frame

@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from itertools import permutations
 from typing import ClassVar
 
-import numpy as np
-
 from spatialqa.generators.choices import LetterBalancer, either, with_options
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, fmt, phrase
+from spatialqa.generators.task import (
+    Context,
+    Draft,
+    Made,
+    Rng,
+    Task,
+    Undecided,
+    derivation,
+    fmt,
+    phrase,
+)
 from spatialqa.oracle import (
     Fact,
     camera_displacement,
@@ -94,9 +102,7 @@ class CameraDisplacement(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return motion_context(ctx)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second = candidate
         fact = camera_displacement(ctx.scene, first, second)
         low, high = self.params.min_distance, self.params.max_distance
@@ -141,9 +147,7 @@ class _Horizontal(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return motion_context(ctx)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second = candidate
         fact = self.oracle(ctx.scene, first, second)
         if fact.detail["dominant_m"] < self.params.min_dominant:
@@ -211,9 +215,7 @@ class _TwoWays(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return motion_context(ctx)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second = candidate
         fact = self.oracle(ctx.scene, first, second)
         undecided = self.undecided(fact)

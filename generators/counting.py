@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 
-import numpy as np
-
 from spatialqa.generators.choices import LetterBalancer, either, with_options
 from spatialqa.generators.referents import tau_text
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.sample import ObjectRef
-from spatialqa.generators.task import Context, Draft, Task, derivation, phrase
+from spatialqa.generators.task import Context, Draft, Made, Rng, Task, derivation, phrase
 from spatialqa.oracle import count_comparison, frame_visibility, instance_count, visible_count
 
 COUNT_QUESTIONS = (
@@ -49,9 +47,7 @@ class ObjectCounting(Task):
             if len(ids) >= self.params.min_count
         ]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         (category,) = candidate
         fact = instance_count(ctx.scene, category, list(ctx.views), ctx.tau_instance, ctx.tau_frame)
         if not fact.answerable:
@@ -104,9 +100,7 @@ class VisibleCount(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return [(view, category) for view in ctx.views for category in sorted(ctx.scene.categories)]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, category = candidate
         fact = visible_count(ctx.scene, category, view, ctx.tau_instance, ctx.tau_frame)
         if fact.value < self.params.min_count:
@@ -152,9 +146,7 @@ class ObjectCountCompare(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return list(combinations(sorted(ctx.scene.categories), 2))
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second = (candidate[i] for i in rng.permutation(2))
         fact = count_comparison(
             ctx.scene, first, second, list(ctx.views), ctx.tau_instance, ctx.tau_frame

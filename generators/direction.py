@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from itertools import permutations
 from typing import ClassVar
 
-import numpy as np
-
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
+from spatialqa.generators.task import (
+    Context,
+    Draft,
+    Made,
+    Rng,
+    Task,
+    Undecided,
+    derivation,
+    phrase,
+    refs,
+)
 from spatialqa.oracle import object_distance, relative_direction
 from spatialqa.oracle.distance import distance_bounds
 from spatialqa.scenes import Scene
@@ -88,9 +96,7 @@ class RelDirection(Task):
             return True
         return least <= object_distance(scene, a, b).value <= most
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         p, o, q = (ctx.unique[c] for c in candidate)
         params = self.params
         if not all(self._apart(ctx.scene, a, b) for a, b in ((p, o), (p, q), (o, q))):

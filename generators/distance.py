@@ -15,6 +15,8 @@ from spatialqa.generators.sample import ObjectRef
 from spatialqa.generators.task import (
     Context,
     Draft,
+    Made,
+    Rng,
     Task,
     Undecided,
     derivation,
@@ -103,9 +105,7 @@ class ObjectAbsDistance(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return unique_pairs(ctx)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second, a, b = pair_in_order(ctx, candidate, rng)
         method, box = self.params.method, self.params.box
         try:
@@ -196,9 +196,7 @@ class ObjectRelDistance(Task):
                 found += [(anchor, group, threshold) for group in combinations(others, n)]
         return found
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         anchor_category, group, threshold = candidate
         anchor = ctx.unique[anchor_category]
         listed = [group[i] for i in rng.permutation(len(group))]
@@ -277,9 +275,7 @@ class CameraObjectDistance(Task):
             found += [(view, ids[0]) for _, ids in sorted(by_category.items()) if len(ids) == 1]
         return found
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, instance = candidate
         category = ctx.scene.object(instance).category
         params = self.params

@@ -8,13 +8,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
-
 from spatialqa.errors import ConfigError
 from spatialqa.generators.choices import LetterBalancer, either, with_options
 from spatialqa.generators.referents import view_pair_in_order, view_pairs, view_referents
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
+from spatialqa.generators.task import (
+    Context,
+    Draft,
+    Made,
+    Rng,
+    Task,
+    Undecided,
+    derivation,
+    phrase,
+    refs,
+)
 from spatialqa.oracle import (
     Fact,
     depth_order,
@@ -57,9 +65,7 @@ class DepthOrder(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str, str]]:
         return view_pairs(ctx)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, first, second, a, b = view_pair_in_order(ctx, candidate, rng)
         fact = depth_order(ctx.scene, a, b, view)
         if not fact.answerable:
@@ -133,9 +139,7 @@ class EgoRelation(Task):
         axes = "xyz" if self.params.variant == "3d" else "xy"
         return [(*pair, axis) for pair in view_pairs(ctx, ordered=True) for axis in axes]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, first, second, axis = candidate
         named = view_referents(ctx, view)
         a, b = named[first], named[second]
@@ -205,9 +209,7 @@ class _Localization(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return [(view, c) for view in ctx.views for c in view_referents(ctx, view)]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, category = candidate
         instance = view_referents(ctx, view)[category]
         counts = frame_visibility(ctx.scene, view)
@@ -308,9 +310,7 @@ class ObjectOrientation(Task):
             if ctx.scene.object(instance).front is not None
         ]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, category = candidate
         instance = view_referents(ctx, view)[category]
         fact = object_orientation(ctx.scene, instance, view)

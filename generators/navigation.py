@@ -11,7 +11,7 @@ import numpy as np
 from spatialqa.errors import SpatialQAError
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, derivation, phrase, refs
+from spatialqa.generators.task import Context, Draft, Made, Rng, Task, derivation, phrase, refs
 from spatialqa.oracle import route
 from spatialqa.oracle.navigation import TURN_BACK_DEG, floor_polygon, route_deltas
 from spatialqa.oracle.viewer import center_xy
@@ -89,9 +89,7 @@ class RoutePlanning(Task):
             chains.setdefault(tuple(rng.permutation(len(names))[:n].tolist()), None)
         return [tuple(map(names.__getitem__, chain)) for chain in chains]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         params = self.params
         start_name, facing_name, *stop_names = candidate
         start, facing, *stops = (ctx.unique[n] for n in candidate)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from spatialqa.errors import SpatialQAError
 from spatialqa.generators.choices import LetterBalancer, either, with_options
 from spatialqa.generators.referents import pair_in_order, unique_pairs
@@ -13,6 +11,8 @@ from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import (
     Context,
     Draft,
+    Made,
+    Rng,
     Task,
     Undecided,
     derivation,
@@ -150,9 +150,7 @@ class ObjectSizeEstimation(Task):
     def candidates(self, ctx: Context) -> list[tuple[str]]:
         return [(category,) for category in ctx.unique]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         (category,) = candidate
         instance = ctx.unique[category]
         box, axis = self.params.box, self.params.axis
@@ -205,9 +203,7 @@ class SizeComparison(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return unique_pairs(ctx)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second, a, b = pair_in_order(ctx, candidate, rng)
         quantity = self.params.quantity
         try:
@@ -268,9 +264,7 @@ class HeightDifference(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str]]:
         return unique_pairs(ctx)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second, a, b = pair_in_order(ctx, candidate, rng)
         mode = self.params.mode
         fact = height_difference(ctx.scene, a, b, mode=mode)
@@ -330,9 +324,7 @@ class RoomSizeEstimation(Task):
     def candidates(self, ctx: Context) -> list[tuple[str]]:
         return [("room",)]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         seed = int(rng.integers(2**31))  # recorded in the program; used by vsi_alpha5 only
         fact = room_area(ctx.scene, method=self.params.method, seed=seed)
         if not fact.answerable:

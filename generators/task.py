@@ -107,6 +107,13 @@ class Undecided:
     unit: str
 
 
+Rng = np.random.Generator
+"""The generator the sampler seeds for each ``make`` call (phrasing, orders, distractors)."""
+Made = Draft | Undecided | None
+"""What ``Task.make`` returns: a Draft, Undecided (its margin is within the task's threshold)
+or None (a filter rejects the candidate)."""
+
+
 @dataclass(frozen=True)
 class NoParams:
     """Tasks without parameters."""
@@ -161,9 +168,7 @@ class Task(ABC):
         """Referent tuples in a deterministic order."""
 
     @abstractmethod
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         """A Draft for ``candidate``; None when a filter rejects it; Undecided when its margin
         is within the task's threshold (rejected too, unless it makes an abstention item)."""
 
@@ -197,9 +202,7 @@ class MultipleChoice(Task):
 
     base: ClassVar[type[Task]]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         draft = super().make(ctx, candidate, rng, letters)
         if not isinstance(draft, Draft) or draft.value is None:
             return draft if isinstance(draft, Undecided) else None

@@ -14,7 +14,17 @@ import numpy as np
 
 from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
+from spatialqa.generators.task import (
+    Context,
+    Draft,
+    Made,
+    Rng,
+    Task,
+    Undecided,
+    derivation,
+    phrase,
+    refs,
+)
 from spatialqa.oracle import action_consequence, clock_direction, goal_aiming, perspective
 from spatialqa.oracle.viewer import center_xy, has_heading
 
@@ -134,9 +144,7 @@ class ClockDirection(Task):
             (view, a, b) for view in views for a, b in permutations(names, 2)
         ]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, anchor_name, target_name = candidate
         target = ctx.unique[target_name]
         anchor = None if anchor_name is None else ctx.unique[anchor_name]
@@ -201,9 +209,7 @@ class GoalAiming(Task):
             ("objects", *triple) for triple in permutations(names, 3)
         ]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         params = self.params
         if candidate[0] == "view":
             _, view, x_name = candidate
@@ -297,9 +303,7 @@ class ActionConsequence(Task):
             for query in ("closer", "left")
         ]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, x_name, query = candidate
         target = ctx.unique[x_name]
         if not in_view(ctx, view, target):
@@ -375,9 +379,7 @@ class PerspectiveTaking(Task):
             for query in ("left_right", "closer")
         ]
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         *names, query = candidate
         x, y, z = (ctx.unique[n] for n in names)
         params = self.params

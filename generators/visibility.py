@@ -7,13 +7,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from spatialqa import moved
 from spatialqa.generators.choices import LetterBalancer, either, with_options
 from spatialqa.generators.referents import view_pair_in_order, view_pairs, view_referents
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.task import Context, Draft, Task, Undecided, derivation, phrase, refs
+from spatialqa.generators.task import (
+    Context,
+    Draft,
+    Made,
+    Rng,
+    Task,
+    Undecided,
+    derivation,
+    phrase,
+    refs,
+)
 from spatialqa.oracle import frame_visibility, occluded_by, visibility_compare
 
 VISIBILITY_QUESTIONS = (
@@ -46,9 +54,7 @@ class VisibilityCompare(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str, str]]:
         return view_pairs(ctx)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, first, second, a, b = view_pair_in_order(ctx, candidate, rng)
         fact = visibility_compare(ctx.scene, a, b, view)
         if fact.margin < self.params.min_difference:
@@ -112,9 +118,7 @@ class Occlusion(Task):
     def candidates(self, ctx: Context) -> list[tuple[str, str, str]]:
         return view_pairs(ctx, ordered=True)
 
-    def make(
-        self, ctx: Context, candidate: tuple, rng: np.random.Generator, letters: LetterBalancer
-    ) -> Draft | Undecided | None:
+    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, target_name, occluder_name = candidate
         named = view_referents(ctx, view)
         target, occluder = named[target_name], named[occluder_name]
