@@ -99,8 +99,7 @@ class CameraDisplacement(Task):
     unit = "m"
     Params = DisplacementParams
 
-    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
-        return motion_context(ctx)
+    candidates = staticmethod(motion_context)
 
     def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second = candidate
@@ -144,8 +143,7 @@ class _Horizontal(Task):
     questions: ClassVar[tuple[str, ...]]
     oracle: ClassVar[Callable[[Scene, str, str], Fact]]
 
-    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
-        return motion_context(ctx)
+    candidates = staticmethod(motion_context)
 
     def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second = candidate
@@ -212,8 +210,7 @@ class _TwoWays(Task):
     questions: ClassVar[tuple[str, ...]]
     oracle: ClassVar[Callable[[Scene, str, str], Fact]]
 
-    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
-        return motion_context(ctx)
+    candidates = staticmethod(motion_context)
 
     def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second = candidate

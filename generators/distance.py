@@ -102,8 +102,7 @@ class ObjectAbsDistance(Task):
     unit = "m"
     Params = DistanceParams
 
-    def candidates(self, ctx: Context) -> list[tuple[str, str]]:
-        return unique_pairs(ctx)
+    candidates = staticmethod(unique_pairs)
 
     def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second, a, b = pair_in_order(ctx, candidate, rng)

@@ -51,8 +51,7 @@ class VisibilityCompare(Task):
     metric = "accuracy"
     Params = VisibilityCompareParams
 
-    def candidates(self, ctx: Context) -> list[tuple[str, str, str]]:
-        return view_pairs(ctx)
+    candidates = staticmethod(view_pairs)
 
     def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         view, first, second, a, b = view_pair_in_order(ctx, candidate, rng)
