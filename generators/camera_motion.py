@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import permutations
 from typing import ClassVar
 
-from spatialqa.generators.choices import LetterBalancer, either, with_options
+from spatialqa.generators.choices import LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
 from spatialqa.generators.task import (
     Context,
@@ -131,51 +131,94 @@ class MotionParams:
     min_margin: float = 0.25
 
 
-class _Horizontal(Task):
-    """Shared by motion direction and relative position: the larger of the first camera's
-    x (left/right) and z (forward/backward) components of the move."""
+class _CameraChoice(Task):
+    """Shared by the multiple-choice camera-motion tasks: the oracle's fact about two frames
+    (shown in that order), its ``answer`` among every one of the task's ``answers``."""
 
     family = "camera_motion"
     answer_type = "mc"
     metric = "accuracy"
-    Params = MotionParams
-    labels: ClassVar[dict[str, tuple[str, str]]]
+    answers: ClassVar[tuple[str, ...]]
     questions: ClassVar[tuple[str, ...]]
     oracle: ClassVar[Callable[[Scene, str, str], Fact]]
-
     candidates = staticmethod(motion_context)
 
     def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         first, second = candidate
         fact = self.oracle(ctx.scene, first, second)
-        if fact.detail["dominant_m"] < self.params.min_dominant:
+        if not self.asked(fact):
             return None
-        if fact.margin < self.params.min_margin:
-            return Undecided(
-                "lead of the main axis over the other", fact.margin, self.params.min_margin, "m"
-            )
-        labels = [label for pair in self.labels.values() for label in pair]
+        undecided = self.undecided(fact)
+        if undecided is not None:
+            return undecided
+        answer = self.answer(fact)
         options, letter = letters.arrange(
-            fact.value, [label for label in labels if label != fact.value], rng=rng
-        )
-        x, y, z = fact.detail["offset_camera_m"]
-        rationale = derivation(
-            f"In the first camera's frame (x right, y down, z forward) the second camera "
-            f"centre is at ({x:+.2f}, {y:+.2f}, {z:+.2f}) m.",
-            f"Sideways |x| = {abs(x):.2f} m, along the view |z| = {abs(z):.2f} m: the "
-            f"{'sideways' if fact.detail['axis'] == 'x' else 'forward-backward'} component "
-            f"dominates by {fact.margin:.2f} m.",
-            f"Its sign gives {fact.value}.",
+            answer, [other for other in self.answers if other != answer], rng=rng
         )
         return Draft(
             fact=fact,
             question=with_options(phrase(rng, self.questions), options),
             answer=letter,
             choices=options,
-            rationale=rationale,
+            value=None
+            if isinstance(fact.value, str)
+            else float(fact.value),  # a label or an amount
+            rationale=derivation(*self.steps(fact, answer)),
             objects=(),
             margin=float(fact.margin),
             views=(first, second),
+        )
+
+    def asked(self, fact: Fact) -> bool:
+        """False when the two frames give the question no answer at all."""
+        return True
+
+    @abstractmethod
+    def undecided(self, fact: Fact) -> Undecided | None:
+        """Undecided when the fact's margin is within the task's threshold, else None."""
+
+    @abstractmethod
+    def answer(self, fact: Fact) -> str:
+        """The correct option's text."""
+
+    @abstractmethod
+    def steps(self, fact: Fact, answer: str) -> tuple[str, ...]:
+        """The rationale's steps."""
+
+
+def every_label(labels: dict[str, tuple[str, str]]) -> tuple[str, ...]:
+    """The labels of every axis, axis by axis."""
+    return tuple(label for pair in labels.values() for label in pair)
+
+
+class _Horizontal(_CameraChoice):
+    """Shared by motion direction and relative position: the larger of the first camera's
+    x (left/right) and z (forward/backward) components of the move."""
+
+    Params = MotionParams
+
+    def asked(self, fact: Fact) -> bool:
+        return fact.detail["dominant_m"] >= self.params.min_dominant
+
+    def undecided(self, fact: Fact) -> Undecided | None:
+        if fact.margin < self.params.min_margin:
+            return Undecided(
+                "lead of the main axis over the other", fact.margin, self.params.min_margin, "m"
+            )
+        return None
+
+    def answer(self, fact: Fact) -> str:
+        return fact.value
+
+    def steps(self, fact: Fact, answer: str) -> tuple[str, ...]:
+        x, y, z = fact.detail["offset_camera_m"]
+        return (
+            f"In the first camera's frame (x right, y down, z forward) the second camera "
+            f"centre is at ({x:+.2f}, {y:+.2f}, {z:+.2f}) m.",
+            f"Sideways |x| = {abs(x):.2f} m, along the view |z| = {abs(z):.2f} m: the "
+            f"{'sideways' if fact.detail['axis'] == 'x' else 'forward-backward'} component "
+            f"dominates by {fact.margin:.2f} m.",
+            f"Its sign gives {answer}.",
         )
 
 
@@ -184,7 +227,7 @@ class CameraMotionDirection(_Horizontal):
     """GROUND_TRUTH.md camera_motion_direction: forward/backward/left/right in camera 1."""
 
     name = "camera_motion_direction"
-    labels = MOTION_LABELS
+    answers = every_label(MOTION_LABELS)
     questions = MOTION_QUESTIONS
     oracle = staticmethod(camera_motion_direction)
 
@@ -194,51 +237,17 @@ class CameraRelativePosition(_Horizontal):
     """GROUND_TRUTH.md camera_relative_position (SpatialEvo position_cam_cam)."""
 
     name = "camera_relative_position"
-    labels = POSITION_LABELS
+    answers = every_label(POSITION_LABELS)
     questions = POSITION_QUESTIONS
     oracle = staticmethod(camera_relative_position)
 
 
-class _TwoWays(Task):
-    """Shared by rotation and elevation: one of two opposite ``sides``, the oracle's
+class _TwoWays(_CameraChoice):
+    """Shared by rotation and elevation: one of two opposite ``answers``, the oracle's
     ``direction``, rejected while its margin is within the task's threshold."""
 
-    family = "camera_motion"
-    answer_type = "mc"
-    metric = "accuracy"
-    sides: ClassVar[tuple[str, str]]
-    questions: ClassVar[tuple[str, ...]]
-    oracle: ClassVar[Callable[[Scene, str, str], Fact]]
-
-    candidates = staticmethod(motion_context)
-
-    def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
-        first, second = candidate
-        fact = self.oracle(ctx.scene, first, second)
-        undecided = self.undecided(fact)
-        if undecided is not None:
-            return undecided
-        side = fact.detail["direction"]
-        options, letter = either(letters, side, *self.sides, rng=rng)
-        return Draft(
-            fact=fact,
-            question=with_options(phrase(rng, self.questions), options),
-            answer=letter,
-            choices=options,
-            value=float(fact.value),
-            rationale=derivation(*self.steps(fact, side)),
-            objects=(),
-            margin=float(fact.margin),
-            views=(first, second),
-        )
-
-    @abstractmethod
-    def undecided(self, fact: Fact) -> Undecided | None:
-        """Undecided when the fact's margin is within the task's threshold, else None."""
-
-    @abstractmethod
-    def steps(self, fact: Fact, side: str) -> tuple[str, ...]:
-        """The rationale's steps."""
+    def answer(self, fact: Fact) -> str:
+        return fact.detail["direction"]
 
 
 @dataclass(frozen=True)
@@ -255,7 +264,7 @@ class CameraRotation(_TwoWays):
 
     name = "camera_rotation"
     Params = RotationParams
-    sides = ("left", "right")
+    answers = ("left", "right")
     questions = ROTATION_QUESTIONS
     oracle = staticmethod(camera_rotation)
 
@@ -293,7 +302,7 @@ class CameraElevationChange(_TwoWays):
 
     name = "camera_elevation_change"
     Params = ElevationParams
-    sides = ("up", "down")
+    answers = ("up", "down")
     questions = ELEVATION_QUESTIONS
     oracle = staticmethod(camera_elevation_change)
 
