@@ -13,12 +13,20 @@ colours, the ray caster applies it per pixel) and the pattern then scales it per
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+from shapely.geometry import Polygon
+from shapely.ops import polylabel
 
-from spatialqa.scenes import SceneObject, Structure
-from spatialqa.seeding import stable_seed
+from spatialqa.scenes import Scene, SceneObject, Structure
+from spatialqa.scenes.scene import STRUCTURE_ID
+from spatialqa.seeding import rng_for, stable_seed
+
+if TYPE_CHECKING:
+    import trimesh
 
 TILE_M = 0.25
 """Period of every pattern on a surface, metres."""
@@ -117,3 +125,571 @@ def pattern_texture(name: str) -> np.ndarray:
     u, v = np.meshgrid(centres, centres)
     values = pattern(name, np.column_stack([u.ravel(), v.ravel()]))
     return values.reshape(TEXTURE_PX, TEXTURE_PX).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# The "natural" look: materials by category, rooms by type, a ceiling light with soft shadows
+# and ambient occlusion baked once per scene, and a tone curve that keeps whites below 255.
+# ---------------------------------------------------------------------------------------------
+
+LOOKS = ("classic", "natural")
+"""``classic``: a colour and a pattern per object, one key light (the look of RENDER_VERSION
+3). ``natural``: materials, room palettes and baked light."""
+DEFAULT_LOOK = "classic"
+
+MATERIAL_PX = 256
+"""Texels per period of a material texture (both backends sample the same texture)."""
+MATERIALS = (
+    "plastic",
+    "wood",
+    "parquet",
+    "fabric",
+    "leather",
+    "metal",
+    "ceramic",
+    "tiles",
+    "plaster",
+    "carpet",
+    "foliage",
+)
+"""Every material, in texture-layer order."""
+MATERIAL_PERIOD_M = {
+    "plastic": 1.0,
+    "wood": 1.0,
+    "parquet": 1.6,
+    "fabric": 0.4,
+    "leather": 0.5,
+    "metal": 0.5,
+    "ceramic": 1.0,
+    "tiles": 1.2,
+    "plaster": 2.0,
+    "carpet": 1.0,
+    "foliage": 0.3,
+}
+"""Metres per texture period (tiles: four tiles a period, so a 0.3 m tile by default)."""
+
+CATEGORY_MATERIALS = {
+    "chair": "wood",
+    "office chair": "leather",
+    "stool": "metal",
+    "sofa": "fabric",
+    "armchair": "fabric",
+    "ottoman": "leather",
+    "bed": "fabric",
+    "pillow": "fabric",
+    "nightstand": "wood",
+    "cabinet": "wood",
+    "dresser": "wood",
+    "wardrobe": "wood",
+    "bookshelf": "wood",
+    "coat rack": "wood",
+    "table": "wood",
+    "coffee table": "wood",
+    "side table": "wood",
+    "desk": "wood",
+    "tv stand": "wood",
+    "refrigerator": "metal",
+    "kitchen counter": "ceramic",
+    "stove": "metal",
+    "washing machine": "plastic",
+    "microwave": "metal",
+    "kettle": "metal",
+    "trash can": "metal",
+    "lamp": "metal",
+    "toilet": "ceramic",
+    "sink": "ceramic",
+    "bathtub": "ceramic",
+    "cup": "ceramic",
+    "bowl": "ceramic",
+    "vase": "ceramic",
+    "plant": "foliage",
+    "rug": "carpet",
+    "carpet": "carpet",
+    "curtain": "fabric",
+    "towel": "fabric",
+    "door": "wood",
+}
+"""Material of each category the procedural rooms and common scans use."""
+KEYWORD_MATERIALS = (
+    ("sofa", "fabric"),
+    ("couch", "fabric"),
+    ("bed", "fabric"),
+    ("cushion", "fabric"),
+    ("curtain", "fabric"),
+    ("table", "wood"),
+    ("desk", "wood"),
+    ("shelf", "wood"),
+    ("cabinet", "wood"),
+    ("chair", "wood"),
+    ("drawer", "wood"),
+    ("sink", "ceramic"),
+    ("tub", "ceramic"),
+    ("toilet", "ceramic"),
+    ("rug", "carpet"),
+    ("mat", "carpet"),
+    ("lamp", "metal"),
+    ("plant", "foliage"),
+)
+"""For a category not in the table: the first keyword it contains decides."""
+DEFAULT_MATERIAL = "plastic"
+MATERIAL_COLORS = {
+    "plastic": ((200, 200, 195), (60, 60, 65), (170, 60, 50), (60, 100, 150)),
+    "wood": ((150, 100, 60), (110, 70, 40), (190, 150, 105), (80, 55, 35)),
+    "parquet": ((165, 120, 80),),
+    "fabric": ((90, 110, 140), (150, 140, 125), (120, 60, 55), (85, 120, 90)),
+    "leather": ((70, 45, 30), (40, 38, 38), (140, 95, 60)),
+    "metal": ((190, 190, 195), (120, 120, 125), (60, 60, 65)),
+    "ceramic": ((235, 235, 230), (215, 210, 200), (170, 190, 205)),
+    "tiles": ((210, 205, 195),),
+    "plaster": ((225, 220, 210),),
+    "carpet": ((130, 125, 115), (90, 100, 120)),
+    "foliage": ((55, 120, 50), (80, 130, 45)),
+}
+"""Colours an object of each material gets when the scene gives it none (by stable hash)."""
+COLOR_JITTER = 0.08
+"""Per-object brightness variation of a colour (share, uniform both ways) when the scene gives
+no colour; a given colour is kept as the scene's author chose it."""
+
+
+@dataclass(frozen=True)
+class SurfaceLook:
+    """How one surface looks in the natural look: its colour (sRGB bytes: a surface at full
+    light shows them), its material and the metres per period of the material's texture, and
+    an offset of the texture coordinates (metres) so that neighbours do not repeat each other."""
+
+    color: tuple[int, int, int]
+    material: str
+    period: float
+    offset: tuple[float, float]
+
+
+def category_material(category: str) -> str:
+    """The material of ``category``: the table, else the first keyword, else plastic."""
+    name = category.strip().lower()
+    if name in CATEGORY_MATERIALS:
+        return CATEGORY_MATERIALS[name]
+    return next((m for word, m in KEYWORD_MATERIALS if word in name), DEFAULT_MATERIAL)
+
+
+def natural_object_look(obj: SceneObject) -> SurfaceLook:
+    """The object's material by category; its colour if the scene gives one, else one of the
+    material's colours with a brightness jitter, both by stable hash."""
+    material = category_material(obj.category)
+    rng = rng_for("natural look", obj.category, obj.id)
+    choices = MATERIAL_COLORS[material]
+    pick = choices[int(rng.integers(len(choices)))]
+    scale = 1.0 + COLOR_JITTER * rng.uniform(-1.0, 1.0)
+    offset = tuple(float(x) for x in rng.uniform(0.0, 10.0, 2))
+    if obj.color is not None:
+        color = tuple(int(c) for c in obj.color)
+    else:
+        color = tuple(int(np.clip(round(c * scale), 0, 255)) for c in pick)
+    return SurfaceLook(color, material, MATERIAL_PERIOD_M[material], offset)
+
+
+ROOM_PALETTES: dict[str, tuple[dict[str, tuple], ...]] = {
+    "bedroom": (
+        {"floor": ("carpet", (150, 140, 125), 1.0), "wall": ("plaster", (200, 210, 220), 2.0)},
+        {"floor": ("parquet", (170, 125, 85), 1.6), "wall": ("plaster", (225, 215, 195), 2.0)},
+        {"floor": ("carpet", (110, 115, 130), 1.0), "wall": ("plaster", (205, 215, 195), 2.0)},
+    ),
+    "living room": (
+        {"floor": ("parquet", (160, 115, 75), 1.6), "wall": ("plaster", (230, 225, 212), 2.0)},
+        {"floor": ("parquet", (115, 80, 55), 1.6), "wall": ("plaster", (215, 210, 200), 2.0)},
+        {"floor": ("parquet", (195, 165, 125), 1.6), "wall": ("plaster", (210, 200, 180), 2.0)},
+    ),
+    "kitchen": (
+        {"floor": ("tiles", (190, 110, 80), 1.2), "wall": ("plaster", (235, 230, 215), 2.0)},
+        {"floor": ("tiles", (150, 150, 150), 1.6), "wall": ("plaster", (225, 230, 225), 2.0)},
+        {"floor": ("tiles", (215, 205, 185), 1.2), "wall": ("plaster", (240, 225, 190), 2.0)},
+    ),
+    "office": (
+        {"floor": ("carpet", (95, 100, 110), 1.0), "wall": ("plaster", (225, 225, 222), 2.0)},
+        {"floor": ("carpet", (120, 110, 95), 1.0), "wall": ("plaster", (210, 215, 220), 2.0)},
+    ),
+    "bathroom": (
+        {"floor": ("tiles", (90, 95, 100), 0.8), "wall": ("tiles", (230, 232, 232), 0.8)},
+        {"floor": ("tiles", (200, 195, 185), 1.2), "wall": ("tiles", (190, 210, 220), 0.6)},
+    ),
+    "dining room": (
+        {"floor": ("parquet", (150, 100, 65), 1.6), "wall": ("plaster", (225, 205, 175), 2.0)},
+        {"floor": ("parquet", (180, 140, 100), 1.6), "wall": ("plaster", (200, 190, 160), 2.0)},
+    ),
+}
+"""Floor and wall (material, colour, period) choices per room type; one is drawn per room."""
+NEUTRAL_PALETTE = {
+    "floor": ("plaster", (140, 120, 100), 2.0),
+    "wall": ("plaster", (215, 212, 205), 2.0),
+}
+"""Scans and rooms of unknown type."""
+FIXED_STRUCTURE = {
+    "ceiling": ("plaster", (240, 240, 236), 2.0),
+    "door": ("wood", (185, 160, 130), 1.0),
+    "window": ("plastic", (235, 235, 235), 1.0),
+}
+OTHER_STRUCTURE = ("plaster", (190, 188, 182), 2.0)
+_ROOM_TYPE = re.compile(r"^seed \S+ index \S+: (?P<type>[a-z ]+), ")
+
+
+def room_type(scene: Scene) -> str | None:
+    """The room type a procedural scene records in its source detail; None for other scenes."""
+    if scene.source.kind != "procedural":
+        return None
+    found = _ROOM_TYPE.match(scene.source.detail)
+    return found["type"] if found and found["type"] in ROOM_PALETTES else None
+
+
+def natural_structure_looks(scene: Scene) -> list[SurfaceLook]:
+    """One look per structure part: floor and walls from a palette of the room's type (drawn
+    by stable hash of the scene id), ceiling, doors and window frames fixed."""
+    kind = room_type(scene)
+    if kind is None:
+        palette = NEUTRAL_PALETTE
+    else:
+        choices = ROOM_PALETTES[kind]
+        palette = choices[int(rng_for("room palette", scene.scene_id).integers(len(choices)))]
+    looks = []
+    for part in scene.structure:
+        material, color, period = palette.get(
+            part.category, FIXED_STRUCTURE.get(part.category, OTHER_STRUCTURE)
+        )
+        looks.append(SurfaceLook(color, material, period, (0.0, 0.0)))
+    return looks
+
+
+def surface_looks(scene: Scene) -> list[tuple[trimesh.Trimesh, SurfaceLook, int]]:
+    """Every drawn surface in draw order (objects with a mesh, then structure; the order of the
+    oracle's ray-casting scene): (mesh, look, instance id)."""
+    surfaces = [
+        (obj.mesh, natural_object_look(obj), obj.id)
+        for obj in scene.objects
+        if obj.mesh is not None
+    ]
+    for part, look in zip(scene.structure, natural_structure_looks(scene), strict=True):
+        surfaces.append((part.mesh, look, STRUCTURE_ID))
+    return surfaces
+
+
+def surface_uv(points: np.ndarray, normals: np.ndarray, look: SurfaceLook) -> np.ndarray:
+    """(n, 3) points with their normals -> (n, 2) texture coordinates in periods (triplanar)."""
+    metres = triplanar_uv(points, normals) * TILE_M + np.asarray(look.offset)
+    return metres / look.period
+
+
+def _noise(rng: np.random.Generator, cycles_u: float, cycles_v: float) -> np.ndarray:
+    """Tileable Gaussian noise of one period, (MATERIAL_PX, MATERIAL_PX), zero mean, unit
+    spread, with detail up to about ``cycles_u`` / ``cycles_v`` cycles per period (filtered in
+    the Fourier domain, so it wraps)."""
+    n = MATERIAL_PX
+    white = rng.standard_normal((n, n))
+    fu = np.fft.fftfreq(n, 1.0 / n)[None, :] / cycles_u
+    fv = np.fft.fftfreq(n, 1.0 / n)[:, None] / cycles_v
+    out = np.fft.ifft2(np.fft.fft2(white) * np.exp(-(fu**2 + fv**2) / 2)).real
+    return (out - out.mean()) / max(out.std(), 1e-12)
+
+
+def _wood(rng: np.random.Generator) -> np.ndarray:
+    """Grain along u: rings bent by low-frequency noise, and fine streaks."""
+    n = MATERIAL_PX
+    v = (np.arange(n)[:, None] + 0.5) / n
+    warp = _noise(rng, 1.5, 3.0)
+    rings = np.sin(2 * np.pi * (9 * v + 0.35 * warp))
+    return 0.82 + 0.08 * np.sign(rings) * np.abs(rings) ** 0.5 + 0.035 * _noise(rng, 3.0, 90.0)
+
+
+def material_texture(name: str) -> np.ndarray:
+    """One period of material ``name``: (MATERIAL_PX, MATERIAL_PX) float32 linear modulation in
+    0..1 (row j, column i at texture coordinates ((i + 0.5) / N, (j + 0.5) / N)); drawn from
+    a generator seeded by the name, so the same everywhere."""
+    if name not in MATERIAL_PERIOD_M:
+        raise ValueError(f"material: unknown {name!r} (known: {', '.join(MATERIALS)})")
+    rng = rng_for("material texture", name)
+    n = MATERIAL_PX
+    u = (np.arange(n)[None, :] + 0.5) / n
+    v = (np.arange(n)[:, None] + 0.5) / n
+    if name == "plastic":
+        value = 0.95 + 0.015 * _noise(rng, 5, 5)
+    elif name == "wood":
+        value = _wood(rng)
+    elif name == "parquet":
+        planks = 8  # across v: 0.2 m planks of 0.8 m, ends staggered
+        row = np.floor(v * planks)
+        shift = rng.uniform(0, 1, planks)[row.astype(int)]
+        along = (u + shift) % 0.5 / 0.5
+        across = (v * planks) % 1.0
+        grain = np.roll(_wood(rng), 37, axis=1)
+        tone = 1.0 + 0.07 * rng.uniform(-1, 1, (planks, 2))[row.astype(int), (u + shift >= 0.5) % 2]
+        seam = np.minimum(np.minimum(across, 1 - across) * 0.2 * n / planks, 1.0)
+        seam = np.minimum(seam, np.minimum(np.minimum(along, 1 - along) * 0.8 * n / 2, 1.0))
+        value = grain * tone * (0.55 + 0.45 * seam)
+    elif name == "fabric":
+        weave = np.sin(2 * np.pi * 40 * u) * np.sin(2 * np.pi * 40 * v)
+        value = 0.86 + 0.035 * weave + 0.04 * _noise(rng, 12, 12) + 0.02 * _noise(rng, 80, 80)
+    elif name == "leather":
+        value = 0.86 + 0.04 * _noise(rng, 6, 6) - 0.05 * np.abs(_noise(rng, 30, 30)) ** 2 / 2
+    elif name == "metal":
+        value = 0.9 + 0.04 * _noise(rng, 2, 120) + 0.02 * _noise(rng, 3, 3)
+    elif name == "ceramic":
+        value = 0.95 + 0.02 * _noise(rng, 3, 3)
+    elif name == "tiles":
+        cells = 4
+        fu, fv = (u * cells) % 1.0, (v * cells) % 1.0
+        gap = np.minimum(np.minimum(fu, 1 - fu), np.minimum(fv, 1 - fv)) * n / cells
+        tone = 1.0 + 0.05 * rng.uniform(-1, 1, (cells, cells))
+        tone = tone[np.floor(v * cells).astype(int), np.floor(u * cells).astype(int)]
+        value = (0.9 + 0.02 * _noise(rng, 8, 8)) * tone * (0.6 + 0.4 * np.clip(gap - 1, 0, 1))
+    elif name == "plaster":
+        value = 0.93 + 0.025 * _noise(rng, 4, 4) + 0.012 * _noise(rng, 40, 40)
+    elif name == "carpet":
+        value = 0.84 + 0.06 * _noise(rng, 70, 70) + 0.04 * _noise(rng, 6, 6)
+    else:  # foliage: leaves, light and dark
+        value = 0.68 + 0.2 * np.tanh(1.5 * _noise(rng, 8, 8)) + 0.05 * _noise(rng, 30, 30)
+    return np.clip(np.broadcast_to(value, (n, n)), 0.0, 1.0).astype(np.float32)
+
+
+def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
+    """Bilinear sample of a tileable (N, N) texture at (n, 2) coordinates in periods, as
+    OpenGL's LINEAR filter with REPEAT does (texel centres at (i + 0.5) / N)."""
+    size = texture.shape[0]
+    x = (uv[:, 0] - np.floor(uv[:, 0])) * size - 0.5
+    y = (uv[:, 1] - np.floor(uv[:, 1])) * size - 0.5
+    x0, y0 = np.floor(x), np.floor(y)
+    fx, fy = x - x0, y - y0
+    i0, j0 = x0.astype(np.int64) % size, y0.astype(np.int64) % size
+    i1, j1 = (i0 + 1) % size, (j0 + 1) % size
+    top = texture[j0, i0] * (1 - fx) + texture[j0, i1] * fx
+    bottom = texture[j1, i0] * (1 - fx) + texture[j1, i1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+GRID_M = 0.2
+"""Target spacing of the points where light is baked: a triangle is cut into n^2 by a regular
+barycentric grid, n = ceil(longest edge / GRID_M), at most MAX_DIVISIONS (by the longest edge,
+not the area, so that a long thin triangle gets no long thin cells: they show as streaks)."""
+MAX_DIVISIONS = 48
+AO_RAYS = 16
+"""Cosine-weighted rays per baked point for ambient occlusion."""
+AO_RADIUS_M = 1.0
+"""A hit at distance t occludes by sqrt(1 - t / AO_RADIUS_M): near things darken, far ones less."""
+LIGHT_RADIUS_M = 0.25
+"""The ceiling light is a disc this wide (soft shadows), LIGHT_SAMPLES points on it."""
+LIGHT_SAMPLES = 6
+LIGHT_BELOW_CEILING_M = 0.2
+NATURAL_AMBIENT = 0.65
+"""Irradiance from every direction (before occlusion)."""
+CEILING_LIGHT = 2.4
+"""Irradiance of the ceiling light on a surface facing it at distance d: CEILING_LIGHT * cos /
+(d^2 + FALLOFF_M^2) (inverse square, softened near the lamp)."""
+FALLOFF_M = 1.0
+FILL_LIGHT = 0.25
+"""The classic key light, weaker and without shadows: faces of a box still differ."""
+SHOULDER = 0.75
+"""Tone curve: linear light up to SHOULDER, then a smooth roll-off towards 1, never above."""
+_GOLDEN = np.pi * (3.0 - np.sqrt(5.0))
+
+
+def tone(linear: np.ndarray) -> np.ndarray:
+    """Exposure: identity below SHOULDER, then an exponential shoulder that meets it with the
+    same slope and approaches 1, so whites never clip."""
+    x = np.asarray(linear, dtype=np.float64)
+    head = 1.0 - SHOULDER
+    return np.where(x <= SHOULDER, x, SHOULDER + head * (1.0 - np.exp(-(x - SHOULDER) / head)))
+
+
+def grid_points(divisions: int) -> np.ndarray:
+    """(m, 2) barycentric coordinates (b1, b2) of the grid of ``divisions`` per edge, in the
+    order the bake stores them: point (i, j) at index i (n + 1) - i (i - 1) / 2 + j."""
+    n = divisions
+    return np.array([(i / n, j / n) for i in range(n + 1) for j in range(n + 1 - i)])
+
+
+@dataclass(frozen=True, eq=False)
+class LightBake:
+    """Light baked on a regular grid over every triangle of the drawn surfaces, both sides.
+
+    Triangle ``t`` (global index: ``first[surface] + face``) is cut into ``divisions[t]``^2;
+    its grid values for the side its normal points to start at ``front[t]`` in ``values``, for
+    the other side at ``back[t]`` (the same as ``front`` for a closed mesh, whose inside is
+    never seen). ``values`` hold display-encoded light (tone-mapped albedo times irradiance,
+    raised to 1 / GAMMA), (V, 3) float32; a pixel shows the value interpolated over its grid
+    cell times the material's texture.
+    """
+
+    first: np.ndarray
+    divisions: np.ndarray
+    front: np.ndarray
+    back: np.ndarray
+    values: np.ndarray
+    rays: int
+    """Rays cast to bake it (for benchmarks)."""
+
+
+def light_position(scene: Scene) -> np.ndarray:
+    """Where the ceiling light hangs: above the footprint's pole of inaccessibility (inside
+    even an L), LIGHT_BELOW_CEILING_M under the ceiling; without a room, above the middle of
+    the structure's bounds (of the objects' when there is none)."""
+    if scene.room is not None:
+        centre = polylabel(Polygon(scene.room.footprint), tolerance=0.05)
+        top = scene.floor_z + scene.room.height
+        return np.array([centre.x, centre.y, top - LIGHT_BELOW_CEILING_M])
+    meshes = [part.mesh for part in scene.structure]
+    lift = -LIGHT_BELOW_CEILING_M
+    if not meshes:
+        meshes = [obj.mesh for obj in scene.objects if obj.mesh is not None]
+        lift = 1.5
+    if not meshes:
+        return np.array([0.0, 0.0, scene.floor_z + 2.5])
+    low = np.min([mesh.bounds[0] for mesh in meshes], axis=0)
+    high = np.max([mesh.bounds[1] for mesh in meshes], axis=0)
+    inner = high[2] if lift > 0 else min(high[2], max(m.bounds[0][2] for m in meshes))
+    return np.array([(low[0] + high[0]) / 2, (low[1] + high[1]) / 2, inner + lift])
+
+
+def _frame_of(normals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit tangents per unit normal, (n, 3) each, completing a right-handed frame."""
+    helper = np.where(np.abs(normals[:, [2]]) < 0.9, [[0.0, 0.0, 1.0]], [[1.0, 0.0, 0.0]])
+    first = np.cross(helper, normals)
+    first /= np.linalg.norm(first, axis=1, keepdims=True)
+    return first, np.cross(normals, first)
+
+
+def _irradiance(ray_scene, points: np.ndarray, normals: np.ndarray, light: np.ndarray) -> tuple:
+    """Irradiance at (n, 3) points on the side of their unit normals: ambient times the
+    occlusion, the ceiling light times its visible share, the fill light; and the rays cast."""
+    import open3d as o3d
+
+    count = len(points)
+    origins = points + normals * 1e-3
+    k = np.arange(AO_RAYS)
+    radius = np.sqrt((k + 0.5) / AO_RAYS)
+    local = np.column_stack(
+        [radius * np.cos(k * _GOLDEN), radius * np.sin(k * _GOLDEN), np.sqrt(1 - radius**2)]
+    )
+    first, second = _frame_of(normals)
+    directions = (
+        local[None, :, [0]] * first[:, None]
+        + local[None, :, [1]] * second[:, None]
+        + local[None, :, [2]] * normals[:, None]
+    )
+    rays = np.concatenate([np.repeat(origins[:, None], AO_RAYS, axis=1), directions], axis=2)
+    hits = ray_scene.cast_rays(o3d.core.Tensor(rays.reshape(-1, 6).astype(np.float32)))
+    t = hits["t_hit"].numpy().reshape(count, AO_RAYS).astype(np.float64)
+    occlusion = np.sqrt(np.clip(1.0 - t / AO_RADIUS_M, 0.0, 1.0)).mean(axis=1)
+    angle = 2 * np.pi * np.arange(LIGHT_SAMPLES) / LIGHT_SAMPLES
+    disc = LIGHT_RADIUS_M * np.column_stack([np.cos(angle), np.sin(angle), np.zeros(LIGHT_SAMPLES)])
+    to_light = light[None, None] + disc[None] - origins[:, None]  # (n, s, 3)
+    distance = np.linalg.norm(to_light, axis=2)
+    facing = np.clip(np.einsum("nsk,nk->ns", to_light, normals) / distance, 0.0, 1.0)
+    lit = facing > 0
+    shadow_rays = np.concatenate(
+        [np.repeat(origins[:, None], LIGHT_SAMPLES, axis=1), to_light], axis=2
+    )[lit]
+    seen = np.zeros(facing.shape, dtype=bool)
+    if len(shadow_rays):
+        blocked = ray_scene.test_occlusions(
+            o3d.core.Tensor(shadow_rays.astype(np.float32)), tfar=0.999
+        )
+        seen[lit] = ~blocked.numpy().astype(bool)
+    direct = CEILING_LIGHT * (facing * seen / (distance**2 + FALLOFF_M**2)).mean(axis=1)
+    to_key = -np.asarray(KEY_LIGHT_DIRECTION, dtype=np.float64)
+    fill = FILL_LIGHT * np.clip(normals @ (to_key / np.linalg.norm(to_key)), 0.0, 1.0)
+    total = NATURAL_AMBIENT * (1.0 - occlusion) + direct + fill
+    return total, count * AO_RAYS + len(shadow_rays)
+
+
+def bake_light(scene: Scene) -> LightBake:
+    """The scene's light, baked once and cached with its derived geometry (the oracle's
+    ray-casting scene casts every ray)."""
+    from spatialqa.oracle.geometry import derived
+
+    geometry = derived(scene)
+    return geometry.memo("natural light", None, lambda: _bake(scene, geometry.ray_scene))
+
+
+def _bake(scene: Scene, ray_scene) -> LightBake:
+    surfaces = surface_looks(scene)
+    light = light_position(scene)
+    corners, normals, albedo, closed = [], [], [], []
+    for mesh, look, _ in surfaces:
+        triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces)]
+        corners.append(triangles)
+        normals.append(face_normals(triangles))
+        colour = (np.asarray(look.color, dtype=np.float64) / 255.0) ** GAMMA
+        albedo.append(np.broadcast_to(colour, (len(triangles), 3)))
+        closed.append(np.full(len(triangles), bool(mesh.is_watertight)))
+    first = np.cumsum([0] + [len(c) for c in corners])
+    if first[-1] == 0:
+        empty = np.zeros(0, dtype=np.int32)
+        return LightBake(first, empty, empty, empty, np.zeros((0, 3), np.float32), 0)
+    triangles, normals = np.concatenate(corners), np.concatenate(normals)
+    albedo, closed = np.concatenate(albedo), np.concatenate(closed)
+    edge1, edge2 = triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]
+    longest = np.linalg.norm(np.stack([edge1, edge2, edge2 - edge1]), axis=2).max(axis=0)
+    divisions = np.clip(np.ceil(longest / GRID_M), 1, MAX_DIVISIONS).astype(np.int64)
+    count = (divisions + 1) * (divisions + 2) // 2
+    sides = np.where(closed, 1, 2)
+    front = np.concatenate([[0], np.cumsum(count * sides)[:-1]])
+    back = np.where(closed, front, front + count)
+    total = int((count * sides).sum())
+    # Every grid point of every side: its triangle, barycentrics and which side.
+    owner = np.empty(total, dtype=np.int64)
+    bary = np.empty((total, 2))
+    flip = np.zeros(total, dtype=bool)
+    for n in np.unique(divisions):
+        chosen = np.flatnonzero(divisions == n)
+        grid = grid_points(int(n))
+        for side, starts in ((False, front[chosen]), (True, back[chosen][~closed[chosen]])):
+            tris = chosen if not side else chosen[~closed[chosen]]
+            index = (starts[:, None] + np.arange(len(grid))[None]).ravel()
+            owner[index] = np.repeat(tris, len(grid))
+            bary[index] = np.tile(grid, (len(tris), 1))
+            flip[index] = side
+    points = triangles[owner, 0] + bary[:, [0]] * edge1[owner] + bary[:, [1]] * edge2[owner]
+    point_normals = np.where(flip[:, None], -normals[owner], normals[owner])
+    # Points shared by neighbours (same place, same normal) are lit once.
+    key = np.round(np.column_stack([points, point_normals]), 6)
+    unique, inverse = np.unique(key, axis=0, return_inverse=True)
+    irradiance, rays = _irradiance(ray_scene, unique[:, :3], unique[:, 3:], light)
+    linear = albedo[owner] * irradiance[inverse.ravel()][:, None]
+    values = (tone(linear) ** (1 / GAMMA)).astype(np.float32)
+    return LightBake(
+        first.astype(np.int64),
+        divisions.astype(np.int32),
+        front.astype(np.int32),
+        back.astype(np.int32),
+        values,
+        int(rays),
+    )
+
+
+def face_normals(triangles: np.ndarray) -> np.ndarray:
+    """(n, 3, 3) triangles -> (n, 3) unit normals by the right-hand rule (zero if degenerate)."""
+    normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    return np.divide(normals, length, out=np.zeros_like(normals), where=length > 0)
+
+
+def baked_light_at(
+    bake: LightBake, triangle: np.ndarray, bary: np.ndarray, back_side: np.ndarray
+) -> np.ndarray:
+    """Display-encoded light at (n,) global triangles, (n, 2) barycentrics (weights of the
+    second and third corner) on the side asked: the grid values interpolated over the grid
+    cell that holds the point (the rasteriser's fragment shader does the same)."""
+    n = bake.divisions[triangle].astype(np.int64)
+    base = np.where(back_side, bake.back[triangle], bake.front[triangle]).astype(np.int64)
+    g = np.clip(bary, 0.0, 1.0) * n[:, None]
+    i = np.minimum(np.floor(g[:, 0]).astype(np.int64), n - 1)
+    j = np.minimum(np.floor(g[:, 1]).astype(np.int64), n - 1 - i)
+    fx, fy = g[:, 0] - i, g[:, 1] - j
+    upper = (fx + fy > 1.0) & (i + j < n - 1)
+
+    def at(a, b):
+        return bake.values[base + a * (n + 1) - a * (a - 1) // 2 + b].astype(np.float64)
+
+    gx, gy = 1.0 - fx, 1.0 - fy
+    lower = (
+        (1 - fx - fy)[:, None] * at(i, j) + fx[:, None] * at(i + 1, j) + fy[:, None] * at(i, j + 1)
+    )
+    ui, uj = np.where(upper, i + 1, i), np.where(upper, j + 1, j)
+    above = (1 - gx - gy)[:, None] * at(ui, uj) + gx[:, None] * at(i, uj) + gy[:, None] * at(ui, j)
+    return np.where(upper[:, None], above, lower)

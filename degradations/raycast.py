@@ -15,11 +15,20 @@ import open3d as o3d
 from spatialqa import moved
 from spatialqa.degradations.materials import (
     ALL_PATTERNS,
+    DEFAULT_LOOK,
     GAMMA,
+    LOOKS,
+    MATERIALS,
+    TILE_M,
+    bake_light,
+    baked_light_at,
+    material_texture,
     object_material,
     pattern,
+    sample_texture,
     shade,
     structure_material,
+    surface_looks,
     triplanar_uv,
 )
 from spatialqa.degradations.render import ZFAR, ZNEAR, RenderedFrame
@@ -40,9 +49,21 @@ class RaycastRenderer:
     oracle's visibility).
     """
 
-    def __init__(self, scene: Scene) -> None:
+    def __init__(self, scene: Scene, look: str = DEFAULT_LOOK) -> None:
+        if look not in LOOKS:
+            raise ValueError(f"look: must be one of {LOOKS} (got {look!r})")
         self._scene = scene  # the derived geometry holds its scene weakly
         self._geometry = derived(scene)
+        self._natural = look == "natural"
+        if self._natural:
+            surfaces = surface_looks(scene)
+            # Per Open3D geometry id, plus one last row for a miss.
+            self._bake = bake_light(scene)
+            self._layer = np.array([MATERIALS.index(s.material) for _, s, _ in surfaces] + [0])
+            self._period = np.array([s.period for _, s, _ in surfaces] + [1.0])
+            self._offset = np.array([s.offset for _, s, _ in surfaces] + [(0.0, 0.0)])
+            self._textures = [material_texture(name) ** (1 / GAMMA) for name in MATERIALS]
+            return
         looks = [object_material(obj) for obj in scene.objects if obj.mesh is not None]
         looks += [structure_material(part) for part in scene.structure]
         # Per Open3D geometry id, plus one last row for a miss (black, like the rasteriser's).
@@ -55,11 +76,41 @@ class RaycastRenderer:
         depth = hits["t_hit"].numpy().astype(np.float64)
         geometry = hits["geometry_ids"].numpy().astype(np.int64)
         missed = ~np.isfinite(depth) | (depth < ZNEAR) | (depth > ZFAR)
-        geometry = np.where(missed, len(self._albedo) - 1, geometry)
+        geometry = np.where(missed, len(self._geometry.geometry_instance) - 1, geometry)
         depth = np.where(missed, 0.0, depth)
         return rays, depth, geometry, hits
 
+    def _shade_natural(self, frame: Frame, rays, depth, geometry, hits) -> np.ndarray:
+        """The rasteriser's natural look per pixel: baked light interpolated over its grid
+        cell times the material texture (both display-encoded), to a byte."""
+        directions = rays[:, 3:]
+        normals = hits["primitive_normals"].numpy().astype(np.float64)
+        back_side = np.einsum("ij,ij->i", normals, directions) > 0
+        hit = geometry < len(self._layer) - 1
+        points = frame.center + directions * depth[:, None]
+        triangle = self._bake.first[geometry[hit]] + hits["primitive_ids"].numpy()[hit]
+        bary = hits["primitive_uvs"].numpy()[hit].astype(np.float64)
+        light = baked_light_at(self._bake, triangle, bary, back_side[hit])
+        owner = geometry[hit]
+        metres = triplanar_uv(points[hit], normals[hit]) * TILE_M + self._offset[owner]
+        uv = metres / self._period[owner][:, None]
+        modulation = np.empty(len(uv))
+        layers = self._layer[owner]
+        for index, texture in enumerate(self._textures):
+            chosen = layers == index
+            if chosen.any():
+                modulation[chosen] = sample_texture(texture, uv[chosen])
+        rgb = np.zeros((len(depth), 3))
+        rgb[hit] = light * modulation[:, None]
+        return (
+            np.rint(np.clip(rgb, 0.0, 1.0) * 255)
+            .astype(np.uint8)
+            .reshape(frame.height, frame.width, 3)
+        )
+
     def _shade(self, frame: Frame, rays, depth, geometry, hits) -> np.ndarray:
+        if self._natural:
+            return self._shade_natural(frame, rays, depth, geometry, hits)
         directions = rays[:, 3:]
         normals = hits["primitive_normals"].numpy()
         facing = np.einsum("ij,ij->i", normals, directions) > 0

@@ -26,13 +26,23 @@ import numpy as np
 from spatialqa import moved
 from spatialqa.degradations.materials import (
     ALL_PATTERNS,
+    DEFAULT_LOOK,
     GAMMA,
+    LOOKS,
+    MATERIAL_PX,
+    MATERIALS,
     TEXTURE_PX,
+    LightBake,
     Material,
+    bake_light,
+    face_normals,
+    material_texture,
     object_material,
     pattern_texture,
     shade,
     structure_material,
+    surface_looks,
+    surface_uv,
     triplanar_uv,
 )
 from spatialqa.scenes import Frame, Scene
@@ -107,6 +117,89 @@ void main() {
     out_code = code;
     out_z = z;
 }
+"""
+
+
+# The natural look: no light in the vertex; each corner carries its barycentric coordinates
+# and the triangle its light grid (first value of the front side, of the back side, cuts per
+# edge), which the fragment shader interpolates from the light texture (materials.LightBake).
+_NATURAL_VERTEX = np.dtype(
+    [
+        ("position", np.float32, 3),
+        ("uv", np.float32, 3),
+        ("bary", np.float32, 2),
+        ("grid", np.int32, 3),
+        ("code", np.int32),
+    ]
+)
+_NATURAL_FORMAT = ("3f 3f 2f 3i i", "in_position", "in_uv", "in_bary", "in_grid", "in_code")
+LIGHT_TEXTURE_WIDTH = 4096
+"""Baked light values per row of the light texture (value k at column k % W, row k // W)."""
+
+_NATURAL_VERTEX_SHADER = """
+#version 330
+uniform mat4 world_to_clip;
+uniform vec4 world_to_z;
+in vec3 in_position;
+in vec3 in_uv;
+in vec2 in_bary;
+in ivec3 in_grid;
+in int in_code;
+out vec3 uv;
+out vec2 bary;
+out float z;
+flat out ivec3 grid;
+flat out int code;
+void main() {
+    vec4 position = vec4(in_position, 1.0);
+    gl_Position = world_to_clip * position;
+    z = dot(world_to_z, position);
+    uv = in_uv;
+    bary = in_bary;
+    grid = in_grid;
+    code = in_code;
+}
+"""
+
+# Same cell and weights as materials.baked_light_at (the ray caster's).
+_NATURAL_FRAGMENT_SHADER = f"""
+#version 330
+uniform sampler2DArray materials;
+uniform sampler2D light;
+in vec3 uv;
+in vec2 bary;
+in float z;
+flat in ivec3 grid;
+flat in int code;
+layout(location = 0) out vec4 out_rgb;
+layout(location = 1) out int out_code;
+layout(location = 2) out float out_z;
+vec3 corner(int base, int n, int i, int j) {{
+    int k = base + i * (n + 1) - (i * (i - 1)) / 2 + j;
+    return texelFetch(light, ivec2(k % {LIGHT_TEXTURE_WIDTH}, k / {LIGHT_TEXTURE_WIDTH}), 0).rgb;
+}}
+void main() {{
+    int n = grid.z;
+    int base = gl_FrontFacing ? grid.x : grid.y;
+    vec2 g = clamp(bary, 0.0, 1.0) * float(n);
+    int i = min(int(floor(g.x)), n - 1);
+    int j = min(int(floor(g.y)), n - 1 - i);
+    float fx = g.x - float(i);
+    float fy = g.y - float(j);
+    vec3 lit;
+    if (fx + fy > 1.0 && i + j < n - 1) {{
+        float gx = 1.0 - fx;
+        float gy = 1.0 - fy;
+        lit = (1.0 - gx - gy) * corner(base, n, i + 1, j + 1) + gx * corner(base, n, i, j + 1)
+            + gy * corner(base, n, i + 1, j);
+    }} else {{
+        lit = (1.0 - fx - fy) * corner(base, n, i, j) + fx * corner(base, n, i + 1, j)
+            + fy * corner(base, n, i, j + 1);
+    }}
+    out_rgb = vec4(lit * texture(materials, uv).r, 1.0);
+    out_code = code;
+    out_z = z;
+}}
 """
 
 
@@ -213,6 +306,31 @@ def scene_vertices(scene: Scene) -> np.ndarray:
     return vertices.reshape(-1)
 
 
+def natural_vertices(scene: Scene, bake: LightBake) -> np.ndarray:
+    """The natural look's vertex records of every drawn surface, in the order of
+    ``scene_vertices`` (and of the bake): (3 * n_faces,) structured array of
+    ``_NATURAL_VERTEX``."""
+    surfaces = surface_looks(scene)
+    vertices = np.empty((sum(len(mesh.faces) for mesh, _, _ in surfaces), 3), _NATURAL_VERTEX)
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    for index, (mesh, look, instance_id) in enumerate(surfaces):
+        start, stop = bake.first[index], bake.first[index + 1]
+        out = vertices[start:stop]
+        triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces)]
+        normals = face_normals(triangles)
+        out["position"] = triangles
+        for corner in range(3):
+            out["uv"][:, corner, :2] = surface_uv(triangles[:, corner], normals, look)
+        out["uv"][..., 2] = MATERIALS.index(look.material)
+        out["bary"] = corners
+        grid = np.column_stack(
+            [bake.front[start:stop], bake.back[start:stop], bake.divisions[start:stop]]
+        )
+        out["grid"] = grid[:, None]
+        out["code"] = instance_codes(np.array([instance_id]))[0]
+    return vertices.reshape(-1)
+
+
 def world_to_clip(frame: Frame) -> np.ndarray:
     """(4, 4) float64: world points to clip space for ``frame``, OpenCV pixel convention.
 
@@ -283,13 +401,19 @@ class RasterRenderer:
     Parameters
     ----------
     scene : Scene
-        Surfaces look as ``spatialqa.degradations.materials`` says: each object its colour
-        and a procedural pattern in triplanar coordinates, structure in neutral colours per
-        category, lit by the key light and the ambient term.
+        Surfaces look as ``spatialqa.degradations.materials`` says.
+    look : str
+        ``classic``: each object its colour and a procedural pattern in triplanar
+        coordinates, structure in neutral colours per category, lit by the key light and the
+        ambient term. ``natural``: materials by category and room type under the light baked
+        once per scene (``materials.bake_light``), interpolated per pixel.
     """
 
-    def __init__(self, scene: Scene) -> None:
+    def __init__(self, scene: Scene, look: str = DEFAULT_LOOK) -> None:
+        if look not in LOOKS:
+            raise ValueError(f"look: must be one of {LOOKS} (got {look!r})")
         self._scene = scene
+        self._look = look
         self._ctx: Any = None
         self._target: _Target | None = None
 
@@ -298,26 +422,39 @@ class RasterRenderer:
         if self._ctx is None:
             import moderngl
 
+            natural = self._look == "natural"
+            bake = bake_light(self._scene) if natural else None
             ctx = create_context()
             with ctx:
-                program = ctx.program(
-                    vertex_shader=_VERTEX_SHADER, fragment_shader=_FRAGMENT_SHADER
-                )
-                vertices = scene_vertices(self._scene)
+                if natural:
+                    shaders = (_NATURAL_VERTEX_SHADER, _NATURAL_FRAGMENT_SHADER)
+                    vertices = natural_vertices(self._scene, bake)
+                    layout, record = _NATURAL_FORMAT, _NATURAL_VERTEX
+                    names, size, texture = MATERIALS, MATERIAL_PX, material_texture
+                else:
+                    shaders = (_VERTEX_SHADER, _FRAGMENT_SHADER)
+                    vertices = scene_vertices(self._scene)
+                    layout, record = _VERTEX_FORMAT, _VERTEX
+                    names, size, texture = ALL_PATTERNS, TEXTURE_PX, pattern_texture
+                program = ctx.program(vertex_shader=shaders[0], fragment_shader=shaders[1])
                 # An empty buffer is an error in OpenGL: a scene with nothing to draw gets one
                 # vertex (no triangle), and every pixel stays background.
                 self._vertex_count = len(vertices)
-                data = vertices if len(vertices) else np.zeros(1, _VERTEX)
+                data = vertices if len(vertices) else np.zeros(1, record)
                 self._buffer = ctx.buffer(data.view(np.uint8))
-                self._vao = ctx.vertex_array(program, [(self._buffer, *_VERTEX_FORMAT)])
-                layers = np.stack([pattern_texture(name) for name in ALL_PATTERNS]) ** _DISPLAY
+                self._vao = ctx.vertex_array(program, [(self._buffer, *layout)])
+                layers = np.stack([texture(name) for name in names]) ** _DISPLAY
                 self._patterns = ctx.texture_array(
-                    (TEXTURE_PX, TEXTURE_PX, len(ALL_PATTERNS)), 1, layers.tobytes(), dtype="f4"
+                    (size, size, len(names)), 1, layers.astype(np.float32).tobytes(), dtype="f4"
                 )
                 self._patterns.filter = (moderngl.LINEAR, moderngl.LINEAR)
                 self._patterns.repeat_x = self._patterns.repeat_y = True
                 self._patterns.use(0)
-                program["patterns"].value = 0
+                program["materials" if natural else "patterns"].value = 0
+                if natural:
+                    self._light = _light_texture(ctx, bake.values)
+                    self._light.use(1)
+                    program["light"].value = 1
                 self._program = program
                 ctx.enable(moderngl.DEPTH_TEST)
                 ctx.front_face = "cw"  # see world_to_clip
@@ -374,6 +511,19 @@ class RasterRenderer:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
+
+
+def _light_texture(ctx: Any, values: np.ndarray) -> Any:
+    """The baked light values as an RGB float texture, LIGHT_TEXTURE_WIDTH wide (read with
+    texelFetch: no filtering)."""
+    import moderngl
+
+    rows = max(1, -(-len(values) // LIGHT_TEXTURE_WIDTH))
+    data = np.zeros((rows * LIGHT_TEXTURE_WIDTH, 3), dtype=np.float32)
+    data[: len(values)] = values
+    texture = ctx.texture((LIGHT_TEXTURE_WIDTH, rows), 3, data.tobytes(), dtype="f4")
+    texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+    return texture
 
 
 PyrenderRenderer = RasterRenderer
