@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import trimesh
+from scipy.spatial import ConvexHull
 
 __all__ = [
     "BASE_COLORS",
@@ -20,7 +21,18 @@ __all__ = [
     "SMALL_MODELS",
     "Model",
     "Part",
+    "Sizes",
     "Surface",
+    "box",
+    "cylinder",
+    "four_legs",
+    "lathe",
+    "pick",
+    "rod",
+    "rounded_box",
+    "scaled",
+    "top",
+    "turned",
 ]
 
 
@@ -47,6 +59,8 @@ class Model:
     height: float
     has_front: bool
     surfaces: list[Surface] = field(default_factory=list)
+    shape: str = ""
+    """Which of its category's shapes it is (the catalogue's names); empty for the old models."""
 
 
 Part = tuple[np.ndarray, np.ndarray]
@@ -88,6 +102,155 @@ def stacked(parts: list[Part]) -> Part:
 def f32(values: object) -> np.ndarray:
     """Round to the nearest float32 value, kept as float64: what a PLY file stores."""
     return np.asarray(values, dtype=np.float64).astype(np.float32).astype(np.float64)
+
+
+def mirrored_x(part: Part) -> Part:
+    """``part`` mirrored in the plane x = 0, its faces re-wound so that they still face out."""
+    return part[0] * [-1.0, 1.0, 1.0], part[1][:, ::-1]
+
+
+def turned(part: Part, yaw_deg: float) -> Part:
+    """``part`` turned by ``yaw_deg`` about the vertical axis through the origin."""
+    c, s = np.cos(np.radians(yaw_deg)), np.sin(np.radians(yaw_deg))
+    return part[0] @ np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]]), part[1]
+
+
+def scaled(part: Part, sx: float, sy: float, sz: float = 1.0) -> Part:
+    """``part`` stretched about the origin by positive factors (an oval from a round part)."""
+    if min(sx, sy, sz) <= 0:
+        raise ValueError(f"scaled: factors must be positive (got {sx}, {sy}, {sz})")
+    return part[0] * [sx, sy, sz], part[1]
+
+
+def knob(x: float, z: float, y: float, radius: float = 0.014, reach: float = 0.025) -> Part:
+    """A round knob on a front whose face is the plane ``y``, sticking out by ``reach``."""
+    return rod([x, y, z], [x, y + reach, z], radius)
+
+
+def bar(x0: float, x1: float, z0: float, z1: float, y: float, reach: float = 0.025) -> Part:
+    """A bar handle on a front whose face is the plane ``y`` (long along x or along z)."""
+    return box(x0, x1, y, y + reach, z0, z1)
+
+
+def four_legs(w: float, d: float, z1: float, leg: float, inset: float, round_: bool = False):
+    """Four legs from the floor to ``z1`` under a ``w`` x ``d`` top, ``inset`` from its edges."""
+    parts = []
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            x, y = sx * (w / 2 - inset - leg / 2), sy * (d / 2 - inset - leg / 2)
+            if round_:
+                parts.append(cylinder(leg / 2, 0.0, z1, x, y, sections=8))
+            else:
+                parts.append(box(x - leg / 2, x + leg / 2, y - leg / 2, y + leg / 2, 0.0, z1))
+    return parts
+
+
+def top(w: float, d: float, z: float, margin: float = 0.0, y_shift: float = 0.0) -> Surface:
+    """The surface of a ``w`` x ``d`` top at height ``z``, ``margin`` in from its edges."""
+    return Surface(
+        z, -w / 2 + margin, w / 2 - margin, -d / 2 + margin + y_shift, d / 2 - margin + y_shift
+    )
+
+
+def rod(a, b, radius: float, sections: int = 8) -> Part:
+    """A cylinder of ``sections`` sides from point ``a`` to point ``b``: tilted legs, rails,
+    handles, spouts. Turned by a proper rotation, so its faces keep facing out."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    axis = b - a
+    length = float(np.linalg.norm(axis))
+    if not length > 0:
+        raise ValueError(f"rod: its ends must differ (got {a.tolist()} twice)")
+    vertices, faces = cylinder(radius, 0.0, length, sections=sections)
+    z = axis / length
+    helper = np.array([1.0, 0.0, 0.0]) if abs(z[0]) < 0.9 else np.array([0.0, 1.0, 0.0])
+    x = np.cross(helper, z)
+    x /= np.linalg.norm(x)
+    rotation = np.column_stack([x, np.cross(z, x), z])  # columns: where x, y, z go; det +1
+    return vertices @ rotation.T + a, faces
+
+
+def rounded_box(x0: float, x1: float, y0: float, y1: float, z0: float, z1: float, r: float) -> Part:
+    """A box with its edges bevelled by ``r``: cushions, mattresses, pillows. Its faces lie
+    exactly on the given bounds (what stands on it touches its top)."""
+    r = min(r, (x1 - x0) / 2, (y1 - y0) / 2, (z1 - z0) / 2) * 0.999
+    points = []
+    for x, sx in ((x0, 1), (x1, -1)):
+        for y, sy in ((y0, 1), (y1, -1)):
+            for z, sz in ((z0, 1), (z1, -1)):
+                points += [(x + sx * r, y + sy * r, z), (x + sx * r, y, z + sz * r)]
+                points.append((x, y + sy * r, z + sz * r))
+    return _convex(np.array(points))
+
+
+def _convex(points: np.ndarray) -> Part:
+    """The convex hull of ``points`` as a closed, outward-wound triangle mesh."""
+    hull = ConvexHull(points)
+    faces = np.array(hull.simplices, dtype=np.int64)
+    normals = np.cross(
+        points[faces[:, 1]] - points[faces[:, 0]], points[faces[:, 2]] - points[faces[:, 0]]
+    )
+    inward = np.einsum("ij,ij->i", normals, hull.equations[:, :3]) < 0
+    faces[inward] = faces[inward][:, ::-1]
+    used = np.unique(faces)
+    index = np.full(len(points), -1, dtype=np.int64)
+    index[used] = np.arange(len(used))
+    return points[used], index[faces]
+
+
+def lathe(profile, sections: int = 16, x: float = 0.0, y: float = 0.0) -> Part:
+    """A solid of revolution about the vertical line through (x, y): ``profile`` lists (r, z)
+    from the bottom of the axis (r = 0) round to its top (r = 0), counter-clockwise in the
+    (r, z) half-plane (out along the bottom, up the outside, back along the top; a bowl's
+    profile goes down its inside before reaching the axis). Closed: watertight by
+    construction."""
+    profile = np.asarray(profile, dtype=np.float64)
+    if (
+        len(profile) < 3
+        or profile[0, 0] != 0
+        or profile[-1, 0] != 0
+        or np.any(profile[1:-1, 0] <= 0)
+    ):
+        raise ValueError("lathe: profile must start and end on the axis (r = 0), r > 0 between")
+    angles = 2.0 * np.pi * np.arange(sections) / sections
+    ring = np.column_stack([np.cos(angles), np.sin(angles)])
+    inner = profile[1:-1]
+    vertices = [[x, y, profile[0, 1]]]
+    for r, z in inner:
+        vertices += np.column_stack(
+            [x + r * ring[:, 0], y + r * ring[:, 1], np.full(sections, z)]
+        ).tolist()
+    vertices.append([x, y, profile[-1, 1]])
+    top = len(vertices) - 1
+    k = np.arange(sections)
+    k1 = (k + 1) % sections
+    faces = [np.column_stack([np.zeros(sections, dtype=np.int64), 1 + k1, 1 + k])]
+    for j in range(len(inner) - 1):
+        a, b = 1 + j * sections, 1 + (j + 1) * sections
+        faces.append(np.column_stack([a + k, a + k1, b + k1]))
+        faces.append(np.column_stack([a + k, b + k1, b + k]))
+    last = 1 + (len(inner) - 1) * sections
+    faces.append(np.column_stack([np.full(sections, top), last + k, last + k1]))
+    return np.array(vertices), np.concatenate(faces)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """The range of a category's overall width (x), depth (y) and height (z), in metres, and
+    where the range comes from. Models are drawn inside it; tests hold them to it."""
+
+    width: tuple[float, float]
+    depth: tuple[float, float]
+    height: tuple[float, float]
+    source: str
+
+
+def pick(rng: np.random.Generator, shapes: tuple[str, ...], shape: str | None) -> str:
+    """``shape`` when given (it must be one of ``shapes``), else one drawn from ``rng``."""
+    if shape is None:
+        return shapes[int(rng.integers(len(shapes)))]
+    if shape not in shapes:
+        raise ValueError(f"shape must be one of {shapes} (got {shape!r})")
+    return shape
 
 
 def _top(w: float, d: float, h: float, margin: float = 0.0) -> Surface:
