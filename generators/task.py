@@ -131,9 +131,10 @@ class Task(ABC):
     ``candidates`` lists referent tuples in a deterministic order (tasks that share a rule name
     it: ``candidates = staticmethod(unique_pairs)``); ``make`` turns one into a Draft, rejects
     it (returns None) when a filter of GROUND_TRUTH.md says so, or returns ``Undecided`` when
-    the answer's margin is within the task's threshold. The sampler (``sampler.draw``) does the rest for every task alike: seeded order, the diversity caps of
-    ``Balance`` (every task accepts its fields as params), letters balanced, yes/no kept 50/50,
-    referents checked, and abstention items when the context asks for them.
+    the answer's margin is within the task's threshold. The sampler (``sampler.draw``) does the
+    rest for every task alike: seeded order, the diversity caps of ``Balance`` (every task
+    accepts its fields as params), letters balanced, yes/no kept 50/50, referents checked, and
+    abstention items when the context asks for them.
     """
 
     name: ClassVar[str]
