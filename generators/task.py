@@ -5,6 +5,7 @@ turns drafts into balanced samples alike for every task."""
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from spatialqa.generators.choices import (
     numeric_distractors,
     with_options,
 )
-from spatialqa.generators.sample import ObjectRef
+from spatialqa.generators.sample import ObjectRef, Sample
 from spatialqa.oracle import Fact, visible_instances
 from spatialqa.scenes import Scene
 
@@ -177,6 +178,18 @@ class Task(ABC):
         """The frames a draft's answer rests on (a task may name fewer than its fact's views);
         the abstention search asks for them."""
         return draft.fact.views
+
+    def generate(self, ctx: Context, limit: int) -> list[Sample]:
+        """Deprecated (goes in the next release): ``sampler.draw_samples(task, ctx, limit)``."""
+        from spatialqa.generators.sampler import draw_samples  # the sampler imports this module
+
+        warnings.warn(
+            "Task.generate(ctx, n) moved to spatialqa.generators.draw_samples(task, ctx, n); "
+            "the old name goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return draw_samples(self, ctx, limit)
 
     @classmethod
     def describe(cls) -> dict[str, Any]:

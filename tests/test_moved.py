@@ -64,3 +64,17 @@ def test_a_module_that_was_a_function_still_calls_it(module, monkeypatch):
 def test_unknown_names_still_raise_attribute_error():
     for module in moved.NAMES:
         assert not hasattr(importlib.import_module(module), "no_such_name_at_all")
+
+
+def test_task_generate_still_draws_the_samples():
+    from spatialqa.generators import Context, draw_samples, get_task
+    from spatialqa.scenes import procedural_scene
+
+    scene = procedural_scene(0, 0)
+    frames = tuple(frame.id for frame in scene.trajectory("walkthrough").frames)
+    task = get_task("depth_order")()
+    with pytest.warns(DeprecationWarning, match="draw_samples"):
+        old = task.generate(Context(scene, frames[::2], seed=0, trajectory=frames), 3)
+    assert old and old == draw_samples(
+        task, Context(scene, frames[::2], seed=0, trajectory=frames), 3
+    )
