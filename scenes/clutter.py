@@ -22,11 +22,11 @@ from spatialqa.scenes.furniture import (
 )
 
 SIZES = {
-    "tv": Sizes((0.7, 1.3), (0.2, 0.3), (0.45, 0.85), "16:9 screens of 32-58 in diagonal "
+    "tv": Sizes((0.7, 1.3), (0.2, 0.3), (0.44, 0.85), "16:9 screens of 32-58 in diagonal "
                 "(manufacturers' catalogues), on a foot or on two feet"),
-    "monitor": Sizes((0.48, 0.72), (0.18, 0.25), (0.38, 0.55), "16:9 monitors of 22-32 in "
+    "monitor": Sizes((0.48, 0.72), (0.2, 0.26), (0.35, 0.55), "16:9 monitors of 22-32 in "
                      "(manufacturers' catalogues)"),
-    "laptop": Sizes((0.3, 0.38), (0.21, 0.3), (0.015, 0.26), "13-15.6 in laptops "
+    "laptop": Sizes((0.3, 0.38), (0.21, 0.34), (0.015, 0.27), "13-15.6 in laptops "
                     "(manufacturers' catalogues), open at about 105 degrees or closed"),
     "keyboard": Sizes((0.3, 0.46), (0.12, 0.16), (0.02, 0.04), "full-size and tenkeyless "
                       "keyboards (manufacturers' catalogues)"),
@@ -41,7 +41,7 @@ SIZES = {
     "vase": Sizes((0.08, 0.2), (0.08, 0.2), (0.18, 0.4), "catalogue table vases"),
     "microwave": Sizes((0.44, 0.52), (0.33, 0.42), (0.25, 0.31), "countertop microwaves of "
                        "17-30 l (manufacturers' catalogues)"),
-    "kettle": Sizes((0.18, 0.26), (0.14, 0.22), (0.18, 0.26), "1.5-1.7 l electric kettles "
+    "kettle": Sizes((0.18, 0.32), (0.14, 0.24), (0.18, 0.26), "1.5-1.7 l electric kettles "
                     "and stovetop kettles (catalogues)"),
     "pillow": Sizes((0.4, 0.66), (0.4, 0.5), (0.1, 0.16), "bed pillows 50 x 60/66 cm "
                     "(EU and US standard 20 x 26 in) and 40-50 cm cushions"),
@@ -115,10 +115,10 @@ def monitor(rng: np.random.Generator, shape: str | None = None) -> Model:
     parts = [*_screen(w, h, z0, 0.03), box(-0.03, 0.03, -0.075, -0.035, 0.012, z0 + h * 0.6)]
     if shape == "round base":
         parts.append(lathe([(0, 0), (0.1, 0), (0.1, 0.006), (0.09, 0.012), (0, 0.012)], 20,
-                           0.0, -0.04))  # fmt: skip
-        return Model("monitor", parts, w, 0.2, z0 + h, True, shape=shape)
+                           0.0, -0.02))  # fmt: skip
+        return Model("monitor", parts, w, 0.24, z0 + h, True, shape=shape)
     parts.append(box(-0.13, 0.13, -0.11, 0.09, 0.0, 0.012))
-    return Model("monitor", parts, w, 0.2, z0 + h, True, shape=shape)
+    return Model("monitor", parts, w, 0.24, z0 + h, True, shape=shape)
 
 
 def laptop(rng: np.random.Generator, shape: str | None = None) -> Model:
@@ -146,7 +146,7 @@ def keyboard(rng: np.random.Generator, shape: str | None = None) -> Model:
     """A base with raised key blocks: letters, arrows and a number pad, or letters and arrows."""
     shape = pick(rng, SHAPES["keyboard"], shape)
     d = _u(rng, 0.12, 0.15)
-    w = _u(rng, 0.42, 0.46) if shape == "full size" else _u(rng, 0.34, 0.37)
+    w = _u(rng, 0.42, 0.46) if shape == "full size" else _u(rng, 0.35, 0.37)
     parts = [rounded_box(-w / 2, w / 2, -d / 2, d / 2, 0.0, 0.018, 0.004)]
     letters = 0.28
     parts.append(box(-w / 2 + 0.01, -w / 2 + 0.01 + letters, -d / 2 + 0.01, d / 2 - 0.01, 0.018,
@@ -281,15 +281,17 @@ def kettle(rng: np.random.Generator, shape: str | None = None) -> Model:
 
 
 def pillow(rng: np.random.Generator, shape: str | None = None) -> Model:
-    """A bed pillow (long, soft-edged) or a square cushion."""
+    """A bed pillow (long, soft-edged) or a square cushion with a button."""
     shape = pick(rng, SHAPES["pillow"], shape)
     if shape == "bed pillow":
         w, d, t = _u(rng, 0.5, 0.66), _u(rng, 0.4, 0.5), _u(rng, 0.1, 0.15)
     else:
         w = _u(rng, 0.4, 0.5)
         d, t = w, _u(rng, 0.12, 0.16)
-    return Model("pillow", [rounded_box(-w / 2, w / 2, -d / 2, d / 2, 0.0, t, t * 0.35)], w, d,
-                 t, False, shape=shape)  # fmt: skip
+    parts = [rounded_box(-w / 2, w / 2, -d / 2, d / 2, 0.0, t, t * 0.35)]
+    if shape == "cushion":  # a button sunk into the middle of its top
+        parts.append(cylinder(0.02, t - 0.012, t, sections=10))
+    return Model("pillow", parts, w, d, t, False, shape=shape)
 
 
 def clock(rng: np.random.Generator, shape: str | None = None) -> Model:

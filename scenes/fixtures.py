@@ -53,7 +53,7 @@ SIZES = {
     "washing machine": Sizes(
         (0.6, 0.69),
         (0.55, 0.72),
-        (0.84, 1.1),
+        (0.84, 1.12),
         "EN 1116 (600 mm module, 850 mm under-counter height); manufacturers' catalogues "
         "(front loaders 60 x 60 x 85 cm; US top loaders 27 in wide, about 42 in to the console)",
     ),
@@ -137,7 +137,8 @@ def _worktop_with_hole(w, d, z0, z1, hx0, hx1, hy0, hy1) -> list[Part]:
 
 
 def refrigerator(rng: np.random.Generator, shape: str | None = None) -> Model:
-    """A fridge over a freezer drawer, or two tall doors side by side; bar handles."""
+    """A fridge over a freezer drawer, or two tall doors side by side (a water dispenser in the
+    left one); bar handles."""
     shape = pick(rng, SHAPES["refrigerator"], shape)
     size = SIZES["refrigerator"]
     side = shape == "side by side"
@@ -149,6 +150,9 @@ def refrigerator(rng: np.random.Generator, shape: str | None = None) -> Model:
         for x0, x1, hx in ((-w / 2, -0.002, -0.04), (0.002, w / 2, 0.04)):
             parts.append(box(x0, x1, face - 0.04, face, 0.01, h))
             parts.append(box(hx - 0.012, hx + 0.012, face, d / 2, h * 0.35, h * 0.75))
+        parts.append(
+            box(-w / 4 - 0.1, -w / 4 + 0.1, face, face + 0.01, h * 0.5, h * 0.65)
+        )  # dispenser
     else:
         split = h * _u(rng, 0.3, 0.38)
         parts += [
@@ -204,7 +208,7 @@ def stove(rng: np.random.Generator, shape: str | None = None) -> Model:
     size = SIZES["stove"]
     w = float(rng.choice([0.5, 0.6, 0.76]))
     d, h = _u(rng, *size.depth), _u(rng, 0.86, 0.92)
-    face = d / 2 - 0.03
+    face = d / 2 - 0.04
     parts = [box(-w / 2, w / 2, -d / 2, face, 0.0, h)]
     door0 = 0.15 if shape == "flat top" else 0.08
     parts.append(box(-w / 2 + 0.02, w / 2 - 0.02, face, face + 0.01, door0, h - 0.14))

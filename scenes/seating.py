@@ -19,6 +19,7 @@ from spatialqa.scenes.furniture import (
     cylinder,
     four_legs,
     lathe,
+    moved,
     pick,
     rounded_box,
     turned,
@@ -336,7 +337,7 @@ def bed(rng: np.random.Generator, shape: str | None = None) -> Model:
         frame = _u(rng, 0.3, 0.38)
         head = _u(rng, 0.95, SIZES["bed"].height[1])
         legs = four_legs(w, d - 0.05, frame - 0.14, 0.06, 0.0)
-        parts += [(v + [0.0, 0.025, 0.0], f) for v, f in legs]
+        parts += [moved(p, [0.0, 0.025, 0.0]) for p in legs]
         parts.append(box(-w / 2, w / 2, -d / 2 + 0.05, d / 2, frame - 0.14, frame))
         parts.append(box(-w / 2, w / 2, -d / 2, -d / 2 + 0.05, 0.0, head))
         if shape == "sleigh":
