@@ -484,15 +484,20 @@ FALLOFF_M = 1.0
 FILL_LIGHT = 0.25
 """The classic key light, weaker and without shadows: faces of a box still differ."""
 SHOULDER = 0.75
-"""Tone curve: linear light up to SHOULDER, then a smooth roll-off towards 1, never above."""
+"""Tone curve: linear light up to SHOULDER, then a smooth roll-off towards WHITE."""
+FLARE = 0.003
+"""Linear light every surface shows at least (a lens's veiling glare): blacks stay above byte
+10 even in a dark crevice, texture included."""
+WHITE = 0.985
+"""The tone curve's ceiling: display byte 253 at most, so no surface clips, however bright."""
 _GOLDEN = np.pi * (3.0 - np.sqrt(5.0))
 
 
 def tone(linear: np.ndarray) -> np.ndarray:
     """Exposure: identity below SHOULDER, then an exponential shoulder that meets it with the
-    same slope and approaches 1, so whites never clip."""
+    same slope and approaches WHITE, so whites never clip."""
     x = np.asarray(linear, dtype=np.float64)
-    head = 1.0 - SHOULDER
+    head = WHITE - SHOULDER
     return np.where(x <= SHOULDER, x, SHOULDER + head * (1.0 - np.exp(-(x - SHOULDER) / head)))
 
 
@@ -650,7 +655,7 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
     key = np.round(np.column_stack([points, point_normals]), 6)
     unique, inverse = np.unique(key, axis=0, return_inverse=True)
     irradiance, rays = _irradiance(ray_scene, unique[:, :3], unique[:, 3:], light)
-    linear = albedo[owner] * irradiance[inverse.ravel()][:, None]
+    linear = FLARE + albedo[owner] * irradiance[inverse.ravel()][:, None]
     values = (tone(linear) ** (1 / GAMMA)).astype(np.float32)
     return LightBake(
         first.astype(np.int64),

@@ -1,4 +1,5 @@
-"""A contact sheet: one frame under every degradation type (rows) and severity (columns)."""
+"""Contact sheets: one frame under every degradation type (rows) and severity (columns), and
+rooms (rows) seen from a few views (columns)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from PIL import Image, ImageDraw, ImageFont
 
 from spatialqa import moved
 from spatialqa.degradations.base import SEVERITIES
-from spatialqa.degradations.delivery import CLEAN, render_and_degrade
+from spatialqa.degradations.delivery import CLEAN, render_and_degrade, resolve_backend
+from spatialqa.degradations.materials import DEFAULT_LOOK, room_type
 from spatialqa.degradations.raycast import RaycastRenderer
 from spatialqa.degradations.registry import DEGRADATIONS
+from spatialqa.degradations.render import RasterRenderer
 from spatialqa.scenes import Frame, Scene
 
 LABEL_WIDTH = 150
@@ -48,25 +51,61 @@ def contact_sheet(
         delivered.variant: delivered.image
         for delivered in render_and_degrade(scene, [frame], variants, backend=backend, seed=seed)
     }
-    width, height = frame.width, frame.height
-    columns = 1 + len(SEVERITIES)
+    titles = ["clean", *(f"severity {s}" for s in SEVERITIES)]
+    rows = [(kind, [tiles[CLEAN], *(tiles[kind, s] for s in SEVERITIES)]) for kind in types]
+    return tile_grid(titles, rows, (frame.width, frame.height))
+
+
+def tile_grid(
+    titles: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[np.ndarray | None]]],
+    size: tuple[int, int],
+) -> np.ndarray:
+    """An (H, W, 3) uint8 sheet: column ``titles`` on top, then per row its label (lines
+    split at newlines) on the left and its (height, width, 3) tiles of ``size`` (width,
+    height) left to right; a None tile stays blank."""
+    width, height = size
     sheet = Image.new(
         "RGB",
-        (LABEL_WIDTH + columns * width, HEADER_HEIGHT + len(types) * height),
+        (LABEL_WIDTH + len(titles) * width, HEADER_HEIGHT + len(rows) * height),
         BACKGROUND,
     )
     pen = ImageDraw.Draw(sheet)
     font = ImageFont.load_default(size=16)
-    titles = ["clean", *(f"severity {s}" for s in SEVERITIES)]
     for column, title in enumerate(titles):
         pen.text((LABEL_WIDTH + column * width + 6, 4), title, fill=INK, font=font)
-    for row, kind in enumerate(types):
+    for row, (label, images) in enumerate(rows):
         top = HEADER_HEIGHT + row * height
-        pen.text((6, top + height // 2 - 8), kind, fill=INK, font=font)
-        sheet.paste(Image.fromarray(tiles[CLEAN]), (LABEL_WIDTH, top))
-        for s in SEVERITIES:
-            sheet.paste(Image.fromarray(tiles[kind, s]), (LABEL_WIDTH + s * width, top))
+        lines = label.split("\n")
+        for k, line in enumerate(lines):
+            y = top + height // 2 - 8 + 18 * k - 9 * (len(lines) - 1)
+            pen.text((6, y), line, fill=INK, font=font)
+        for column, image in enumerate(images):
+            if image is not None:
+                sheet.paste(Image.fromarray(image), (LABEL_WIDTH + column * width, top))
     return np.asarray(sheet)
+
+
+def room_sheet(
+    views: Sequence[tuple[Scene, Sequence[Frame]]],
+    size: tuple[int, int] = (320, 240),
+    backend: str = "auto",
+    look: str = DEFAULT_LOOK,
+) -> np.ndarray:
+    """An (H, W, 3) uint8 sheet of rooms (rows: scene id and room type) seen from their views
+    (columns, rendered clean at ``size``); a room with fewer views leaves blank tiles."""
+    columns = max((len(frames) for _, frames in views), default=0)
+    rows = []
+    for scene, frames in views:
+        raster = resolve_backend(backend) == "raster"
+        renderer = RasterRenderer(scene, look) if raster else RaycastRenderer(scene, look)
+        try:
+            images = [renderer.render_rgb(frame.resized(*size)) for frame in frames]
+        finally:
+            renderer.close()
+        label = scene.scene_id + (f"\n{room_type(scene)}" if room_type(scene) else "")
+        rows.append((label, images + [None] * (columns - len(images))))
+    return tile_grid([f"view {k + 1}" for k in range(columns)], rows, size)
 
 
 def write_contact_sheet(

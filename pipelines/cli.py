@@ -158,10 +158,52 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scene_sheet(args: argparse.Namespace) -> int:
+    """``scene sheet``: procedural rooms (rows) from the views a build would pick (columns)."""
+    from PIL import Image
+
+    from spatialqa.degradations.materials import LOOKS
+    from spatialqa.degradations.sheet import room_sheet
+    from spatialqa.pipelines.config import ViewsSpec
+    from spatialqa.pipelines.shard import pick_views
+    from spatialqa.scenes import procedural_scene
+
+    if not args.out:
+        raise SpatialQAError("scene sheet: --out FILE.jpg is required")
+    for name in ("rooms", "views", "width", "height"):
+        if getattr(args, name) < 1:
+            raise SpatialQAError(f"scene sheet: --{name} must be at least 1")
+    if args.look not in LOOKS:
+        raise SpatialQAError(f"scene sheet: --look must be one of {', '.join(LOOKS)}")
+    views = []
+    for index in range(args.rooms):
+        scene = procedural_scene(args.seed, index)
+        if args.trajectory not in [t.name for t in scene.trajectories]:
+            print(f"  {scene.scene_id}: no {args.trajectory} trajectory (blank row)")
+            views.append((scene, []))
+            continue
+        picked = pick_views(scene, ViewsSpec(trajectory=args.trajectory, frames=args.views))
+        views.append((scene, [scene.frame(frame_id) for frame_id in picked]))
+    sheet = room_sheet(views, (args.width, args.height), backend=args.backend, look=args.look)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        Image.fromarray(sheet).save(out, quality=85)
+    except (OSError, ValueError) as exc:
+        raise SpatialQAError(f"scene sheet: cannot write {out} ({exc})") from None
+    print(f"wrote {out}: {args.rooms} procedural rooms (seed {args.seed}) x {args.views} views "
+          f"of their {args.trajectory}")  # fmt: skip
+    return 0
+
+
 def cmd_scene(args: argparse.Namespace) -> int:
     from spatialqa.scenes.formats import convert, load_any, summary
     from spatialqa.scenes.show import save_top_down
 
+    if args.action == "sheet":
+        return cmd_scene_sheet(args)
+    if args.path is None:
+        raise SpatialQAError(f"scene {args.action}: PATH is required")
     if args.action == "convert":
         if not args.to:
             raise SpatialQAError("scene convert: --to DIR is required")
@@ -255,12 +297,15 @@ def parser() -> argparse.ArgumentParser:
 
     scene = commands.add_parser(
         "scene",
-        help="check, convert or map one scene (any loader)",
+        help="check, convert or map one scene (any loader); a sheet of procedural rooms",
         description="validate: load and summarise; convert: write a scene directory; "
-        "show: draw a top-down map",
+        "show: draw a top-down map; sheet: a contact sheet of procedural rooms (rows) x "
+        "views (columns), as a build renders them",
     )
-    scene.add_argument("action", choices=("validate", "convert", "show"))
-    scene.add_argument("path", help="a scan directory, house JSON, mesh file or scene directory")
+    scene.add_argument("action", choices=("validate", "convert", "show", "sheet"))
+    scene.add_argument(
+        "path", nargs="?", help="a scan directory, house JSON, mesh file or scene directory"
+    )
     # No choices: the loaders register their formats when spatialqa.scenes is imported, which
     # --help must not do; an unknown name fails in load_any, which lists the registered ones.
     scene.add_argument(
@@ -269,7 +314,17 @@ def parser() -> argparse.ArgumentParser:
         "unknown name lists the known ones)",
     )
     scene.add_argument("--to", help="convert: the scene directory to write")
-    scene.add_argument("--out", help="show: the PNG to write")
+    scene.add_argument("--out", help="show: the PNG to write; sheet: the image (.jpg, .png)")
+    scene.add_argument("--rooms", type=int, default=16, help="sheet: rooms (default 16)")
+    scene.add_argument("--views", type=int, default=4, help="sheet: views a room (default 4)")
+    scene.add_argument("--seed", type=int, default=0, help="sheet: seed of the rooms")
+    scene.add_argument(
+        "--trajectory", default="walkthrough", help="sheet: the views' trajectory (walkthrough)"
+    )
+    scene.add_argument("--width", type=int, default=320, help="sheet: tile width (320)")
+    scene.add_argument("--height", type=int, default=240, help="sheet: tile height (240)")
+    scene.add_argument("--backend", choices=backends, default="auto", help="sheet: renderer")
+    scene.add_argument("--look", default="natural", help="sheet: classic or natural")
     scene.set_defaults(run=cmd_scene)
     return top
 

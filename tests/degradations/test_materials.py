@@ -1,0 +1,235 @@
+"""The natural look: materials by category and room type, textures, baked light, exposure, and
+the two backends drawing it alike."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import room_kit as kit
+from scipy.ndimage import map_coordinates
+
+from spatialqa.degradations.materials import (
+    MATERIALS,
+    SHOULDER,
+    WHITE,
+    LightBake,
+    bake_light,
+    baked_light_at,
+    category_material,
+    grid_points,
+    material_texture,
+    natural_structure_looks,
+    room_type,
+    sample_texture,
+    tone,
+)
+from spatialqa.degradations.raycast import RaycastRenderer
+from spatialqa.degradations.render import RasterRenderer
+from spatialqa.oracle.geometry import derived
+from spatialqa.scenes import SceneObject, procedural_scene
+from spatialqa.scenes.procedural import ROOM_TYPES
+from spatialqa.scenes.scene import BACKGROUND_ID
+
+
+@pytest.fixture(scope="module")
+def room():
+    """A procedural living room and three of its walkthrough frames at 320 x 240."""
+    scene = procedural_scene(0, 4)
+    frames = scene.trajectory("walkthrough").frames
+    return scene, [frames[k].resized(320, 240) for k in (0, 9, 21)]
+
+
+def test_categories_get_their_materials_and_unknown_ones_a_default():
+    assert category_material("sofa") == "fabric"
+    assert category_material("Coffee Table") == "wood"
+    assert category_material("toilet") == "ceramic"
+    assert category_material("refrigerator") == "metal"
+    assert category_material("dining chair") == "wood"  # by keyword
+    assert category_material("bath mat") == "carpet"  # by keyword
+    assert category_material("spaceship") == "plastic"
+
+
+def test_procedural_rooms_record_their_type_and_scans_have_none():
+    for kind in ROOM_TYPES:
+        assert room_type(procedural_scene(1, 2, frames=2, room_type=kind)) == kind
+    assert room_type(kit.make_scene()) is None
+
+
+def test_floors_and_walls_vary_by_room_type():
+    looks = {}
+    for kind in ROOM_TYPES:
+        scene = procedural_scene(1, 2, frames=2, room_type=kind)
+        names = [part.category for part in scene.structure]
+        looks[kind] = dict(zip(names, natural_structure_looks(scene), strict=True))
+    assert looks["bathroom"]["wall"].material == "tiles"
+    assert looks["kitchen"]["floor"].material == "tiles"
+    assert looks["living room"]["floor"].material == "parquet"
+    assert looks["office"]["floor"].material == "carpet"
+    assert len({(v["floor"].material, v["floor"].color) for v in looks.values()}) == 6
+    # A scan (no room type) gets the neutral palette: plaster everywhere.
+    assert {look.material for look in natural_structure_looks(kit.make_scene())} == {"plaster"}
+
+
+@pytest.mark.parametrize("name", MATERIALS)
+def test_material_textures_are_bounded_deterministic_and_distinct(name):
+    texture = material_texture(name)
+    assert texture.shape == (256, 256) and texture.dtype == np.float32
+    assert 0.0 <= texture.min() and texture.max() <= 1.0
+    assert np.array_equal(texture, material_texture(name))
+    assert texture.std() > 0.003  # every material has some texture
+    others = [material_texture(m) for m in MATERIALS if m != name]
+    assert all(np.abs(texture - other).mean() > 0.005 for other in others)
+
+
+def test_unknown_material_is_an_error_naming_it():
+    with pytest.raises(ValueError, match="'velvet'"):
+        material_texture("velvet")
+
+
+def test_textures_are_sampled_like_opengls_bilinear_repeat():
+    """Against scipy's linear interpolation on a wrapped grid (texel centres at (i + 0.5)/N)."""
+    texture = material_texture("wood")
+    uv = np.random.default_rng(0).uniform(-3, 3, (500, 2))
+    size = texture.shape[0]
+    expected = map_coordinates(
+        texture.astype(np.float64),
+        [(uv[:, 1] * size - 0.5) % size, (uv[:, 0] * size - 0.5) % size],
+        order=1,
+        mode="grid-wrap",
+    )
+    assert np.allclose(sample_texture(texture.astype(np.float64), uv), expected, atol=1e-9)
+
+
+def test_tone_keeps_darks_and_never_reaches_white():
+    x = np.linspace(0, 4, 4001)
+    y = tone(x)
+    assert np.array_equal(y[x <= SHOULDER], x[x <= SHOULDER])
+    assert np.all(np.diff(y) > 0) and y.max() < WHITE
+    assert tone(np.array([1e6]))[0] <= WHITE and round(255 * WHITE ** (1 / 2.2)) <= 253
+    slope = (tone(SHOULDER + 1e-6) - tone(SHOULDER)) / 1e-6
+    assert slope == pytest.approx(1.0, abs=1e-5)  # no kink at the shoulder
+
+
+def test_grid_interpolation_reproduces_a_linear_function_exactly():
+    """Values linear in the barycentrics come back exactly at any point, whatever the cell
+    (lower or upper) it falls in, on both sides of a triangle."""
+    divisions = np.array([1, 3, 7], dtype=np.int32)
+    counts = (divisions + 1) * (divisions + 2) // 2
+    front = np.concatenate([[0], np.cumsum(2 * counts)[:-1]]).astype(np.int32)
+    values = np.zeros((int(2 * counts.sum()), 3), dtype=np.float32)
+    for t, n in enumerate(divisions):
+        grid = grid_points(int(n))
+        linear = np.column_stack([0.2 + grid[:, 0] * 0.5, grid[:, 1] * 0.25, 0.1 + 0 * grid[:, 0]])
+        values[front[t] : front[t] + counts[t]] = linear
+        values[front[t] + counts[t] : front[t] + 2 * counts[t]] = linear[:, ::-1]
+    bake = LightBake(np.array([0, 3]), divisions, front, front + counts, values, 0)
+    rng = np.random.default_rng(1)
+    bary = rng.dirichlet([1, 1, 1], 3000)[:, 1:]
+    triangle = rng.integers(0, 3, 3000)
+    back = rng.random(3000) < 0.5
+    got = baked_light_at(bake, triangle, bary, back)
+    expected = np.column_stack([0.2 + bary[:, 0] * 0.5, bary[:, 1] * 0.25, np.full(3000, 0.1)])
+    expected[back] = expected[back][:, ::-1]
+    assert np.allclose(got, expected, atol=1e-6)
+
+
+def floor_light(scene, bake):
+    """Positions and display-encoded light (mean of the channels) of the baked points on the
+    top of the kit room's floor (structure part 0)."""
+    floor = scene.structure[0].mesh
+    start = bake.first[sum(o.mesh is not None for o in scene.objects)]
+    triangles = np.asarray(floor.vertices)[np.asarray(floor.faces)]
+    top = np.flatnonzero(triangles[:, :, 2].min(axis=1) > -0.01)
+    points, values = [], []
+    for t in top:
+        n = int(bake.divisions[start + t])
+        grid = grid_points(n)
+        corner = triangles[t]
+        points.append(
+            corner[0]
+            + grid[:, [0]] * (corner[1] - corner[0])
+            + grid[:, [1]] * (corner[2] - corner[0])
+        )
+        base = bake.front[start + t]
+        values.append(bake.values[base : base + len(grid)].mean(axis=1))
+    points, values = np.concatenate(points), np.concatenate(values)
+    return points, values
+
+
+def test_objects_darken_the_floor_around_them():
+    """A 1 m cube on the floor of the kit room: the floor just outside its sides (ambient
+    occlusion, the ceiling light's soft shadow) is darker than open floor 2 m away."""
+    cube = SceneObject(1, "cabinet", mesh=kit.box((1.0, 1.0, 1.0), (0.0, 3.0, 0.5)))
+    scene = kit.make_scene([cube])
+    bake = bake_light(scene)
+    points, values = floor_light(scene, bake)
+    gap = np.maximum(np.abs(points[:, 0]), np.abs(points[:, 1] - 3.0)) - 0.5
+    beside = values[(gap > 0.02) & (gap < 0.15)]
+    open_floor = values[(gap > 1.8) & (gap < 2.2)]
+    assert beside.size > 10 and open_floor.size > 10
+    # In linear light (the values are display-encoded): at least 15% less beside the cube.
+    assert (beside.astype(np.float64) ** 2.2).mean() < 0.85 * (
+        open_floor.astype(np.float64) ** 2.2
+    ).mean()
+
+
+def test_the_bake_is_made_once_per_scene():
+    scene = kit.make_scene()
+    assert bake_light(scene) is bake_light(scene)
+    assert derived(scene).builds["natural light"] == 1
+
+
+def test_masks_and_depth_do_not_depend_on_the_look(room):
+    """Only colours change: ids and depth of the natural look are the classic look's bytes."""
+    scene, frames = room
+    with RasterRenderer(scene) as classic, RasterRenderer(scene, "natural") as natural:
+        for frame in frames:
+            a, b = classic.render(frame), natural.render(frame)
+            assert a.instance.tobytes() == b.instance.tobytes()
+            assert a.depth.tobytes() == b.depth.tobytes()
+            assert a.rgb.tobytes() != b.rgb.tobytes()
+    cast = RaycastRenderer(scene, "natural").render(frames[0])
+    assert cast.instance.tobytes() == RaycastRenderer(scene).render(frames[0]).instance.tobytes()
+
+
+def test_exposure_keeps_whites_and_blacks_in_range(room):
+    """Every lit pixel of a rendered room (the window's view of nothing excluded) stays off
+    0 and 255, and the picture spans a real range of brightness."""
+    scene, frames = room
+    with RasterRenderer(scene, "natural") as renderer:
+        views = [renderer.render(frame) for frame in frames]
+    lit = np.concatenate([v.rgb[v.instance != BACKGROUND_ID] for v in views]).astype(int)
+    assert (lit == 255).any(axis=1).mean() == 0.0
+    assert (lit <= 3).all(axis=1).mean() == 0.0
+    luma = lit @ np.array([0.299, 0.587, 0.114])
+    low, high = np.percentile(luma, [1, 99])
+    assert low > 10 and high < 250 and high - low > 100
+
+
+def test_the_two_backends_look_alike_per_instance(room):
+    """Mean colour of every instance covering 200 pixels or more, raster against ray cast.
+    They interpolate the same baked light and sample the same textures; what differs is
+    llvmpipe's 8-bit filter weights and float32 against float64 arithmetic (under a byte
+    per pixel) and edge pixels whose centre lands on another triangle: 1.5 bytes of mean
+    allows for both."""
+    scene, frames = room
+    cast = RaycastRenderer(scene, "natural")
+    with RasterRenderer(scene, "natural") as raster:
+        for frame in frames:
+            a, b = raster.render(frame), cast.render(frame)
+            same = a.instance == b.instance
+            ids, counts = np.unique(a.instance[same], return_counts=True)
+            for instance in ids[(counts >= 200) & (ids != BACKGROUND_ID)]:
+                mask = same & (a.instance == instance)
+                gap = a.rgb[mask].mean(axis=0) - b.rgb[mask].mean(axis=0)
+                assert np.abs(gap).max() < 1.5, (frame.id, instance, gap)
+            assert np.abs(a.rgb.astype(int) - b.rgb).mean() < 0.5
+
+
+def test_looks_are_checked():
+    with pytest.raises(ValueError, match="look"):
+        RasterRenderer(kit.make_scene(), "shiny")
+    with pytest.raises(ValueError, match="look"):
+        RaycastRenderer(dataclasses.replace(kit.make_scene()), "shiny")
