@@ -49,7 +49,7 @@ ROOM_TYPES = ("bedroom", "living room", "kitchen", "office", "bathroom", "dining
 ROOM_ATTEMPTS = 6  # rooms drawn before giving up
 MIN_OBJECTS = 5
 # Bump when procedural_scene's output for the same (seed, index) changes: builds fingerprint it.
-PROCEDURAL_VERSION = 2
+PROCEDURAL_VERSION = 3
 
 
 def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:

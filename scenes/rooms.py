@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spatialqa.scenes import furniture as fm
+from spatialqa.scenes import clutter, fixtures, seating, storage, tables
 from spatialqa.scenes.footprints import TRIES
 from spatialqa.scenes.furniture import Model
 from spatialqa.scenes.layout import GAP, SLACK, TOP_MARGIN, Layout, Placed
@@ -22,7 +22,7 @@ ANCHORS = {
 """The piece each room type is furnished around; the room is redrawn when it does not fit."""
 
 
-def _with_chairs(layout: Layout, table: Placed, count: int, make=fm.chair) -> None:
+def _with_chairs(layout: Layout, table: Placed, count: int, make=seating.chair) -> None:
     """Up to ``count`` chairs around ``table``, each facing it."""
     rng = layout.rng
     w, d = table.model.width, table.model.depth
@@ -45,18 +45,19 @@ def _with_chairs(layout: Layout, table: Placed, count: int, make=fm.chair) -> No
 def _workplace(layout: Layout, *, required: bool = False) -> Placed | None:
     """A desk against a wall with an office chair (or a chair) facing it, and its gear."""
     rng = layout.rng
-    desk = layout.against_wall(fm.desk(rng), required=required)
+    desk = layout.against_wall(tables.desk(rng), required=required)
     if desk is None:
         return None
-    seat = fm.office_chair(rng) if rng.random() < 0.7 else fm.chair(rng)
+    seat = seating.office_chair(rng) if rng.random() < 0.7 else seating.chair(rng)
     offset = desk.model.depth / 2 + seat.depth / 2 + GAP + 2 * SLACK
     layout.beside(desk, seat, rng.uniform(-0.15, 0.15), offset, 180.0)
     if rng.random() < 0.7:
-        layout.on(desk, fm.monitor(rng))
-        layout.on(desk, fm.keyboard(rng))
+        layout.on(desk, clutter.monitor(rng))
+        layout.on(desk, clutter.keyboard(rng))
     if rng.random() < 0.5:
-        layout.on(desk, fm.laptop(rng))
-    for make, chance in ((fm.cup, 0.4), (lambda r: fm.lamp(r, small=True), 0.4), (fm.book, 0.3)):
+        layout.on(desk, clutter.laptop(rng))
+    gear = ((clutter.cup, 0.4), (lambda r: clutter.lamp(r, small=True), 0.4), (clutter.book, 0.3))
+    for make, chance in gear:
         if rng.random() < chance:
             layout.on(desk, make(rng))
     return desk
@@ -64,19 +65,20 @@ def _workplace(layout: Layout, *, required: bool = False) -> Placed | None:
 
 def _shelf_of_books(layout: Layout) -> None:
     rng = layout.rng
-    shelf = layout.against_wall(fm.bookshelf(rng, layout.height - 0.1))
+    shelf = layout.against_wall(storage.bookshelf(rng, layout.height - 0.1))
     if shelf is None:
         return
     for _ in range(int(rng.integers(2, 7))):
-        layout.on(shelf, fm.book(rng))
-    for make in (fm.vase, fm.clock, lambda r: fm.plant(r, small=True)):
+        layout.on(shelf, clutter.book(rng))
+    for make in (clutter.vase, clutter.clock, lambda r: clutter.plant(r, small=True)):
         if rng.random() < 0.3:
             layout.on(shelf, make(rng))
 
 
 def _table_setting(layout: Layout, table: Placed, low: int, high: int) -> None:
     rng = layout.rng
-    makes = (fm.cup, fm.cup, fm.bowl, fm.bottle, fm.vase, lambda r: fm.plant(r, small=True))
+    makes = (clutter.cup, clutter.cup, clutter.bowl, clutter.bottle, clutter.vase,
+             lambda r: clutter.plant(r, small=True))  # fmt: skip
     for _ in range(int(rng.integers(low, high + 1))):
         layout.on(table, makes[int(rng.integers(len(makes)))](rng))
 
@@ -84,11 +86,11 @@ def _table_setting(layout: Layout, table: Placed, low: int, high: int) -> None:
 def _tv_corner(layout: Layout) -> Placed | None:
     """A tv stand against a wall with a tv on it, facing the room."""
     rng = layout.rng
-    stand = layout.against_wall(fm.tv_stand(rng))
+    stand = layout.against_wall(storage.tv_stand(rng))
     if stand is not None:
         width = stand.model.surfaces[0].x1 - stand.model.surfaces[0].x0 - 2 * TOP_MARGIN - 0.02
         if width >= 0.5:
-            layout.on(stand, fm.tv(rng, width))
+            layout.on(stand, clutter.tv(rng, width))
     return stand
 
 
@@ -105,24 +107,25 @@ def _facing_piece(layout: Layout, target: Placed, model: Model, near: float, far
 
 def _bedroom(layout: Layout) -> None:
     rng = layout.rng
-    bed = layout.against_wall(fm.bed(rng), required=True)
+    bed = layout.against_wall(seating.bed(rng), required=True)
     for _ in range(1 if bed.model.width < 1.2 else 2):
-        layout.on(bed, fm.pillow(rng))
+        layout.on(bed, clutter.pillow(rng))
     for side in (-1, 1):
         if rng.random() < 0.85:
-            stand = fm.nightstand(rng)
+            stand = storage.nightstand(rng)
             x = side * (bed.model.width / 2 + stand.width / 2 + GAP + 2 * SLACK)
             placed = layout.beside(bed, stand, x, -bed.model.depth / 2 + stand.depth / 2, 0.0)
             if placed is not None:
-                for make, chance in ((lambda r: fm.lamp(r, small=True), 0.8), (fm.clock, 0.4),
-                                     (fm.book, 0.4), (fm.cup, 0.2)):  # fmt: skip
+                for make, chance in ((lambda r: clutter.lamp(r, small=True), 0.8),
+                                     (clutter.clock, 0.4), (clutter.book, 0.4),
+                                     (clutter.cup, 0.2)):  # fmt: skip
                     if rng.random() < chance:
                         layout.on(placed, make(rng))
-    layout.against_wall(fm.wardrobe(rng, layout.height - 0.1))
+    layout.against_wall(storage.wardrobe(rng, layout.height - 0.1))
     if rng.random() < 0.6:
-        dresser = layout.against_wall(fm.dresser(rng))
+        dresser = layout.against_wall(storage.dresser(rng))
         if dresser is not None:
-            for make in (fm.vase, fm.clock, lambda r: fm.plant(r, small=True)):
+            for make in (clutter.vase, clutter.clock, lambda r: clutter.plant(r, small=True)):
                 if rng.random() < 0.5:
                     layout.on(dresser, make(rng))
     if rng.random() < 0.4:
@@ -132,7 +135,7 @@ def _bedroom(layout: Layout) -> None:
     if rng.random() < 0.3:
         _tv_corner(layout)
     if rng.random() < 0.3:
-        layout.free(fm.armchair(rng))
+        layout.free(seating.armchair(rng))
 
 
 def _living_room(layout: Layout) -> None:
@@ -140,50 +143,51 @@ def _living_room(layout: Layout) -> None:
     stand = _tv_corner(layout)
     sofa = None
     if stand is not None:
-        sofa = _facing_piece(layout, stand, fm.sofa(rng), 2.2, 3.4)
+        sofa = _facing_piece(layout, stand, seating.sofa(rng), 2.2, 3.4)
     if sofa is None:
-        sofa = layout.against_wall(fm.sofa(rng), required=True)
+        sofa = layout.against_wall(seating.sofa(rng), required=True)
     for _ in range(int(rng.integers(0, 3))):
-        layout.on(sofa, fm.pillow(rng))
-    coffee = _facing_piece(layout, sofa, fm.coffee_table(rng), 0.8, 1.1)
+        layout.on(sofa, clutter.pillow(rng))
+    coffee = _facing_piece(layout, sofa, tables.coffee_table(rng), 0.8, 1.1)
     if coffee is not None:
         _table_setting(layout, coffee, 1, 3)
         for side, turn in ((-1, 270.0), (1, 90.0)):  # each turned to face the table
             if rng.random() < 0.5:
-                chair = fm.armchair(rng)
+                chair = seating.armchair(rng)
                 offset = coffee.model.width / 2 + chair.depth / 2 + 0.35
                 layout.beside(coffee, chair, side * offset, 0.0, turn)
     for _ in range(int(rng.integers(0, 2))):
-        layout.free(fm.armchair(rng), face=(sofa.x, sofa.y))
+        layout.free(seating.armchair(rng), face=(sofa.x, sofa.y))
     if rng.random() < 0.5:
         _shelf_of_books(layout)
     if rng.random() < 0.5:
-        side = layout.against_wall(fm.side_table(rng))
+        side = layout.against_wall(tables.side_table(rng))
         if side is not None:
-            layout.on(side, fm.lamp(rng, small=True))
+            layout.on(side, clutter.lamp(rng, small=True))
     if rng.random() < 0.3:
-        layout.free(fm.ottoman(rng))
+        layout.free(seating.ottoman(rng))
 
 
 def _kitchen(layout: Layout) -> None:
     rng = layout.rng
-    counters = [layout.against_wall(fm.kitchen_counter(rng), required=True)]
+    counters = [layout.against_wall(fixtures.kitchen_counter(rng), required=True)]
     for _ in range(int(rng.integers(0, 2))):
-        counters.append(layout.against_wall(fm.kitchen_counter(rng)))
-    layout.against_wall(fm.stove(rng))
-    layout.against_wall(fm.refrigerator(rng))
+        counters.append(layout.against_wall(fixtures.kitchen_counter(rng)))
+    layout.against_wall(fixtures.stove(rng))
+    layout.against_wall(fixtures.refrigerator(rng))
     counters = [c for c in counters if c is not None]
-    makes = (fm.microwave, fm.kettle, fm.cup, fm.bowl, fm.bottle, fm.bottle)
+    makes = (clutter.microwave, clutter.kettle, clutter.cup, clutter.bowl, clutter.bottle,
+             clutter.bottle)  # fmt: skip
     for counter in counters:
         for _ in range(int(rng.integers(1, 4))):
             layout.on(counter, makes[int(rng.integers(len(makes)))](rng))
     if rng.random() < 0.6:
-        table = layout.free(fm.table(rng), central=True)
+        table = layout.free(tables.table(rng), central=True)
         if table is not None:
             _with_chairs(layout, table, int(rng.integers(1, 4)))
             _table_setting(layout, table, 0, 2)
     for _ in range(int(rng.integers(0, 3))):
-        layout.free(fm.stool(rng))
+        layout.free(seating.stool(rng))
 
 
 def _office(layout: Layout) -> None:
@@ -194,41 +198,41 @@ def _office(layout: Layout) -> None:
     for _ in range(int(rng.integers(1, 3))):
         _shelf_of_books(layout)
     if rng.random() < 0.6:
-        cabinet = layout.against_wall(fm.cabinet(rng))
+        cabinet = layout.against_wall(storage.cabinet(rng))
         if cabinet is not None and rng.random() < 0.5:
-            layout.on(cabinet, fm.plant(rng, small=True))
+            layout.on(cabinet, clutter.plant(rng, small=True))
     if rng.random() < 0.4:
-        table = layout.free(fm.table(rng), central=True)
+        table = layout.free(tables.table(rng), central=True)
         if table is not None:
-            _with_chairs(layout, table, int(rng.integers(2, 5)), make=fm.office_chair)
+            _with_chairs(layout, table, int(rng.integers(2, 5)), make=seating.office_chair)
     if rng.random() < 0.3:
-        layout.free(fm.armchair(rng))
+        layout.free(seating.armchair(rng))
 
 
 def _bathroom(layout: Layout) -> None:
     rng = layout.rng
-    layout.against_wall(fm.toilet(rng), required=True)
-    sink = layout.against_wall(fm.sink(rng))
+    layout.against_wall(fixtures.toilet(rng), required=True)
+    sink = layout.against_wall(fixtures.sink(rng))
     if sink is not None:
-        for make in (fm.bottle, fm.cup):
+        for make in (clutter.bottle, clutter.cup):
             if rng.random() < 0.5:
                 layout.on(sink, make(rng))
-    layout.against_wall(fm.bathtub(rng))
+    layout.against_wall(fixtures.bathtub(rng))
     if rng.random() < 0.5:
-        machine = layout.against_wall(fm.washing_machine(rng))
+        machine = layout.against_wall(fixtures.washing_machine(rng))
         if machine is not None and rng.random() < 0.5:
-            layout.on(machine, fm.bottle(rng))
+            layout.on(machine, clutter.bottle(rng))
     if rng.random() < 0.4:
-        layout.against_wall(fm.cabinet(rng))
+        layout.against_wall(storage.cabinet(rng))
 
 
 def _dining_room(layout: Layout) -> None:
     rng = layout.rng
-    table = layout.free(fm.table(rng), central=True, required=True)
+    table = layout.free(tables.table(rng), central=True, required=True)
     _with_chairs(layout, table, int(rng.integers(2, 7)))
     _table_setting(layout, table, 1, 5)
     for _ in range(int(rng.integers(1, 3))):
-        sideboard = layout.against_wall(fm.cabinet(rng))
+        sideboard = layout.against_wall(storage.cabinet(rng))
         if sideboard is not None:
             _table_setting(layout, sideboard, 0, 2)
     if rng.random() < 0.4:
@@ -251,10 +255,12 @@ def furnish(layout: Layout, room_type: str) -> None:
     """The plan of the room type, then the common extras: plants, a bin, a lamp."""
     _FURNISH[room_type](layout)
     rng = layout.rng
-    extras = [(lambda: fm.plant(rng, small=False), 0.7), (lambda: fm.trash_can(rng), 0.7)]
+    extras = [(lambda: clutter.plant(rng, small=False), 0.7), (lambda: clutter.trash_can(rng), 0.7)]
     if room_type != "bathroom":
-        extras += [(lambda: fm.lamp(rng, small=False), 0.4), (lambda: fm.coat_rack(rng), 0.15)]
-        extras += [(lambda: fm.stool(rng), 0.2), (lambda: fm.plant(rng, small=False), 0.4)]
+        extras += [(lambda: clutter.lamp(rng, small=False), 0.4),
+                   (lambda: storage.coat_rack(rng), 0.15)]  # fmt: skip
+        extras += [(lambda: seating.stool(rng), 0.2),
+                   (lambda: clutter.plant(rng, small=False), 0.4)]  # fmt: skip
     for make, chance in extras:
         if rng.random() < chance:
             layout.free(make())
