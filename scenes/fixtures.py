@@ -262,7 +262,8 @@ def washing_machine(rng: np.random.Generator, shape: str | None = None) -> Model
 
 def toilet(rng: np.random.Generator, shape: str | None = None) -> Model:
     """A close-coupled toilet (a cistern on the back of the bowl, the lid up against it) or a
-    one-piece one (a low cistern moulded on, the lid down); the bowl is hollow and oval."""
+    one-piece one (a low cistern moulded on, the lid down); the bowl is hollow and oval. The
+    cistern's lid is a surface (a bottle, a small plant)."""
     shape = pick(rng, SHAPES["toilet"], shape)
     size = SIZES["toilet"]
     w, d = _u(rng, *size.width), _u(rng, *size.depth)
@@ -298,11 +299,13 @@ def toilet(rng: np.random.Generator, shape: str | None = None) -> Model:
         seat_ring = lathe([(0, rim), (r, rim), (r, seat), (r - 0.05, seat), (r - 0.05, rim + 0.005),
                            (0, rim + 0.005)], 20)  # fmt: skip
         parts.append((seat_ring[0] * [1.0, stretch, 1.0] + [0.0, cy, 0.0], seat_ring[1]))
-        return Model("toilet", parts, w, d, tank, True, shape=shape)
+        lid = Surface(tank, -w / 2 + 0.03, w / 2 - 0.03, -d / 2 + 0.03, -d / 2 + tank_d - 0.03)
+        return Model("toilet", parts, w, d, tank, True, [lid], shape=shape)
     tank = _u(rng, 0.55, 0.68)
     parts.append(rounded_box(-w / 2 + 0.02, w / 2 - 0.02, -d / 2, -d / 2 + tank_d, 0.0, tank, 0.04))
     parts.append((ring[0] * [1.0, stretch, 1.0] + [0.0, cy, 0.0], ring[1]))  # the lid, down
-    return Model("toilet", parts, w, d, tank, True, shape=shape)
+    lid = Surface(tank, -w / 2 + 0.05, w / 2 - 0.05, -d / 2 + 0.03, -d / 2 + tank_d - 0.03)
+    return Model("toilet", parts, w, d, tank, True, [lid], shape=shape)
 
 
 def sink(rng: np.random.Generator, shape: str | None = None) -> Model:

@@ -211,7 +211,10 @@ def _office(layout: Layout) -> None:
 
 def _bathroom(layout: Layout) -> None:
     rng = layout.rng
-    layout.against_wall(fixtures.toilet(rng), required=True)
+    toilet = layout.against_wall(fixtures.toilet(rng), required=True)
+    for make in (clutter.bottle, lambda r: clutter.plant(r, small=True)):
+        if rng.random() < 0.4:
+            layout.on(toilet, make(rng))
     sink = layout.against_wall(fixtures.sink(rng))
     if sink is not None:
         for make in (clutter.bottle, clutter.cup):
