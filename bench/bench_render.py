@@ -14,6 +14,9 @@ wall time on a shared machine); asserts nothing. One procedural room
   pass and pyrender's plain untextured colour pass (lit, multisampled; the costs the old
   renderer was made of), and the full view's time as a multiple of each;
 - raycast: the CPU backend's view and RGB;
+- each look (``materials.LOOKS``): the raster and raycast views in it, and the natural look's
+  light bake per room (``materials.bake_light``: ambient occlusion and the ceiling light's soft
+  shadows, cast by the oracle's ray caster) on ``--rooms`` fresh rooms, with the rays cast;
 
 then every degradation at severities 3 and 5 on one rendered view (motion blur includes the
 sub-frames it renders, through the raster backend where EGL works, else the ray-casting one,
@@ -38,6 +41,7 @@ from spatialqa.degradations import (
     egl_available,
     get_degradation,
 )
+from spatialqa.degradations.materials import DEFAULT_LOOK, LOOKS, _bake
 from spatialqa.degradations.render import (
     ZFAR,
     ZNEAR,
@@ -45,6 +49,7 @@ from spatialqa.degradations.render import (
     scene_vertices,
     world_to_clip,
 )
+from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import Frame, Scene, procedural_scene
 
 
@@ -156,6 +161,7 @@ def main() -> None:
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--frames", type=int, default=96, help="renders timed per pass")
     parser.add_argument("--repeats", type=int, default=5, help="calls timed per degradation")
+    parser.add_argument("--rooms", type=int, default=6, help="rooms whose light bake is timed")
     parser.add_argument("--json", action="store_true", help="end with the passes' fps as JSON")
     args = parser.parse_args()
     rates: dict[str, float] = {}
@@ -194,6 +200,26 @@ def main() -> None:
         print("raster: EGL not available here, skipped")
     fps("raycast view", raycast.render)
     fps("raycast rgb only", raycast.render_rgb)
+    print(f"looks (default {DEFAULT_LOOK}):")
+    for look in LOOKS:
+        if egl_available():
+            with RasterRenderer(scene, look) as other:
+                rates[f"{look}_fps"] = 1 / fps(f"  raster view, {look}", other.render)
+        fps(f"  raycast view, {look}", RaycastRenderer(scene, look).render)
+    bakes, rays = [], []
+    for index in range(args.rooms):
+        room = procedural_scene(0, index)
+        ray_scene = derived(room).ray_scene
+        wall, cpu, bake = timed(lambda room=room, ray_scene=ray_scene: _bake(room, ray_scene), 1)
+        bakes.append((wall, cpu))
+        rays.append(bake.rays)
+    wall = statistics.median(b[0] for b in bakes)
+    cpu = statistics.median(b[1] for b in bakes)
+    rates["bake_ms"] = 1000 * wall
+    print(
+        f"light bake per room (natural)  {1000 * wall:7.1f} ms wall, {1000 * cpu:6.1f} ms CPU; "
+        f"median of {args.rooms} rooms, {statistics.median(rays) / 1e3:.0f}k rays a room"
+    )
 
     frame = frames[3]
     view = renderer.render(frame)

@@ -135,7 +135,7 @@ def pattern_texture(name: str) -> np.ndarray:
 LOOKS = ("classic", "natural")
 """``classic``: a colour and a pattern per object, one key light (the look of RENDER_VERSION
 3). ``natural``: materials, room palettes and baked light."""
-DEFAULT_LOOK = "classic"
+DEFAULT_LOOK = "natural"
 
 MATERIAL_PX = 256
 """Texels per period of a material texture (both backends sample the same texture)."""
@@ -475,14 +475,15 @@ LIGHT_RADIUS_M = 0.25
 """The ceiling light is a disc this wide (soft shadows), LIGHT_SAMPLES points on it."""
 LIGHT_SAMPLES = 6
 LIGHT_BELOW_CEILING_M = 0.2
-NATURAL_AMBIENT = 0.65
+NATURAL_AMBIENT = 0.55
 """Irradiance from every direction (before occlusion)."""
 CEILING_LIGHT = 2.4
 """Irradiance of the ceiling light on a surface facing it at distance d: CEILING_LIGHT * cos /
 (d^2 + FALLOFF_M^2) (inverse square, softened near the lamp)."""
 FALLOFF_M = 1.0
-FILL_LIGHT = 0.25
-"""The classic key light, weaker and without shadows: faces of a box still differ."""
+FILL_LIGHT = 0.55
+"""The classic key light, dimmed where the ambient light is occluded (no shadow rays of its
+own): the faces of a box differ in shade, and corners and contacts darken."""
 SHOULDER = 0.75
 """Tone curve: linear light up to SHOULDER, then a smooth roll-off towards WHITE."""
 FLARE = 0.003
@@ -516,7 +517,7 @@ class LightBake:
     its grid values for the side its normal points to start at ``front[t]`` in ``values``, for
     the other side at ``back[t]`` (the same as ``front`` for a closed mesh, whose inside is
     never seen). ``values`` hold display-encoded light (tone-mapped albedo times irradiance,
-    raised to 1 / GAMMA), (V, 3) float32; a pixel shows the value interpolated over its grid
+    raised to 1 / GAMMA) as bytes, (V, 3) uint8; a pixel shows the value interpolated over its grid
     cell times the material's texture.
     """
 
@@ -559,8 +560,8 @@ def _frame_of(normals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _irradiance(ray_scene, points: np.ndarray, normals: np.ndarray, light: np.ndarray) -> tuple:
-    """Irradiance at (n, 3) points on the side of their unit normals: ambient times the
-    occlusion, the ceiling light times its visible share, the fill light; and the rays cast."""
+    """Irradiance at (n, 3) points on the side of their unit normals: ambient and fill light
+    times the unoccluded share, the ceiling light times its visible share; and the rays cast."""
     import open3d as o3d
 
     count = len(points)
@@ -598,7 +599,7 @@ def _irradiance(ray_scene, points: np.ndarray, normals: np.ndarray, light: np.nd
     direct = CEILING_LIGHT * (facing * seen / (distance**2 + FALLOFF_M**2)).mean(axis=1)
     to_key = -np.asarray(KEY_LIGHT_DIRECTION, dtype=np.float64)
     fill = FILL_LIGHT * np.clip(normals @ (to_key / np.linalg.norm(to_key)), 0.0, 1.0)
-    total = NATURAL_AMBIENT * (1.0 - occlusion) + direct + fill
+    total = (NATURAL_AMBIENT + fill) * (1.0 - occlusion) + direct
     return total, count * AO_RAYS + len(shadow_rays)
 
 
@@ -625,7 +626,7 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
     first = np.cumsum([0] + [len(c) for c in corners])
     if first[-1] == 0:
         empty = np.zeros(0, dtype=np.int32)
-        return LightBake(first, empty, empty, empty, np.zeros((0, 3), np.float32), 0)
+        return LightBake(first, empty, empty, empty, np.zeros((0, 3), np.uint8), 0)
     triangles, normals = np.concatenate(corners), np.concatenate(normals)
     albedo, closed = np.concatenate(albedo), np.concatenate(closed)
     edge1, edge2 = triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]
@@ -656,7 +657,7 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
     unique, inverse = np.unique(key, axis=0, return_inverse=True)
     irradiance, rays = _irradiance(ray_scene, unique[:, :3], unique[:, 3:], light)
     linear = FLARE + albedo[owner] * irradiance[inverse.ravel()][:, None]
-    values = (tone(linear) ** (1 / GAMMA)).astype(np.float32)
+    values = np.rint(255 * tone(linear) ** (1 / GAMMA)).astype(np.uint8)
     return LightBake(
         first.astype(np.int64),
         divisions.astype(np.int32),
@@ -689,7 +690,7 @@ def baked_light_at(
     upper = (fx + fy > 1.0) & (i + j < n - 1)
 
     def at(a, b):
-        return bake.values[base + a * (n + 1) - a * (a - 1) // 2 + b].astype(np.float64)
+        return bake.values[base + a * (n + 1) - a * (a - 1) // 2 + b] / 255.0
 
     gx, gy = 1.0 - fx, 1.0 - fy
     lower = (

@@ -183,12 +183,14 @@ def cmd_scene_sheet(args: argparse.Namespace) -> int:
             views.append((scene, []))
             continue
         picked = pick_views(scene, ViewsSpec(trajectory=args.trajectory, frames=args.views))
+        if not picked:
+            print(f"  {scene.scene_id}: no view of its {args.trajectory} picked (blank row)")
         views.append((scene, [scene.frame(frame_id) for frame_id in picked]))
     sheet = room_sheet(views, (args.width, args.height), backend=args.backend, look=args.look)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        Image.fromarray(sheet).save(out, quality=85)
+        Image.fromarray(sheet).save(out, quality=80)
     except (OSError, ValueError) as exc:
         raise SpatialQAError(f"scene sheet: cannot write {out} ({exc})") from None
     print(f"wrote {out}: {args.rooms} procedural rooms (seed {args.seed}) x {args.views} views "

@@ -113,26 +113,31 @@ def test_tone_keeps_darks_and_never_reaches_white():
 
 
 def test_grid_interpolation_reproduces_a_linear_function_exactly():
-    """Values linear in the barycentrics come back exactly at any point, whatever the cell
-    (lower or upper) it falls in, on both sides of a triangle."""
+    """Byte values linear in the grid position come back exactly (divided by 255) at any
+    point, whatever the cell (lower or upper half) it falls in, on both sides."""
     divisions = np.array([1, 3, 7], dtype=np.int32)
     counts = (divisions + 1) * (divisions + 2) // 2
     front = np.concatenate([[0], np.cumsum(2 * counts)[:-1]]).astype(np.int32)
-    values = np.zeros((int(2 * counts.sum()), 3), dtype=np.float32)
+    values = np.zeros((int(2 * counts.sum()), 3), dtype=np.uint8)
+    slopes = np.array([[20, 90, 40], [9, -6, 11], [4, 12, 0]])  # value, per step of i, of j
+
+    def linear(n, bary):
+        steps = np.column_stack([np.ones(len(bary)), n * bary])
+        return steps @ slopes
+
     for t, n in enumerate(divisions):
         grid = grid_points(int(n))
-        linear = np.column_stack([0.2 + grid[:, 0] * 0.5, grid[:, 1] * 0.25, 0.1 + 0 * grid[:, 0]])
-        values[front[t] : front[t] + counts[t]] = linear
-        values[front[t] + counts[t] : front[t] + 2 * counts[t]] = linear[:, ::-1]
+        values[front[t] : front[t] + counts[t]] = linear(n, grid)
+        values[front[t] + counts[t] : front[t] + 2 * counts[t]] = linear(n, grid)[:, ::-1]
     bake = LightBake(np.array([0, 3]), divisions, front, front + counts, values, 0)
     rng = np.random.default_rng(1)
     bary = rng.dirichlet([1, 1, 1], 3000)[:, 1:]
     triangle = rng.integers(0, 3, 3000)
     back = rng.random(3000) < 0.5
     got = baked_light_at(bake, triangle, bary, back)
-    expected = np.column_stack([0.2 + bary[:, 0] * 0.5, bary[:, 1] * 0.25, np.full(3000, 0.1)])
+    expected = np.concatenate([linear(divisions[t], bary[[k]]) for k, t in enumerate(triangle)])
     expected[back] = expected[back][:, ::-1]
-    assert np.allclose(got, expected, atol=1e-6)
+    assert np.allclose(got, expected / 255.0, atol=1e-9)
 
 
 def floor_light(scene, bake):
@@ -153,7 +158,7 @@ def floor_light(scene, bake):
             + grid[:, [1]] * (corner[2] - corner[0])
         )
         base = bake.front[start + t]
-        values.append(bake.values[base : base + len(grid)].mean(axis=1))
+        values.append(bake.values[base : base + len(grid)].mean(axis=1) / 255.0)
     points, values = np.concatenate(points), np.concatenate(values)
     return points, values
 
@@ -184,14 +189,15 @@ def test_the_bake_is_made_once_per_scene():
 def test_masks_and_depth_do_not_depend_on_the_look(room):
     """Only colours change: ids and depth of the natural look are the classic look's bytes."""
     scene, frames = room
-    with RasterRenderer(scene) as classic, RasterRenderer(scene, "natural") as natural:
+    with RasterRenderer(scene, "classic") as classic, RasterRenderer(scene, "natural") as natural:
         for frame in frames:
             a, b = classic.render(frame), natural.render(frame)
             assert a.instance.tobytes() == b.instance.tobytes()
             assert a.depth.tobytes() == b.depth.tobytes()
             assert a.rgb.tobytes() != b.rgb.tobytes()
     cast = RaycastRenderer(scene, "natural").render(frames[0])
-    assert cast.instance.tobytes() == RaycastRenderer(scene).render(frames[0]).instance.tobytes()
+    classic = RaycastRenderer(scene, "classic").render(frames[0])
+    assert cast.instance.tobytes() == classic.instance.tobytes()
 
 
 def test_exposure_keeps_whites_and_blacks_in_range(room):

@@ -14,6 +14,7 @@ from spatialqa.degradations import (
     make_renderer,
 )
 from spatialqa.degradations.materials import PATTERNS, object_material
+from spatialqa.degradations.sheet import busiest_frame
 from spatialqa.scenes import SceneObject, procedural_scene
 from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
@@ -21,7 +22,7 @@ from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 @pytest.fixture(scope="module")
 def procedural():
     scene = procedural_scene(0, 0)
-    return scene, scene.trajectory("walkthrough").frames[3].resized(320, 240)
+    return scene, busiest_frame(scene).resized(320, 240)
 
 
 @pytest.fixture(scope="module")

@@ -170,7 +170,7 @@ def test_a_face_is_lit_on_the_side_the_camera_sees(winding):
         objects=(behind,),
         structure=(Structure("wall", square),),
     )
-    view = RasterRenderer(scene).render(make_frame())
+    view = RasterRenderer(scene, "classic").render(make_frame())
     to_light = -np.array([0.35, 0.2, -1.0]) / np.linalg.norm([0.35, 0.2, -1.0])
     facing = float(np.dot([0.0, -1.0, 0.0], to_light))
     expected = [lit_byte(c / 255, facing) for c in (205, 200, 190)]  # the wall's colour
@@ -206,16 +206,17 @@ def test_a_view_renders_to_the_same_bytes_in_another_process():
         assert there.stdout.strip() == here.hexdigest(), threads
 
 
-def test_lighting_shows_shape():
-    """The two visible sides of a box turned by 30 degrees differ in brightness (a plain box,
-    so that no pattern adds to or hides the difference)."""
+@pytest.mark.parametrize("look", ["classic", "natural"])
+def test_lighting_shows_shape(look):
+    """The two visible sides of a box turned by 30 degrees differ in brightness (a plain box
+    in the classic look, plastic in the natural one, so that no pattern hides the difference)."""
     extents, centre, yaw = np.array([0.6, 0.6, 0.6]), np.array([0.0, 3.0, 1.2]), 30.0
     mesh = box(extents, centre, yaw)
     looks = {i: object_material(SceneObject(i, "box", mesh=mesh)) for i in range(100)}
     plain = next(i for i, look in looks.items() if look.pattern == "plain")
     scene = make_scene([SceneObject(plain, "box", mesh=mesh, color=(160, 160, 160))])
     frame = make_frame()
-    with RasterRenderer(scene) as renderer:
+    with RasterRenderer(scene, look) as renderer:
         view = renderer.render(frame)
     rotation = trimesh.transformations.rotation_matrix(np.radians(yaw), [0, 0, 1])[:3, :3]
     brightness = []
