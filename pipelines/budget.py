@@ -38,8 +38,11 @@ def _parts(config: BuildConfig, scene: Scene) -> dict[str, int]:
         frames = ()
     pixels = max((f.width * f.height for f in frames), default=0)
     shown = min(config.views.frames, len(frames))
-    # abstention looks for what the views miss in every frame of the trajectory
-    traced = len(frames) if config.abstention_share > 0 else shown
+    # abstention looks for what the views miss in every frame of the trajectory, and the
+    # framing rule may judge every frame before enough pass
+    rule = config.views.framing
+    judged = rule is not None and rule.applies_to(scene.source.kind)
+    traced = len(frames) if config.abstention_share > 0 or judged else shown
     variants = sum(len(spec.variants) for spec in config.degradations)
     images = shown * config.render.width * config.render.height * BYTES_PER_RENDERED_PIXEL
     if config.output.inline_images == "none":

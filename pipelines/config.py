@@ -114,9 +114,46 @@ class TaskSpec(Strict):
     params: dict = Field(default_factory=dict)
 
 
+class FramingSpec(Strict):
+    """The rule every delivered view must pass (``views.framing``): at most
+    ``max_structure_share`` of its pixels show walls, floor or ceiling and at least
+    ``min_objects`` objects are visible above tau (the defaults of GROUND_TRUTH.md: 5% of the
+    instance or 0.1% of the frame), as the oracle's visibility finds them at the scene's own
+    frame size (``spatialqa.oracle.framing``). Procedural rooms always; captured scans only with
+    ``scans: true`` (their cameras are what was filmed: a wall-filled frame is real data)."""
+
+    max_structure_share: float = Field(default=0.6, ge=0, le=1)
+    min_objects: int = Field(default=2, ge=0, le=MAX_FRAMES)
+    scans: bool = False
+
+    def applies_to(self, source_kind: str) -> bool:
+        """Whether scenes of this source kind (``Scene.source.kind``) are held to the rule."""
+        return self.scans or source_kind == "procedural"
+
+
 class ViewsSpec(Strict):
+    """``frames`` views of ``trajectory``, spread over it in time order; with ``framing`` (on
+    by default, ``framing: false`` turns it off) only frames that pass the rule, and fewer
+    views where too few pass (``pick_views``)."""
+
     trajectory: str = "walkthrough"
     frames: int = Field(default=16, ge=1, le=MAX_FRAMES)
+    framing: FramingSpec | None = FramingSpec()
+
+    @field_validator("framing", mode="before")
+    @classmethod
+    def framing_spec(cls, value: object) -> object:
+        """``true`` is the default rule, ``false`` (or null) none; else a mapping of the rule."""
+        if value is True:
+            return FramingSpec()
+        if value is False or value is None:
+            return None
+        if not isinstance(value, dict | FramingSpec):
+            raise ValueError(
+                "must be true, false or {max_structure_share: S, min_objects: N, scans: B} "
+                f"(got {excerpt(value)})"
+            )
+        return value
 
 
 class RenderSpec(Strict):

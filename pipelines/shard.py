@@ -16,6 +16,7 @@ from spatialqa import moved
 from spatialqa.degradations import encode_image, relabel, render_and_degrade
 from spatialqa.errors import OutputError, SceneError, SpatialQAError
 from spatialqa.generators import Context, Sample, draw_samples
+from spatialqa.oracle.framing import passes
 from spatialqa.pipelines import parquet
 from spatialqa.pipelines.budget import GIB, describe_memory, shard_memory
 from spatialqa.pipelines.config import BuildConfig, ViewsSpec
@@ -32,12 +33,76 @@ Variant = tuple[str, int]  # (degradation type, severity); ("clean", 0) for the 
 
 
 def pick_views(scene: Scene, spec: ViewsSpec) -> tuple[str, ...]:
-    """``spec.frames`` frames spread evenly over the named trajectory, in time order."""
+    """``spec.frames`` frames spread evenly over the named trajectory, in time order.
+
+    With ``spec.framing`` (and a scene it applies to), only frames that pass the framing rule
+    (:func:`spatialqa.oracle.framing.passes`): the trajectory is cut into ``spec.frames``
+    consecutive runs of frames and each run gives the passing frame nearest the one the plain
+    selection takes there (the earlier on a tie). A run without one leaves its place to the
+    passing frame, from any run, farthest in time from those already picked (the earlier on a
+    tie), so the views stay spread. Fewer frames than ``spec.frames`` pass: every passing frame
+    is delivered, and no failing one (``view_shortfall`` says so in the manifest). Each frame's
+    verdict comes from its cached visibility, which the tasks then reuse: frames are judged
+    lazily, about ``spec.frames`` of them when most pass.
+    """
     frames = scene.trajectory(spec.trajectory).frames
-    if len(frames) <= spec.frames:
-        return tuple(frame.id for frame in frames)
-    picks = np.unique(np.round(np.linspace(0, len(frames) - 1, spec.frames)).astype(int))
-    return tuple(frames[i].id for i in picks)
+    rule = spec.framing
+    if rule is None or not rule.applies_to(scene.source.kind):
+        if len(frames) <= spec.frames:
+            return tuple(frame.id for frame in frames)
+        picks = np.unique(np.round(np.linspace(0, len(frames) - 1, spec.frames)).astype(int))
+        return tuple(frames[i].id for i in picks)
+    verdicts: dict[int, bool] = {}
+
+    def good(i: int) -> bool:
+        if i not in verdicts:
+            verdicts[i] = passes(scene, frames[i].id, rule.max_structure_share, rule.min_objects)
+        return verdicts[i]
+
+    n, m = len(frames), spec.frames
+    if n <= m:
+        return tuple(frame.id for i, frame in enumerate(frames) if good(i))
+    bounds = np.round(np.linspace(0, n, m + 1)).astype(int)
+    ideal = np.round(np.linspace(0, n - 1, m)).astype(int)
+    chosen: list[int] = []
+    for j in range(m):
+        run = sorted(range(bounds[j], bounds[j + 1]), key=lambda i: (abs(i - ideal[j]), i))
+        chosen += next(([i] for i in run if good(i)), [])
+    if len(chosen) < m:
+        spare = [i for i in range(n) if i not in chosen and good(i)]
+        while spare and len(chosen) < m:
+            best = max(spare, key=lambda i: (min(abs(i - c) for c in chosen) if chosen else 0, -i))
+            chosen.append(best)
+            spare.remove(best)
+    return tuple(frames[i].id for i in sorted(chosen))
+
+
+def delivered_views(scene: Scene, spec: ViewsSpec) -> tuple[str, ...]:
+    """``pick_views``, or SceneError when not one frame passes the framing rule (the scene is
+    skipped with that reason: a build without views has nothing to ask)."""
+    views = pick_views(scene, spec)
+    if not views:
+        raise SceneError(
+            f"scene {scene.scene_id}: no frame of trajectory {spec.trajectory!r} passes the "
+            "framing rule (views.framing)"
+        )
+    return views
+
+
+def view_shortfall(scene: Scene, spec: ViewsSpec, views: tuple[str, ...]) -> str | None:
+    """Why fewer than ``spec.frames`` views were delivered, or None when none are missing
+    (a trajectory shorter than ``spec.frames`` delivers all its frames and misses none)."""
+    frames = scene.trajectory(spec.trajectory).frames
+    wanted = min(spec.frames, len(frames))
+    if len(views) >= wanted:
+        return None
+    rule = spec.framing
+    return (
+        f"{len(views)} of {wanted} views of trajectory {spec.trajectory!r}: only "
+        f"{len(views)} of its {len(frames)} frames pass the framing rule (structure at most "
+        f"{rule.max_structure_share:.0%} of the pixels, at least {rule.min_objects} objects "
+        "visible above tau)"
+    )
 
 
 def ask(config: BuildConfig, scene: Scene, views: tuple[str, ...]) -> list[Sample]:
@@ -66,8 +131,10 @@ def count_samples(config: BuildConfig, shard: Shard) -> dict[str, int]:
         scene = shard.scene.load()
     with stage("checking limits"):
         check_scene(config, scene, root=shard.scene.path or None)
+    with stage("picking views"):
+        views = delivered_views(scene, config.views)
     with stage("asking questions"):
-        samples = ask(config, scene, pick_views(scene, config.views))
+        samples = ask(config, scene, views)
     return {spec.name: sum(s.task == spec.name for s in samples) for spec in config.tasks}
 
 
@@ -86,9 +153,11 @@ def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dic
             record["inputs"] = inputs_hash(shard.scene)
         with stage("loading"):
             scene = shard.scene.load()
-            views = pick_views(scene, config.views)
         with stage("checking limits"):
             check_scene(config, scene, root=shard.scene.path or None)
+        with stage("picking views"):
+            views = delivered_views(scene, config.views)
+            short = view_shortfall(scene, config.views, views)
         with stage("asking questions"):
             samples = ask(config, scene, views)
             variants = [variant for spec in config.degradations for variant in spec.variants]
@@ -128,6 +197,7 @@ def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dic
         "frames": len(frame_rows),
         "counts": row_counts(sample_rows),
         "files": files,
+        **({"views_short": short} if short else {}),
     }
 
 

@@ -6,14 +6,16 @@ walls outside the footprint, a door and windows cut into the walls (``footprints
 Furniture (``furniture``) is placed against walls, around tables and facing what it serves
 (chairs to tables and desks, sofas to the tv) by bounded rejection sampling (``layout``) as
 each room type's recipe says (``rooms``); clutter stands on surfaces (books on shelves, cups
-on tables). Cameras (``trajectories``): a "walkthrough" loop facing the room's middle, an
-"orbit" around the room's main piece, "lookat" views of single pieces and a "tour" of the
-loop looking ahead, each with timestamps.
+on tables). Cameras (``trajectories``), aimed at groups of furniture at a photographer's eye
+height and pitch: a "walkthrough" loop, an "orbit" around the room's main piece, "lookat" views
+of single pieces, a "low" loop at robot height and a "tour" of the loop looking ahead, each with
+timestamps.
 
 Every number comes from ``rng_for("procedural", seed, index)`` (a room that cannot be
 furnished is redrawn from ``rng_for("procedural", seed, index, attempt)``; the tour, added
 later, draws from ``rng_for("procedural tour", seed, index, attempt)`` so that the rest stayed
-as it was), and every vertex is rounded to a float32 value, so the same input saves to the
+as it was, and the low loop from ``rng_for("procedural low", seed, index, attempt)``), and
+every vertex is rounded to a float32 value, so the same input saves to the
 same bytes and the scene directory round-trips exactly.
 """
 
@@ -37,6 +39,7 @@ from spatialqa.scenes.trajectories import (
     camera_loop,
     free_space,
     lookat,
+    low,
     orbit,
     tour,
     walkthrough,
@@ -49,7 +52,7 @@ ROOM_TYPES = ("bedroom", "living room", "kitchen", "office", "bathroom", "dining
 ROOM_ATTEMPTS = 6  # rooms drawn before giving up
 MIN_OBJECTS = 5
 # Bump when procedural_scene's output for the same (seed, index) changes: builds fingerprint it.
-PROCEDURAL_VERSION = 3
+PROCEDURAL_VERSION = 4
 
 
 def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
@@ -73,12 +76,15 @@ def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
         )
     anchor = next(p for p in layout.placed if p.model.category == ANCHORS[room_type])
     free = free_space(layout)
-    trajectories = [walkthrough(rng, loop, layout.center, frames)]
+    trajectories = [walkthrough(rng, layout, loop, frames)]
     around = orbit(rng, layout, free, max(4, frames // 2), anchor)
-    for extra in (around, lookat(rng, layout, free, 6)):
+    robot = low(rng_for("procedural low", seed, index, attempt), layout, loop, frames)
+    for extra in (around, lookat(rng, layout, free, 6), robot):
         if extra is not None:
             trajectories.append(extra)
-    trajectories.append(tour(rng_for("procedural tour", seed, index, attempt), loop, frames))
+    trajectories.append(
+        tour(rng_for("procedural tour", seed, index, attempt), layout, loop, frames)
+    )
     objects = tuple(
         SceneObject(p.id, p.model.category, mesh=p.mesh, front=p.front, color=p.color)
         for p in layout.placed
@@ -127,8 +133,8 @@ def procedural_scene(
         z = 0; objects with ids 1..n in placement order, a jittered per-category colour and a
         ``front`` for furniture that has one; structure "floor", "ceiling", "wall", "door"
         and (when there are windows) "window"; trajectories "walkthrough" first, then "orbit"
-        and "lookat" when the room leaves them space, and "tour" last. Frame ids: f, o, v and
-        t with four digits.
+        and "lookat" when the room leaves them space, "low" when a robot finds room to drive,
+        and "tour" last. Frame ids: f, o, v, l and t with four digits.
 
     Raises
     ------

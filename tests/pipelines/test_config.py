@@ -307,3 +307,34 @@ def test_the_limits_section_is_parsed_and_bad_limits_are_refused(tmp_path):
         f"{path}: limits.max_shard_memory_gib: Input should be a finite number (got nan)\n"
         f"{path}: limits.shard_timeout_s: Input should be a finite number (got inf)"
     )
+
+
+def test_the_framing_rule_is_on_by_default_and_spelled_out_or_turned_off():
+    from spatialqa.pipelines.config import FramingSpec
+
+    rule = parse_config(BASE).views.framing
+    assert rule == FramingSpec(max_structure_share=0.6, min_objects=2, scans=False)
+    assert rule.applies_to("procedural") and not rule.applies_to("scannet")
+    assert FramingSpec(scans=True).applies_to("scannet")
+    assert parse_config({**BASE, "views": {"framing": True}}).views.framing == rule
+    assert parse_config({**BASE, "views": {"framing": False}}).views.framing is None
+    given = {"max_structure_share": 0.5, "min_objects": 3, "scans": True}
+    assert parse_config({**BASE, "views": {"framing": given}}).views.framing == FramingSpec(**given)
+    dumped = parse_config({**BASE, "views": {"framing": given}}).model_dump(mode="json")
+    assert parse_config(dumped).views.framing == FramingSpec(**given)
+
+
+@pytest.mark.parametrize(
+    ("framing", "message"),
+    [
+        ({"max_structure": 0.5}, "views.framing.max_structure: Extra inputs are not permitted"),
+        (
+            {"max_structure_share": 1.5},
+            "views.framing.max_structure_share: Input should be less than or equal to 1",
+        ),
+        ({"min_objects": -1}, "views.framing.min_objects: Input should be greater than or equal"),
+        ("yes", "views.framing: must be true, false or {max_structure_share: S, min_objects: N"),
+    ],
+)
+def test_framing_errors_name_the_field(framing, message):
+    assert error_of({**BASE, "views": {"framing": framing}}).startswith(f"c.yaml: {message}")

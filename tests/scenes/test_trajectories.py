@@ -1,5 +1,6 @@
-"""Procedural cameras: timestamps, a tour that looks ahead, an orbit, views of pieces, never
-inside furniture."""
+"""Procedural cameras: timestamps, a photographer's (or a robot's) height and pitch, frames that
+mostly pass the framing rule, a tour that looks ahead, an orbit, views of pieces, never inside
+furniture."""
 
 import itertools
 
@@ -8,57 +9,98 @@ from procedural_rooms_kit import center, hulls, on_floor, room_type
 from shapely.geometry import LineString, Point, Polygon
 
 from spatialqa.oracle import visible_instances
+from spatialqa.oracle.framing import passes
 from spatialqa.scenes import rooms
-from spatialqa.scenes.trajectories import FRAME_SPACING_S, HANDHELD_DRIFT_M
+from spatialqa.scenes.trajectories import FRAME_SPACING_S, HANDHELD_DRIFT_M, TOUR_CONE_DEG
+
+PREFIX = {"walkthrough": "f", "orbit": "o", "lookat": "v", "low": "l", "tour": "t"}
+
+
+def pitch_deg(frame) -> float:
+    """Optical axis above the horizontal, degrees (camera z is column 2 of the pose)."""
+    return float(np.degrees(np.arcsin(frame.pose[2, 2])))
 
 
 def test_trajectories_and_timestamps(scenes):
     for scene in scenes:
         names = [t.name for t in scene.trajectories]
         assert names[0] == "walkthrough" and names[-1] == "tour"
-        assert set(names) <= {"walkthrough", "orbit", "lookat", "tour"}
+        assert set(names) <= set(PREFIX)
         room = Polygon(scene.room.footprint).buffer(-0.2)
         for trajectory in scene.trajectories:
-            prefix = {"walkthrough": "f", "orbit": "o", "lookat": "v", "tour": "t"}[trajectory.name]
+            prefix = PREFIX[trajectory.name]
             for i, frame in enumerate(trajectory.frames):
                 assert frame.id == f"{prefix}{i:04d}"
                 assert frame.t == i * FRAME_SPACING_S
                 assert (frame.width, frame.height) == (640, 480)
                 assert room.contains(Point(frame.center[:2])), (scene.scene_id, frame.id)
-                assert 1.2 <= frame.center[2] <= min(1.7, scene.room.height - 0.3)
         walk = scene.trajectory("walkthrough")
         assert len(walk.frames) == 16 and len(scene.trajectory("tour").frames) == 16
         heights = [f.center[2] for f in walk.frames]
-        drift = HANDHELD_DRIFT_M
-        assert all(1.45 - drift <= z <= 1.6 + drift for z in heights)
-        assert max(heights) - min(heights) > drift  # held by hand: the height drifts
+        assert max(heights) - min(heights) > HANDHELD_DRIFT_M  # held by hand: the height drifts
     with_orbit = [s for s in scenes if "orbit" in [t.name for t in s.trajectories]]
     with_views = [s for s in scenes if "lookat" in [t.name for t in s.trajectories]]
+    with_robot = [s for s in scenes if "low" in [t.name for t in s.trajectories]]
     assert len(with_orbit) >= 0.8 * len(scenes) and len(with_views) >= 0.8 * len(scenes)
+    assert len(with_robot) >= 0.9 * len(scenes)
+
+
+def test_eye_height_and_pitch_are_a_photographers_or_a_robots(scenes):
+    for scene in scenes:
+        for trajectory in scene.trajectories:
+            low, high = (0.3, 0.8) if trajectory.name == "low" else (1.2, 1.7)
+            high = min(high, scene.room.height - 0.3)
+            for frame in trajectory.frames:
+                assert low <= frame.center[2] <= high, (scene.scene_id, frame.id)
+                assert -35.0 - 1e-6 <= pitch_deg(frame) <= 5.0 + 1e-6, (scene.scene_id, frame.id)
+                assert abs(frame.pose[2, 0]) < 1e-9  # level: no roll
+        if "low" in [t.name for t in scene.trajectories]:
+            robot = [f.center[:2] for f in scene.trajectory("low").frames]
+            for obj in on_floor(scene):  # a robot drives around furniture, not through it
+                footprint = hulls(scene)[obj.id]
+                assert all(footprint.distance(Point(p)) >= 0.2 for p in robot), scene.scene_id
+
+
+def test_most_frames_pass_the_framing_rule_before_any_selection(scenes):
+    """The cameras aim at furniture: most raw frames already pass the rule the pipeline holds
+    delivered views to (oracle.framing, at 160 x 120 to keep it quick)."""
+    judged, passed = {}, {}
+    for scene in scenes[::2]:
+        small = scene.resized(160, 120)
+        for trajectory in small.trajectories:
+            for frame in trajectory.frames:
+                judged[trajectory.name] = judged.get(trajectory.name, 0) + 1
+                ok = passes(small, frame.id, max_structure=0.6, min_objects=2)
+                passed[trajectory.name] = passed.get(trajectory.name, 0) + ok
+    shares = {name: passed[name] / judged[name] for name in judged}
+    # measured: 0.83-0.85 for the loops and the orbit, 0.58 lookat, 0.44 the tour (which looks
+    # within TOUR_CONE_DEG of the way it walks, often at a wall ahead)
+    assert min(shares[name] for name in shares if name != "tour") >= 0.5, shares
+    assert shares["tour"] >= 0.4, shares
 
 
 def test_the_tour_looks_where_it_walks_and_reveals_the_room_as_it_goes(scenes):
-    first_seen = {"walkthrough": 0, "tour": 0}
-
-    def off_path(frames) -> float:
-        """Median angle (degrees) between where the camera looks and where it goes next."""
+    def off_path(frames) -> np.ndarray:
+        """Angles (degrees) between where the camera looks and where it goes next."""
         turns = []
         for here, there in itertools.pairwise(frames):
             forward, step = here.pose[:2, 2], (there.center - here.center)[:2]
             cosine = forward @ step / np.linalg.norm(forward) / np.linalg.norm(step)
             turns.append(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
-        return float(np.median(turns))
+        return np.array(turns)
 
-    for scene in scenes:  # the tour: its 10-20 degree sweep, and chords that cut corners
-        assert off_path(scene.trajectory("tour").frames) < 25.0, scene.scene_id
-    for scene in scenes[::3]:  # the walkthrough faces the room's middle, the tour the path
+    later = []
+    for scene in scenes:  # the tour's cone (chords that cut corners turn more)
+        turns = off_path(scene.trajectory("tour").frames)
+        assert np.median(turns) < TOUR_CONE_DEG, scene.scene_id
+    for scene in scenes[::3]:
         small = scene.resized(160, 120)
-        for name in first_seen:
-            ids = [frame.id for frame in small.trajectory(name).frames]
-            first_seen[name] += sum(visible_instances(small, ids[:1]).values())
-            if name == "tour":
-                assert sum(visible_instances(small, ids).values()) >= 0.8 * len(scene.objects)
-    assert first_seen["tour"] < 0.7 * first_seen["walkthrough"], first_seen
+        ids = [frame.id for frame in small.trajectory("tour").frames]
+        seen = sum(visible_instances(small, ids).values())
+        assert seen >= 0.8 * len(scene.objects), scene.scene_id
+        # furniture keeps coming into view: the first quarter shows only part of it
+        later.append(1 - sum(visible_instances(small, ids[: len(ids) // 4]).values()) / seen)
+    assert np.mean(later) >= 0.2, later
 
 
 def test_orbit_circles_the_main_piece_and_views_look_at_pieces(scenes):
