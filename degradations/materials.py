@@ -13,7 +13,6 @@ colours, the ray caster applies it per pixel) and the pattern then scales it per
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -328,22 +327,19 @@ FIXED_STRUCTURE = {
     "window": ("plastic", (235, 235, 235), 1.0),
 }
 OTHER_STRUCTURE = ("plaster", (190, 188, 182), 2.0)
-_ROOM_TYPE = re.compile(r"^seed \S+ index \S+: (?P<type>[a-z ]+), ")
 
 
 def room_type(scene: Scene) -> str | None:
-    """The room type a procedural scene records in its source detail; None for other scenes."""
-    if scene.source.kind != "procedural":
-        return None
-    found = _ROOM_TYPE.match(scene.source.detail)
-    return found["type"] if found and found["type"] in ROOM_PALETTES else None
+    """The kind of room the scene records (``Room.kind``); None when it records none."""
+    return None if scene.room is None else scene.room.kind
 
 
 def natural_structure_looks(scene: Scene) -> list[SurfaceLook]:
     """One look per structure part: floor and walls from a palette of the room's type (drawn
-    by stable hash of the scene id), ceiling, doors and window frames fixed."""
+    by stable hash of the scene id; neutral for a type without one), ceiling, doors and window
+    frames fixed."""
     kind = room_type(scene)
-    if kind is None:
+    if kind not in ROOM_PALETTES:
         palette = NEUTRAL_PALETTE
     else:
         choices = ROOM_PALETTES[kind]

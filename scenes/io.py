@@ -59,7 +59,7 @@ _TOP_KEYS = (
     "trajectories",
 )
 _SOURCE_KEYS = ("kind", "detail")
-_ROOM_KEYS = ("footprint", "height")
+_ROOM_KEYS = ("footprint", "height", "kind")
 _OBJECT_KEYS = ("id", "category", "mesh", "points", "front", "color", "annotated_box")
 _BOX_KEYS = ("center", "extent", "rotation")
 _STRUCTURE_KEYS = ("category", "mesh")
@@ -69,6 +69,15 @@ _DISTORTION_KEYS = ("model", "params", "K", "width", "height")
 
 
 # --------------------------------------------------------------------------- writing
+
+
+def _room_entry(room: Room) -> dict[str, Any]:
+    """The room's entry; ``kind`` only when known, so that a room without one writes the bytes
+    it always did."""
+    entry: dict[str, Any] = {"footprint": room.footprint.tolist(), "height": room.height}
+    if room.kind is not None:
+        entry["kind"] = room.kind
+    return entry
 
 
 def save_scene(scene: Scene, directory: str | os.PathLike[str]) -> Path:
@@ -123,9 +132,7 @@ def save_scene(scene: Scene, directory: str | os.PathLike[str]) -> Path:
         "scene_id": scene.scene_id,
         "source": {"kind": scene.source.kind, "detail": scene.source.detail},
         "floor_z": scene.floor_z,
-        "room": None
-        if scene.room is None
-        else {"footprint": scene.room.footprint.tolist(), "height": scene.room.height},
+        "room": None if scene.room is None else _room_entry(scene.room),
         "objects": objects,
         "structure": structure,
         "trajectories": [
@@ -392,7 +399,9 @@ class _Reader:
         entry = self.mapping(entry, "room", _ROOM_KEYS)
         footprint = self.array(self.require(entry, "footprint", "room"), "room.footprint")
         height = self.number(self.require(entry, "height", "room"), "room.height")
-        return Room(footprint=footprint, height=height)
+        kind = entry.get("kind")
+        kind = None if kind is None else self.string(kind, "room.kind")
+        return Room(footprint=footprint, height=height, kind=kind)
 
     def object(self, entry: Any, where: str) -> SceneObject:
         entry = self.mapping(entry, where, _OBJECT_KEYS)

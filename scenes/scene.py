@@ -36,6 +36,9 @@ BACKGROUND_ID = -2
 MAX_CATEGORY_LENGTH = 64
 MAX_NAME_LENGTH = 200
 """Longest scene id, frame id, trajectory name or source kind (they end up in file names)."""
+MAX_ROOM_KIND_LENGTH = 32
+ROOM_KIND = re.compile(rf"[a-z](?:[a-z0-9 -]{{0,{MAX_ROOM_KIND_LENGTH - 2}}}[a-z0-9])?")
+"""What ``Room.kind`` may be: lowercase words ("living room", "walk-in closet")."""
 DEGENERATE_FACE = 1e-6
 """A face whose height is at most this fraction of its longest edge has no area to speak of."""
 _CHUNK = 65_536
@@ -506,14 +509,27 @@ class Structure:
 
 @dataclass(frozen=True, eq=False)
 class Room:
-    """The floor footprint (a simple polygon in XY, metres; loaders write it counter-clockwise)
-    and the ceiling height. Self-intersecting, self-touching and zero-area footprints are
-    refused: the area and navigation oracles need a valid polygon of positive area."""
+    """The floor footprint (a simple polygon in XY, metres; loaders write it counter-clockwise),
+    the ceiling height and, when known, what kind of room it is. Self-intersecting,
+    self-touching and zero-area footprints are refused: the area and navigation oracles need a
+    valid polygon of positive area.
+
+    ``kind`` ("bedroom", "kitchen", ...; None when unknown) is a short lowercase name
+    (``ROOM_KIND``): renderers pick floors and walls by it, so it is a field of its own rather
+    than words in ``Source.detail``."""
 
     footprint: np.ndarray
     height: float
+    kind: str | None = None
 
     def __post_init__(self) -> None:
+        if self.kind is not None and (
+            not isinstance(self.kind, str) or not ROOM_KIND.fullmatch(self.kind)
+        ):
+            raise SceneError(
+                f"room.kind: must be a short lowercase name (a-z, digits, spaces, hyphens; "
+                f"at most {MAX_ROOM_KIND_LENGTH} characters) or None (got {_shown(self.kind)})"
+            )
         footprint = frozen_array(self.footprint, (None, 2), "room.footprint")
         if len(footprint) < 3:
             raise SceneError("room.footprint: needs at least three corners")

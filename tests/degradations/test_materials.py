@@ -30,7 +30,7 @@ from spatialqa.degradations.render import RasterRenderer
 from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import SceneObject, procedural_scene
 from spatialqa.scenes.procedural import ROOM_TYPES
-from spatialqa.scenes.scene import BACKGROUND_ID
+from spatialqa.scenes.scene import BACKGROUND_ID, Room, Source
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +55,27 @@ def test_procedural_rooms_record_their_type_and_scans_have_none():
     for kind in ROOM_TYPES:
         assert room_type(procedural_scene(1, 2, frames=2, room_type=kind)) == kind
     assert room_type(kit.make_scene()) is None
+
+
+def test_the_room_kind_alone_picks_the_palette():
+    kitchen = procedural_scene(1, 2, frames=2, room_type="kitchen")
+    expected = natural_structure_looks(kitchen)
+    # The source's words no longer matter: a scan (or a rewritten detail) of the same room
+    # with the same kind looks the same, and without a kind (or with one no palette knows)
+    # gets the neutral floor and walls.
+    scan = dataclasses.replace(kitchen, source=Source("scannet", "scene0000_00"))
+    assert natural_structure_looks(scan) == expected
+    for kind in (None, "garage"):
+        room = Room(kitchen.room.footprint, kitchen.room.height, kind=kind)
+        looks = dict(
+            zip(
+                [part.category for part in kitchen.structure],
+                natural_structure_looks(dataclasses.replace(kitchen, room=room)),
+                strict=True,
+            )
+        )
+        assert (looks["floor"].material, looks["floor"].color) == ("plaster", (140, 120, 100))
+        assert (looks["wall"].material, looks["wall"].color) == ("plaster", (215, 212, 205))
 
 
 def test_floors_and_walls_vary_by_room_type():

@@ -12,7 +12,7 @@ def assert_same_scene(a: Scene, b: Scene) -> None:
     assert (a.room is None) == (b.room is None)
     if a.room is not None:
         assert np.array_equal(a.room.footprint, b.room.footprint)
-        assert a.room.height == b.room.height
+        assert (a.room.height, a.room.kind) == (b.room.height, b.room.kind)
     assert len(a.objects) == len(b.objects)
     for x, y in zip(a.objects, b.objects, strict=True):
         assert (x.id, x.category, x.color) == (y.id, y.category, y.color)

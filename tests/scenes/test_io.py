@@ -4,6 +4,7 @@ Broken scene directories are refused at load with the file and the field, never 
 (scene_json_kit writes them); a lens round-trips through scene.json.
 """
 
+import dataclasses
 import json
 import os
 import threading
@@ -29,6 +30,7 @@ from spatialqa.scenes.scannetpp import load_scannetpp
 from spatialqa.scenes.scene import (
     Frame,
     OrientedBox,
+    Room,
     Scene,
     SceneObject,
     Source,
@@ -141,6 +143,37 @@ def test_scene_json_layout(tmp_path):
     assert document["objects"][0]["mesh"] == f"objects/{document['objects'][0]['id']}.ply"
     assert [s["category"] for s in document["structure"]][:3] == ["floor", "ceiling", "wall"]
     assert text.endswith("}\n") and '"pose": [[' in text
+
+
+def test_room_kind_is_written_when_known_and_optional_when_read(tmp_path):
+    scene = procedural_scene(0, 2, room_type="kitchen")
+    save_scene(scene, tmp_path / "a")
+    document = json.loads((tmp_path / "a" / "scene.json").read_text())
+    assert list(document["room"]) == ["footprint", "height", "kind"]
+    assert document["room"]["kind"] == "kitchen"
+    assert load_scene(tmp_path / "a").room.kind == "kitchen"
+    # A room without a kind writes no key (the bytes it always wrote), and a scene.json
+    # without one (written before the field existed) still loads.
+    unknown = dataclasses.replace(scene, room=Room(scene.room.footprint, scene.room.height))
+    save_scene(unknown, tmp_path / "b")
+    document = json.loads((tmp_path / "b" / "scene.json").read_text())
+    assert list(document["room"]) == ["footprint", "height"]
+    assert load_scene(tmp_path / "b").room.kind is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        (7, "room.kind: expected a string, got int"),
+        ("Kitchen", "room.kind: must be a short lowercase name"),
+    ],
+)
+def test_room_kind_is_checked_on_reading(tmp_path, kind, message):
+    save_scene(procedural_scene(0, 2), tmp_path)
+    name = edit(tmp_path, lambda d: d["room"].__setitem__("kind", kind))
+    with pytest.raises(SceneError) as info:
+        load_scene(tmp_path)
+    assert str(info.value).startswith(f"{name}: {message}")
 
 
 def test_overwriting_a_scene_directory(tmp_path):

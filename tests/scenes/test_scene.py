@@ -250,6 +250,17 @@ def test_room_rules():
         Room([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]], 0.0)
 
 
+def test_room_kind_is_a_short_lowercase_name_or_none():
+    corners = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0]]
+    assert Room(corners, 2.5).kind is None
+    assert Room(corners, 2.5, kind="living room").kind == "living room"
+    assert Room(corners, 2.5, kind="walk-in closet 2").kind == "walk-in closet 2"
+    assert Room(corners, 2.5, kind="x" * 32).kind == "x" * 32
+    for bad in ("Bedroom", "", " kitchen", "kitchen ", "x" * 33, "bath\nroom", "salle_de_bain", 3):
+        with pytest.raises(SceneError, match=r"room\.kind: must be a short lowercase name"):
+            Room(corners, 2.5, kind=bad)
+
+
 def test_annotated_box_is_validated_and_frozen():
     quarter = [[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]  # 90 degrees about z
     annotated = OrientedBox(center=[1.0, 2.0, 0.5], extent=[2.0, 1.0, 1.0], rotation=quarter)
