@@ -16,6 +16,7 @@ from functools import cache
 import numpy as np
 import open3d as o3d
 import pytest
+import trimesh
 from camera_kit import camera
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -153,22 +154,45 @@ def test_random_views_in_procedural_rooms(scene_kit, index, eye, heading, pitch,
 
 
 def test_a_ray_through_a_shared_edge(scene_kit):
-    # Pixel (72, 179) of this view passes through the diagonal of a counter's top face:
-    # listed among all objects it hits nothing, while a scene of the counter alone reports a
-    # hit there (Embree settles such rays by the acceleration structure). Each query must go
-    # to the scene of all objects for the pixel to stay as the definition has it.
-    base = room(1)
-    low, high = base.room.footprint.min(axis=0), base.room.footprint.max(axis=0)
-    eye = [0.2882014578330361, 0.15638712376310038, 0.19304399680977002]
-    heading, pitch = 2.963843823485453, 0.23076991269897795
-    centre = np.array([*(low + (high - low) * eye[:2]), base.room.height * eye[2] * 1.1])
-    look = np.array([np.cos(heading) * np.cos(pitch), np.sin(heading) * np.cos(pitch)])
-    target = centre + np.array([*look, np.sin(pitch)])
-    pose = scene_kit.look_at(centre, target)
-    frame = scene_kit.frame("drawn", pose, 1.4883515522759336 * 320, 320, 240)
-    scene = dataclasses.replace(base, trajectories=(Trajectory("drawn", (frame,)),))
+    # Pixel (72, 179) of this view passes through an edge shared by two triangles (the corner
+    # of a kitchen counter in an old procedural room, its float32 vertices kept here): with a
+    # second object in the scene (any 3 or more triangles, here a box out of view) Embree
+    # reports no hit, while a scene of the two triangles alone reports one (Embree settles
+    # such rays by the acceleration structure). Each query must go to the scene of all
+    # objects for the pixel to stay as the definition has it.
+    corner = np.array(
+        [
+            [0.6644731163978577, 2.6676137447357178, 0.10000000149011612],
+            [0.6644731163978577, 0.4341069757938385, 0.8782175779342651],
+            [0.6644731163978577, 0.4341069757938385, 0.10000000149011612],
+            [0.07000000029802322, 0.4341069757938385, 0.8782175779342651],
+        ]
+    )
+    faces = np.array([[0, 1, 2], [1, 3, 2]])  # the shared edge: vertices 1 and 2
+    sheet = SceneObject(1, "counter", mesh=trimesh.Trimesh(corner, faces, process=False))
+    centre = [0.9006295557282378, 0.43495168796612294, 0.6171375273012336]
+    target = [-0.05752292980255447, 0.6070787658324492, 0.8458646213158354]
+    frame = scene_kit.frame(
+        "drawn", scene_kit.look_at(centre, target), 1.4883515522759336 * 320, 320, 240
+    )
+    behind = scene_kit.Box(2, "box", (3.0, 0.4, 0.5), (0.5, 0.5, 0.5))  # behind the camera
+    scene = scene_kit.scene([behind], frames=[frame], extra_objects=[sheet])
+    ray = pixel_rays(frame, np.array([72]), np.array([179]))[0]
+    # The ray meets the edge's line (x = 0.66447..., y = 0.43410...) within float32 rounding,
+    # between its ends (z in [0.1, 0.878]).
+    t = (corner[1, 0] - ray[0]) / ray[3]
+    at = ray[:3] + t * ray[3:]
+    assert np.abs(at[:2] - corner[1, :2]).max() < 1e-7 and 0.1 < at[2] < 0.878
+    alone = o3d.t.geometry.RaycastingScene()
+    alone.add_triangles(
+        o3d.core.Tensor(corner.astype(np.float32)), o3d.core.Tensor(faces.astype(np.uint32))
+    )
+    rays = o3d.core.Tensor(ray[None].astype(np.float32))
+    assert np.isfinite(alone.cast_rays(rays)["t_hit"].numpy()[0])  # alone: a hit
     listed = assert_same(scene, frame)
-    assert listed.first[179 * 320 + 72] == len(scene.objects) + 1
+    sheet_index = [obj.id for obj in scene.objects].index(1)
+    assert listed.first[179 * 320 + 72] == len(scene.objects) + 1  # among all: none
+    assert np.count_nonzero(listed.first == sheet_index) > 1000  # the sheet is in view
 
 
 def test_two_objects_at_one_place_tie_to_the_lower_index(scene_kit):
