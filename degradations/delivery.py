@@ -21,6 +21,7 @@ from PIL import Image
 
 from spatialqa import moved
 from spatialqa.degradations.labels import PixelMap, compose, resample, rescale
+from spatialqa.degradations.materials import DEFAULT_LOOK
 from spatialqa.degradations.raycast import RaycastRenderer
 from spatialqa.degradations.registry import get_degradation
 from spatialqa.degradations.render import RasterRenderer, RenderedFrame, Renderer, create_context
@@ -71,12 +72,19 @@ def make_renderer(scene: Scene, backend: str = "auto", root: str | Path | None =
     """A renderer of ``scene``: ``raster`` (the rasteriser, through EGL; ``pyrender`` is its
     old name), ``raycast`` (CPU), or ``auto`` (the rasteriser where EGL works, else raycast).
     Scenes whose frames carry captured images show those; ``root`` is the scene directory
-    their paths are relative to."""
+    their paths are relative to.
+
+    When every frame shows its photo, the mesh's colours are never delivered (the geometry
+    renderer gives depth and ids only), so it draws the classic look: no light bake, which
+    costs a scan's mesh the most."""
+    frames = [f for t in scene.trajectories for f in t.frames]
+    captured = any(f.rgb is not None for f in frames)
+    photos_only = root is not None and all(f.rgb is not None for f in frames) and bool(frames)
+    look = "classic" if photos_only else DEFAULT_LOOK
     if resolve_backend(backend) == "raster":
-        renderer: Renderer = RasterRenderer(scene)
+        renderer: Renderer = RasterRenderer(scene, look)
     else:
-        renderer = RaycastRenderer(scene)
-    captured = any(f.rgb is not None for t in scene.trajectories for f in t.frames)
+        renderer = RaycastRenderer(scene, look)
     if captured and root is None:
         logger.warning(
             "scene %s: frames name captured images, but the scene directory is unknown: "

@@ -25,6 +25,7 @@ from spatialqa.degradations import (
 from spatialqa.degradations.delivery import CapturedRenderer
 from spatialqa.errors import ConfigError, SceneError
 from spatialqa.generators.sample import ObjectRef, Sample
+from spatialqa.oracle.geometry import derived
 from spatialqa.pipelines.config import parse_config
 from spatialqa.pipelines.shard import render_views, sample_row
 from spatialqa.scenes import Trajectory
@@ -190,6 +191,18 @@ def test_captured_frames_show_their_own_images(scan):
     geometry = RaycastRenderer(scene).render(frame)
     assert np.array_equal(view.instance, geometry.instance)
     assert np.array_equal(view.depth, geometry.depth)
+
+
+@pytest.mark.parametrize("backend", ["raycast", "raster"])
+def test_a_scan_whose_frames_all_show_photos_bakes_no_light(scan, backend):
+    scene, frame, _, root = scan
+    if backend == "raster" and not egl_available():
+        pytest.skip("EGL not available")
+    for root_given, bakes in ((root, 0), (None, 1)):  # no directory: the mesh is shown, lit
+        renderer = make_renderer(scene, backend, root=root_given)
+        renderer.render(frame)
+        renderer.close()
+        assert derived(scene).builds["natural light"] == bakes
 
 
 def test_a_moved_captured_frame_resamples_the_image_through_the_geometry(scan):
