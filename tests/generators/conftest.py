@@ -2,9 +2,9 @@
 
 import paper_room_kit
 import pytest
+import rooms_kit
 
 from spatialqa.generators import Context
-from spatialqa.scenes import procedural_scene
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,6 @@ def small(scene_kit) -> Context:
 
 @pytest.fixture(scope="module")
 def procedural() -> Context:
-    """Procedural room 0 of seed 0, every fourth frame of its first trajectory."""
-    scene = procedural_scene(0, 0)
-    views = tuple(frame.id for frame in scene.trajectories[0].frames[::4])
-    return Context(scene, views, seed=0)
+    """A procedural room of seed 0 through every fourth frame of its first trajectory: the
+    first on which every task of ``rooms_kit.PROCEDURAL_TASKS`` yields."""
+    return rooms_kit.yielding_room()
