@@ -490,6 +490,46 @@ WHITE = 0.985
 _GOLDEN = np.pi * (3.0 - np.sqrt(5.0))
 
 
+SKY_ZENITH = (112, 162, 226)
+SKY_HORIZON = (214, 228, 242)
+GROUND_HORIZON = (178, 180, 162)
+GROUND_NADIR = (110, 124, 92)
+"""What a ray that leaves the scene shows in the natural look (display bytes): daylight
+outside, a pale horizon turning blue overhead and a muted green ground below, so that a
+window shows an exterior instead of black. Masks and depth do not see it: such a pixel stays
+``BACKGROUND_ID`` at depth 0."""
+SKY_SPAN = 0.6
+"""Sine of the elevation at which the sky reaches SKY_ZENITH."""
+GROUND_SPAN = 0.4
+"""Sine of the depression at which the ground reaches GROUND_NADIR."""
+HORIZON_BLEND = 0.02
+"""Half-width of the soft horizon, as a sine of the elevation."""
+SKY_GLSL = f"""
+vec3 sky(vec3 direction) {{
+    float s = direction.z / length(direction);
+    vec3 up = mix(vec3{SKY_HORIZON}, vec3{SKY_ZENITH}, clamp(s / {SKY_SPAN}, 0.0, 1.0));
+    vec3 down = mix(vec3{GROUND_HORIZON}, vec3{GROUND_NADIR}, clamp(-s / {GROUND_SPAN}, 0.0, 1.0));
+    return mix(down, up, clamp(0.5 + s / {2 * HORIZON_BLEND}, 0.0, 1.0)) / 255.0;
+}}
+"""
+"""``sky`` in GLSL, for the rasteriser (the same arithmetic, in float32)."""
+
+
+def sky(directions: np.ndarray) -> np.ndarray:
+    """(n, 3) ray directions (any length, world frame) -> (n, 3) float64 display values in
+    0..1 of the exterior they meet: ground, horizon and sky by the ray's elevation alone."""
+    d = np.asarray(directions, dtype=np.float64)
+    s = d[:, 2] / np.linalg.norm(d, axis=1)
+
+    def mix(a, b, t):
+        return np.asarray(a, np.float64) + (np.subtract(b, a)) * np.clip(t, 0.0, 1.0)[:, None]
+
+    up = mix(SKY_HORIZON, SKY_ZENITH, s / SKY_SPAN)
+    down = mix(GROUND_HORIZON, GROUND_NADIR, -s / GROUND_SPAN)
+    weight = np.clip(0.5 + s / (2 * HORIZON_BLEND), 0.0, 1.0)[:, None]
+    return (down + (up - down) * weight) / 255.0
+
+
 def tone(linear: np.ndarray) -> np.ndarray:
     """Exposure: identity below SHOULDER, then an exponential shoulder that meets it with the
     same slope and approaches WHITE, so whites never clip."""

@@ -4,7 +4,8 @@ One ray per pixel centre (OpenCV: pixel (u, v) is centred at (u, v), as in the r
 backend) through Open3D's ``RaycastingScene`` of ``spatialqa.oracle.geometry.derived``. Depth
 (camera z, metres) and instance ids are exact first hits; RGB is the same materials under the
 same light as the rasterising backend (``materials.shade``), both faces of every triangle lit
-(the normal turned towards the camera), with the same display gamma.
+(the normal turned towards the camera), with the same display gamma; a miss shows black
+(classic) or the exterior the rasteriser shows (natural: ``materials.sky``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from spatialqa.degradations.materials import (
     pattern,
     sample_texture,
     shade,
+    sky,
     structure_material,
     surface_looks,
     triplanar_uv,
@@ -100,8 +102,9 @@ class RaycastRenderer:
             chosen = layers == index
             if chosen.any():
                 modulation[chosen] = sample_texture(texture, uv[chosen])
-        rgb = np.zeros((len(depth), 3))
+        rgb = np.empty((len(depth), 3))
         rgb[hit] = light * modulation[:, None]
+        rgb[~hit] = sky(directions[~hit])
         return (
             np.rint(np.clip(rgb, 0.0, 1.0) * 255)
             .astype(np.uint8)

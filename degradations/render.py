@@ -10,6 +10,10 @@ and ids are sampled at the same pixel centres, so depth > 0 exactly where the in
 background (edges are not anti-aliased). Without a GPU, Mesa's llvmpipe renders it on the
 CPU, deterministically: the same frame gives the same bytes whatever the thread count.
 
+In the natural look, pixels that nothing covers (a window, a hole in a scan) show an
+exterior, daylight by the ray's elevation (``materials.sky``), drawn after the scene where the
+depth buffer is still clear; their id stays ``BACKGROUND_ID`` and their depth 0.
+
 Depth is camera z interpolated in float32 per pixel (not read back from the depth buffer); it
 is for degradations (haze, defocus) only: ground truth comes from the oracle's ray casting.
 """
@@ -31,6 +35,7 @@ from spatialqa.degradations.materials import (
     LOOKS,
     MATERIAL_PX,
     MATERIALS,
+    SKY_GLSL,
     TEXTURE_PX,
     LightBake,
     Material,
@@ -196,6 +201,32 @@ void main() {{
     out_rgb = vec4(lit * texture(materials, uv).r, 1.0);
     out_code = code;
     out_z = z;
+}}
+"""
+
+
+# The natural look's exterior: one triangle over the whole window at the far plane, drawn
+# after the scene with the depth test "<=", so only pixels nothing covered (depth still 1.0)
+# take it; it writes the cleared id (0: background) and camera z (0), so masks and depth stay
+# the bytes they were.
+_SKY_VERTEX_SHADER = """
+#version 330
+void main() {
+    vec2 corner = vec2(gl_VertexID == 1 ? 3.0 : -1.0, gl_VertexID == 2 ? 3.0 : -1.0);
+    gl_Position = vec4(corner, 1.0, 1.0);
+}
+"""
+_SKY_FRAGMENT_SHADER = f"""
+#version 330
+uniform mat3 pixel_to_world;
+layout(location = 0) out vec4 out_rgb;
+layout(location = 1) out int out_code;
+layout(location = 2) out float out_z;
+{SKY_GLSL}
+void main() {{
+    out_rgb = vec4(sky(pixel_to_world * vec3(gl_FragCoord.xy - 0.5, 1.0)), 1.0);
+    out_code = 0;
+    out_z = 0.0;
 }}
 """
 
@@ -452,6 +483,10 @@ class RasterRenderer:
                     self._light = _light_texture(ctx, bake.values)
                     self._light.use(1)
                     program["light"].value = 1
+                    self._sky = ctx.program(
+                        vertex_shader=_SKY_VERTEX_SHADER, fragment_shader=_SKY_FRAGMENT_SHADER
+                    )
+                    self._sky_vao = ctx.vertex_array(self._sky, [])
                 self._program = program
                 ctx.enable(moderngl.DEPTH_TEST)
                 ctx.front_face = "cw"  # see world_to_clip
@@ -472,6 +507,12 @@ class RasterRenderer:
         target.framebuffer.use()
         target.framebuffer.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
         self._vao.render(vertices=self._vertex_count)
+        if self._look == "natural":
+            to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
+            self._sky["pixel_to_world"].write(to_world.T.astype(np.float32).tobytes())
+            self._ctx.depth_func = "<="
+            self._sky_vao.render(vertices=3)
+            self._ctx.depth_func = "<"
         return target
 
     def render_rgb(self, frame: Frame) -> np.ndarray:

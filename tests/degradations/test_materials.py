@@ -23,6 +23,7 @@ from spatialqa.degradations.materials import (
     natural_structure_looks,
     room_type,
     sample_texture,
+    sky,
     tone,
 )
 from spatialqa.degradations.raycast import RaycastRenderer
@@ -121,6 +122,20 @@ def test_textures_are_sampled_like_opengls_bilinear_repeat():
         mode="grid-wrap",
     )
     assert np.allclose(sample_texture(texture.astype(np.float64), uv), expected, atol=1e-9)
+
+
+def test_the_exterior_by_elevation():
+    """Straight up: the zenith colour; level: halfway between the two horizon colours (the
+    soft horizon's middle); 0.3 up: halfway from horizon to zenith (0.3 of a 0.6 span); 0.4
+    down and below: the ground's nadir colour. Lengths do not matter."""
+    up = np.array([[0.0, 0.0, 2.0]])
+    level = np.array([[1.0, 0.0, 0.0]])
+    rise = np.array([[np.sqrt(1 - 0.09), 0.0, 0.3]])
+    down = np.array([[0.0, np.sqrt(1 - 0.16), -0.4], [0.0, 0.0, -5.0]])
+    assert np.allclose(255 * sky(up), [[112, 162, 226]])
+    assert np.allclose(255 * sky(level), [[(214 + 178) / 2, (228 + 180) / 2, (242 + 162) / 2]])
+    assert np.allclose(255 * sky(rise), [[(214 + 112) / 2, (228 + 162) / 2, (242 + 226) / 2]])
+    assert np.allclose(255 * sky(down), [[110, 124, 92], [110, 124, 92]])
 
 
 def test_tone_keeps_darks_and_never_reaches_white():

@@ -13,9 +13,10 @@ from spatialqa.degradations import (
     RaycastRenderer,
     make_renderer,
 )
-from spatialqa.degradations.materials import PATTERNS, object_material
+from spatialqa.degradations.materials import PATTERNS, object_material, sky
 from spatialqa.degradations.sheet import busiest_frame
 from spatialqa.scenes import SceneObject, procedural_scene
+from spatialqa.scenes.camera import pixel_rays
 from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
 
@@ -66,13 +67,24 @@ def test_ray_cast_depth_is_exact():
     assert rows.size > 0 and cast.depth[front].min() == pytest.approx(1.2, abs=1e-5)
 
 
-def test_misses_are_background_with_zero_depth_and_black():
+def test_misses_are_background_with_zero_depth_and_show_the_exterior():
+    """Classic: black; natural: ``materials.sky`` of the pixel's ray, as the rasteriser."""
     scene = kit.make_scene()
     bare = dataclasses.replace(scene, structure=())
-    cast = RaycastRenderer(bare).render(kit.make_frame())
+    frame = kit.make_frame()
+    cast = RaycastRenderer(bare, "classic").render(frame)
     assert cast.instance[0, 0] == BACKGROUND_ID and cast.depth[0, 0] == 0.0
     assert (cast.rgb[0, 0] == 0).all()
     assert np.all((cast.depth > 0) == (cast.instance != BACKGROUND_ID))
+    natural = RaycastRenderer(bare, "natural").render(frame)
+    assert natural.instance.tobytes() == cast.instance.tobytes()
+    assert natural.depth.tobytes() == cast.depth.tobytes()
+    outside = natural.instance == BACKGROUND_ID
+    expected = np.rint(255 * sky(pixel_rays(frame, dtype=np.float64)[:, 3:]))
+    assert np.abs(natural.rgb.reshape(-1, 3).astype(int) - expected)[outside.ravel()].max() <= 1
+    with RasterRenderer(bare, "natural") as raster:
+        drawn = raster.render(frame)
+    assert np.abs(drawn.rgb.astype(int) - natural.rgb)[outside].max() <= 1
 
 
 def test_lighting_shows_shape_in_the_ray_cast_image():

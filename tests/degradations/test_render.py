@@ -13,7 +13,7 @@ import pytest
 import trimesh
 from room_kit import CAMERA_HEIGHT, HEIGHT, WIDTH, box, make_frame, room_structure
 
-from spatialqa.degradations.materials import object_material
+from spatialqa.degradations.materials import object_material, sky
 from spatialqa.degradations.render import (
     RasterRenderer,
     RenderedFrame,
@@ -22,6 +22,7 @@ from spatialqa.degradations.render import (
 )
 from spatialqa.errors import SceneError
 from spatialqa.scenes import Frame, Scene, SceneObject, Source, Structure, procedural_scene
+from spatialqa.scenes.camera import pixel_rays
 from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
 
@@ -141,10 +142,34 @@ def test_nothing_to_draw_is_background_everywhere():
     points = np.array([[0.0, 3.0, 1.0], [0.5, 3.0, 1.0], [0.0, 3.5, 1.5]])
     cloud = SceneObject(1, "cloud", points=points)
     empty = Scene(scene_id="empty", source=Source("test"), objects=(cloud,), structure=())
-    with RasterRenderer(empty) as renderer:
+    with RasterRenderer(empty, "classic") as renderer:
         view = renderer.render(make_frame())
     assert (view.instance == BACKGROUND_ID).all()
-    assert not view.depth.any() and not view.rgb.any()
+    assert not view.depth.any() and not view.rgb.any()  # classic: black outside
+    with RasterRenderer(empty, "natural") as renderer:
+        natural = renderer.render(make_frame())
+    assert natural.instance.tobytes() == view.instance.tobytes()
+    assert natural.depth.tobytes() == view.depth.tobytes()
+    assert natural.rgb.min() > 80  # natural: the exterior everywhere
+
+
+def test_the_background_shows_the_exterior_and_stays_background():
+    """Where nothing is drawn, the natural look shows ``materials.sky`` of the pixel's ray (to
+    a byte: float32 against float64), ids stay BACKGROUND_ID and depth 0; the box keeps its
+    own pixels."""
+    scene = make_scene(
+        [SceneObject(3, "box", mesh=box((0.5, 0.5, 0.5), (0, 3, CAMERA_HEIGHT)))], room=False
+    )
+    frame = make_frame()
+    with RasterRenderer(scene, "classic") as classic, RasterRenderer(scene) as natural:
+        a, b = classic.render(frame), natural.render(frame)
+    assert a.instance.tobytes() == b.instance.tobytes() and a.depth.tobytes() == b.depth.tobytes()
+    outside = b.instance == BACKGROUND_ID
+    assert outside.mean() > 0.9 and not a.rgb[outside].any()
+    expected = np.rint(255 * sky(pixel_rays(frame, dtype=np.float64)[:, 3:])).reshape(b.rgb.shape)
+    assert np.abs(b.rgb.astype(int) - expected)[outside].max() <= 1
+    assert b.rgb[0, 0, 2] > b.rgb[0, 0, 0]  # blue above (the camera looks level)
+    assert b.rgb[-1, 0, 1] > b.rgb[-1, 0, 2]  # green ground below
 
 
 def lit_byte(albedo: float, facing: float) -> int:
