@@ -20,7 +20,7 @@ from spatialqa.oracle import (
     object_distance,
 )
 from spatialqa.oracle.distance import distance_bounds, segment_distances, shell_grid
-from spatialqa.scenes import Scene, SceneObject, Source, procedural_scene
+from spatialqa.scenes import SceneObject, procedural_scene
 
 ROOT2 = np.sqrt(2.0)
 
@@ -316,66 +316,6 @@ def test_objects_on_the_floor_beside_a_solid_are_not_inside_it():
     assert max(gaps) > 1.0  # the case that was reported as touching
 
 
-def _box_part(x0, x1, y0, y1, z0, z1):
-    """A box part as the version-2 furniture built it: trimesh's unit box, corners moved."""
-    unit = trimesh.creation.box(bounds=[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
-    high = np.asarray(unit.vertices) > 0.5
-    return np.where(high, [x1, y1, z1], [x0, y0, z0]).astype(np.float64), np.asarray(unit.faces)
-
-
-def _cylinder_part(radius, z0, z1, x=0.0, y=0.0, sections=16):
-    unit = trimesh.creation.cylinder(radius=1.0, height=1.0, sections=sections)
-    scaled = np.asarray(unit.vertices) * [radius, radius, z1 - z0] + [x, y, (z0 + z1) / 2.0]
-    return scaled, np.asarray(unit.faces)
-
-
-def _placed_quarter_turn(parts, x, y):
-    """Parts stacked into one mesh, turned 90 degrees about z (exactly: local (u, v) -> world
-    (x - v, y + u)), moved to (x, y) and rounded to float32, as the version-2 layout did."""
-    offsets = np.cumsum([0] + [len(v) for v, _ in parts[:-1]])
-    local = np.concatenate([v for v, _ in parts])
-    faces = np.concatenate([f + o for (_, f), o in zip(parts, offsets, strict=True)])
-    world = np.column_stack([x - local[:, 1], y + local[:, 0], local[:, 2]])
-    return trimesh.Trimesh(world.astype(np.float32).astype(np.float64), faces, process=False)
-
-
-def _sink_and_washer_scene():
-    """Procedural room (7, 6)'s sink (a vanity) and washing machine as PROCEDURAL_VERSION 2
-    built them, vertex for vertex (the sizes and places its generator drew; the rooms no longer
-    hold them), and a plain box toilet between them, nearer to the sink."""
-    w, d, h = 0.8055210008586874, 0.4871519746300607, 1.0269770127436966 - 0.18
-    sink = _placed_quarter_turn(
-        [
-            _box_part(-w / 2, w / 2, -d / 2, d / 2 - 0.02, 0, h - 0.05),
-            _box_part(-w / 2, w / 2, -d / 2, -d / 2 + 0.1, h - 0.05, h),
-            _box_part(-w / 2, -0.22, -d / 2 + 0.1, d / 2 - 0.02, h - 0.05, h),
-            _box_part(0.22, w / 2, -d / 2 + 0.1, d / 2 - 0.02, h - 0.05, h),
-            _box_part(-0.22, 0.22, d / 2 - 0.06, d / 2 - 0.02, h - 0.05, h),
-            _cylinder_part(0.015, h, h + 0.18, 0.0, -d / 2 + 0.06),
-        ],
-        2.3114240126849697,
-        1.808824600724741,
-    )
-    w, d, h = 0.6, 0.6106399707814586, 0.8462061782956429
-    door_vertices, door_faces = _cylinder_part(0.16, -0.015, 0.015, sections=20)
-    door = (door_vertices[:, [0, 2, 1]] * [1, -1, 1] + [0.0, d / 2 - 0.015, 0.45], door_faces)
-    washer = _placed_quarter_turn(
-        [_box_part(-w / 2, w / 2, -d / 2, d / 2 - 0.015, 0, h), door],
-        2.249680014609271,
-        0.4495499935896915,
-    )
-    toilet = trimesh.creation.box(bounds=[[1.9, 0.9, 0.0], [2.5, 1.2, 0.8]])
-    return Scene(
-        scene_id="room_7_6_v2",
-        source=Source("test", "procedural room (7, 6), PROCEDURAL_VERSION 2"),
-        objects=(
-            SceneObject(1, "sink", mesh=sink),
-            SceneObject(2, "washing machine", mesh=washer),
-            SceneObject(3, "toilet", mesh=toilet),
-        ),
-    )
-
-
 @pytest.mark.parametrize("rotation_seed", [56, 94, 129, 162])
 def test_sink_and_washing_machine_stay_apart_under_any_rotation(rotation_seed):
     # Regression: in procedural room (7, 6) (PROCEDURAL_VERSION 2) the sink and the washing
@@ -384,9 +324,10 @@ def test_sink_and_washing_machine_stay_apart_under_any_rotation(rotation_seed):
     # face, and nearest_category then named the washing machine instead of the nearer toilet.
     # The two meshes are rebuilt here exactly (the pre-fix oracle fails on these very seeds);
     # every answer must be the unrotated one.
+    import old_rooms_kit
     import symmetry_kit as kit
 
-    scene = _sink_and_washer_scene()
+    scene = old_rooms_kit.sink_and_washer()
     sink, washer, toilet = (scene.object(i).mesh for i in (1, 2, 3))
     # On paper: the washer's side face y = max and the sink's cabinet side y = min are parallel,
     # overlap in x and z, and are the facing sides; the toilet box ends at y = 1.2.
@@ -408,19 +349,19 @@ def test_sink_and_washing_machine_stay_apart_under_any_rotation(rotation_seed):
 
 
 def test_float32_triangle_choice_does_not_leak_into_the_distance():
-    # Open3D picks the nearest triangle in float32; on room (12, 5) objects 5 and 7, some
-    # rotations made it pick a neighbour, 1.3e-8 m farther. The distance is exact now.
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parent))
+    # Open3D picks the nearest triangle in float32; on room (12, 5)'s objects 5 and 7
+    # (PROCEDURAL_VERSION 2, rebuilt by old_rooms_kit), some rotations made it pick a
+    # neighbour, 1.3e-8 m farther (rotation 4: touching). The distance is exact now.
+    import old_rooms_kit
     import symmetry_kit as kit
 
-    from spatialqa.scenes import procedural_scene
-
-    scene = kit.annotated(kit.downscaled(procedural_scene(12, 5, frames=2), 4))
+    scene = old_rooms_kit.armchair_and_trash_can()
+    manager = trimesh.collision.CollisionManager()
+    manager.add_object("can", scene.object(7).mesh)
+    fcl = manager.min_distance_single(scene.object(5).mesh)
     expected = object_distance(scene, 5, 7).value
-    for seed in (1, 6, 9):
+    assert expected == pytest.approx(0.5378, abs=1e-4) and expected == pytest.approx(fcl, abs=1e-6)
+    for seed in (1, 4, 6, 9):
         turned = kit.moved(scene, kit.random_rotation(seed), np.zeros(3))
         assert object_distance(turned, 5, 7).value == pytest.approx(expected, abs=1e-12)
 
