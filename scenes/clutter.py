@@ -1,5 +1,6 @@
 """Smaller things built from parts: what stands on surfaces (screens, books, cups, bowls,
-bottles, vases, appliances, pillows, clocks) and what stands anywhere (lamps, plants, bins),
+bottles, vases, appliances, pillows, clocks), what stands anywhere (lamps, plants, bins, laundry
+baskets, rugs) and what hangs on walls (pictures, shelves),
 each in at least two shapes. Round things are solids of revolution; cups, bowls and vases
 are hollow (their profile runs down the inside). Every part is closed, so each model is
 watertight."""
@@ -19,6 +20,7 @@ from spatialqa.scenes.furniture import (
     pick,
     rod,
     rounded_box,
+    top,
 )
 
 SIZES = {
@@ -52,6 +54,16 @@ SIZES = {
     "plant": Sizes((0.14, 0.75), (0.14, 0.75), (0.2, 1.6), "potted plants: 10-20 cm pots on "
                    "shelves, 25-40 cm floor pots (garden-centre catalogues)"),
     "trash can": Sizes((0.22, 0.4), (0.22, 0.4), (0.3, 0.65), "10-50 l bins (catalogues)"),
+    "picture": Sizes((0.3, 1.0), (0.02, 0.045), (0.3, 1.0), "ISO 216 A3-A1 prints (297 x 420 "
+                     "to 594 x 841 mm) and the framers' standard 30 x 40 to 70 x 100 cm frames, "
+                     "either way up; frames and stretched canvases 2-4.5 cm deep"),
+    "shelf": Sizes((0.4, 1.2), (0.15, 0.3), (0.02, 0.22), "wall shelves 40-120 cm long and "
+                   "15-30 cm deep, 2-4 cm boards, brackets up to 20 cm (retail catalogues)"),
+    "rug": Sizes((0.5, 2.3), (0.5, 1.6), (0.005, 0.02), "retailers' standard rug sizes: bath "
+                 "mats 50 x 80 cm, area rugs 120 x 170 to 160 x 230 cm, round rugs 80-160 cm; "
+                 "pile 0.5-2 cm"),
+    "laundry basket": Sizes((0.35, 0.55), (0.3, 0.47), (0.45, 0.65), "40-70 l laundry "
+                            "hampers (retail catalogues)"),
 }  # fmt: skip
 """Overall width (x), depth (y) and height (z) ranges per category, in metres, and sources."""
 
@@ -72,6 +84,10 @@ SHAPES = {
     "lamp": ("drum shade", "cone shade"),
     "plant": ("bush", "tall"),
     "trash can": ("round", "pedal bin"),
+    "picture": ("framed", "canvas"),
+    "shelf": ("floating", "brackets"),
+    "rug": ("rectangle", "round"),
+    "laundry basket": ("round", "square"),
 }
 """The shapes of each category (a model's ``shape``)."""
 
@@ -383,3 +399,75 @@ def trash_can(rng: np.random.Generator, shape: str | None = None) -> Model:
              rounded_box(-s / 2, s / 2, -s / 2, s / 2 - 0.04, h - 0.03, h, 0.01),
              box(-0.05, 0.05, s / 2 - 0.04, s / 2, 0.01, 0.03)]  # fmt: skip
     return Model("trash can", parts, s, s, h, False, shape=shape)
+
+
+def picture(rng: np.random.Generator, shape: str | None = None) -> Model:
+    """A picture hung on a wall (its back at local y = -depth / 2, the wall): a frame round a
+    recessed print, or a stretched canvas; landscape or portrait."""
+    shape = pick(rng, SHAPES["picture"], shape)
+    long, ratio = _u(rng, 0.42, 1.0), _u(rng, 0.7, 0.8)
+    w, h = (long, long * ratio) if rng.random() < 0.6 else (long * ratio, long)
+    if shape == "canvas":
+        d = _u(rng, 0.03, 0.045)
+        return Model("picture", [rounded_box(-w / 2, w / 2, -d / 2, d / 2, 0.0, h, 0.004)],
+                     w, d, h, True, shape=shape)  # fmt: skip
+    d, f = _u(rng, 0.02, 0.035), _u(rng, 0.025, 0.06)
+    parts = [box(-w / 2, w / 2, -d / 2, d / 2, 0.0, f), box(-w / 2, w / 2, -d / 2, d / 2, h - f, h),
+             box(-w / 2, -w / 2 + f, -d / 2, d / 2, f, h - f),
+             box(w / 2 - f, w / 2, -d / 2, d / 2, f, h - f),
+             box(-w / 2 + f, w / 2 - f, -d / 2, d / 2 - 0.01, f, h - f)]  # fmt: skip
+    return Model("picture", parts, w, d, h, True, shape=shape)
+
+
+def shelf(rng: np.random.Generator, shape: str | None = None) -> Model:
+    """A wall shelf (its back at local y = -depth / 2): a floating board, or a board on two
+    brackets; things stand on its top."""
+    shape = pick(rng, SHAPES["shelf"], shape)
+    w, d, t = _u(rng, 0.4, 1.2), _u(rng, 0.15, 0.3), _u(rng, 0.02, 0.04)
+    if shape == "floating":
+        parts = [box(-w / 2, w / 2, -d / 2, d / 2, 0.0, t)]
+        return Model("shelf", parts, w, d, t, True, [top(w, d, t, 0.01)], shape=shape)
+    drop = _u(rng, 0.12, 0.18)
+    parts = [box(-w / 2, w / 2, -d / 2, d / 2, drop, drop + t)]
+    for sx in (-1, 1):
+        x = sx * (w / 2 - 0.1)
+        parts.append(box(x - 0.01, x + 0.01, -d / 2, -d / 2 + 0.015, 0.0, drop))
+        parts.append(box(x - 0.01, x + 0.01, -d / 2 + 0.015, d / 2 - 0.03, drop - 0.02, drop))
+    h = drop + t
+    return Model("shelf", parts, w, d, h, True, [top(w, d, h, 0.01)], shape=shape)
+
+
+def rug(rng: np.random.Generator, shape: str | None = None, small: bool = False) -> Model:
+    """A rug on the floor: rectangular or round; ``small``: a bath mat (50 x 80 cm or a 60 cm
+    round one)."""
+    shape = pick(rng, SHAPES["rug"], shape)
+    t = _u(rng, 0.006, 0.018)
+    if shape == "round":
+        r = _u(rng, 0.3, 0.35) if small else _u(rng, 0.4, 0.8)
+        profile = [(0, 0), (r, 0), (r, t), (0, t)]
+        return Model("rug", [lathe(profile, 24)], 2 * r, 2 * r, t, False, shape=shape)
+    if small:
+        w, d = _u(rng, 0.7, 0.9), _u(rng, 0.5, 0.6)
+    else:
+        w = _u(rng, 1.2, 2.3)
+        d = min(w * _u(rng, 0.65, 0.75), 1.6)
+    parts = [rounded_box(-w / 2, w / 2, -d / 2, d / 2, 0.0, t, 0.003)]
+    return Model("rug", parts, w, d, t, False, shape=shape)
+
+
+def laundry_basket(rng: np.random.Generator, shape: str | None = None) -> Model:
+    """A round hamper with a lid, or a square one with a lid and two handles."""
+    shape = pick(rng, SHAPES["laundry basket"], shape)
+    h = _u(rng, 0.45, 0.62)
+    if shape == "round":
+        r = _u(rng, 0.18, 0.22)
+        profile = [(0, 0), (r * 0.9, 0), (r, h - 0.03), (r + 0.01, h - 0.03), (r + 0.01, h),
+                   (0, h)]  # fmt: skip
+        size = 2 * (r + 0.01)
+        return Model("laundry basket", [lathe(profile, 20)], size, size, h, False, shape=shape)
+    w, d = _u(rng, 0.38, 0.5), _u(rng, 0.3, 0.38)
+    parts = [rounded_box(-w / 2 + 0.02, w / 2 - 0.02, -d / 2, d / 2, 0.0, h - 0.03, 0.01),
+             rounded_box(-w / 2 + 0.02, w / 2 - 0.02, -d / 2, d / 2, h - 0.03, h, 0.008),
+             box(-w / 2, -w / 2 + 0.02, -0.05, 0.05, h - 0.12, h - 0.09),
+             box(w / 2 - 0.02, w / 2, -0.05, 0.05, h - 0.12, h - 0.09)]  # fmt: skip
+    return Model("laundry basket", parts, w, d, h, False, shape=shape)

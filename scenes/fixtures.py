@@ -1,5 +1,6 @@
 """Kitchen and bathroom fixtures built from parts: refrigerators, kitchen counters, stoves,
-washing machines, toilets, sinks and bathtubs, each in at least two shapes.
+washing machines, toilets, sinks and bathtubs, and what hangs on their walls (mirrors, towels),
+each in at least two shapes.
 
 Basins are hollow (a solid of revolution whose profile runs down the inside, or boxes round
 a cavity) and have taps; counters carry doors and drawers with handles (``storage.fronts``).
@@ -80,6 +81,20 @@ SIZES = {
         "manufacturers' catalogues (US alcove tubs 60 x 30-32 in, 14-20 in high; European "
         "tubs 150-180 x 70-80 cm; freestanding tubs 0.55-0.65 m high)",
     ),
+    "mirror": Sizes(
+        (0.4, 0.9),
+        (0.02, 0.16),
+        (0.5, 0.9),
+        "manufacturers' catalogues: bathroom mirrors 40-90 cm wide and 50-90 cm high, mirror "
+        "cabinets 12-16 cm deep",
+    ),
+    "towel": Sizes(
+        (0.3, 0.7),
+        (0.04, 0.1),
+        (0.3, 0.75),
+        "towel rails 40-70 cm (catalogues) holding hand towels (50 x 100 cm) or bath towels "
+        "(70 x 140 cm) folded over; hooks holding a hand towel",
+    ),
 }
 """Overall width (x), depth (y) and height (z) ranges per category, in metres, and sources."""
 
@@ -91,6 +106,8 @@ SHAPES = {
     "toilet": ("close-coupled", "one-piece"),
     "sink": ("vanity", "vessel", "pedestal"),
     "bathtub": ("alcove", "freestanding"),
+    "mirror": ("flat", "cabinet"),
+    "towel": ("rail", "hook"),
 }
 """The shapes of each category (a model's ``shape``)."""
 
@@ -382,3 +399,43 @@ def bathtub(rng: np.random.Generator, shape: str | None = None) -> Model:
     ]
     parts.append(rod([-w / 2 + 0.02, 0.0, h - 0.08], [-w / 2 + 0.15, 0.0, h - 0.08], 0.015))
     return Model("bathtub", parts, w, d, h, True, shape=shape)
+
+
+def mirror(rng: np.random.Generator, shape: str | None = None) -> Model:
+    """A mirror hung on a wall (its back at local y = -depth / 2): glass on a thin backing, or
+    a mirror cabinet (two mirrored doors with knobs)."""
+    shape = pick(rng, SHAPES["mirror"], shape)
+    w, h = _u(rng, 0.4, 0.9), _u(rng, 0.5, 0.9)
+    if shape == "flat":
+        d = _u(rng, 0.02, 0.03)
+        glass = box(-w / 2 + 0.01, w / 2 - 0.01, d / 2 - 0.006, d / 2, 0.01, h - 0.01)
+        parts = [box(-w / 2, w / 2, -d / 2, d / 2 - 0.006, 0.0, h), glass]
+        return Model("mirror", parts, w, d, h, True, shape=shape)
+    d = _u(rng, 0.12, 0.15)
+    body = d - 0.02
+    parts = [box(-w / 2, w / 2, -d / 2, -d / 2 + body, 0.0, h)]
+    for sx in (-1, 1):
+        x0, x1 = sorted((sx * 0.002, sx * (w / 2 - 0.005)))
+        parts.append(box(x0, x1, -d / 2 + body, -d / 2 + body + 0.018, 0.01, h - 0.01))
+        parts.append(knob(sx * 0.04, 0.12, d / 2 - 0.002, 0.008, 0.002))
+    return Model("mirror", parts, w, d, h, True, shape=shape)
+
+
+def towel(rng: np.random.Generator, shape: str | None = None) -> Model:
+    """A towel hanging on a wall (its back at local y = -depth / 2): folded over a rail on two
+    posts, or from a hook."""
+    shape = pick(rng, SHAPES["towel"], shape)
+    if shape == "rail":
+        w, h, d = _u(rng, 0.45, 0.7), _u(rng, 0.45, 0.72), _u(rng, 0.07, 0.1)
+        cloth = w - 0.08
+        parts = [box(-w / 2, -w / 2 + 0.02, -d / 2, d / 2, h - 0.04, h),
+                 box(w / 2 - 0.02, w / 2, -d / 2, d / 2, h - 0.04, h),
+                 box(-w / 2 + 0.02, w / 2 - 0.02, d / 2 - 0.035, d / 2 - 0.015, h - 0.03,
+                     h - 0.01),
+                 rounded_box(-cloth / 2, cloth / 2, d / 2 - 0.05, d / 2, 0.0, h - 0.035,
+                             0.008)]  # fmt: skip
+        return Model("towel", parts, w, d, h, True, shape=shape)
+    w, h, d = _u(rng, 0.3, 0.45), _u(rng, 0.3, 0.5), _u(rng, 0.04, 0.06)
+    parts = [box(-0.015, 0.015, -d / 2, -d / 2 + 0.015, h - 0.05, h),
+             rounded_box(-w / 2, w / 2, -d / 2 + 0.015, d / 2, 0.0, h - 0.02, 0.006)]  # fmt: skip
+    return Model("towel", parts, w, d, h, True, shape=shape)

@@ -295,5 +295,11 @@ BASE_COLORS = {
     "kettle": (190, 60, 50),
     "pillow": (235, 225, 200),
     "clock": (210, 180, 60),
+    "picture": (120, 90, 60),
+    "shelf": (140, 100, 60),
+    "rug": (150, 80, 60),
+    "laundry basket": (180, 160, 120),
+    "mirror": (200, 210, 215),
+    "towel": (90, 140, 180),
 }
 """Per-category base colour; each instance is jittered around it."""

@@ -1,6 +1,7 @@
 """The layout sampler of a procedural room: objects placed by bounded rejection sampling on
 the floor (inside the walls, clear of each other, of the door, of the windows and of the
-camera loop), against walls, beside other pieces, and on their surfaces."""
+camera loop), against walls, beside other pieces, on their surfaces, and hung on the walls
+(clear of the openings and of what stands in front)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ LOOP_CLEARANCE = 0.15  # tall furniture keeps this far from the camera loop
 TALL = 1.2  # furniture higher than this could swallow the camera at eye height
 DOOR_DEPTH = 0.9  # nothing stands this far into the room in front of a door
 WINDOW_DEPTH = 0.45  # nothing taller than the sill stands this close to a window
+WALL_OFFSET = 0.01  # what hangs on a wall keeps its back this far off it
 
 _QUARTER_TURNS = {0: (1.0, 0.0), 90: (0.0, 1.0), 180: (-1.0, 0.0), 270: (0.0, -1.0)}
 
@@ -88,12 +90,14 @@ class Layout:
         self.inner = self.room.buffer(-GAP, join_style="mitre")
         self.loop_zone = loop.buffer(LOOP_CLEARANCE)
         self.keep_out: list[tuple[Polygon, float]] = []
+        self.openings: list[tuple[Polygon, float, float]] = []  # (zone, z0, z1) by the wall
         for o in openings:
             edge = edges[o.edge]
             depth = DOOR_DEPTH if o.kind == "door" else WINDOW_DEPTH
             a, b = edge.at(o.s0 - 0.1, 0.0), edge.at(o.s1 + 0.1, -depth)
             zone = shapely.box(*np.minimum(a, b), *np.maximum(a, b))
             self.keep_out.append((zone, 0.0 if o.kind == "door" else o.z0 - 0.02))
+            self.openings.append((zone, o.z0 - 0.1, o.z1 + 0.1))
         self.placed: list[Placed] = []
 
     @property
@@ -229,4 +233,46 @@ class Layout:
             placed = self._commit(model, float(x), float(y), z, support.yaw, footprint, False)
             taken.append(footprint)
             return placed
+        return None
+
+    def on_wall(
+        self, model: Model, low: float, high: float, *, above: Placed | None = None
+    ) -> Placed | None:
+        """Hung on a wall (back to it, front into the room), its bottom ``low``..``high`` above
+        the floor (and above ``above``, a piece against a wall, centred over it when given),
+        clear of doors, windows and of everything placed (with ``GAP`` around it)."""
+        if len(self.placed) >= MAX_OBJECTS:
+            return None
+        half = model.width / 2 + GAP
+        usable = [e for e in self.edges if e.length >= 2 * half]
+        for _ in range(TRIES if usable or above is not None else 0):
+            if above is not None:
+                back = -(above.model.depth / 2 + GAP + SLACK) + model.depth / 2 + WALL_OFFSET
+                x, y = _to_world(np.array([[0.0, back]]), above.x, above.y, above.yaw)[0]
+                yaw = above.yaw
+                low = max(low, float(above.mesh.bounds[1, 2]) + 0.15)
+            else:
+                edge = usable[int(self.rng.integers(len(usable)))]
+                x, y = edge.at(self.rng.uniform(half, edge.length - half),
+                               -(model.depth / 2 + WALL_OFFSET))  # fmt: skip
+                yaw = _facing(*-edge.n)
+            if high < low:
+                return None
+            z = float(fm.f32(self.rng.uniform(low, high)))
+            if z + model.height > self.height - GAP:
+                continue
+            footprint = self._rectangle(model, float(x), float(y), yaw)
+            if not self.room.contains(footprint):
+                continue
+            if any(footprint.intersects(zone) and z < z1 and z + model.height > z0
+                   for zone, z0, z1 in self.openings):  # fmt: skip
+                continue
+            if any(
+                footprint.distance(other.footprint) < GAP
+                and z - GAP < other.mesh.bounds[1, 2]
+                and other.mesh.bounds[0, 2] < z + model.height + GAP
+                for other in self.placed
+            ):
+                continue
+            return self._commit(model, float(x), float(y), z, yaw, footprint, on_floor=False)
         return None

@@ -36,6 +36,7 @@ from spatialqa.scenes.layout import Layout
 from spatialqa.scenes.rooms import ANCHORS, furnish
 from spatialqa.scenes.scene import Room, Scene, SceneObject, Source
 from spatialqa.scenes.trajectories import (
+    Glance,
     camera_loop,
     free_space,
     lookat,
@@ -52,7 +53,7 @@ ROOM_TYPES = ("bedroom", "living room", "kitchen", "office", "bathroom", "dining
 ROOM_ATTEMPTS = 6  # rooms drawn before giving up
 MIN_OBJECTS = 5
 # Bump when procedural_scene's output for the same (seed, index) changes: builds fingerprint it.
-PROCEDURAL_VERSION = 4
+PROCEDURAL_VERSION = 5
 
 
 def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
@@ -76,14 +77,16 @@ def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
         )
     anchor = next(p for p in layout.placed if p.model.category == ANCHORS[room_type])
     free = free_space(layout)
-    trajectories = [walkthrough(rng, layout, loop, frames)]
-    around = orbit(rng, layout, free, max(4, frames // 2), anchor)
-    robot = low(rng_for("procedural low", seed, index, attempt), layout, loop, frames)
-    for extra in (around, lookat(rng, layout, free, 6), robot):
+    structure = room_structure(corners, edges, openings, height)
+    glance = Glance(layout, [part.mesh for part in structure])
+    trajectories = [walkthrough(rng, layout, glance, loop, frames)]
+    around = orbit(rng, layout, glance, free, max(4, frames // 2), anchor)
+    robot = low(rng_for("procedural low", seed, index, attempt), layout, glance, loop, frames)
+    for extra in (around, lookat(rng, layout, glance, free, 6), robot):
         if extra is not None:
             trajectories.append(extra)
     trajectories.append(
-        tour(rng_for("procedural tour", seed, index, attempt), layout, loop, frames)
+        tour(rng_for("procedural tour", seed, index, attempt), layout, glance, loop, frames)
     )
     objects = tuple(
         SceneObject(p.id, p.model.category, mesh=p.mesh, front=p.front, color=p.color)
@@ -96,7 +99,7 @@ def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
         scene_id=scene_id,
         source=Source("procedural", detail),
         objects=objects,
-        structure=room_structure(corners, edges, openings, height),
+        structure=structure,
         room=Room(footprint=corners, height=height, kind=room_type),
         trajectories=tuple(trajectories),
         floor_z=0.0,

@@ -1,6 +1,8 @@
 """The six room recipes: what furnishes a bedroom, a living room, a kitchen, an office, a
 bathroom and a dining room, and where (beds and desks against walls, chairs around tables,
-sofas facing the tv, clutter on surfaces), then the extras every room may get."""
+sofas facing the tv, clutter on surfaces), then the extras every room may get, then what hangs
+on its walls (pictures, shelves with things on them, a mirror over the sink, towels) and lies
+on its floor (rugs, a bath mat)."""
 
 from __future__ import annotations
 
@@ -254,8 +256,69 @@ _FURNISH = {
 }
 
 
+WALL_HUNG = ("picture", "shelf", "mirror", "towel")
+"""Categories hung on a wall rather than standing on the floor or on a surface."""
+EYE_LEVEL = (1.25, 1.6)
+"""Bottom of a picture or a mirror above the floor, metres: centred about eye level."""
+
+
+def _wall_shelf(layout: Layout, makes, low: int, high: int) -> None:
+    """A shelf on a wall, 1.0-1.5 m up, and ``low``..``high`` things from ``makes`` on it."""
+    rng = layout.rng
+    shelf = layout.on_wall(clutter.shelf(rng), 1.0, 1.5)
+    if shelf is not None:
+        for _ in range(int(rng.integers(low, high + 1))):
+            layout.on(shelf, makes[int(rng.integers(len(makes)))](rng))
+
+
+def _walls_and_floor(layout: Layout, room_type: str) -> None:
+    """Pictures, shelves, mirrors and towels on the walls; rugs, a bath mat and a laundry
+    basket on the floor. Last, so that they only fill what the furniture left."""
+    rng = layout.rng
+    small = (lambda r: clutter.plant(r, small=True), clutter.vase, clutter.book, clutter.clock)
+    if room_type == "bathroom":
+        sink = next((p for p in layout.placed if p.model.category == "sink"), None)
+        if sink is not None:
+            layout.on_wall(fixtures.mirror(rng), 1.1, 1.4, above=sink)
+        for _ in range(int(rng.integers(1, 3))):
+            layout.on_wall(fixtures.towel(rng), 0.8, 1.2)
+        toiletries = (clutter.bottle, clutter.bottle, clutter.cup,
+                      lambda r: clutter.plant(r, small=True))  # fmt: skip
+        _wall_shelf(layout, toiletries, 2, 4)
+        if rng.random() < 0.5:
+            layout.on_wall(clutter.picture(rng), *EYE_LEVEL)
+        layout.free(clutter.rug(rng, small=True))
+        if rng.random() < 0.7:
+            layout.free(clutter.laundry_basket(rng))
+        return
+    if room_type == "kitchen":
+        kitchenware = (clutter.bowl, clutter.cup, clutter.bottle, clutter.vase)
+        _wall_shelf(layout, kitchenware, 2, 4)
+        if rng.random() < 0.5:
+            _wall_shelf(layout, kitchenware, 1, 3)
+        for _ in range(int(rng.integers(1, 3))):
+            layout.on_wall(clutter.picture(rng), *EYE_LEVEL)
+        if rng.random() < 0.4:
+            layout.on_wall(fixtures.towel(rng), 0.8, 1.2)
+        if rng.random() < 0.4:
+            layout.free(clutter.rug(rng))
+        return
+    for _ in range(int(rng.integers(2, 5))):
+        layout.on_wall(clutter.picture(rng), *EYE_LEVEL)
+    if rng.random() < 0.7:
+        _wall_shelf(layout, small, 1, 3)
+    if room_type == "bedroom":
+        if rng.random() < 0.4:
+            layout.on_wall(fixtures.mirror(rng, shape="flat"), 1.0, 1.3)
+        if rng.random() < 0.4:
+            layout.free(clutter.laundry_basket(rng))
+    for _ in range(int(rng.integers(1, 3))):
+        layout.free(clutter.rug(rng))
+
+
 def furnish(layout: Layout, room_type: str) -> None:
-    """The plan of the room type, then the common extras: plants, a bin, a lamp."""
+    """The plan of the room type, then the common extras: plants, a bin, a lamp; then what
+    hangs on the walls and lies on the floor."""
     _FURNISH[room_type](layout)
     rng = layout.rng
     extras = [(lambda: clutter.plant(rng, small=False), 0.7), (lambda: clutter.trash_can(rng), 0.7)]
@@ -267,3 +330,4 @@ def furnish(layout: Layout, room_type: str) -> None:
     for make, chance in extras:
         if rng.random() < chance:
             layout.free(make())
+    _walls_and_floor(layout, room_type)

@@ -7,6 +7,8 @@ import numpy as np
 from procedural_rooms_kit import hulls, on_floor
 from shapely.geometry import MultiPoint, Point, Polygon
 
+from spatialqa.scenes import rooms
+
 
 def test_objects_stay_inside_and_floor_objects_do_not_overlap(scenes):
     for scene in scenes:
@@ -42,11 +44,17 @@ def test_clutter_rests_on_surfaces(scenes):
     for scene in scenes:
         shapes = hulls(scene)
         floor = on_floor(scene)
+        shelves = [o for o in scene.objects if o.category == "shelf"]  # hung on walls
         for obj in scene.objects:
-            if obj in floor:
+            if obj in floor or obj.category in rooms.WALL_HUNG:
                 continue
             bottom = obj.vertices[:, 2].min()
-            supports = [s for s in floor if shapes[s.id].buffer(1e-6).contains(shapes[obj.id])]
+            supports = [
+                s
+                for s in floor + shelves
+                if shapes[s.id].buffer(1e-6).contains(shapes[obj.id])
+                and np.any(s.vertices[:, 2] == bottom)  # a sofa under a shelf holds nothing
+            ]
             assert len(supports) == 1, (scene.scene_id, obj.id, obj.category)
             support = supports[0]
             assert np.any(support.vertices[:, 2] == bottom), (scene.scene_id, obj.id)

@@ -57,6 +57,8 @@ def test_eye_height_and_pitch_are_a_photographers_or_a_robots(scenes):
         if "low" in [t.name for t in scene.trajectories]:
             robot = [f.center[:2] for f in scene.trajectory("low").frames]
             for obj in on_floor(scene):  # a robot drives around furniture, not through it
+                if obj.vertices[:, 2].max() <= 0.05:
+                    continue  # a rug: driven over
                 footprint = hulls(scene)[obj.id]
                 assert all(footprint.distance(Point(p)) >= 0.2 for p in robot), scene.scene_id
 
