@@ -13,6 +13,7 @@ colours, the ray caster applies it per pixel) and the pattern then scales it per
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -396,9 +397,25 @@ def _wood(rng: np.random.Generator) -> np.ndarray:
 def material_texture(name: str) -> np.ndarray:
     """One period of material ``name``: (MATERIAL_PX, MATERIAL_PX) float32 linear modulation in
     0..1 (row j, column i at texture coordinates ((i + 0.5) / N, (j + 0.5) / N)); drawn from
-    a generator seeded by the name, so the same everywhere."""
+    a generator seeded by the name, so the same everywhere. Made once per process (every
+    renderer of every scene uses the same ones) and read-only."""
     if name not in MATERIAL_PERIOD_M:
         raise ValueError(f"material: unknown {name!r} (known: {', '.join(MATERIALS)})")
+    return _material_texture(name)
+
+
+@functools.cache
+def display_textures() -> np.ndarray:
+    """Every material's texture in ``MATERIALS`` order, display-encoded (raised to 1 / GAMMA,
+    the factor both backends multiply the baked light by): (len(MATERIALS), N, N) float32,
+    made once per process, read-only."""
+    layers = np.stack([material_texture(name) for name in MATERIALS]) ** (1 / GAMMA)
+    layers.setflags(write=False)
+    return layers
+
+
+@functools.cache
+def _material_texture(name: str) -> np.ndarray:
     rng = rng_for("material texture", name)
     n = MATERIAL_PX
     u = (np.arange(n)[None, :] + 0.5) / n
@@ -440,7 +457,9 @@ def material_texture(name: str) -> np.ndarray:
         value = 0.84 + 0.06 * _noise(rng, 70, 70) + 0.04 * _noise(rng, 6, 6)
     else:  # foliage: leaves, light and dark
         value = 0.68 + 0.2 * np.tanh(1.5 * _noise(rng, 8, 8)) + 0.05 * _noise(rng, 30, 30)
-    return np.clip(np.broadcast_to(value, (n, n)), 0.0, 1.0).astype(np.float32)
+    texture = np.clip(np.broadcast_to(value, (n, n)), 0.0, 1.0).astype(np.float32)
+    texture.setflags(write=False)
+    return texture
 
 
 def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
@@ -464,13 +483,25 @@ barycentric grid, n = ceil(longest edge / GRID_M), at most MAX_DIVISIONS (by the
 not the area, so that a long thin triangle gets no long thin cells: they show as streaks)."""
 MAX_DIVISIONS = 48
 AO_RAYS = 16
-"""Cosine-weighted rays per baked point for ambient occlusion."""
+"""Cosine-weighted rays per baked point for ambient occlusion (at full quality)."""
 AO_RADIUS_M = 1.0
 """A hit at distance t occludes by sqrt(1 - t / AO_RADIUS_M): near things darken, far ones less."""
 LIGHT_RADIUS_M = 0.25
 """The ceiling light is a disc this wide (soft shadows), LIGHT_SAMPLES points on it."""
 LIGHT_SAMPLES = 6
 LIGHT_BELOW_CEILING_M = 0.2
+RAY_BUDGET = 1_500_000
+"""Most rays one bake casts (about half a second of one core): a scene whose baked points
+would need more at full quality steps down BAKE_QUALITIES until it fits."""
+BAKE_QUALITIES = ((AO_RAYS, LIGHT_SAMPLES), (8, 3), (4, 2), (2, 1), (0, 1), (0, 0))
+"""(ambient occlusion rays, light samples) per baked point, best first; the first whose rays
+fit RAY_BUDGET is used (every procedural room fits the first). No occlusion rays: ambient
+and fill light unoccluded; one light sample: the disc's centre (hard shadows); none: the
+ceiling light unshadowed (no ray at all)."""
+SMOOTH_BAKE_FACES = 100_000
+"""A scene with more triangles than this (a scan) bakes its small triangles (one grid cell)
+at their mesh vertices with the vertex normals, once per vertex and side instead of once per
+triangle corner: scans are many small triangles whose corners are shared."""
 NATURAL_AMBIENT = 0.55
 """Irradiance from every direction (before occlusion)."""
 CEILING_LIGHT = 2.4
@@ -564,6 +595,11 @@ class LightBake:
     values: np.ndarray
     rays: int
     """Rays cast to bake it (for benchmarks)."""
+    ao_rays: int = AO_RAYS
+    light_samples: int = LIGHT_SAMPLES
+    """The quality it was baked at (``BAKE_QUALITIES``), per baked point."""
+    smooth: bool = False
+    """Whether small triangles were baked at their vertices (``SMOOTH_BAKE_FACES``)."""
 
 
 def light_position(scene: Scene) -> np.ndarray:
@@ -595,48 +631,81 @@ def _frame_of(normals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, np.cross(normals, first)
 
 
-def _irradiance(ray_scene, points: np.ndarray, normals: np.ndarray, light: np.ndarray) -> tuple:
+def _irradiance(
+    ray_scene, points: np.ndarray, normals: np.ndarray, light: np.ndarray, quality: tuple
+) -> tuple:
     """Irradiance at (n, 3) points on the side of their unit normals: ambient and fill light
-    times the unoccluded share, the ceiling light times its visible share; and the rays cast."""
+    times the unoccluded share, the ceiling light times its visible share; and the rays cast.
+    ``quality``: (ambient occlusion rays, light samples) per point (``BAKE_QUALITIES``)."""
     import open3d as o3d
 
+    ao_rays, samples = quality
     count = len(points)
     origins = points + normals * 1e-3
-    k = np.arange(AO_RAYS)
-    radius = np.sqrt((k + 0.5) / AO_RAYS)
-    local = np.column_stack(
-        [radius * np.cos(k * _GOLDEN), radius * np.sin(k * _GOLDEN), np.sqrt(1 - radius**2)]
-    )
-    first, second = _frame_of(normals)
-    directions = (
-        local[None, :, [0]] * first[:, None]
-        + local[None, :, [1]] * second[:, None]
-        + local[None, :, [2]] * normals[:, None]
-    )
-    rays = np.concatenate([np.repeat(origins[:, None], AO_RAYS, axis=1), directions], axis=2)
-    hits = ray_scene.cast_rays(o3d.core.Tensor(rays.reshape(-1, 6).astype(np.float32)))
-    t = hits["t_hit"].numpy().reshape(count, AO_RAYS).astype(np.float64)
-    occlusion = np.sqrt(np.clip(1.0 - t / AO_RADIUS_M, 0.0, 1.0)).mean(axis=1)
-    angle = 2 * np.pi * np.arange(LIGHT_SAMPLES) / LIGHT_SAMPLES
-    disc = LIGHT_RADIUS_M * np.column_stack([np.cos(angle), np.sin(angle), np.zeros(LIGHT_SAMPLES)])
+    occlusion = np.zeros(count)
+    if ao_rays:
+        k = np.arange(ao_rays)
+        radius = np.sqrt((k + 0.5) / ao_rays)
+        local = np.column_stack(
+            [radius * np.cos(k * _GOLDEN), radius * np.sin(k * _GOLDEN), np.sqrt(1 - radius**2)]
+        )
+        first, second = _frame_of(normals)
+        directions = (
+            local[None, :, [0]] * first[:, None]
+            + local[None, :, [1]] * second[:, None]
+            + local[None, :, [2]] * normals[:, None]
+        )
+        rays = np.concatenate([np.repeat(origins[:, None], ao_rays, axis=1), directions], axis=2)
+        hits = ray_scene.cast_rays(o3d.core.Tensor(rays.reshape(-1, 6).astype(np.float32)))
+        t = hits["t_hit"].numpy().reshape(count, ao_rays).astype(np.float64)
+        occlusion = np.sqrt(np.clip(1.0 - t / AO_RADIUS_M, 0.0, 1.0)).mean(axis=1)
+    if samples > 1:
+        angle = 2 * np.pi * np.arange(samples) / samples
+        disc = LIGHT_RADIUS_M * np.column_stack([np.cos(angle), np.sin(angle), np.zeros(samples)])
+    else:
+        disc = np.zeros((1, 3))  # the centre: one sample, or the unshadowed light
     to_light = light[None, None] + disc[None] - origins[:, None]  # (n, s, 3)
     distance = np.linalg.norm(to_light, axis=2)
     facing = np.clip(np.einsum("nsk,nk->ns", to_light, normals) / distance, 0.0, 1.0)
-    lit = facing > 0
-    shadow_rays = np.concatenate(
-        [np.repeat(origins[:, None], LIGHT_SAMPLES, axis=1), to_light], axis=2
-    )[lit]
-    seen = np.zeros(facing.shape, dtype=bool)
-    if len(shadow_rays):
-        blocked = ray_scene.test_occlusions(
-            o3d.core.Tensor(shadow_rays.astype(np.float32)), tfar=0.999
-        )
-        seen[lit] = ~blocked.numpy().astype(bool)
+    seen = np.ones(facing.shape, dtype=bool)
+    shadow_count = 0
+    if samples:
+        lit = facing > 0
+        shadow_rays = np.concatenate(
+            [np.repeat(origins[:, None], len(disc), axis=1), to_light], axis=2
+        )[lit]
+        shadow_count = len(shadow_rays)
+        if shadow_count:
+            blocked = ray_scene.test_occlusions(
+                o3d.core.Tensor(shadow_rays.astype(np.float32)), tfar=0.999
+            )
+            seen[lit] = ~blocked.numpy().astype(bool)
     direct = CEILING_LIGHT * (facing * seen / (distance**2 + FALLOFF_M**2)).mean(axis=1)
     to_key = -np.asarray(KEY_LIGHT_DIRECTION, dtype=np.float64)
     fill = FILL_LIGHT * np.clip(normals @ (to_key / np.linalg.norm(to_key)), 0.0, 1.0)
     total = (NATURAL_AMBIENT + fill) * (1.0 - occlusion) + direct
-    return total, count * AO_RAYS + len(shadow_rays)
+    return total, count * ao_rays + shadow_count
+
+
+def bake_quality(points: int) -> tuple[int, int]:
+    """(ambient occlusion rays, light samples) per point for a bake of ``points`` points: the
+    best of BAKE_QUALITIES whose rays (at most their sum per point) fit RAY_BUDGET."""
+    return next(q for q in BAKE_QUALITIES if points * sum(q) <= RAY_BUDGET or q == (0, 0))
+
+
+def _vertex_normals(triangles: np.ndarray, faces: np.ndarray, vertices: int) -> np.ndarray:
+    """(vertices, 3) unit normals: the sum of the adjacent faces' area-weighted normals (the
+    cross products), normalised; (0, 0, 1) where they cancel or there are none."""
+    cross = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
+    total = np.column_stack(
+        [
+            np.bincount(faces.ravel(), np.repeat(cross[:, axis], 3), minlength=vertices)
+            for axis in range(3)
+        ]
+    )
+    length = np.linalg.norm(total, axis=1, keepdims=True)
+    up = np.broadcast_to([0.0, 0.0, 1.0], total.shape)
+    return np.where(length > 1e-12, total / np.where(length > 0, length, 1.0), up)
 
 
 def bake_light(scene: Scene) -> LightBake:
@@ -651,20 +720,26 @@ def bake_light(scene: Scene) -> LightBake:
 def _bake(scene: Scene, ray_scene) -> LightBake:
     surfaces = surface_looks(scene)
     light = light_position(scene)
-    corners, normals, albedo, closed = [], [], [], []
+    corners, normals, albedo, closed, faces, vertices = [], [], [], [], [], []
+    start = 0
     for mesh, look, _ in surfaces:
-        triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces)]
+        points = np.asarray(mesh.vertices, dtype=np.float64)
+        triangles = points[np.asarray(mesh.faces)]
         corners.append(triangles)
         normals.append(face_normals(triangles))
         colour = (np.asarray(look.color, dtype=np.float64) / 255.0) ** GAMMA
         albedo.append(np.broadcast_to(colour, (len(triangles), 3)))
         closed.append(np.full(len(triangles), bool(mesh.is_watertight)))
+        faces.append(np.asarray(mesh.faces, dtype=np.int64) + start)
+        vertices.append(points)
+        start += len(points)
     first = np.cumsum([0] + [len(c) for c in corners])
     if first[-1] == 0:
         empty = np.zeros(0, dtype=np.int32)
         return LightBake(first, empty, empty, empty, np.zeros((0, 3), np.uint8), 0)
     triangles, normals = np.concatenate(corners), np.concatenate(normals)
     albedo, closed = np.concatenate(albedo), np.concatenate(closed)
+    smooth = len(triangles) > SMOOTH_BAKE_FACES
     edge1, edge2 = triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]
     longest = np.linalg.norm(np.stack([edge1, edge2, edge2 - edge1]), axis=2).max(axis=0)
     divisions = np.clip(np.ceil(longest / GRID_M), 1, MAX_DIVISIONS).astype(np.int64)
@@ -673,27 +748,56 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
     front = np.concatenate([[0], np.cumsum(count * sides)[:-1]])
     back = np.where(closed, front, front + count)
     total = int((count * sides).sum())
-    # Every grid point of every side: its triangle, barycentrics and which side.
-    owner = np.empty(total, dtype=np.int64)
-    bary = np.empty((total, 2))
-    flip = np.zeros(total, dtype=bool)
-    for n in np.unique(divisions):
-        chosen = np.flatnonzero(divisions == n)
+    # A scan's one-cell triangles are lit at their corners, which are mesh vertices: once per
+    # vertex and side, with the vertex normal. Every other triangle is lit on its grid, once
+    # per place and normal (points shared by neighbours are lit once).
+    on_grid = (divisions > 1) | (not smooth)
+    # Every grid point of every side: where its value goes, its triangle, barycentrics, side.
+    slots, owner, bary = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros((0, 2))]
+    flip = [np.zeros(0, bool)]
+    for n in np.unique(divisions[on_grid]):
+        chosen = np.flatnonzero(on_grid & (divisions == n))
         grid = grid_points(int(n))
-        for side, starts in ((False, front[chosen]), (True, back[chosen][~closed[chosen]])):
-            tris = chosen if not side else chosen[~closed[chosen]]
-            index = (starts[:, None] + np.arange(len(grid))[None]).ravel()
-            owner[index] = np.repeat(tris, len(grid))
-            bary[index] = np.tile(grid, (len(tris), 1))
-            flip[index] = side
-    points = triangles[owner, 0] + bary[:, [0]] * edge1[owner] + bary[:, [1]] * edge2[owner]
-    point_normals = np.where(flip[:, None], -normals[owner], normals[owner])
-    # Points shared by neighbours (same place, same normal) are lit once.
-    key = np.round(np.column_stack([points, point_normals]), 6)
+        for side, tris in ((False, chosen), (True, chosen[~closed[chosen]])):
+            starts = back[tris] if side else front[tris]
+            slots.append((starts[:, None] + np.arange(len(grid))[None]).ravel())
+            owner.append(np.repeat(tris, len(grid)))
+            bary.append(np.tile(grid, (len(tris), 1)))
+            flip.append(np.full(len(tris) * len(grid), side))
+    slots, owner = np.concatenate(slots), np.concatenate(owner)
+    bary, flip = np.concatenate(bary), np.concatenate(flip)
+    places = triangles[owner, 0] + bary[:, [0]] * edge1[owner] + bary[:, [1]] * edge2[owner]
+    facing = np.where(flip[:, None], -normals[owner], normals[owner])
+    key = np.round(np.column_stack([places, facing]), 6)
     unique, inverse = np.unique(key, axis=0, return_inverse=True)
-    irradiance, rays = _irradiance(ray_scene, unique[:, :3], unique[:, 3:], light)
+    points, point_normals = unique[:, :3], unique[:, 3:]
+    # The vertex-lit corners: grid point k of such a triangle is its corner (0, 2, 1)[k].
+    cornered = np.flatnonzero(~on_grid)
+    everything = np.concatenate(faces)
+    corner_slots, corner_keys = [], []
+    for side, tris in ((0, cornered), (1, cornered[~closed[cornered]])):
+        starts = back[tris] if side else front[tris]
+        corner_slots.append((starts[:, None] + np.arange(3)[None]).ravel())
+        corner_keys.append((everything[tris][:, [0, 2, 1]] * 2 + side).ravel())
+    lit, corner_inverse = np.unique(np.concatenate(corner_keys), return_inverse=True)
+    all_vertices = np.concatenate(vertices)
+    if len(lit):
+        outward = _vertex_normals(triangles, everything, len(all_vertices))
+        sign = np.where(lit % 2 == 1, -1.0, 1.0)[:, None]
+        points = np.concatenate([points, all_vertices[lit // 2]])
+        point_normals = np.concatenate([point_normals, sign * outward[lit // 2]])
+    quality = bake_quality(len(points))
+    irradiance, rays = _irradiance(ray_scene, points, point_normals, light, quality)
+    values = np.empty((total, 3), dtype=np.uint8)
     linear = FLARE + albedo[owner] * irradiance[inverse.ravel()][:, None]
-    values = np.rint(255 * tone(linear) ** (1 / GAMMA)).astype(np.uint8)
+    values[slots] = np.rint(255 * tone(linear) ** (1 / GAMMA)).astype(np.uint8)
+    if len(lit):
+        # Every vertex belongs to one surface: its light is toned once, then copied.
+        owner_of = np.repeat(np.arange(len(faces)), [len(v) for v in vertices])
+        surface_albedo = albedo[first[:-1]]  # every triangle of a surface shares its albedo
+        linear = FLARE + surface_albedo[owner_of[lit // 2]] * irradiance[len(unique) :][:, None]
+        toned = np.rint(255 * tone(linear) ** (1 / GAMMA)).astype(np.uint8)
+        values[np.concatenate(corner_slots)] = toned[corner_inverse.ravel()]
     return LightBake(
         first.astype(np.int64),
         divisions.astype(np.int32),
@@ -701,6 +805,8 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
         back.astype(np.int32),
         values,
         int(rays),
+        *quality,
+        smooth,
     )
 
 

@@ -23,7 +23,7 @@ from spatialqa.degradations.materials import (
     TILE_M,
     bake_light,
     baked_light_at,
-    material_texture,
+    display_textures,
     object_material,
     pattern,
     sample_texture,
@@ -64,7 +64,7 @@ class RaycastRenderer:
             self._layer = np.array([MATERIALS.index(s.material) for _, s, _ in surfaces] + [0])
             self._period = np.array([s.period for _, s, _ in surfaces] + [1.0])
             self._offset = np.array([s.offset for _, s, _ in surfaces] + [(0.0, 0.0)])
-            self._textures = [material_texture(name) ** (1 / GAMMA) for name in MATERIALS]
+            self._textures = display_textures()
             return
         looks = [object_material(obj) for obj in scene.objects if obj.mesh is not None]
         looks += [structure_material(part) for part in scene.structure]

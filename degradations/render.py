@@ -40,8 +40,8 @@ from spatialqa.degradations.materials import (
     LightBake,
     Material,
     bake_light,
+    display_textures,
     face_normals,
-    material_texture,
     object_material,
     pattern_texture,
     shade,
@@ -458,12 +458,13 @@ class RasterRenderer:
                     shaders = (_NATURAL_VERTEX_SHADER, _NATURAL_FRAGMENT_SHADER)
                     vertices = natural_vertices(self._scene, bake)
                     layout, record = _NATURAL_FORMAT, _NATURAL_VERTEX
-                    names, size, texture = MATERIALS, MATERIAL_PX, material_texture
+                    names, size, layers = MATERIALS, MATERIAL_PX, display_textures()
                 else:
                     shaders = (_VERTEX_SHADER, _FRAGMENT_SHADER)
                     vertices = scene_vertices(self._scene)
                     layout, record = _VERTEX_FORMAT, _VERTEX
-                    names, size, texture = ALL_PATTERNS, TEXTURE_PX, pattern_texture
+                    names, size = ALL_PATTERNS, TEXTURE_PX
+                    layers = np.stack([pattern_texture(name) for name in names]) ** _DISPLAY
                 program = ctx.program(vertex_shader=shaders[0], fragment_shader=shaders[1])
                 # An empty buffer is an error in OpenGL: a scene with nothing to draw gets one
                 # vertex (no triangle), and every pixel stays background.
@@ -471,7 +472,6 @@ class RasterRenderer:
                 data = vertices if len(vertices) else np.zeros(1, record)
                 self._buffer = ctx.buffer(data.view(np.uint8))
                 self._vao = ctx.vertex_array(program, [(self._buffer, *layout)])
-                layers = np.stack([texture(name) for name in names]) ** _DISPLAY
                 self._patterns = ctx.texture_array(
                     (size, size, len(names)), 1, layers.astype(np.float32).tobytes(), dtype="f4"
                 )

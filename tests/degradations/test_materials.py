@@ -8,14 +8,19 @@ import dataclasses
 import numpy as np
 import pytest
 import room_kit as kit
+import trimesh
 from scipy.ndimage import map_coordinates
 
+from spatialqa.degradations import materials
 from spatialqa.degradations.materials import (
+    BAKE_QUALITIES,
     MATERIALS,
+    RAY_BUDGET,
     SHOULDER,
     WHITE,
     LightBake,
     bake_light,
+    bake_quality,
     baked_light_at,
     category_material,
     grid_points,
@@ -214,6 +219,59 @@ def test_objects_darken_the_floor_around_them():
     assert (beside.astype(np.float64) ** 2.2).mean() < 0.85 * (
         open_floor.astype(np.float64) ** 2.2
     ).mean()
+
+
+@pytest.mark.parametrize(
+    ("points", "quality"),
+    [
+        (10_000, (16, 6)),
+        (68_181, (16, 6)),  # 68,181 x 22 = 1,499,982 rays
+        (68_182, (8, 3)),  # 22 rays each would be 1,500,004
+        (136_363, (8, 3)),  # x 11 = 1,499,993
+        (136_364, (4, 2)),
+        (250_000, (4, 2)),  # x 6 = 1,500,000 exactly
+        (250_001, (2, 1)),
+        (500_000, (2, 1)),
+        (500_001, (0, 1)),
+        (1_500_000, (0, 1)),
+        (1_500_001, (0, 0)),
+    ],
+)
+def test_bake_quality_steps_down_to_fit_the_ray_budget(points, quality):
+    assert RAY_BUDGET == 1_500_000
+    assert bake_quality(points) == quality
+
+
+def test_a_scan_sized_scene_is_lit_at_its_vertices_within_the_ray_budget(monkeypatch):
+    """Above SMOOTH_BAKE_FACES (lowered here), small triangles take their light from their
+    mesh vertices: every corner slot of one vertex (one side) holds the same bytes, the top
+    of a ball under the ceiling light is brighter than its underside, big triangles keep
+    their grid, and the rays stay within the (lowered) budget at the quality it says."""
+    monkeypatch.setattr(materials, "SMOOTH_BAKE_FACES", 100)
+    monkeypatch.setattr(materials, "RAY_BUDGET", 200_000)
+    ball = trimesh.creation.icosphere(subdivisions=3, radius=0.3)
+    ball = trimesh.Trimesh(ball.vertices + np.array([0.0, 3.0, 1.0]), ball.faces[1:], process=False)
+    scene = kit.make_scene([SceneObject(1, "ball", mesh=ball)])  # open: lit on both sides
+    bake = materials._bake(scene, derived(scene).ray_scene)
+    assert bake.smooth and (bake.ao_rays, bake.light_samples) in BAKE_QUALITIES
+    assert (bake.ao_rays, bake.light_samples) != BAKE_QUALITIES[0]
+    assert 0 < bake.rays <= 200_000
+    count = len(ball.faces)
+    assert (bake.divisions[:count] == 1).all() and (bake.divisions[count:] > 1).all()
+    for side in (bake.front, bake.back):
+        by_vertex: dict[int, set] = {}
+        for t, face in enumerate(ball.faces):
+            for k, corner in enumerate((0, 2, 1)):
+                by_vertex.setdefault(int(face[corner]), set()).add(
+                    bake.values[side[t] + k].tobytes()
+                )
+        assert all(len(found) == 1 for found in by_vertex.values())
+    top, bottom = int(np.argmax(ball.vertices[:, 2])), int(np.argmin(ball.vertices[:, 2]))
+    lit = {}
+    for t, face in enumerate(ball.faces):
+        for k, corner in enumerate((0, 2, 1)):
+            lit[int(face[corner])] = bake.values[bake.front[t] + k].astype(int).sum()
+    assert lit[top] > lit[bottom] + 30
 
 
 def test_the_bake_is_made_once_per_scene():
