@@ -24,7 +24,7 @@ import trimesh
 from PIL import Image
 
 from spatialqa.scenes import SceneObject, look_at, procedural_scene, save_scene
-from spatialqa.scenes.scene import Scene
+from spatialqa.scenes.scene import Scene, Source
 
 Expect = Literal["skipped", "built", "either"]
 """``either``: the library may build the case or skip it with a reason; both are correct."""
@@ -333,9 +333,16 @@ def save_changed(d: Path, change: Callable[[Scene], Scene]) -> None:
 
 
 def one_object(d: Path) -> None:
+    # A scan with one object (a procedural room never has one): built, its frames as filmed.
+    # As a procedural room it could never pass the framing rule (2 objects in view), which
+    # holds procedural rooms only (views.framing.scans is off).
     def largest(scene: Scene) -> Scene:
         volume = [float(np.prod(np.ptp(o.vertices, axis=0))) for o in scene.objects]
-        return dataclasses.replace(scene, objects=(scene.objects[int(np.argmax(volume))],))
+        return dataclasses.replace(
+            scene,
+            objects=(scene.objects[int(np.argmax(volume))],),
+            source=Source("scan", "the largest object of a procedural room"),
+        )
 
     save_changed(d, largest)
 
