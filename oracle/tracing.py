@@ -336,17 +336,16 @@ def trace(
     single, owner, strays = _coverage(boxes, outlines, width, height)
     strays = [strays]  # pixels to list
     if len(single):
-        rays = rays_at(frame, to_world, 0, 0, single // width, single % width)
+        rows = single // width
+        rays = rays_at(frame, to_world, 0, 0, rows, single - rows * width)
         cast = objects.cast_rays(o3d.core.Tensor.from_numpy(rays))
         t, found = cast["t_hit"].numpy(), cast["geometry_ids"].numpy()
-        hit = np.flatnonzero(t < np.inf)
-        pixel, t, found, owner = single[hit], t[hit], found[hit], owner[hit]
-        other = found != owner
-        if other.any():  # another object, outside its outline: list these
-            strays.append(pixel[other])
-            mine = ~other
-            hit, pixel, t, owner = hit[mine], pixel[mine], t[mine], owner[mine]
-        nearest[pixel] = t
+        nearest[single] = t  # inf where nothing is hit; listing rewrites the strays
+        mine = found == owner  # a miss's id is Open3D's INVALID_ID, never an index
+        hit = np.flatnonzero(mine)
+        if len(hit) < len(single):  # another object, outside its outline: list these
+            strays.append(single[np.flatnonzero(~mine & (t < np.inf))])
+        pixel, t, owner = single.take(hit), t.take(hit), owner.take(hit)
         walled = _walled(structure, rays, hit, t, owner, clear)
         first[pixel] = np.where(walled, k, owner)
         if pairs:
@@ -478,14 +477,22 @@ def _count_hits(
     grouped by ray, so a stable sort of (ray, object) keys is nearly free.
     """
     keys = np.sort(hit_ray * k + hit_object, kind="stable")
-    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
-    hit_ray, hit_object = keys // k, keys % k
-    inside = hit_ray < image
-    silhouette = np.bincount(hit_object[inside], minlength=k)
-    outside = np.bincount(hit_object[~inside], minlength=k)
-    cover = first[pixels[lo + hit_ray[inside]]].astype(np.int64)  # k: structure; never k + 1
-    hidden = cover != hit_object[inside]
-    pair = hit_object[inside][hidden] * (k + 1) + cover[hidden]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    keys = keys[new]
+    hit_ray = keys // k
+    hit_object = keys - hit_ray * k
+    inside = int(np.searchsorted(hit_ray, image))  # the image rays come first
+    silhouette = np.bincount(hit_object[:inside], minlength=k)
+    outside = np.bincount(hit_object[inside:], minlength=k)
+    cover = first[pixels[lo + hit_ray[:inside]]].astype(np.int64)  # k: structure; never k + 1
+    hidden = cover != hit_object[:inside]
+    pair = hit_object[:inside][hidden] * (k + 1) + cover[hidden]
+    if k * (k + 1) <= 1 << 16:  # few objects: count every pair at once
+        counted = np.bincount(pair, minlength=k * (k + 1))
+        which = np.flatnonzero(counted)
+        return silhouette, outside, (which, counted[which])
     return silhouette, outside, np.unique(pair, return_counts=True)
 
 
