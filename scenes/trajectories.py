@@ -322,40 +322,65 @@ def _walk(
         return None
     seen = sights(layout)
     yaws = 2 * np.pi * np.arange(YAW_BINS) / YAW_BINS
-    eyes, scores, pitches = [], [], []
+    eyes, scores, pitches, wide = [], [], [], []
     for i, (x, y) in enumerate(points):
         eye = np.array([x, y, eye_z + drift * math.sin(2 * np.pi * i / count + phase)])
         score, pitch = aim_scores(seen, eye, K, yaws)
         if cone_deg is not None:
             off = np.abs((yaws - headings[i] + np.pi) % (2 * np.pi) - np.pi)
             score = np.where(off <= math.radians(cone_deg), score, -1e6)
+            wide.append(off <= math.radians(2 * cone_deg))
         eyes.append(eye)
         scores.append(score)
         pitches.append(pitch)
     eyes, scores, pitches = np.array(eyes), np.array(scores), np.array(pitches)
-    # Glance at each frame's SHORTLIST best headings, at both pitch options.
-    bins = np.argsort(-scores, axis=1, kind="stable")[:, :SHORTLIST]  # (f, s)
-    rows = np.arange(count)[:, None]
-    options = pitch_options(pitches[rows, bins], K)  # (f, s, 2)
-    shape = options.shape
-    looks = glance.look(
-        np.broadcast_to(eyes[:, None, None, :], (*shape, 3)).reshape(-1, 3),
-        np.broadcast_to(yaws[bins][..., None], shape).ravel(),
-        options.ravel(),
-        K,
-    )
-    worth = glance.scores(looks, options.ravel())
     if cone_deg is not None:  # the tour: spare what the walk reaches later
         reach = _reach(seen.center[:, :2], points)
         ahead = reach[None, :] > (np.arange(count) / count + SPOIL_AHEAD)[:, None]  # (f, n)
-        spoilers = (looks.seen.reshape(*shape, -1) & ahead[:, None, None, :]).sum(axis=3)
-        worth = worth - SPOIL_COST * spoilers.ravel()
-    worth = worth.reshape(shape)
-    good = looks.good.reshape(shape)
+
+    def glanced(which: np.ndarray, headings: np.ndarray, widen: bool = False):
+        """Pitch options, worth and goodness ((m, c, 2) each) of frames ``which`` ((m,)) facing
+        bins ``headings`` ((m, c)); a heading outside the tour's cone (``widen``: twice the cone)
+        is worth nothing."""
+        options = pitch_options(pitches[which[:, None], headings], K)
+        shape = options.shape
+        looks = glance.look(
+            np.broadcast_to(eyes[which][:, None, None, :], (*shape, 3)).reshape(-1, 3),
+            np.broadcast_to(yaws[headings][..., None], shape).ravel(),
+            options.ravel(),
+            K,
+        )
+        worth = glance.scores(looks, options.ravel())
+        if cone_deg is not None:
+            spoilers = looks.seen.reshape(*shape, -1) & ahead[which][:, None, None, :]
+            worth = worth - SPOIL_COST * spoilers.sum(axis=3).ravel()
+        inside = scores[which[:, None], headings] > -1e5
+        if widen and cone_deg is not None:
+            inside = np.array(wide)[which[:, None], headings]
+        inside = inside[..., None]
+        worth = np.where(inside, worth.reshape(shape), -np.inf)
+        return options, worth, looks.good.reshape(shape) & inside
+
+    # Glance at each frame's SHORTLIST best headings, at both pitch options; a frame with no
+    # good view among them glances at every heading (the tour: within twice its cone) and keeps
+    # the SHORTLIST best.
+    bins = np.argsort(-scores, axis=1, kind="stable")[:, :SHORTLIST]  # (f, s)
+    rows = np.arange(count)[:, None]
+    options, worth, good = glanced(np.arange(count), bins)
+    retry = np.flatnonzero(~good.any(axis=(1, 2)))
+    if len(retry):
+        every = np.broadcast_to(np.arange(YAW_BINS), (len(retry), YAW_BINS))
+        more_options, more_worth, more_good = glanced(retry, every, widen=True)
+        rank = np.where(more_good, GOOD_BONUS * 10, 0.0) + np.nan_to_num(more_worth, neginf=-1e9)
+        keep = np.argsort(-rank.max(axis=2), axis=1, kind="stable")[:, :SHORTLIST]
+        bins[retry] = keep
+        options[retry] = np.take_along_axis(more_options, keep[..., None], axis=1)
+        worth[retry] = np.take_along_axis(more_worth, keep[..., None], axis=1)
+        good[retry] = np.take_along_axis(more_good, keep[..., None], axis=1)
     pick = np.argmax(worth, axis=2)  # the better pitch of each heading (the first on a tie)
     best = np.take_along_axis(worth, pick[..., None], axis=2)[..., 0]  # (f, s)
     dense = np.where(scores > -1e5, scores, -1e6) - 3 * GOOD_BONUS  # unglanced: last resort
-    dense[rows, bins] = best
+    dense[rows, bins] = np.maximum(best, -1e6)
     max_turn = int(MAX_TURN_DEG / (360.0 / YAW_BINS))
     path = smooth_headings(dense, TURN_COST, max_turn)
     frames = []
@@ -400,9 +425,10 @@ def walkthrough(
 def tour(
     rng: np.random.Generator, layout: Layout, glance: Glance, loop: LinearRing, count: int
 ) -> Trajectory:
-    """Around the loop looking roughly where it walks (at most ``TOUR_CONE_DEG`` off), at the
-    furniture ahead: a room tour, where furniture comes into view as the camera passes
-    (``obj_appearance_order`` needs that; the walkthrough pans freely over the room)."""
+    """Around the loop looking roughly where it walks (at most ``TOUR_CONE_DEG`` off; a frame
+    with no good view there, up to twice that), at the furniture ahead: a room tour, where
+    furniture comes into view as the camera passes (``obj_appearance_order`` needs that; the
+    walkthrough pans freely over the room)."""
     points, headings = _along(rng, loop, count)
     made = _walk(rng, layout, glance, points, headings, "tour", "t", EYE_HEIGHT_M,
                  HANDHELD_DRIFT_M, TOUR_CONE_DEG)  # fmt: skip

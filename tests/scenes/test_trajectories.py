@@ -91,10 +91,13 @@ def test_the_tour_looks_where_it_walks_and_reveals_the_room_as_it_goes(scenes):
             turns.append(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
         return np.array(turns)
 
-    later = []
-    for scene in scenes:  # the tour's cone (chords that cut corners turn more)
+    later, within = [], []
+    for scene in scenes:  # the tour's cone (chords that cut corners, and frames re-aimed for
+        # a good view, up to twice the cone, turn more)
         turns = off_path(scene.trajectory("tour").frames)
-        assert np.median(turns) < TOUR_CONE_DEG, scene.scene_id
+        assert np.median(turns) <= 2 * TOUR_CONE_DEG + 1e-6, scene.scene_id
+        within += list(turns <= TOUR_CONE_DEG + 1e-6)
+    assert np.mean(within) >= 0.5, np.mean(within)
     for scene in scenes[::3]:
         small = scene.resized(160, 120)
         ids = [frame.id for frame in small.trajectory("tour").frames]
