@@ -402,8 +402,7 @@ def _walled(
             beyond += table[:, 3]
             need.append(sel[(beyond <= _CLEAR_MARGIN).any(axis=1)])
     walled = np.zeros(len(hit), dtype=bool)
-    if need:
-        need = np.sort(np.concatenate(need))
+    need = np.concatenate([np.zeros(0, dtype=np.int64), *need])  # any order: rays are apart
     if len(need):
         tested = rays.take(hit.take(need), axis=0)
         tested[:, 3:] *= t.take(need)[:, None]
