@@ -5,7 +5,7 @@ Local frame of a model: centred on the origin in x and y, standing on z = 0, wid
 depth along y, its front (where one sits, looks or opens it) towards +y. A model lists the
 horizontal surfaces things may stand on (its top, shelves, a mattress) so that clutter can be
 put on them. The models themselves, built from these parts in several shapes per category,
-are in ``seating``, ``storage``, ``tables``, ``fixtures`` and ``clutter``; ``catalogue`` lists
+are in ``seating``, ``storage``, ``tables``, ``fixtures`` and ``clutter``; ``categories`` lists
 them with their size ranges and sources.
 """
 
@@ -60,7 +60,7 @@ class Model:
     has_front: bool
     surfaces: list[Surface] = field(default_factory=list)
     shape: str = ""
-    """Which of its category's shapes it is (the catalogue's names)."""
+    """Which of its category's shapes it is (as ``categories`` names them)."""
 
 
 Part = tuple[np.ndarray, np.ndarray]

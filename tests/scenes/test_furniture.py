@@ -8,7 +8,7 @@ import trimesh
 from scipy.spatial import ConvexHull
 
 from spatialqa.scenes import furniture as fm
-from spatialqa.scenes.catalogue import CATALOGUE
+from spatialqa.scenes.categories import CATEGORIES
 from spatialqa.seeding import rng_for
 
 LIMITS = {
@@ -29,7 +29,7 @@ MAX_TRIANGLES = 1500
 
 
 def cases():
-    for category, entry in sorted(CATALOGUE.items()):
+    for category, entry in sorted(CATEGORIES.items()):
         variants = [LIMITS.get(category, {})]
         if category in FLOOR_VARIANTS:
             variants.append(FLOOR_VARIANTS[category])
@@ -43,7 +43,7 @@ CASES = list(cases())
 
 def build(category, shape, limits, seed):
     rng = rng_for("test furniture", category, shape, seed)
-    return CATALOGUE[category].make(rng, shape=shape, **limits)
+    return CATEGORIES[category].make(rng, shape=shape, **limits)
 
 
 def mesh_of(model):
@@ -52,8 +52,8 @@ def mesh_of(model):
 
 
 def test_every_category_has_at_least_two_distinct_shapes():
-    assert len(CATALOGUE) >= 40, sorted(CATALOGUE)
-    for category, entry in CATALOGUE.items():
+    assert len(CATEGORIES) >= 40, sorted(CATEGORIES)
+    for category, entry in CATEGORIES.items():
         assert len(entry.shapes) >= 2, category
         # Distinct: the shapes differ in their parts, their triangles or where their parts are
         # (part boxes in the model's unit box, to a quarter).
@@ -101,7 +101,7 @@ def test_models_are_closed_solids_inside_their_rectangle(category, shape, limits
 
 @pytest.mark.parametrize(("category", "shape", "limits"), CASES)
 def test_sizes_stay_in_the_cited_range(category, shape, limits):
-    sizes = CATALOGUE[category].sizes
+    sizes = CATEGORIES[category].sizes
     assert sizes.source and all(lo < hi for lo, hi in (sizes.width, sizes.depth, sizes.height))
     for seed in SEEDS:
         model = build(category, shape, limits, seed)
@@ -143,7 +143,7 @@ def test_same_seed_same_bytes_and_a_bad_shape_is_named():
         assert fm.stacked(a.parts)[0].tobytes() == fm.stacked(b.parts)[0].tobytes()
         assert fm.stacked(a.parts)[1].tobytes() == fm.stacked(b.parts)[1].tobytes()
     with pytest.raises(ValueError, match="shape must be one of"):
-        CATALOGUE["chair"].make(np.random.default_rng(0), shape="throne")
+        CATEGORIES["chair"].make(np.random.default_rng(0), shape="throne")
 
 
 def test_toolkit_primitives_are_exact_closed_solids():

@@ -1,4 +1,4 @@
-"""The catalogue of furniture built from parts: every category, its shapes, its size range
+"""Every furniture category built from parts, its shapes, its size range
 with the source of that range, and the function that draws a model of it.
 
 Each maker takes ``(rng, shape=None, **limits)``: ``shape`` one of the category's ``shapes``
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from spatialqa.scenes import clutter, fixtures, seating, storage, tables
 from spatialqa.scenes.furniture import Model, Sizes
 
-__all__ = ["CATALOGUE", "Category"]
+__all__ = ["CATEGORIES", "Category"]
 
 
 @dataclass(frozen=True)
@@ -35,5 +35,5 @@ def _entries() -> dict[str, Category]:
     return out
 
 
-CATALOGUE: dict[str, Category] = _entries()
+CATEGORIES: dict[str, Category] = _entries()
 """Every category built from parts, by name."""
