@@ -13,9 +13,6 @@ For the 16-view walkthrough of each procedural room (seed 0), the median over vi
 - cast all: Open3D ``cast_rays`` of every pixel's ray against the objects, then against the
   structure (rays made beforehand), a physical reference;
 - cast windows: ``cast_rays`` of the window pixels' rays against the objects alone;
-- o3d needed: Open3D alone on the image rays the new path must query (one closest-hit cast
-  of the pixels inside one object's outline, every hit listed where outlines overlap; rays
-  made beforehand): what any exact path on Open3D pays, the rest of "new" is numpy;
 - instance_mask, for comparison.
 
 Pins itself to one core (``--core``, default the first it may use) so that the figures are
@@ -34,13 +31,13 @@ import numpy as np
 import open3d as o3d
 
 from spatialqa.oracle import instance_mask
-from spatialqa.oracle.outlines import window_boxes, windows
-from spatialqa.oracle.tracing import _coverage, ray_scenes
+from spatialqa.oracle.outlines import windows
+from spatialqa.oracle.tracing import ray_scenes
 from spatialqa.oracle.visibility import _count
 from spatialqa.scenes import procedural_scene
 from spatialqa.scenes.camera import pixel_rays
 
-COLUMNS = ("new", "all-hits", "cast all", "cast windows", "o3d needed", "instance_mask")
+COLUMNS = ("new", "all-hits", "cast all", "cast windows", "instance_mask")
 
 
 def median_ms(function, items) -> float:
@@ -58,22 +55,10 @@ def room_figures(index: int, frames: int) -> tuple[str, dict[str, float]]:
     objects, structure = ray_scenes(scene)
     _count(scene, views[0])  # builds the ray-casting scenes once
     all_rays = {f.id: o3d.core.Tensor(pixel_rays(f)) for f in views}
-    window_rays, needed_rays = {}, {}
+    window_rays = {}
     for f in views:
         image = windows(scene, f)[f.height : 2 * f.height, f.width : 2 * f.width]
         window_rays[f.id] = o3d.core.Tensor(pixel_rays(f)[image.ravel()])
-        single, _, multi = _coverage(*window_boxes(scene, f), f.width, f.height)
-        needed_rays[f.id] = [
-            o3d.core.Tensor(pixel_rays(f, pixels % f.width, pixels // f.width))
-            for pixels in (single, multi)
-        ]
-
-    def needed(frame) -> None:
-        single, multi = needed_rays[frame.id]
-        if len(single):  # no rays, no call: Open3D crashes on an empty batch
-            objects.cast_rays(single)
-        if len(multi):
-            objects.list_intersections(multi)
 
     def cast_all(frame) -> None:
         objects.cast_rays(all_rays[frame.id])
@@ -84,7 +69,6 @@ def room_figures(index: int, frames: int) -> tuple[str, dict[str, float]]:
         "all-hits": median_ms(lambda f: _count(scene, f, all_hits=True), views),
         "cast all": median_ms(cast_all, views),
         "cast windows": median_ms(lambda f: objects.cast_rays(window_rays[f.id]), views),
-        "o3d needed": median_ms(needed, views),
         "instance_mask": median_ms(lambda f: instance_mask(scene, f.id), views),
     }
     share = np.mean([len(window_rays[f.id]) / (f.width * f.height) for f in views])

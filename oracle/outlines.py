@@ -26,10 +26,8 @@ z >= this (m), unless a part nearer the camera plane lies in front of the lens."
 _OUTLINE_MARGIN = 1.0
 """px an outline reaches beyond the projected hull, as the windows do at least, before the
 allowance for float32 rounding."""
-_MAX_PARTS = 64
-"""Meshes of more connected parts than this are outlined by their whole hull. Each part costs
-only the rows it spans (:func:`outline_runs`), so parts-built furniture (a kitchen counter's
-doors, handles and top: about 30) keeps its parts."""
+_MAX_PARTS = 16
+"""Meshes of more connected parts than this are outlined by their whole hull."""
 _LENS_MARGIN = 1e-4
 """m the box of the image's rays near the lens is grown by (float32 rounding: about 1e-6)."""
 _OUTLINE_DIRECTIONS = np.stack(
@@ -40,11 +38,6 @@ _OUTLINE_DIRECTIONS = np.stack(
 a polygon about as tight as the projected convex hull, and one numpy pass for every row."""
 _EDGES = np.array([(i, i | 1 << b) for i in range(8) for b in range(3) if not i & 1 << b])
 """The 12 edges of a box whose corner i has bit b set on axis b."""
-
-Outline = tuple[np.ndarray, np.ndarray, np.ndarray, bool]
-"""An object's outline in a frame (:func:`window_boxes`): its parts' bounds along
-_OUTLINE_DIRECTIONS (low, high), their rows (first, last image v), and whether the bounds hold
-on the whole padded plane or only through the image."""
 
 
 def object_hulls(scene: Scene) -> list[np.ndarray]:
@@ -97,16 +90,16 @@ def _parts(scene: Scene) -> list[tuple[np.ndarray, np.ndarray]]:
     return derived(scene).memo("visibility_parts", None, compute)
 
 
-def window_boxes(scene: Scene, frame: Frame) -> tuple[np.ndarray, list[Outline | None]]:
+def window_boxes(
+    scene: Scene, frame: Frame
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray] | None]]:
     """Each object's projected bounding window on the padded plane, and its outline.
 
     Returns ``(boxes, outlines)``: boxes (k, 4) int64 [v0, v1, u0, u1], the rows v0..v1 - 1 and
     columns u0..u1 - 1 of the padded plane (u in [-w, 2w), v in [-h, 2h), shifted to start at
-    0), empty where v0 >= v1 or u0 >= u1; outlines[i]: :func:`_outline`'s bounds and whether
-    they hold on the whole padded plane (the object lies at camera z >= _OUTLINE_NEAR: it
-    projects inside them everywhere, not only through the image), or None where a part of
-    the object within _OUTLINE_NEAR of the camera plane lies before the lens (its window
-    alone then tells where it may show).
+    0), empty where v0 >= v1 or u0 >= u1; outlines[i] from :func:`_outline`, None where a
+    part of the object within _OUTLINE_NEAR of the camera plane lies before the lens (its
+    window alone then tells where it may show).
 
     Only rays through its window can hit an object: with its hull in front of the camera, an
     object's image lies in the bounding rectangle of its projected hull vertices; one reaching
@@ -117,7 +110,7 @@ def window_boxes(scene: Scene, frame: Frame) -> tuple[np.ndarray, list[Outline |
     limit = 10.0 * (width + height)  # far beyond the padded plane, and safe to cast to int
     bits = (np.arange(8)[:, None] >> np.arange(3)) & 1
     boxes = np.zeros((len(scene.objects), 4), dtype=np.int64)
-    outlines: list[Outline | None] = []
+    outlines: list[tuple[np.ndarray, np.ndarray] | None] = []
     centre = float(np.abs(frame.center).max())
     for i, (hull, (points, starts)) in enumerate(
         zip(object_hulls(scene), _parts(scene), strict=True)
@@ -127,8 +120,7 @@ def window_boxes(scene: Scene, frame: Frame) -> tuple[np.ndarray, list[Outline |
         if front[:, 2].min() < _OUTLINE_NEAR and _near_lens(front, frame):
             outlines.append(None)
         else:
-            low, high, spans = _outline(frame.world_to_camera(points), starts, scale, frame)
-            outlines.append((low, high, spans, bool(front[:, 2].min() >= _OUTLINE_NEAR)))
+            outlines.append(_outline(frame.world_to_camera(points), starts, scale, frame))
         if np.any(front[:, 2] < _NEAR):
             box = np.where(bits, front.max(axis=0), front.min(axis=0))
             front = _clipped(box)
@@ -158,12 +150,11 @@ def _clipped(corners: np.ndarray) -> np.ndarray:
 
 def _outline(
     front: np.ndarray, starts: np.ndarray, scale: float, frame: Frame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Bounds (low, high), (p, m) each, of the object's parts along _OUTLINE_DIRECTIONS in
-    the image, and (p, 2) [first, last] image v of each part: the image pixels whose rays can
-    hit part j lie in the polygon low[j] <= d . x <= high[j] for every direction d, between
-    those rows (the vertical sides the directions lack). ``front``: the parts' hull vertices
-    in camera coordinates, part j from ``starts[j]``; no part may lie before the lens
+    the image: the image pixels whose rays can hit part j lie in the polygon low[j] <= d . x
+    <= high[j] for every direction d. ``front``: the parts' hull vertices in camera
+    coordinates, part j from ``starts[j]``; no part may lie before the lens
     (:func:`_near_lens`).
 
     A part's piece at z >= _OUTLINE_NEAR projects inside the hull of the projected vertices
@@ -182,7 +173,7 @@ def _outline(
                 pieces.append(ahead)
         if not pieces:
             empty = np.zeros((0, len(_OUTLINE_DIRECTIONS)))
-            return empty, empty, np.zeros((0, 2))
+            return empty, empty
         starts = np.cumsum([0, *(len(piece) for piece in pieces[:-1])]).astype(np.int64)
         front = np.concatenate(pieces)
     image = (front @ frame.K.T)[:, :2] / front[:, 2:]
@@ -193,13 +184,6 @@ def _outline(
     return (
         np.minimum.reduceat(along, starts, axis=0) - margin,
         np.maximum.reduceat(along, starts, axis=0) + margin,
-        np.stack(
-            [
-                np.minimum.reduceat(image[:, 1], starts) - margin[:, 0],
-                np.maximum.reduceat(image[:, 1], starts) + margin[:, 0],
-            ],
-            axis=1,
-        ),
     )
 
 
@@ -251,16 +235,19 @@ def padded_samples(plane: np.ndarray, frame: Frame, budget: int) -> tuple[np.nda
     count = int(np.count_nonzero(plane))
     stride = max(1, int(np.ceil(np.sqrt(count / budget)))) if count else 1
     u, v = (_centred_grid(size, stride) for size in (width, height))
+    u, v = np.meshgrid(u, v)
+    u, v = u.ravel(), v.ravel()
+    outside = (u < -0.5) | (u > width - 0.5) | (v < -0.5) | (v > height - 0.5)
+    u, v = u[outside], v[outside]
     # A sample is kept when a plane pixel next to it is in a window: floor and ceil together,
     # so that the kept set maps onto itself under a mirror of the image, as the grid does.
-    # The grid is separable: the rows next to each v, then the columns next to each u.
-    near = plane[(np.floor(v) + height).astype(int)] | plane[(np.ceil(v) + height).astype(int)]
-    keep = near[:, (np.floor(u) + width).astype(int)] | near[:, (np.ceil(u) + width).astype(int)]
-    inside_v = (v >= -0.5) & (v <= height - 0.5)
-    inside_u = (u >= -0.5) & (u <= width - 0.5)
-    keep[np.ix_(inside_v, inside_u)] = False  # samples in the image are its pixels' business
-    rows, cols = np.nonzero(keep)  # raster order
-    return np.stack([u[cols], v[rows]], axis=1), stride
+    rows = [(np.floor(v) + height).astype(int), (np.ceil(v) + height).astype(int)]
+    cols = [(np.floor(u) + width).astype(int), (np.ceil(u) + width).astype(int)]
+    keep = np.zeros(len(u), dtype=bool)
+    for row in rows:
+        for col in cols:
+            keep |= plane[row, col]
+    return np.stack([u[keep], v[keep]], axis=1), stride
 
 
 def _centred_grid(size: int, stride: int) -> np.ndarray:
@@ -275,17 +262,15 @@ def _centred_grid(size: int, stride: int) -> np.ndarray:
     return centre + stride * steps
 
 
-def outline_runs(
-    box: np.ndarray, outline: Outline | None, width: int, height: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """The image pixels whose rays are cast against one object, as runs: (rows, first, last),
-    (q,) int64 each, pixels first..last (inclusive) of image row rows[j], disjoint and sorted
-    by row, then column; None where there is none.
+def outline_rows(
+    box: np.ndarray, outline: tuple[np.ndarray, np.ndarray] | None, width: int, height: int
+) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """The image pixels whose rays are cast against one object: (first row, (p, r) first and
+    (p, r) last column of each part's pixels in each row, inclusive; first > last: none), or
+    None.
 
-    Its window, narrowed where the outline is known (:func:`_outline`) to the union of the
-    polygons of its parts: the rays of the pixels left out pass at least _OUTLINE_MARGIN from
-    its image. Each part is scanned over its own rows only, so the cost grows with the rows
-    the parts span, not with parts x window rows.
+    Its window, narrowed where the outline is known (:func:`_outline`) to the polygons of
+    its parts: the rays of the pixels left out pass at least _OUTLINE_MARGIN from its image.
     """
     v0, v1, u0, u1 = (int(x) for x in box)
     top, bottom = max(v0 - height, 0), min(v1 - height, height)
@@ -293,85 +278,32 @@ def outline_runs(
     if top >= bottom or left >= right:
         return None
     if outline is None:
-        rows = np.arange(top, bottom, dtype=np.int64)
-        return rows, np.full(len(rows), left, dtype=np.int64), np.full(len(rows), right - 1)
-    low, high, spans, _ = outline
+        first = np.full((1, bottom - top), left, dtype=np.int64)
+        return top, first, np.full((1, bottom - top), right - 1, dtype=np.int64)
+    low, high = outline
     if not len(low):
         return None
-    starts = np.maximum(np.ceil(spans[:, 0]), top).astype(np.int64)
-    counts = np.maximum(
-        np.minimum(np.floor(spans[:, 1]), bottom - 1).astype(np.int64) + 1 - starts, 0
-    )
-    part = np.repeat(np.arange(len(low)), counts)
-    if not len(part):
-        return None
-    rows = starts[part] + np.arange(len(part)) - np.repeat(np.cumsum(counts) - counts, counts)
     cos, sin = _OUTLINE_DIRECTIONS[:, 0], _OUTLINE_DIRECTIONS[:, 1]
-    across = rows.astype(np.float64)[:, None] * sin  # (rows of all parts, m)
-    first = np.ceil(((low[part] - across) / cos).max(axis=1))
-    last = np.floor(((high[part] - across) / cos).min(axis=1))
-    first = np.clip(first, left, right).astype(np.int64)
-    last = np.clip(last, left - 1, right - 1).astype(np.int64)
-    keep = first <= last
-    rows, first, last = rows[keep], first[keep], last[keep]
-    if not len(rows):
+    across = np.arange(top, bottom, dtype=np.float64)[:, None] * sin  # (r, m)
+    lowest = np.ceil(((low[:, None, :] - across) / cos).max(axis=2))
+    highest = np.floor(((high[:, None, :] - across) / cos).min(axis=2))
+    first = np.clip(lowest, left, right).astype(np.int64)
+    return top, first, np.clip(highest, left - 1, right - 1).astype(np.int64)
+
+
+def outline_mask(
+    span: tuple[int, np.ndarray, np.ndarray] | None,
+) -> tuple[int, int, np.ndarray] | None:
+    """(top, left, bool block) of the pixels of :func:`outline_rows`, all parts together:
+    block[r, c] holds image pixel (left + c, top + r); None where there is none."""
+    if span is None:
         return None
-    if len(low) == 1:  # one part: one run a row, already in order
-        return rows, first, last
-    # The union of the parts' runs, row by row: sorted by (row, first), a run starts where
-    # it begins past every run before it in its row (keys row * stride + column keep rows
-    # apart: a row's columns span less than the stride).
-    stride = width + 2
-    order = np.lexsort((first, rows))
-    begin, end = rows[order] * stride + first[order], rows[order] * stride + last[order]
-    reach = np.maximum.accumulate(end)
-    new = np.flatnonzero(np.r_[True, begin[1:] > reach[:-1] + 1])
-    begin, end = begin[new], reach[np.r_[new[1:] - 1, len(reach) - 1]]
-    return begin // stride, begin % stride, end % stride
-
-
-def outline_holds(
-    outline: Outline, samples: np.ndarray, rows: tuple[np.ndarray, ...]
-) -> np.ndarray:
-    """(q,) bool: the ``samples`` (q, 2) (u, v) of the padded plane, in raster order, that lie
-    in the polygon of some part of an object whose ``outline`` holds on the whole plane: a
-    ray through any other sample passes at least _OUTLINE_MARGIN from the object's image.
-    ``rows``: :func:`sample_rows` of the samples.
-
-    Each part is scanned over the sample rows it spans, its run of each row found by
-    bisection, so nothing grows with parts x samples.
-    """
-    low, high, spans, whole = outline
-    if not whole:
-        raise ValueError("outline_holds: the outline holds only through the image")
-    values, key, stride = rows
-    inside = np.zeros(len(samples) + 1, dtype=np.int64)
-    first = np.searchsorted(values, spans[:, 0], side="left")
-    counts = np.maximum(np.searchsorted(values, spans[:, 1], side="right") - first, 0)
-    part = np.repeat(np.arange(len(low)), counts)
-    if not len(part):
-        return inside[:-1] > 0
-    row = first[part] + np.arange(len(part)) - np.repeat(np.cumsum(counts) - counts, counts)
-    cos, sin = _OUTLINE_DIRECTIONS[:, 0], _OUTLINE_DIRECTIONS[:, 1]
-    across = values[row][:, None] * sin
-    lowest = ((low[part] - across) / cos).max(axis=1)
-    highest = ((high[part] - across) / cos).min(axis=1)
-    keep = lowest <= highest
-    base = row[keep] * stride
-    # Samples lowest <= u <= highest of the row, by their keys; u clipped to within half a
-    # width of the padded plane [-w, 2w) so that no run reaches another row's keys.
-    lowest = np.maximum(lowest[keep], -0.375 * stride)
-    highest = np.minimum(highest[keep], 0.625 * stride)
-    np.add.at(inside, np.searchsorted(key, base + lowest, side="left"), 1)
-    np.add.at(inside, np.searchsorted(key, base + highest, side="right"), -1)
-    return np.cumsum(inside[:-1]) > 0
-
-
-def sample_rows(samples: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """(the distinct v of the ``samples`` (q, 2) (u, v), raster order, ascending; each
-    sample's key row index * stride + u; the stride, 4 w) for :func:`outline_holds`. Keys
-    ascend with the samples: u in the padded plane [-w, 2w) keeps rows stride - 3 w apart."""
-    v = samples[:, 1]
-    new = np.r_[True, v[1:] != v[:-1]] if len(v) else np.zeros(0, dtype=bool)
-    stride = 4.0 * width
-    return v[new], (np.cumsum(new) - 1) * stride + samples[:, 0], stride
+    top, first, last = span
+    left, right = int(first.min()), int(last.max()) + 1
+    if left >= right:
+        return None
+    columns = np.arange(left, right)
+    mask = (columns >= first[0, :, None]) & (columns <= last[0, :, None])
+    for low, high in zip(first[1:], last[1:], strict=True):
+        mask |= (columns >= low[:, None]) & (columns <= high[:, None])
+    return top, left, mask

@@ -24,13 +24,7 @@ import numpy as np
 import open3d as o3d
 
 from spatialqa.oracle.geometry import derived, o3d_triangles
-from spatialqa.oracle.outlines import (
-    Outline,
-    object_hulls,
-    outline_holds,
-    outline_runs,
-    sample_rows,
-)
+from spatialqa.oracle.outlines import object_hulls, outline_mask, outline_rows
 from spatialqa.oracle.splats import object_splat_radius, splat_mesh
 from spatialqa.scenes import Frame, Scene
 from spatialqa.scenes.camera import pixel_rays
@@ -204,7 +198,6 @@ def _list_hits(
     first: np.ndarray,
     nearest: np.ndarray,
     pairs: bool,
-    clear: list[np.ndarray | None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Cast rays through the image ``pixels`` (flat indices) and the ``padded`` (u, v) beyond
     the border against the objects, listing every hit, and against the structure where an
@@ -212,8 +205,7 @@ def _list_hits(
     first hit (object index, k: the structure) into ``first`` and its nearest object depth
     into ``nearest`` where an object is hit; with ``pairs``, returns the (object, ray) hits
     counted: (silhouette (k,), outside (k,), occlusions (keys i (k + 1) + j, counts)). Each
-    ray's result depends on that ray alone, so the chunking changes no count. With the
-    ``clear`` planes of :func:`_clearances`, structure tests that cannot hit are skipped.
+    ray's result depends on that ray alone, so the chunking changes no count.
     """
     objects, structure = ray_scenes(scene)
     k, m = len(scene.objects), len(pixels)
@@ -248,12 +240,9 @@ def _list_hits(
             first[where] = np.minimum.reduceat(masked, starts) if len(starts) else masked[:0]
             # The structure hides an object hit when it is hit first: an any-hit query along
             # each ray up to its nearest object hit (direction scaled by that depth, tfar = 1).
-            if clear is not None:
-                owner = first[where].astype(np.int64)
-                first[where[_walled(structure, rays, struck, nearest_t, owner, clear)]] = k
-            elif len(struck):
-                scaled = rays[struck]
-                scaled[:, 3:] *= nearest_t[:, None]
+            scaled = rays[struck]
+            scaled[:, 3:] *= nearest_t[:, None]
+            if len(scaled):
                 occluded = structure.test_occlusions(o3d.core.Tensor(scaled), tfar=1.0).numpy()
                 first[where[occluded]] = k
         if pairs and len(hit_ray):
@@ -264,60 +253,20 @@ def _list_hits(
     return silhouette, outside, occlusions
 
 
-def _coverage(
-    boxes: np.ndarray,
-    outlines: list[Outline | None],
-    width: int,
-    height: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pixels held by one outline, the object of each, pixels held by two or more), flat
-    image indices ascending, from every object's runs (:func:`outline_runs`).
-
-    One difference array over the image adds, per run, the count 1 and the object index in
-    bits above it, so a single cumulative sum along the rows gives every pixel how many
-    outlines hold it and, where one does, whose it is: nothing grows with objects x pixels.
-    """
-    k = len(boxes)
-    bits = max(k, 1).bit_length() + 1  # counts up to k stay below 1 << bits
-    starts, stops, codes = [], [], []
-    stride = width + 1
-    for i in range(k):
-        runs = outline_runs(boxes[i], outlines[i], width, height)
-        if runs is None:
-            continue
-        rows, first, last = runs
-        starts.append(rows * stride + first)
-        stops.append(rows * stride + last + 1)
-        codes.append(np.full(len(rows), 1 + (i << bits), dtype=np.int64))
-    empty = np.zeros(0, dtype=np.int64)
-    if not starts:
-        return empty, empty, empty
-    # The sum of the codes of the outlines at a pixel: below (k + k^2 / 2) << bits.
-    kind = np.int32 if (k + k * k) << bits < 1 << 31 else np.int64
-    code = np.concatenate(codes).astype(kind)
-    diff = np.zeros(height * stride, dtype=kind)
-    np.add.at(diff, np.concatenate(starts), code)
-    np.add.at(diff, np.concatenate(stops), -code)
-    held = np.cumsum(diff.reshape(height, stride), axis=1, dtype=kind)[:, :width].ravel()
-    count = held & ((1 << bits) - 1)
-    single = np.flatnonzero(count == 1)
-    return single, (held[single] >> bits).astype(np.int64), np.flatnonzero(count > 1)
-
-
 def trace(
     scene: Scene,
     frame: Frame,
     boxes: np.ndarray,
-    outlines: list[Outline | None],
+    outlines: list[tuple[np.ndarray, np.ndarray] | None],
     padded: np.ndarray,
     pairs: bool = True,
 ) -> Trace:
     """What :func:`trace_listed` finds for every window pixel of ``boxes`` and the ``padded``
     samples (raster order), bit for bit, from fewer and cheaper ray queries.
 
-    A ray can hit only the objects whose outline (:func:`outline_runs`) holds its pixel. The
-    pixels held by one outline get one closest-hit cast against all objects: whether each
-    hits and at what ``t`` are what listing every hit finds (the same Embree scene, the same
+    A ray can hit only the objects whose outline (:func:`outline_rows`) holds its pixel. A
+    pixel held by one outline gets one closest-hit cast against all objects: whether it hits
+    and at what ``t`` are what listing every hit finds (the same Embree scene, the same
     triangle tests), and the object hit can only be that one. Pixels held by more outlines,
     and any whose cast found another object, go to :func:`_list_hits`, which finds ties.
     The structure test is the same query along the same scaled rays, skipped where
@@ -329,37 +278,70 @@ def trace(
     to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
     first = np.full(n, k + 1, dtype=np.int32)
     nearest = np.full(n, np.inf, dtype=np.float32)
+    clear = _clearances(scene, frame)
+
+    def mask_of(i: int) -> tuple[int, int, np.ndarray] | None:
+        return outline_mask(outline_rows(boxes[i], outlines[i], width, height))
+
+    # How many outlines hold each pixel; the masks are kept while they take under 4 bytes a
+    # pixel of the image, and made again beyond, so memory does not grow with objects x pixels.
+    cover = np.zeros((height, width), dtype=np.int16 if k < 1 << 15 else np.int32)
+    masks, kept = [], 0
+    for i in range(k):
+        block = mask_of(i)
+        if block is not None:
+            top, left, mine = block
+            cover[top : top + mine.shape[0], left : left + mine.shape[1]] += mine
+            kept += mine.size
+        masks.append(block if kept <= 4 * n else None)
+    hits = []  # per object: (index, flat image pixels it is hit at)
+    strays = [np.flatnonzero(cover.ravel() > 1)]  # pixels to list
+    for i in range(k):
+        block = masks[i] or mask_of(i)
+        if block is None:
+            continue
+        top, left, mine = block
+        rows, cols = np.nonzero(mine)
+        alone = cover[rows + top, cols + left] == 1
+        if not alone.all():
+            rows, cols = rows[alone], cols[alone]
+        if not len(rows):
+            continue
+        rays = rays_at(frame, to_world, top, left, rows, cols)
+        cast = objects.cast_rays(o3d.core.Tensor.from_numpy(rays))
+        t, found = cast["t_hit"].numpy(), cast["geometry_ids"].numpy()
+        hit = np.flatnonzero(t < np.inf)
+        if not len(hit):
+            continue
+        if len(hit) < len(t):
+            rows, cols, t, rays, found = (x.take(hit, axis=0) for x in (rows, cols, t, rays, found))
+        pixel = (rows + top) * width + (cols + left)
+        if np.any(found != i):  # another object, outside its outline: list these
+            strays.append(pixel[found != i])
+            mine = found == i
+            pixel, t, rays = pixel[mine], t[mine], rays[mine]
+        # The structure hides the hit when it is hit first: an any-hit query along the ray
+        # up to the hit (direction scaled by its depth, tfar = 1).
+        for axis in range(3, 6):
+            rays[:, axis] *= t
+        nearest[pixel] = t
+        first[pixel] = np.where(_walled(structure, rays, clear[i]), k, i)
+        hits.append((i, pixel))
     silhouette = np.zeros(k, dtype=np.int64)
     outside = np.zeros(k, dtype=np.int64)
     keys, counts = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    clear = _clearances(scene, frame)
-    single, owner, strays = _coverage(boxes, outlines, width, height)
-    strays = [strays]  # pixels to list
-    if len(single):
-        rows = single // width
-        rays = rays_at(frame, to_world, 0, 0, rows, single - rows * width)
-        cast = objects.cast_rays(o3d.core.Tensor.from_numpy(rays))
-        t, found = cast["t_hit"].numpy(), cast["geometry_ids"].numpy()
-        nearest[single] = t  # inf where nothing is hit; listing rewrites the strays
-        mine = found == owner  # a miss's id is Open3D's INVALID_ID, never an index
-        hit = np.flatnonzero(mine)
-        if len(hit) < len(single):  # another object, outside its outline: list these
-            strays.append(single[np.flatnonzero(~mine & (t < np.inf))])
-        pixel, t, owner = single.take(hit), t.take(hit), owner.take(hit)
-        walled = _walled(structure, rays, hit, t, owner, clear)
-        first[pixel] = np.where(walled, k, owner)
-        if pairs:
-            silhouette += np.bincount(owner, minlength=k)
-            hidden = np.bincount(owner[walled], minlength=k)
-            which = np.flatnonzero(hidden)
-            keys.append(which * (k + 1) + k)
-            counts.append(hidden[which])
     if pairs:
-        padded = _cast_padded(scene, frame, boxes, outlines, padded, outside)
+        for i, pixel in hits:
+            silhouette[i] = len(pixel)
+            hidden = np.count_nonzero(first[pixel] == k)
+            if hidden:
+                keys.append(np.array([i * (k + 1) + k]))
+                counts.append(np.array([hidden]))
+        padded = _cast_padded(scene, frame, boxes, padded, outside)
     occlusions = np.concatenate(keys), np.concatenate(counts)
     listed = np.sort(np.concatenate(strays))
     if len(listed) or len(padded):
-        found = _list_hits(scene, frame, listed, padded, first, nearest, pairs, clear)
+        found = _list_hits(scene, frame, listed, padded, first, nearest, pairs)
         silhouette += found[0]
         outside += found[1]
         occlusions = _merge(occlusions, found[2])
@@ -367,84 +349,45 @@ def trace(
 
 
 def _walled(
-    structure: o3d.t.geometry.RaycastingScene,
-    rays: np.ndarray,
-    hit: np.ndarray,
-    t: np.ndarray,
-    owner: np.ndarray,
-    clear: list[np.ndarray | None],
+    structure: o3d.t.geometry.RaycastingScene, rays: np.ndarray, planes: np.ndarray | None
 ) -> np.ndarray:
-    """(m,) bool: the structure test along each ray ``rays[hit]`` to its hit on object
-    ``owner`` at ``t`` (direction scaled by ``t``, tfar = 1), skipped (False) where that
-    object's :func:`_clearances` planes show that no piece can be met.
-
-    Objects with the same planes (most share the floor's) are checked together, in float32:
-    a hit within 20 m is placed within 1e-5 m of where float64 puts it, well inside
-    _CLEAR_MARGIN.
-    """
-    group = np.zeros(len(clear), dtype=np.int64)  # 0: no piece near, 1: test every ray
-    planes: dict[bytes, int] = {}
-    tables = []
-    for i, found in enumerate(clear):
-        if found is None:
-            group[i] = 1
-        elif len(found):
-            group[i] = planes.setdefault(found.tobytes(), 2 + len(tables))
-            if group[i] == 2 + len(tables):
-                tables.append(found.astype(np.float32))
-    mine = group.take(owner)
-    need = [np.flatnonzero(mine == 1)] if np.any(group == 1) else []
-    for index, table in enumerate(tables, start=2):
-        sel = np.flatnonzero(mine == index)
-        if len(sel):
-            beyond = rays.take(hit.take(sel), axis=0)[:, 3:] @ table[:, :3].T
-            beyond *= t.take(sel)[:, None]
-            beyond += table[:, 3]
-            need.append(sel[(beyond <= _CLEAR_MARGIN).any(axis=1)])
-    walled = np.zeros(len(hit), dtype=bool)
-    need = np.concatenate([np.zeros(0, dtype=np.int64), *need])  # any order: rays are apart
+    """(m,) bool: the structure test along each of the ``rays`` (direction scaled by the
+    hit's depth, tfar = 1), skipped (False) where :func:`_clearances` ``planes`` show that
+    no piece can be met."""
+    if planes is None:
+        need = np.arange(len(rays))
+    else:
+        beyond = rays[:, 3:] @ planes[:, :3].T + planes[:, 3]
+        need = np.flatnonzero((beyond <= _CLEAR_MARGIN).any(axis=1))
+    walled = np.zeros(len(rays), dtype=bool)
     if len(need):
-        tested = rays.take(hit.take(need), axis=0)
-        tested[:, 3:] *= t.take(need)[:, None]
+        tested = rays if len(need) == len(rays) else rays.take(need, axis=0)
         walled[need] = structure.test_occlusions(o3d.core.Tensor(tested), tfar=1.0).numpy()
     return walled
 
 
 def _cast_padded(
-    scene: Scene,
-    frame: Frame,
-    boxes: np.ndarray,
-    outlines: list[Outline | None],
-    padded: np.ndarray,
-    outside: np.ndarray,
+    scene: Scene, frame: Frame, boxes: np.ndarray, padded: np.ndarray, outside: np.ndarray
 ) -> np.ndarray:
-    """Add to ``outside`` the hits of the ``padded`` samples (raster order) held by one
-    object alone (a closest-hit cast against all objects, which can only hit that one);
-    return the samples held by more, and any whose cast found another object, for listing.
+    """Add to ``outside`` the hits of the ``padded`` samples (raster order) next to one
+    object's window alone (a closest-hit cast against all objects, which can only hit that
+    one); return the other samples, and any whose cast found another object, for listing.
 
-    An object holds the samples in its outline where that holds on the whole padded plane
-    (:func:`outline_holds`), else those next to a pixel of its window (floor and ceil of u
-    and v, as :func:`padded_samples` keeps them); a ray through any other sample passes at
-    least 1 px from the object's image.
+    A sample next to no pixel of an object's window (floor and ceil of u and v, as
+    :func:`padded_samples` keeps them) passes at least 1 px from the object's image.
     """
     width, height = frame.width, frame.height
     u, v = padded[:, 0], padded[:, 1]
     low_u, high_u = np.floor(u) + width, np.ceil(u) + width
     held = np.zeros(len(u), dtype=np.int64)
     owner = np.zeros(len(u), dtype=np.int64)
-    rows = None
     for i, (v0, v1, u0, u1) in enumerate(boxes):
         if v0 >= v1 or u0 >= u1:
             continue
         # Some neighbour row in v0..v1 - 1: v0 - h - 1 < v < v1 - h (v ascending).
         lo = np.searchsorted(v, v0 - height - 1, side="right")
         hi = np.searchsorted(v, v1 - height, side="left")
-        if lo >= hi:
-            continue
         band = lo + np.flatnonzero((high_u[lo:hi] >= u0) & (low_u[lo:hi] < u1))
-        if outlines[i] is not None and outlines[i][3]:
-            rows = rows or sample_rows(padded, width)
-            band = band[outline_holds(outlines[i], padded, rows)[band]]
         held[band] += 1
         owner[band] = i
     alone = np.flatnonzero(held == 1)
@@ -476,22 +419,14 @@ def _count_hits(
     grouped by ray, so a stable sort of (ray, object) keys is nearly free.
     """
     keys = np.sort(hit_ray * k + hit_object, kind="stable")
-    new = np.empty(len(keys), dtype=bool)
-    new[:1] = True
-    np.not_equal(keys[1:], keys[:-1], out=new[1:])
-    keys = keys[new]
-    hit_ray = keys // k
-    hit_object = keys - hit_ray * k
-    inside = int(np.searchsorted(hit_ray, image))  # the image rays come first
-    silhouette = np.bincount(hit_object[:inside], minlength=k)
-    outside = np.bincount(hit_object[inside:], minlength=k)
-    cover = first[pixels[lo + hit_ray[:inside]]].astype(np.int64)  # k: structure; never k + 1
-    hidden = cover != hit_object[:inside]
-    pair = hit_object[:inside][hidden] * (k + 1) + cover[hidden]
-    if k * (k + 1) <= 1 << 16:  # few objects: count every pair at once
-        counted = np.bincount(pair, minlength=k * (k + 1))
-        which = np.flatnonzero(counted)
-        return silhouette, outside, (which, counted[which])
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    hit_ray, hit_object = keys // k, keys % k
+    inside = hit_ray < image
+    silhouette = np.bincount(hit_object[inside], minlength=k)
+    outside = np.bincount(hit_object[~inside], minlength=k)
+    cover = first[pixels[lo + hit_ray[inside]]].astype(np.int64)  # k: structure; never k + 1
+    hidden = cover != hit_object[inside]
+    pair = hit_object[inside][hidden] * (k + 1) + cover[hidden]
     return silhouette, outside, np.unique(pair, return_counts=True)
 
 

@@ -227,8 +227,8 @@ def visibility_bytes(objects: int, pixels: int, frames: int) -> int:
     :data:`HIT_BUDGET` hits, so it does not grow with rays x objects) and per object; what is
     kept per frame grows with objects and with (object, occluder) pairs, at most
     objects x (objects + 1) and objects x pixels (the estimate takes the smaller; real scenes
-    have far fewer). The closest-hit casts of the pixels held by one outline go out together,
-    at most a ray a pixel. The meshes and their ray-casting structures are
+    have far fewer). The closest-hit casts of pixels held by one object's outline go out one
+    object at a time, at most a pixel each. The meshes and their ray-casting structures are
     not included: they grow with vertices, not with objects or pixels.
     """
     objects, pixels, frames = max(int(objects), 1), max(int(pixels), 1), max(int(frames), 0)

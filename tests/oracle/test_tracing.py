@@ -18,20 +18,12 @@ import open3d as o3d
 import pytest
 import trimesh
 from camera_kit import camera
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from spatialqa.errors import SceneError
 from spatialqa.oracle import instance_mask
-from spatialqa.oracle.outlines import (
-    object_hulls,
-    outline_holds,
-    outline_runs,
-    padded_samples,
-    sample_rows,
-    window_boxes,
-    window_plane,
-)
+from spatialqa.oracle.outlines import padded_samples, window_boxes, window_plane
 from spatialqa.oracle.tracing import ray_scenes, trace, trace_listed
 from spatialqa.scenes import SceneObject, Trajectory, procedural_scene
 from spatialqa.scenes.camera import pixel_rays
@@ -131,56 +123,15 @@ def test_procedural_rooms_every_trajectory(seed, index):
         assert_same(scene, frame)
 
 
-def listed_hits(scene, frame, u, v):
-    """(ray, object) index pairs of every hit of the rays through (u, v), listed among all
-    objects (the definition's query), one pair per object a ray meets."""
-    objects, _ = ray_scenes(scene)
-    listed = objects.list_intersections(o3d.core.Tensor(pixel_rays(frame, u, v)))
-    ray = listed["ray_ids"].numpy().astype(np.int64)
-    pairs = np.unique(np.stack([ray, listed["geometry_ids"].numpy().astype(np.int64)], 1), axis=0)
-    return pairs[:, 0], pairs[:, 1]
-
-
-@pytest.mark.parametrize("seed, index", [(0, 0), (0, 2), (2, 4)])
-def test_every_hit_lies_in_its_objects_outline(seed, index):
-    # The guarantee the fast trace rests on, checked by listing every window pixel and every
-    # padded sample: a ray that meets an object passes through its outline's runs (in the
-    # image) and, where the outline holds on the whole plane, through its parts' polygons
-    # beyond the border. Parts-built furniture keeps its parts (up to 64) in the outline
-    # (room (0, 2): a kitchen, its counter of about 30 parts).
-    scene = procedural_scene(seed, index, frames=3)
-    parts = [len(obj.mesh.split(only_watertight=False)) for obj in scene.objects]
-    for frame in [f for t in scene.trajectories for f in t.frames][::2]:
-        width, height = frame.width, frame.height
-        boxes, outlines = window_boxes(scene, frame)
-        for outline, count in zip(outlines, parts, strict=True):
-            if outline is not None and outline[3]:  # wholly in front: every part outlined
-                assert len(outline[0]) == count
-        plane = window_plane(boxes, frame)
-        pixels = np.flatnonzero(plane[height : 2 * height, width : 2 * width])
-        ray, hit = listed_hits(scene, frame, pixels % width, pixels // width)
-        covered = np.zeros((len(scene.objects), height * width), dtype=bool)
-        for i, outline in enumerate(outlines):
-            runs = outline_runs(boxes[i], outline, width, height)
-            for row, low, high in zip(*(runs or ((), (), ())), strict=True):
-                covered[i, row * width + low : row * width + high + 1] = True
-        assert covered[hit, pixels[ray]].all()
-        padded, _ = padded_samples(plane, frame, budget=width * height // 16)
-        ray, hit = listed_hits(scene, frame, padded[:, 0], padded[:, 1])
-        rows = sample_rows(padded, width)
-        for i, outline in enumerate(outlines):
-            depth = frame.world_to_camera(object_hulls(scene)[i])[:, 2].min()
-            assert outline is None or outline[3] == (depth >= 0.05)
-            if outline is not None and outline[3]:
-                assert outline_holds(outline, padded, rows)[ray[hit == i]].all()
-
-
 @cache
 def room(index: int):
     return procedural_scene(5, index, frames=1)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# A view where outlines of parts once dropped samples beyond the border that the object's hull
+# window would have listed (CI, proc_5_0001).
+@example(index=1, eye=(0.5625, 0.65625, 0.25), heading=1.25, pitch=0.0, size=(160, 120), zoom=1.0)
 @given(
     index=st.integers(0, 5),
     eye=st.tuples(st.floats(0.01, 0.99), st.floats(0.01, 0.99), st.floats(0.02, 1.2)),
