@@ -7,7 +7,7 @@ from spatialqa import moved
 from spatialqa.errors import SpatialQAError
 from spatialqa.oracle.facts import Fact
 from spatialqa.oracle.program import FrameId, call, operation
-from spatialqa.oracle.visibility import visible_instances
+from spatialqa.oracle.visibility import TAU_FRAME, TAU_INSTANCE, visible_instances
 from spatialqa.scenes import Scene
 
 
@@ -16,8 +16,8 @@ def instance_count(
     scene: Scene,
     category: str,
     views: list[FrameId] | None = None,
-    tau_instance: float = 0.05,
-    tau_frame: float = 0.001,
+    tau_instance: float = TAU_INSTANCE,
+    tau_frame: float = TAU_FRAME,
 ) -> Fact:
     """Number of instances of ``category`` in the scene (0 when the category is absent).
 
@@ -90,8 +90,8 @@ def count_comparison(
     first: str,
     second: str,
     views: list[FrameId] | None = None,
-    tau_instance: float = 0.05,
-    tau_frame: float = 0.001,
+    tau_instance: float = TAU_INSTANCE,
+    tau_frame: float = TAU_FRAME,
 ) -> Fact:
     """Which of two categories has more instances. Value: that category; margin: the
     difference of the counts. Unanswerable on a tie, or (with ``views``) when a category's

@@ -27,14 +27,10 @@ import open3d as o3d
 
 from spatialqa.oracle.geometry import derived
 from spatialqa.oracle.tracing import ray_scenes
-from spatialqa.oracle.visibility import frame_visibility
+from spatialqa.oracle.visibility import TAU_FRAME, TAU_INSTANCE, frame_visibility
 from spatialqa.scenes import Scene
 from spatialqa.scenes.camera import pixel_rays
 
-TAU_INSTANCE = 0.05
-"""Visible fraction of an instance above which it counts as visible (GROUND_TRUTH.md's tau)."""
-TAU_FRAME = 0.001
-"""Share of the frame an instance may cover instead (GROUND_TRUTH.md's tau)."""
 _FAR = 1e6
 """Ray directions are scaled by this for the structure's any-hit query (tfar = 1): a kilometre
 and more, as ``instance_mask`` casts them, so the two agree bit for bit."""

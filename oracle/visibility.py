@@ -42,6 +42,11 @@ from spatialqa.oracle.tracing import Trace, ray_scenes, rays_at, rays_per_chunk,
 from spatialqa.scenes import Frame, Scene
 from spatialqa.scenes.scene import BACKGROUND_ID, STRUCTURE_ID
 
+TAU_INSTANCE = 0.05
+"""Visible fraction of an instance above which it counts as visible (GROUND_TRUTH.md's tau)."""
+TAU_FRAME = 0.001
+"""Share of the frame an instance may cover instead (GROUND_TRUTH.md's tau)."""
+
 
 @dataclass(frozen=True, eq=False)
 class FrameVisibility:
@@ -98,7 +103,9 @@ class FrameVisibility:
         total = self.silhouette_pixels + self.outside_pixels
         return np.divide(self.outside_pixels, total, out=np.zeros(len(total)), where=total > 0)
 
-    def is_visible(self, tau_instance: float = 0.05, tau_frame: float = 0.001) -> np.ndarray:
+    def is_visible(
+        self, tau_instance: float = TAU_INSTANCE, tau_frame: float = TAU_FRAME
+    ) -> np.ndarray:
         """(k,) bool: fraction >= tau_instance or share of the frame >= tau_frame, and > 0 px."""
         enough = (self.visible_fraction >= tau_instance) | (
             self.visible_pixels / self.pixels >= tau_frame
@@ -275,7 +282,7 @@ def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
 
 
 def visible_instances(
-    scene: Scene, views: list[str], tau_instance: float = 0.05, tau_frame: float = 0.001
+    scene: Scene, views: list[str], tau_instance: float = TAU_INSTANCE, tau_frame: float = TAU_FRAME
 ) -> dict[int, bool]:
     """Instance id -> visible above tau in at least one of ``views`` (every object, scene order).
 
