@@ -33,6 +33,7 @@ from spatialqa.scenes.formats import SceneFormat, register_format
 from spatialqa.scenes.scene import (
     Distortion,
     Frame,
+    Keyframe,
     OrientedBox,
     Room,
     Scene,
@@ -60,7 +61,8 @@ _TOP_KEYS = (
 )
 _SOURCE_KEYS = ("kind", "detail")
 _ROOM_KEYS = ("footprint", "height", "kind")
-_OBJECT_KEYS = ("id", "category", "mesh", "points", "front", "color", "annotated_box")
+_OBJECT_KEYS = ("id", "category", "mesh", "points", "front", "color", "annotated_box", "motion")
+_KEYFRAME_KEYS = ("t", "pose")
 _BOX_KEYS = ("center", "extent", "rotation")
 _STRUCTURE_KEYS = ("category", "mesh")
 _TRAJECTORY_KEYS = ("name", "frames")
@@ -121,6 +123,8 @@ def save_scene(scene: Scene, directory: str | os.PathLike[str]) -> Path:
                 "extent": box.extent.tolist(),
                 "rotation": box.rotation.tolist(),
             }
+        if obj.motion:  # only when it moves: scenes without motion write the bytes they did
+            entry["motion"] = [{"t": k.t, "pose": k.pose.tolist()} for k in obj.motion]
         objects.append(entry)
     structure = []
     for stem, part in zip(_structure_stems(scene.structure), scene.structure, strict=True):
@@ -422,7 +426,22 @@ class _Reader:
             annotated_box=None
             if entry.get("annotated_box") is None
             else self.box(entry["annotated_box"], f"{where}.annotated_box"),
+            motion=self.motion(entry.get("motion", []), f"{where}.motion"),
         )
+
+    def motion(self, value: Any, where: str) -> tuple[Keyframe, ...]:
+        """The keyframes' types here; their values (finite, rigid, increasing) by the object."""
+        keyframes = []
+        for index, item in enumerate(self.listing(value, where)):
+            at = f"{where}[{index}]"
+            item = self.mapping(item, at, _KEYFRAME_KEYS)
+            keyframes.append(
+                Keyframe(
+                    t=self.number(self.require(item, "t", at), f"{at}.t"),
+                    pose=self.array(self.require(item, "pose", at), f"{at}.pose"),
+                )
+            )
+        return tuple(keyframes)
 
     def distortion(self, entry: Any, where: str) -> Distortion:
         entry = self.mapping(entry, where, _DISTORTION_KEYS)

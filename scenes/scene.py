@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import InitVar, dataclass, field, replace
 from functools import cached_property
@@ -100,6 +101,21 @@ def frozen_array(value, shape: tuple[int | None, ...], where: str) -> np.ndarray
         raise SceneError(f"{where}: contains NaN or infinity")
     array.setflags(write=False)
     return array
+
+
+def rigid_pose(value, where: str) -> np.ndarray:
+    """``value`` as a read-only float64 4x4 rigid transform: finite, an orthonormal
+    right-handed rotation (to ``ORTHONORMAL_TOL``) and last row [0, 0, 0, 1]."""
+    pose = frozen_array(value, (4, 4), where)
+    rotation = pose[:3, :3]
+    # np.allclose(rotation.T @ rotation, I, atol=ORTHONORMAL_TOL) without its overhead
+    if not (np.abs(rotation.T @ rotation - _EYE3) <= _ORTHONORMAL_BOUND).all() or not (
+        np.linalg.det(rotation) > 0
+    ):
+        raise SceneError(f"{where}: rotation not orthonormal and right-handed")
+    if not (pose[3] == _LAST_ROW).all():
+        raise SceneError(f"{where}: last row must be [0, 0, 0, 1]")
+    return pose
 
 
 DISTORTION_COEFFICIENTS = {
@@ -203,15 +219,7 @@ class Frame(FrameFields):
         if not np.isfinite(self.t):
             raise SceneError(f"{where}.t: timestamp must be finite (got {self.t})")
         object.__setattr__(self, "t", float(self.t))
-        pose = frozen_array(self.pose, (4, 4), f"{where}.pose")
-        rotation = pose[:3, :3]
-        # np.allclose(rotation.T @ rotation, I, atol=ORTHONORMAL_TOL) without its overhead
-        if not (np.abs(rotation.T @ rotation - _EYE3) <= _ORTHONORMAL_BOUND).all() or not (
-            np.linalg.det(rotation) > 0
-        ):
-            raise SceneError(f"{where}.pose: rotation not orthonormal and right-handed")
-        if not (pose[3] == _LAST_ROW).all():
-            raise SceneError(f"{where}.pose: last row must be [0, 0, 0, 1]")
+        pose = rigid_pose(self.pose, f"{where}.pose")
         K = frozen_array(self.K, (3, 3), f"{where}.K")
         if K[0, 0] <= 0 or K[1, 1] <= 0 or not (K[2] == _LAST_ROW[1:]).all():
             raise SceneError(f"{where}.K: needs positive focal lengths and last row [0, 0, 1]")
@@ -441,8 +449,51 @@ class OrientedBox:
 
 
 @dataclass(frozen=True, eq=False)
+class Keyframe:
+    """Where a moving object is from time ``t`` (seconds, the frames' clock) on: ``pose`` is
+    the 4x4 rigid transform (world to world) applied to the object's own geometry.
+
+    Checked (and its pose frozen) by the SceneObject that holds it, so that errors name the
+    object and the keyframe (``objects[id=3].motion[1].pose``).
+    """
+
+    t: float
+    pose: np.ndarray
+
+    def checked(self, where: str) -> Keyframe:
+        """This keyframe with a finite float time and a read-only rigid pose; SceneError
+        naming ``where`` and the field otherwise."""
+        t = self.t
+        if isinstance(t, bool) or not isinstance(t, (int, float, np.number)) or not np.isfinite(t):
+            raise SceneError(f"{where}.t: time must be a finite number (got {_shown(t)})")
+        return Keyframe(float(t), rigid_pose(self.pose, f"{where}.pose"))
+
+
+def moved_mesh(mesh: trimesh.Trimesh, pose: np.ndarray) -> trimesh.Trimesh:
+    """A copy of ``mesh`` (visuals kept) carried by the rigid ``pose``; ``mesh`` is untouched."""
+    out = mesh.copy()
+    out.apply_transform(pose)
+    return out
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / np.linalg.norm(vector)
+
+
+def moved_points(points: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """(n, 3) points carried by the rigid 4x4 ``pose``."""
+    return np.asarray(points, dtype=np.float64) @ pose[:3, :3].T + pose[:3, 3]
+
+
+@dataclass(frozen=True, eq=False)
 class SceneObject:
-    """A referent: an instance id, a category and its geometry (mesh and/or points)."""
+    """A referent: an instance id, a category and its geometry (mesh and/or points).
+
+    ``motion`` makes it move (GROUND_TRUTH "Object movement"): keyframes in strictly
+    increasing time, piecewise constant; at time t the object is its geometry carried by the
+    pose of the last keyframe at or before t, and before the first keyframe it is where its
+    geometry is (identity). ``Scene.at(t)`` gives the scene with every object so placed.
+    """
 
     id: int
     category: str
@@ -451,6 +502,7 @@ class SceneObject:
     front: np.ndarray | None = None
     color: tuple[int, int, int] | None = None
     annotated_box: OrientedBox | None = None
+    motion: tuple[Keyframe, ...] = ()
 
     def __post_init__(self) -> None:
         where = f"objects[id={_shown(self.id, str)}]"
@@ -487,6 +539,57 @@ class SceneObject:
                 f"{where}.annotated_box: expected an OrientedBox, "
                 f"got {type(self.annotated_box).__name__}"
             )
+        motion = self.motion
+        if not isinstance(motion, (tuple, list)):
+            raise SceneError(
+                f"{where}.motion: expected a sequence of Keyframes, got {type(motion).__name__}"
+            )
+        checked = []
+        for index, keyframe in enumerate(motion):
+            if not isinstance(keyframe, Keyframe):
+                raise SceneError(
+                    f"{where}.motion[{index}]: expected a Keyframe, got {type(keyframe).__name__}"
+                )
+            checked.append(keyframe.checked(f"{where}.motion[{index}]"))
+            if index and not checked[-1].t > checked[-2].t:
+                raise SceneError(
+                    f"{where}.motion[{index}].t: keyframe times must strictly increase "
+                    f"({checked[-2].t} then {checked[-1].t})"
+                )
+        object.__setattr__(self, "motion", tuple(checked))
+
+    def keyframe_index(self, t: float) -> int:
+        """Index of the keyframe in force at time ``t`` (the last at or before it), -1 before
+        the first keyframe or when the object does not move."""
+        return bisect_right([keyframe.t for keyframe in self.motion], t) - 1
+
+    def pose_at(self, t: float) -> np.ndarray | None:
+        """The rigid pose carrying the object's geometry at time ``t``; None where it stays
+        where its geometry is (no motion, or before the first keyframe)."""
+        index = self.keyframe_index(t)
+        return None if index < 0 else self.motion[index].pose
+
+    def placed(self, pose: np.ndarray | None) -> SceneObject:
+        """This object, without motion, carried by ``pose`` (None: where it is): mesh, points,
+        front and annotated box move together; id, category and colour stay."""
+        if pose is None or np.array_equal(pose, np.eye(4)):
+            return self if not self.motion else replace(self, motion=())
+        rotation, shift = pose[:3, :3], pose[:3, 3]
+        box = self.annotated_box
+        if box is not None:
+            box = OrientedBox(
+                center=rotation @ box.center + shift,
+                extent=box.extent,
+                rotation=rotation @ box.rotation,
+            )
+        return replace(
+            self,
+            mesh=None if self.mesh is None else moved_mesh(self.mesh, pose),
+            points=None if self.points is None else moved_points(self.points, pose),
+            front=None if self.front is None else _unit(rotation @ self.front),
+            annotated_box=box,
+            motion=(),
+        )
 
     @cached_property
     def vertices(self) -> np.ndarray:
@@ -571,6 +674,7 @@ class Scene:
     trajectories: tuple[Trajectory, ...] = ()
     floor_z: float = 0.0
     _by_id: dict[int, SceneObject] = field(init=False, repr=False)
+    _states: dict[tuple[int, ...], Scene] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         checked_name(self.scene_id, "scene_id")
@@ -598,6 +702,7 @@ class Scene:
             raise SceneError("floor_z: must be finite")
         object.__setattr__(self, "floor_z", float(self.floor_z))
         object.__setattr__(self, "_by_id", {obj.id: obj for obj in self.objects})
+        object.__setattr__(self, "_states", {})
         for trajectory in self.trajectories:
             for frame in trajectory.frames:
                 if not self.sees_something(frame):
@@ -605,6 +710,35 @@ class Scene:
                         f"trajectories[{trajectory.name!r}].frames[{frame.id!r}].pose: "
                         "the camera looks at no geometry"
                     )
+
+    @cached_property
+    def moves(self) -> bool:
+        """Whether some object carries motion keyframes."""
+        return any(obj.motion for obj in self.objects)
+
+    def state_key(self, t: float) -> tuple[int, ...]:
+        """Which keyframe each moving object is at at time ``t`` (-1: before its first), in
+        object order; equal keys, equal scenes at(t). ``()`` for a scene that does not move."""
+        return tuple(obj.keyframe_index(t) for obj in self.objects if obj.motion)
+
+    def at(self, t: float) -> Scene:
+        """The scene as it is at time ``t``: every object placed by its pose at ``t``
+        (``SceneObject.pose_at``) and its motion dropped; trajectories, structure and room
+        unchanged. A scene that does not move is its own state. States are cached per
+        ``state_key``, so frames in one state share one Scene and its derived geometry."""
+        if not self.moves:
+            return self
+        key = self.state_key(t)
+        state = self._states.get(key)
+        if state is None:
+            objects = tuple(obj.placed(obj.pose_at(t)) for obj in self.objects)
+            state = replace(self, objects=objects)
+            self._states[key] = state
+        return state
+
+    def at_frame(self, frame_id: str) -> Scene:
+        """The scene as frame ``frame_id`` sees it: ``at(frame.t)``."""
+        return self.at(self.frame(frame_id).t)
 
     def object(self, instance_id: int) -> SceneObject:
         try:

@@ -24,6 +24,8 @@ def assert_same_scene(a: Scene, b: Scene) -> None:
         for name in ("front", "points"):
             u, v = getattr(x, name), getattr(y, name)
             assert (u is None and v is None) or np.array_equal(u, v)
+        assert [k.t for k in x.motion] == [k.t for k in y.motion]
+        assert all(np.array_equal(k.pose, m.pose) for k, m in zip(x.motion, y.motion, strict=True))
         assert (x.mesh is None) == (y.mesh is None)
         if x.mesh is not None:
             assert np.array_equal(x.mesh.vertices, y.mesh.vertices)

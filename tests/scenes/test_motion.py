@@ -1,0 +1,164 @@
+"""Object motion: keyframes on SceneObject, Scene.at(t), scene.json's "motion"."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import trimesh
+from scene_compare_kit import assert_same_scene, files_of
+
+from spatialqa.errors import SceneError
+from spatialqa.scenes import Keyframe, OrientedBox, SceneObject, load_scene, save_scene
+
+
+def turn(yaw_deg: float, shift=(0.0, 0.0, 0.0)) -> np.ndarray:
+    """The rigid pose: a turn of ``yaw_deg`` about z through the origin, then ``shift``."""
+    pose = trimesh.transformations.rotation_matrix(np.radians(yaw_deg), [0, 0, 1])
+    pose[:3, 3] = shift
+    return pose
+
+
+def moving_scene(scene_kit, motion):
+    """Two unit boxes (a chair at x = 2, a table at x = 4) seen from the origin along +x at
+    t = 0, 1, 2, 3; the chair carries ``motion``."""
+    camera = scene_kit.look_at([0.0, 0.0, 0.5], [3.0, 0.0, 0.5])
+    frames = [scene_kit.frame(f"f{i}", camera, t=float(i)) for i in range(4)]
+    scene = scene_kit.scene(
+        [scene_kit.Box(1, "chair", (2.0, 0.0, 0.5)), scene_kit.Box(2, "table", (4.0, 1.5, 0.5))],
+        frames=frames,
+    )
+    chair = replace(scene.object(1), motion=tuple(motion))
+    return replace(scene, objects=(chair, scene.object(2)))
+
+
+SHIFT = turn(90.0, (0.5, -1.0, 0.0))
+BACK = turn(0.0, (0.0, 0.25, 0.0))
+
+
+def test_the_pose_in_force_is_the_last_keyframe_at_or_before_t(scene_kit):
+    scene = moving_scene(scene_kit, [Keyframe(1.0, SHIFT), Keyframe(2.5, BACK)])
+    chair = scene.object(1)
+    # before 1.0: none in force; [1.0, 2.5): the first; from 2.5 on: the second
+    assert [chair.keyframe_index(t) for t in (-5.0, 0.999, 1.0, 2.0, 2.5, 99.0)] == [
+        -1, -1, 0, 0, 1, 1
+    ]  # fmt: skip
+    assert chair.pose_at(0.5) is None
+    assert np.array_equal(chair.pose_at(1.0), SHIFT)
+    assert np.array_equal(chair.pose_at(3.0), BACK)
+    assert scene.moves and scene.state_key(1.7) == (0,)
+
+
+def test_scene_at_places_the_moving_object_and_drops_its_motion(scene_kit):
+    scene = moving_scene(scene_kit, [Keyframe(1.0, SHIFT)])
+    before, after = scene.at(0.0), scene.at(1.0)
+    # The chair's box spans [1.5, 2.5] x [-0.5, 0.5] x [0, 1]. Turned 90 degrees about z
+    # through the origin it spans [-0.5, 0.5] x [1.5, 2.5]; shifted by (0.5, -1, 0):
+    # [0, 1] x [0.5, 1.5] x [0, 1].
+    assert np.allclose(after.object(1).mesh.bounds, [[0.0, 0.5, 0.0], [1.0, 1.5, 1.0]])
+    assert np.array_equal(before.object(1).mesh.vertices, scene.object(1).mesh.vertices)
+    assert not before.moves and not after.moves
+    assert before.object(1).motion == () and after.object(1).motion == ()
+    # The table does not move: the very same object in every state, and the frames stay.
+    assert after.object(2) is scene.object(2) and before.object(2) is scene.object(2)
+    assert after.trajectories == scene.trajectories
+    # The scene itself is untouched: its chair still carries the keyframe, at its own place.
+    assert np.allclose(scene.object(1).mesh.bounds, [[1.5, -0.5, 0.0], [2.5, 0.5, 1.0]])
+
+
+def test_states_are_cached_per_keyframe_index(scene_kit):
+    scene = moving_scene(scene_kit, [Keyframe(1.0, SHIFT), Keyframe(2.5, BACK)])
+    assert scene.at(0.0) is scene.at(0.99)  # both before the first keyframe
+    assert scene.at(1.0) is scene.at(2.4) is scene.at_frame("f2")  # f2: t = 2
+    assert scene.at(2.5) is scene.at_frame("f3")
+    assert len({id(scene.at(t)) for t in (0.0, 1.0, 3.0)}) == 3
+    assert scene.at(0.0).at(5.0) is scene.at(0.0)  # a state does not move any more
+
+
+def test_a_scene_without_motion_is_its_own_state(scene_kit):
+    scene = moving_scene(scene_kit, [])
+    assert not scene.moves and scene.state_key(3.0) == ()
+    assert scene.at(3.0) is scene and scene.at_frame("f1") is scene
+
+
+def test_the_front_and_the_annotated_box_move_with_the_object(scene_kit):
+    scene = moving_scene(scene_kit, [])
+    box = scene_kit.scene([scene_kit.Box(1, "chair", (2.0, 0.0, 0.5))]).object(1)
+    chair = SceneObject(
+        1,
+        "chair",
+        mesh=box.mesh,
+        front=(1.0, 0.0, 0.0),
+        annotated_box=OrientedBox(center=(2.0, 0.0, 0.5), extent=(1, 1, 1), rotation=np.eye(3)),
+        motion=(Keyframe(1.0, SHIFT),),
+    )
+    placed = replace(scene, objects=(chair, scene.object(2))).at(1.0).object(1)
+    # front +x turned 90 degrees: +y; centre (2, 0, 0.5) -> turned (0, 2, 0.5) -> (0.5, 1, 0.5)
+    assert np.allclose(placed.front, [0.0, 1.0, 0.0])
+    assert np.allclose(placed.annotated_box.center, [0.5, 1.0, 0.5])
+    assert np.allclose(placed.annotated_box.rotation, SHIFT[:3, :3])
+
+
+@pytest.mark.parametrize(
+    ("motion", "message"),
+    [
+        ([Keyframe(1.0, np.diag([1.0, 1.0, -1.0, 1.0]))], r"motion\[0\]\.pose: rotation not"),
+        ([Keyframe(1.0, 2 * np.eye(4))], r"motion\[0\]\.pose: rotation not"),
+        ([Keyframe(1.0, np.eye(4) + np.eye(4, k=-3))], r"motion\[0\]\.pose: last row"),
+        ([Keyframe(1.0, np.full((4, 4), np.nan))], r"motion\[0\]\.pose: contains NaN"),
+        ([Keyframe(1.0, np.eye(3))], r"motion\[0\]\.pose: expected shape"),
+        ([Keyframe(float("inf"), np.eye(4))], r"motion\[0\]\.t: time must be a finite"),
+        ([Keyframe("1", np.eye(4))], r"motion\[0\]\.t: time must be a finite"),
+        ([Keyframe(1.0, np.eye(4)), Keyframe(1.0, SHIFT)], r"motion\[1\]\.t: .* strictly"),
+        ([Keyframe(2.0, np.eye(4)), Keyframe(1.0, SHIFT)], r"motion\[1\]\.t: .* strictly"),
+        ([(1.0, np.eye(4))], r"motion\[0\]: expected a Keyframe, got tuple"),
+    ],
+)
+def test_bad_keyframes_are_refused_naming_the_object_and_field(scene_kit, motion, message):
+    with pytest.raises(SceneError, match=r"objects\[id=1\]\." + message):
+        moving_scene(scene_kit, motion)
+
+
+def test_scene_json_round_trips_motion_exactly(scene_kit, tmp_path):
+    pose = turn(37.0, (0.1, 0.2, 0.0))  # a pose with float64 digits float32 would round
+    scene = moving_scene(scene_kit, [Keyframe(0.5, pose), Keyframe(1.25, SHIFT)])
+    save_scene(scene, tmp_path / "a")
+    again = load_scene(tmp_path / "a")
+    assert_same_scene(again, scene)
+    for got, want in zip(again.object(1).motion, scene.object(1).motion, strict=True):
+        assert got.t == want.t and np.array_equal(got.pose, want.pose)
+    assert again.object(2).motion == ()
+    entry = json.loads((tmp_path / "a" / "scene.json").read_text())["objects"]
+    assert [k["t"] for k in entry[0]["motion"]] == [0.5, 1.25] and "motion" not in entry[1]
+    save_scene(again, tmp_path / "b")  # the same bytes again
+    assert files_of(tmp_path / "a") == files_of(tmp_path / "b")
+
+
+def test_a_scene_without_motion_writes_no_motion_key(scene_kit, tmp_path):
+    save_scene(moving_scene(scene_kit, []), tmp_path)
+    assert '"motion"' not in (tmp_path / "scene.json").read_text()
+
+
+@pytest.mark.parametrize(
+    ("motion", "message"),
+    [
+        ({"t": 1.0}, r"objects\[0\]\.motion: expected a list"),
+        ([{"t": 1.0}], r"objects\[0\]\.motion\[0\]: missing key 'pose'"),
+        ([{"t": 1.0, "pose": 1, "at": 2}], r"objects\[0\]\.motion\[0\]: unknown keys \['at'\]"),
+        ([{"t": "1", "pose": np.eye(4).tolist()}], r"objects\[0\]\.motion\[0\]\.t: expected a"),
+        (
+            [{"t": 1.0, "pose": [[2, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]}],
+            r"objects\[id=1\]\.motion\[0\]\.pose: rotation not orthonormal",
+        ),
+    ],
+)
+def test_bad_motion_in_scene_json_names_the_file_and_field(scene_kit, tmp_path, motion, message):
+    save_scene(moving_scene(scene_kit, []), tmp_path)
+    path = tmp_path / "scene.json"
+    document = json.loads(path.read_text())
+    document["objects"][0]["motion"] = motion
+    path.write_text(json.dumps(document))
+    with pytest.raises(SceneError, match=r"scene\.json: " + message):
+        load_scene(tmp_path)
