@@ -136,6 +136,7 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from spatialqa.pipelines.evaluate import (
         evaluate,
+        plot_robustness,
         read_dataset,
         read_predictions,
         read_vsibench,
@@ -147,6 +148,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(scores.to_json(), indent=2) + "\n")
         print(f"scores written to {args.json}")
+    if args.plot:
+        print(f"robustness curve drawn in {plot_robustness(scores.robustness, args.plot)}")
     return 0
 
 
@@ -283,11 +286,25 @@ def parser() -> argparse.ArgumentParser:
     tasks = commands.add_parser("tasks", help="list the registered tasks")
     tasks.set_defaults(run=cmd_tasks)
 
-    score = commands.add_parser("eval", help="score a model's replies (accuracy, MRA)")
+    score = commands.add_parser(
+        "eval",
+        help="score a model's replies (accuracy, MRA), by task and by degradation",
+        description="Score every reply with its task's metric: per task, macro and micro, and, "
+        "when the build has degraded variants, per task x variant (clean, type/severity) with "
+        "each degradation type's curve over severities (clean is severity 0).",
+    )
     score.add_argument("dataset", help="a built dataset directory (or a VSI-Bench file)")
     score.add_argument("predictions", help="JSONL or Parquet with the fields id and response")
-    score.add_argument("--format", choices=("spatialqa", "vsibench"), default="spatialqa")
-    score.add_argument("--json", help="also write the scores as JSON to this file")
+    score.add_argument(
+        "--format",
+        choices=("spatialqa", "vsibench"),
+        default="spatialqa",
+        help="vsibench: DATASET is a VSI-Bench-format file (question_type, ground_truth)",
+    )
+    score.add_argument("--json", help="also write the scores (and the by-degradation table) here")
+    score.add_argument(
+        "--plot", help="draw the robustness curve (score vs severity per type): FILE.png or .html"
+    )
     score.set_defaults(run=cmd_eval)
 
     gallery = commands.add_parser("preview", help="write an HTML gallery of a built dataset")

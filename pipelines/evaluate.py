@@ -3,16 +3,24 @@
 Every dataset id must be answered: a missing reply scores 0 (the worst case, as lmms-eval
 scores an unparseable one) and is reported; a reply whose id is not in the dataset is
 reported and not scored; an id answered twice is an error.
+
+A build emits each question once per degradation variant (clean, ``haze`` at severity 3, ...),
+so the scores also break down by variant (:class:`Robustness`): per task x variant, and per
+degradation type the curve of the macro score over severities with clean as severity 0, the
+table SpaceDG reports. The blended per-task scores and macro/micro stay as they were.
 """
 
 from __future__ import annotations
 
+import html
+import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -36,7 +44,10 @@ VSI_NUMERIC_TASKS = (
     "object_size_estimation",
     "room_size_estimation",
 )
-COLUMNS = ("id", "task", "answer_type", "answer", "metric", "answerable")
+COLUMNS = ("id", "task", "answer_type", "answer", "metric", "answerable", "degradation")
+VSI_COLUMNS = ("question_type", "ground_truth")
+"""What tells a VSI-Bench-format file (lmms-eval's vsibench columns) from a spatialqa build."""
+CLEAN = "clean"
 
 
 @dataclass
@@ -50,6 +61,7 @@ class Scores:
     abstention: dict[str, Any] | None
     missing: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    robustness: Robustness | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +73,7 @@ class Scores:
             "abstention": self.abstention,
             "missing_ids": self.missing,
             "unknown_ids": self.unknown,
+            "robustness": self.robustness.to_json() if self.robustness else None,
         }
 
     def table(self) -> str:
@@ -88,11 +101,233 @@ class Scores:
             lines.append(f"{len(self.missing)} dataset ids had no reply (scored 0)")
         if self.unknown:
             lines.append(f"{len(self.unknown)} replies had ids not in the dataset (not scored)")
+        if self.robustness and self.robustness.degraded:
+            lines += ["", self.robustness.table()]
         return "\n".join(lines)
 
 
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4f}"
+
+
+Variant = tuple[str, int]
+"""(degradation type, severity); (``CLEAN``, 0) for the clean views."""
+
+
+def variant_of(degradation: dict | None) -> Variant:
+    """The variant of a row's ``degradation`` struct (None: clean)."""
+    if degradation is None:
+        return CLEAN, 0
+    return str(degradation["type"]), int(degradation["severity"])
+
+
+def variant_name(variant: Variant) -> str:
+    """``clean`` or ``type/severity`` (``haze/3``): a column of the robustness table."""
+    kind, severity = variant
+    return CLEAN if kind == CLEAN else f"{kind}/{severity}"
+
+
+@dataclass
+class Robustness:
+    """Scores per task x degradation variant, and per degradation type the curve over severities.
+
+    ``cells[task][variant name]`` is ``{"n", "score", "missing"}``; ``overall[variant name]`` is
+    ``{"n", "macro", "micro"}`` over that variant's rows alone, so a column never blends
+    variants. Clean is the curves' severity 0, the reference each type's drop is measured from.
+    """
+
+    variants: list[Variant]  # clean first, then by type and severity
+    cells: dict[str, dict[str, dict[str, Any]]]
+    overall: dict[str, dict[str, Any]]
+
+    @property
+    def degraded(self) -> bool:
+        """Whether any row was shown through a degradation (else the table is the clean one)."""
+        return any(kind != CLEAN for kind, _ in self.variants)
+
+    def curves(self) -> dict[str, dict[str, Any]]:
+        """Per degradation type: its severities (0 = clean, where the build has clean rows),
+        the macro and micro score and each task's score at each, and the mean drop from clean
+        (clean macro minus the mean macro over the type's severities; None without clean)."""
+        clean = (CLEAN, 0) in self.variants
+        curves = {}
+        for kind in sorted({k for k, _ in self.variants if k != CLEAN}):
+            levels = [(CLEAN, 0)] * clean + [v for v in self.variants if v[0] == kind]
+            names = [variant_name(v) for v in levels]
+            macro = [self.overall[n]["macro"] for n in names]
+            degraded = macro[1:] if clean else macro
+            curves[kind] = {
+                "severity": [severity for _, severity in levels],
+                "macro": macro,
+                "micro": [self.overall[n]["micro"] for n in names],
+                "tasks": {
+                    task: [cells[n]["score"] if n in cells else None for n in names]
+                    for task, cells in self.cells.items()
+                },
+                "mean_drop": macro[0] - sum(degraded) / len(degraded) if clean else None,
+            }
+        return curves
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "variants": [variant_name(v) for v in self.variants],
+            "tasks": self.cells,
+            "overall": self.overall,
+            "curves": self.curves(),
+            "aggregates": "per variant: macro = mean over tasks, micro = mean over items; "
+            "curves: severity 0 is clean",
+        }
+
+    def table(self, width: int = 100) -> str:
+        """Tasks (rows) x variants (columns), in blocks of columns that fit ``width``
+        characters, then one line per degradation type: its curve over severities."""
+        names = [variant_name(v) for v in self.variants]
+        first = max([len(t) for t in self.cells] + [len("micro (mean over items)")])
+        blocks: list[list[str]] = [[]]
+        used = first
+        for name in names:
+            step = max(len(name), 7) + 2
+            if blocks[-1] and used + step > width:
+                blocks.append([])
+                used = first
+            blocks[-1].append(name)
+            used += step
+        lines = ["scores by degradation (rows: tasks; columns: clean and type/severity):"]
+        for block in blocks:
+            sizes = [max(len(n), 7) for n in block]
+            lines.append(
+                f"{'task':<{first}}"
+                + "".join(f"  {n:>{w}}" for n, w in zip(block, sizes, strict=True))
+            )
+            for task, cells in self.cells.items():
+                values = [
+                    _cell(cells.get(n, {}).get("score"), w)
+                    for n, w in zip(block, sizes, strict=True)
+                ]
+                lines.append(f"{task:<{first}}" + "".join(values))
+            for label, key in (
+                ("macro (mean over tasks)", "macro"),
+                ("micro (mean over items)", "micro"),
+            ):
+                values = [_cell(self.overall[n][key], w) for n, w in zip(block, sizes, strict=True)]
+                lines.append(f"{label:<{first}}" + "".join(values))
+            counts = "".join(
+                f"  {self.overall[n]['n']:>{w}}" for n, w in zip(block, sizes, strict=True)
+            )
+            lines.append(f"{'n (items)':<{first}}" + counts)
+        lines.append("robustness curves (macro by severity; severity 0 is clean):")
+        for kind, curve in self.curves().items():
+            points = "  ".join(
+                f"{severity}: {_fmt(score)}"
+                for severity, score in zip(curve["severity"], curve["macro"], strict=True)
+            )
+            drop = curve["mean_drop"]
+            lines.append(
+                f"  {kind}  {points}" + ("" if drop is None else f"  (mean drop {drop:+.4f})")
+            )
+        return "\n".join(lines)
+
+
+def _cell(value: float | None, width: int) -> str:
+    return f"  {'-' if value is None else f'{value:.4f}':>{width}}"
+
+
+def robustness(
+    scores: dict[tuple[str, Variant], list[float]], missing: dict[tuple[str, Variant], int]
+) -> Robustness:
+    """The :class:`Robustness` of per-item scores keyed by (task, variant)."""
+    variants = sorted({v for _, v in scores}, key=lambda v: (v[0] != CLEAN, v))
+    cells: dict[str, dict[str, dict[str, Any]]] = {}
+    for task, variant in sorted(scores, key=lambda k: (k[0], variants.index(k[1]))):
+        items = scores[task, variant]
+        cells.setdefault(task, {})[variant_name(variant)] = {
+            "n": len(items),
+            "score": sum(items) / len(items),
+            "missing": missing.get((task, variant), 0),
+        }
+    overall = {}
+    for variant in variants:
+        shown = {task: items for (task, v), items in scores.items() if v == variant}
+        overall[variant_name(variant)] = {
+            "n": sum(len(items) for items in shown.values()),
+            **aggregate(shown),
+        }
+    return Robustness(variants, cells, overall)
+
+
+def plot_robustness(table: Robustness, path: str | Path) -> Path:
+    """Draw score vs severity, one line per degradation type, clean as the severity-0 point
+    and a dashed reference: a panel for the macro score, then one per task. ``path`` ends in
+    .png (an image) or .html (the plot as inline SVG above the printed table, one file)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".png", ".html"):
+        raise SpatialQAError(f"--plot {path}: the file must end in .png or .html")
+    if not table.degraded:
+        raise SpatialQAError(
+            f"--plot {path}: the dataset has no degraded rows (its build's degradations are "
+            "clean only), so there is no robustness curve to draw"
+        )
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves = table.curves()
+    panels = ["macro (mean over tasks)", *table.cells]
+    columns = min(3, len(panels))
+    lines = -(-len(panels) // columns)
+    figure, axes = plt.subplots(
+        lines, columns, figsize=(4.4 * columns, 3.2 * lines), squeeze=False, sharey=True
+    )
+    for axis in axes.flat[len(panels) :]:
+        axis.set_visible(False)
+    clean = CLEAN in table.overall
+    for axis, panel in zip(axes.flat, panels, strict=False):
+        for kind, curve in curves.items():
+            values = curve["macro"] if panel == panels[0] else curve["tasks"][panel]
+            ys = [float("nan") if v is None else v for v in values]
+            axis.plot(curve["severity"], ys, marker="o", label=kind)
+        if clean:
+            reference = (
+                table.overall[CLEAN]["macro"]
+                if panel == panels[0]
+                else table.cells[panel].get(CLEAN, {}).get("score")
+            )
+            if reference is not None:
+                axis.axhline(reference, color="grey", linestyle="--", linewidth=1, label=CLEAN)
+        axis.set_xticks(range(6), [CLEAN if clean else "0", "1", "2", "3", "4", "5"])
+        axis.set_xlim(-0.3, 5.3)
+        axis.set_ylim(-0.04, 1.06)
+        axis.set_xlabel("severity")
+        axis.set_title(panel, fontsize=9)
+        axis.grid(alpha=0.3)
+    axes.flat[0].set_ylabel("score")
+    axes.flat[0].legend(fontsize=7)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if path.suffix.lower() == ".png":
+            figure.savefig(path, dpi=90)
+        else:
+            svg = io.StringIO()
+            with matplotlib.rc_context({"svg.hashsalt": "spatialqa"}):
+                figure.savefig(svg, format="svg", metadata={"Date": None})
+            path.write_text(_plot_page(svg.getvalue(), table.table()))
+    except OSError as exc:
+        raise SpatialQAError(f"--plot {path}: cannot write it ({exc})") from None
+    finally:
+        plt.close(figure)
+    return path
+
+
+def _plot_page(svg: str, table: str) -> str:
+    start = svg.find("<svg")
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<title>spatialqa robustness</title></head>\n<body style="font-family: sans-serif">'
+        "<h1>Score vs degradation severity</h1>\n"
+        f"{svg[start:]}\n<pre>{html.escape(table)}</pre>\n</body></html>\n"
+    )
 
 
 def read_predictions(path: str | Path) -> dict[str, str]:
@@ -112,6 +347,12 @@ def read_predictions(path: str | Path) -> dict[str, str]:
                     raise SpatialQAError(f"{path}: line {number}: not JSON ({exc})") from None
     predictions: dict[str, str] = {}
     for number, row in enumerate(rows, 1):
+        if isinstance(row, dict) and "response" not in row and set(VSI_COLUMNS) <= set(row):
+            raise SpatialQAError(
+                f"{path}: a VSI-Bench-format dataset file (fields {', '.join(VSI_COLUMNS)}), "
+                "not predictions: give it as DATASET with --format vsibench "
+                "(spatialqa eval --format vsibench VSI_FILE PREDICTIONS)"
+            )
         if not isinstance(row, dict) or "id" not in row or "response" not in row:
             raise SpatialQAError(f"{path}: record {number}: needs the fields 'id' and 'response'")
         key = str(row["id"])
@@ -126,14 +367,54 @@ def read_dataset(path: str | Path) -> list[dict[str, Any]]:
     root = Path(path)
     files = sorted((root / "data").glob("*.parquet"))
     if not files:
+        found = vsi_layout(root)
+        if found is not None:
+            raise SpatialQAError(
+                f"{found}: a VSI-Bench-format file (columns {', '.join(VSI_COLUMNS)}), not a "
+                f"spatialqa build: score it with --format vsibench "
+                f"(spatialqa eval --format vsibench {found} PREDICTIONS)"
+            )
         raise SpatialQAError(f"{root}: no data/*.parquet (is it a spatialqa build?)")
     table = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=list(COLUMNS))
     return table.to_pylist()
 
 
-def read_vsibench(path: str | Path) -> list[dict[str, Any]]:
-    """A VSI-Bench-format file (Parquet, JSON or JSONL) as rows this module scores."""
+def vsi_layout(path: str | Path) -> Path | None:
+    """The VSI-Bench-format file at ``path``, or in the folder ``path`` (an export's
+    ``test.parquet``), or None: a Parquet, JSON or JSONL file whose records have the columns
+    ``question_type`` and ``ground_truth``. Only the schema or first record is read."""
     path = Path(path)
+    if path.is_dir():
+        found = sorted(f for f in path.iterdir() if f.suffix in (".parquet", ".json", ".jsonl"))
+        return next((f for f in found if f.is_file() and vsi_layout(f)), None)
+    if not path.is_file():
+        return None
+    try:
+        if path.suffix == ".parquet":
+            names = set(pq.read_schema(path).names)
+        elif path.suffix == ".jsonl":
+            with path.open() as lines:
+                first = next((line for line in lines if line.strip()), "{}")
+            names = set(json.loads(first))
+        elif path.suffix == ".json":
+            docs = json.loads(path.read_text())
+            names = set(docs[0]) if isinstance(docs, list) and docs else set()
+        else:
+            return None
+    except (OSError, ValueError, TypeError, pa.ArrowException):
+        return None
+    return path if set(VSI_COLUMNS) <= names else None
+
+
+def read_vsibench(path: str | Path) -> list[dict[str, Any]]:
+    """A VSI-Bench-format file (Parquet, JSON or JSONL) as rows this module scores; a folder
+    is read through the VSI-Bench file in it (:func:`vsi_layout`)."""
+    path = Path(path)
+    if path.is_dir():
+        found = vsi_layout(path)
+        if found is None:
+            raise SpatialQAError(f"{path}: no VSI-Bench-format file (.parquet, .json, .jsonl)")
+        path = found
     if path.suffix == ".parquet":
         docs = pq.read_table(path).to_pylist()
     elif path.suffix == ".jsonl":
@@ -165,17 +446,24 @@ def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Scores:
     metric: dict[str, str] = {}
     missing_by_task: dict[str, int] = defaultdict(int)
     distances: dict[str, list[float]] = defaultdict(list)
+    per_cell: dict[tuple[str, Variant], list[float]] = defaultdict(list)
+    missing_by_cell: dict[tuple[str, Variant], int] = defaultdict(int)
     answerable, abstained, missing = [], [], []
     for row in rows:
         task = row["task"]
         metric[task] = row["metric"]
+        cell = task, variant_of(row.get("degradation"))
         reply = predictions.get(row["id"])
         if reply is None:
             missing.append(row["id"])
             missing_by_task[task] += 1
+            missing_by_cell[cell] += 1
             per_task[task].append(0.0)
+            per_cell[cell].append(0.0)
             continue
-        per_task[task].append(metric_score(row["metric"], row["answer_type"], row["answer"], reply))
+        score = metric_score(row["metric"], row["answer_type"], row["answer"], reply)
+        per_task[task].append(score)
+        per_cell[cell].append(score)
         answerable.append(bool(row["answerable"]))
         abstained.append(is_abstention(reply))
         if row["answer_type"] == "point":
@@ -218,7 +506,8 @@ def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Scores:
     )
     known = {row["id"] for row in rows}
     unknown = sorted(key for key in predictions if key not in known)
-    return Scores(tasks, overall["macro"], overall["micro"], vsi, abstain, missing, unknown)
+    table = robustness(per_cell, missing_by_cell)
+    return Scores(tasks, overall["macro"], overall["micro"], vsi, abstain, missing, unknown, table)
 
 
 __getattr__ = moved.names(__name__)  # names that moved out, kept for one release
