@@ -47,6 +47,11 @@ class ObjAppearanceOrder(Task):
     answer_type = "mc"
     metric = "accuracy"
     Params = AppearanceParams
+    hint = (
+        "needs four categories first seen more than min_gap_s apart: many views along a path "
+        "that brings furniture into view one piece after another, e.g. "
+        "`views: {trajectory: tour, frames: 16}`"
+    )
 
     def candidates(self, ctx: Context) -> list[tuple[str, ...]]:
         shown = sorted({ctx.scene.object(i).category for i in ctx.visible})

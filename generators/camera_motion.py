@@ -77,6 +77,10 @@ ELEVATION_QUESTIONS = (
 )
 
 
+CAMERA_HINT = "compares two delivered views: needs `views: {frames: N}` with N of at least 2"
+"""What every camera-motion task needs of the views (``Task.hint``)."""
+
+
 def motion_context(ctx: Context) -> list[tuple[str, str]]:
     """Ordered pairs of delivered frames: (shown first, shown second)."""
     return list(permutations(ctx.views, 2))
@@ -98,6 +102,7 @@ class CameraDisplacement(Task):
     metric = "mra"
     unit = "m"
     Params = DisplacementParams
+    hint = CAMERA_HINT
 
     candidates = staticmethod(motion_context)
 
@@ -138,6 +143,7 @@ class _CameraChoice(Task):
     family = "camera_motion"
     answer_type = "mc"
     metric = "accuracy"
+    hint = CAMERA_HINT
     answers: ClassVar[tuple[str, ...]]
     questions: ClassVar[tuple[str, ...]]
     oracle: ClassVar[Callable[[Scene, str, str], Fact]]

@@ -152,6 +152,10 @@ class Task(ABC):
     unseen_is_an_answer: ClassVar[bool] = False
     """View-grounded tasks whose answer a view that misses a referent still gives (a count of
     0, "less visible"): they make no abstention items from such views."""
+    hint: ClassVar[str | None] = None
+    """What the task needs of the views to yield at all (a trajectory, a view count), in the
+    config's terms: a build or ``plan --exact`` where it yields nothing shows it, and so does
+    ``spatialqa tasks``. None for tasks any usual view gives questions."""
 
     def __init__(self, **params: Any) -> None:
         names = {f.name for f in dataclasses.fields(self.Params)}
@@ -201,6 +205,7 @@ class Task(ABC):
             "metric": cls.metric,
             "unit": cls.unit,
             "version": cls.version,
+            "hint": cls.hint,
             "params": {f.name: f.default for f in dataclasses.fields(cls.Params)},
         }
 
