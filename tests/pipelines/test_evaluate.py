@@ -1,5 +1,6 @@
 """Scoring: a small build scored with perfect, wrong and noisy replies; missing and unknown ids;
-bad inputs; a VSI-Bench-format file."""
+bad inputs; a VSI-Bench-format file (and one given without --format); the breakdown by
+degradation variant on a build with clean, haze 1 and 3 and jpeg 5 rows, and its plot."""
 
 from __future__ import annotations
 
@@ -10,8 +11,28 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from spatialqa.pipelines.build import build
 from spatialqa.pipelines.cli import main
+from spatialqa.pipelines.config import parse_config
 from spatialqa.pipelines.evaluate import evaluate, read_dataset, read_predictions
+
+ROBUST = {
+    "name": "robust",
+    "seed": 3,
+    "scenes": [{"procedural": {"count": 2, "seed": 2, "frames": 10}}],
+    "tasks": [
+        {"name": "object_counting", "per_scene": 3},
+        {"name": "object_rel_direction_hard", "per_scene": 3},
+    ],
+    "views": {"trajectory": "walkthrough", "frames": 4},
+    "render": {"width": 64, "height": 48},
+    "degradations": [
+        "clean",
+        {"type": "haze", "severities": [1, 3]},
+        {"type": "jpeg", "severities": [5]},
+    ],
+    "output": {"inline_images": "none"},  # scoring reads no image: nothing is rendered
+}
 
 
 def lmms_eval_mra(pred: float, target: float) -> float:
@@ -124,3 +145,160 @@ def test_vsibench_format_file_is_scored(tmp_path):
     # counting: error 0.25 -> 0.50..0.75 pass -> 0.6; directions (1 + 0 + 1) / 3
     assert written["tasks"]["object_counting"]["score"] == pytest.approx(0.6)
     assert written["vsibench_overall"] == pytest.approx((0.6 + 2 / 3) / 2)
+
+
+@pytest.fixture(scope="module")
+def robust(ray_local, tmp_path_factory):
+    out = tmp_path_factory.mktemp("robust")
+    build(parse_config(ROBUST), out, progress=False)
+    rows = pq.read_table(out / "data").to_pylist()
+    counting = [r for r in rows if r["task"] == "object_counting"]
+    assert counting and all(int(r["answer"]) > 0 for r in counting)  # MRA below needs gt > 0
+    return out, rows
+
+
+def variant(row: dict) -> str:
+    d = row["degradation"]
+    return "clean" if d is None else f"{d['type']}/{d['severity']}"
+
+
+def robust_replies(rows: list[dict]) -> dict[str, str]:
+    """clean: all right; haze/1: counts right, directions wrong; haze/3: counts 1.5x the truth,
+    directions right; jpeg/5: no reply at all (scored 0, reported missing)."""
+    replies = {}
+    for row in rows:
+        counting = row["task"] == "object_counting"
+        shown = variant(row)
+        if shown == "clean" or (shown == "haze/1" and counting):
+            replies[row["id"]] = row["answer"]
+        elif shown == "haze/1":
+            replies[row["id"]] = wrong(row)
+        elif shown == "haze/3":
+            replies[row["id"]] = f"{int(row['answer']) * 1.5}" if counting else row["answer"]
+    return replies
+
+
+def test_scores_break_down_by_degradation_type_and_severity(robust, tmp_path, capsys):
+    out, rows = robust
+    n = {
+        (task, v): sum(r["task"] == task and variant(r) == v for r in rows)
+        for task in ("object_counting", "object_rel_direction_hard")
+        for v in ("clean", "haze/1", "haze/3", "jpeg/5")
+    }
+    nc, nd = n["object_counting", "clean"], n["object_rel_direction_hard", "clean"]
+    assert all(n["object_counting", v] == nc for v in ("haze/1", "haze/3", "jpeg/5"))
+    assert all(n["object_rel_direction_hard", v] == nd for v in ("haze/1", "haze/3", "jpeg/5"))
+    path = tmp_path / "replies.jsonl"
+    write_jsonl(path, robust_replies(rows))
+    scores = tmp_path / "scores.json"
+    assert main(["eval", str(out), str(path), "--json", str(scores)]) == 0
+    printed = capsys.readouterr().out
+    table = json.loads(scores.read_text())["robustness"]
+    assert table["variants"] == ["clean", "haze/1", "haze/3", "jpeg/5"]
+    # haze/3 counts: |1.5 g - g| / g = 0.5 <= 1 - theta only for theta = 0.50: MRA 1/10
+    expected = {
+        "object_counting": {"clean": 1.0, "haze/1": 1.0, "haze/3": 0.1, "jpeg/5": 0.0},
+        "object_rel_direction_hard": {"clean": 1.0, "haze/1": 0.0, "haze/3": 1.0, "jpeg/5": 0.0},
+    }
+    for task, cells in expected.items():
+        for name, score in cells.items():
+            cell = table["tasks"][task][name]
+            assert cell["score"] == pytest.approx(score), (task, name)
+            assert cell["n"] == n[task, name]
+            assert cell["missing"] == (n[task, name] if name == "jpeg/5" else 0)
+    macro = {"clean": 1.0, "haze/1": 0.5, "haze/3": (0.1 + 1) / 2, "jpeg/5": 0.0}
+    micro = {
+        "clean": 1.0,
+        "haze/1": nc / (nc + nd),
+        "haze/3": (0.1 * nc + nd) / (nc + nd),
+        "jpeg/5": 0.0,
+    }
+    for name in macro:
+        assert table["overall"][name]["macro"] == pytest.approx(macro[name])
+        assert table["overall"][name]["micro"] == pytest.approx(micro[name])
+        assert table["overall"][name]["n"] == nc + nd
+    haze, jpeg = table["curves"]["haze"], table["curves"]["jpeg"]
+    assert haze["severity"] == [0, 1, 3] and jpeg["severity"] == [0, 5]
+    assert haze["macro"] == pytest.approx([1.0, 0.5, 0.55])
+    assert haze["tasks"]["object_counting"] == pytest.approx([1.0, 1.0, 0.1])
+    assert haze["mean_drop"] == pytest.approx(1 - (0.5 + 0.55) / 2)  # 0.475
+    assert jpeg["macro"] == pytest.approx([1.0, 0.0]) and jpeg["mean_drop"] == pytest.approx(1)
+    # The blended per-task scores and macro/micro are what they were: every variant has the
+    # same items, so counting (1 + 1 + 0.1 + 0) / 4 and directions (1 + 0 + 1 + 0) / 4.
+    written = json.loads(scores.read_text())
+    assert written["tasks"]["object_counting"]["score"] == pytest.approx(0.525)
+    assert written["tasks"]["object_rel_direction_hard"]["score"] == pytest.approx(0.5)
+    assert written["macro"] == pytest.approx((0.525 + 0.5) / 2)
+    # The terminal shows the same table and curves.
+    assert "task                         clean   haze/1   haze/3   jpeg/5" in printed
+    assert "object_counting             1.0000   1.0000   0.1000   0.0000" in printed
+    assert "object_rel_direction_hard   1.0000   0.0000   1.0000   0.0000" in printed
+    assert "macro (mean over tasks)     1.0000   0.5000   0.5500   0.0000" in printed
+    assert "  haze  0: 1.0000  1: 0.5000  3: 0.5500  (mean drop +0.4750)" in printed
+    assert "  jpeg  0: 1.0000  5: 0.0000  (mean drop +1.0000)" in printed
+
+
+def test_robustness_curve_is_plotted_as_png_or_html(robust, tmp_path, capsys):
+    from PIL import Image
+
+    out, rows = robust
+    path = tmp_path / "replies.jsonl"
+    write_jsonl(path, robust_replies(rows))
+    png, page = tmp_path / "curve.png", tmp_path / "curve.html"
+    assert main(["eval", str(out), str(path), "--plot", str(png)]) == 0
+    assert f"robustness curve drawn in {png}" in capsys.readouterr().out
+    with Image.open(png) as image:
+        assert image.format == "PNG" and image.width > image.height > 200
+    assert main(["eval", str(out), str(path), "--plot", str(page)]) == 0
+    text = page.read_text()
+    # matplotlib's SVG names each text it draws in a comment: the panels and the legend
+    for name in ("macro (mean over tasks)", "object_counting", "haze", "jpeg", "clean"):
+        assert f"<!-- {name} -->" in text, name
+    assert "haze/3" in text and "<svg" in text  # the printed table below the plot
+    assert main(["eval", str(out), str(path), "--plot", str(tmp_path / "curve.txt")]) == 2
+    assert "must end in .png or .html" in capsys.readouterr().err
+
+
+def test_clean_only_build_has_no_degradation_table_and_no_curve(dataset, tmp_path, capsys):
+    out, rows = dataset
+    path = tmp_path / "perfect.jsonl"
+    write_jsonl(path, {r["id"]: r["answer"] for r in rows})
+    scores = tmp_path / "scores.json"
+    assert main(["eval", str(out), str(path), "--json", str(scores)]) == 0
+    assert "scores by degradation" not in capsys.readouterr().out
+    table = json.loads(scores.read_text())["robustness"]
+    assert table["variants"] == ["clean"] and table["curves"] == {}
+    assert table["overall"]["clean"] == {"n": len(rows), "macro": 1.0, "micro": 1.0}
+    assert main(["eval", str(out), str(path), "--plot", str(tmp_path / "c.png")]) == 2
+    assert "no degraded rows" in capsys.readouterr().err
+    assert not (tmp_path / "c.png").exists()
+
+
+def test_vsibench_file_without_format_suggests_the_flag(tmp_path, capsys):
+    docs = [{"id": 0, "question_type": "object_counting", "ground_truth": "4", "options": None}]
+    replies = tmp_path / "replies.jsonl"
+    write_jsonl(replies, {"0": "4"})
+    for name in ("vsi.jsonl", "vsi.json", "export/test.parquet"):
+        dataset = tmp_path / name
+        dataset.parent.mkdir(exist_ok=True)
+        if name.endswith(".parquet"):
+            import pyarrow as pa
+
+            pq.write_table(pa.Table.from_pylist(docs), dataset)
+        elif name.endswith(".jsonl"):
+            dataset.write_text(json.dumps(docs[0]) + "\n")
+        else:
+            dataset.write_text(json.dumps(docs))
+        given = dataset.parent if name.startswith("export/") else dataset  # the export folder
+        assert main(["eval", str(given), str(replies)]) == 2
+        err = capsys.readouterr().err
+        assert f"{dataset}: a VSI-Bench-format file" in err, err
+        assert "--format vsibench" in err
+        # ... and with the flag, the same path is scored (the folder through its file)
+        assert main(["eval", str(given), str(replies), "--format", "vsibench"]) == 0
+        assert "object_counting" in capsys.readouterr().out
+    # The VSI file given as the predictions: named as a dataset file, the flag suggested.
+    assert main(["eval", str(tmp_path / "vsi.jsonl"), str(tmp_path / "vsi.jsonl")]) == 2
+    assert "--format vsibench" in capsys.readouterr().err
+    assert main(["eval", str(tmp_path), str(tmp_path / "vsi.jsonl")]) == 2
+    assert "VSI-Bench-format" in capsys.readouterr().err
