@@ -28,6 +28,12 @@ from spatialqa.oracle.in_view import (
     object_orientation,
     object_point_2d,
 )
+from spatialqa.oracle.movement import (
+    moved_object,
+    object_displacement,
+    object_move_direction,
+    object_moved,
+)
 from spatialqa.oracle.navigation import astar, occupancy_grid, route
 from spatialqa.oracle.program import execute
 from spatialqa.oracle.size import height_difference, object_size, object_volume, size_comparison
@@ -80,10 +86,14 @@ __all__ = [
     "instance_count",
     "instance_mask",
     "minimal_obb",
+    "moved_object",
     "nearest_category",
     "object_box_2d",
+    "object_displacement",
     "object_distance",
     "object_existence",
+    "object_move_direction",
+    "object_moved",
     "object_orientation",
     "object_point_2d",
     "object_size",
