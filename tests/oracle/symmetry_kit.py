@@ -427,6 +427,23 @@ def _two_views_calls(scene: Scene, rng: np.random.Generator, symmetries) -> list
     return [Call({"view1": view1, "view2": view2}, symmetries)]
 
 
+def _movement_calls(scene: Scene, rng: np.random.Generator, symmetries) -> list[Call]:
+    """An object and two frames (oracle.movement): its box centre decides the answer."""
+    (instance,) = _pick(rng, object_ids(scene), 1)
+    view1, view2 = _pick(rng, frame_ids(scene), 2)
+    kwargs = {"instance_id": instance, "view1": view1, "view2": view2}
+    return [Call(kwargs, symmetries, boxes=("minimal_obb", (instance,)))]
+
+
+def _moved_object_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
+    """Up to three objects of distinct categories and two frames (oracle.moved_object)."""
+    firsts = [ids[0] for ids in scene.categories.values()]
+    ids = _pick(rng, firsts, min(3, len(firsts)))
+    view1, view2 = _pick(rng, frame_ids(scene), 2)
+    kwargs = {"instance_ids": ids, "view1": view1, "view2": view2}
+    return [Call(kwargs, ALL, boxes=("minimal_obb", tuple(ids)))]
+
+
 def _ego_relation_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
     from spatialqa.oracle.in_view import RELATIONS
 
@@ -626,6 +643,10 @@ OP_SPECS: dict[str, OpSpec] = {
     "camera_motion_direction": OpSpec(lambda s, r: _two_views_calls(s, r, ALL)),
     "camera_relative_position": OpSpec(lambda s, r: _two_views_calls(s, r, ALL)),
     "camera_rotation": OpSpec(lambda s, r: _two_views_calls(s, r, GRAVITY), mirror=lambda v: -v),
+    "object_moved": OpSpec(lambda s, r: _movement_calls(s, r, ALL)),
+    "moved_object": OpSpec(_moved_object_calls),
+    "object_displacement": OpSpec(lambda s, r: _movement_calls(s, r, GRAVITY)),
+    "object_move_direction": OpSpec(lambda s, r: _movement_calls(s, r, GRAVITY)),
     "clock_direction": OpSpec(_clock_calls, mirror=_mirror_clock),
     "goal_aiming": OpSpec(_goal_calls),
     "action_consequence": OpSpec(_action_calls),
