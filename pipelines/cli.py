@@ -115,21 +115,22 @@ def cmd_degradations(args: argparse.Namespace) -> int:
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
-    from spatialqa.generators import all_tasks
-    from spatialqa.generators.catalogue import example
+    from spatialqa.generators.catalogue import listing
 
-    tasks = all_tasks()
-    rows = [task.describe() for task in tasks]
+    rows, cached_to = listing()
     columns = ("name", "family", "answer_type", "metric", "unit")
     widths = {c: max(len(c), *(len(str(r[c] or "-")) for r in rows)) for c in columns}
-    print("  ".join(c.ljust(widths[c]) for c in columns))
-    for task, row in zip(tasks, rows, strict=True):
+    print("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+    for row in rows:
         print("  ".join(str(row[c] or "-").ljust(widths[c]) for c in columns).rstrip())
-        sample = example(task)
-        if sample is not None:
-            stem, *options = sample.question.split("\n")
+        if row["example"] is not None:
+            stem, *options = row["example"]["question"].split("\n")
             shown = f"{stem} [{' '.join(options)}]" if options else stem
-            print(f"    e.g. {shown} -> {sample.answer}")
+            print(f"    e.g. {shown} -> {row['example']['answer']}")
+        if row["hint"]:
+            print(f"    note: {row['hint']}")
+    if cached_to is not None:
+        print(f"(examples asked on a procedural room once; cached in {cached_to})", file=sys.stderr)
     return 0
 
 

@@ -25,7 +25,10 @@ def test_help_imports_nothing_heavy():
     assert [m for m in loaded if m.split(".")[0] in HEAVY or m.startswith(LAYERS)] == []
 
 
-def test_tasks_lists_the_registry_each_task_with_an_example(capsys):
+def test_tasks_lists_the_registry_each_task_with_an_example_and_its_hint(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the listing's cache, not ~/.cache
     assert main(["tasks"]) == 0
     lines = capsys.readouterr().out.splitlines()
     rows = {line.split()[0]: i for i, line in enumerate(lines) if line and line[0] != " "}
@@ -33,6 +36,9 @@ def test_tasks_lists_the_registry_each_task_with_an_example(capsys):
         row = rows[task.name]
         assert lines[row].split()[1:4] == [task.family, task.answer_type, task.metric]
         assert lines[row + 1].lstrip().startswith("e.g. "), task.name
+        if task.hint:
+            assert lines[row + 2] == f"    note: {task.hint}"
+    assert "note: needs four categories" in lines[rows["obj_appearance_order"] + 2]
 
 
 def test_a_bad_config_exits_2_naming_the_field(tmp_path, capsys):
