@@ -9,6 +9,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -138,6 +139,47 @@ def count_samples(config: BuildConfig, shard: Shard) -> dict[str, int]:
     return {spec.name: sum(s.task == spec.name for s in samples) for spec in config.tasks}
 
 
+class ShardRows(NamedTuple):
+    """What one shard's scene gives, before anything is encoded or written."""
+
+    scene: Scene
+    short: str | None
+    """Why fewer views than asked were delivered (``view_shortfall``), None when none miss."""
+    sample_rows: list[dict]
+    frame_rows: list[dict]
+
+
+def shard_rows(config: BuildConfig, shard: Shard, build_id: str) -> ShardRows:
+    """The sample and frame rows ``run_shard`` writes for ``shard``, in the order it writes
+    them; the build, ``spatialqa.generate`` and the Ray Data source all make rows here.
+
+    Raises SkippedScene (with the reason a build records) when the scene fails at any stage.
+    """
+    stage = Stages(shard)
+    with stage("loading"):
+        scene = shard.scene.load()
+    with stage("checking limits"):
+        check_scene(config, scene, root=shard.scene.path or None)
+    with stage("picking views"):
+        views = delivered_views(scene, config.views)
+        short = view_shortfall(scene, config.views, views)
+    with stage("asking questions"):
+        samples = ask(config, scene, views)
+        variants = [variant for spec in config.degradations for variant in spec.variants]
+        shown = [view for view in views if any(view in s.views for s in samples)]
+    with stage("rendering and degrading the views"):
+        root = shard.scene.path or None
+        frame_rows, images = render_views(config, scene, shown, variants, root=root)
+    with stage("making the rows"):
+        source = shard.scene.key
+        sample_rows = [
+            sample_row(config, build_id, sample, variant, images, source)
+            for sample in samples
+            for variant in variants
+        ]
+    return ShardRows(scene, short, sample_rows, frame_rows)
+
+
 def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dict:
     """Build one shard into the storage at ``out`` (a path or URI); return its manifest record.
 
@@ -151,27 +193,8 @@ def run_shard(config: BuildConfig, shard: Shard, out: str, build_id: str) -> dic
     try:
         with stage("reading the inputs"):
             record["inputs"] = inputs_hash(shard.scene)
-        with stage("loading"):
-            scene = shard.scene.load()
-        with stage("checking limits"):
-            check_scene(config, scene, root=shard.scene.path or None)
-        with stage("picking views"):
-            views = delivered_views(scene, config.views)
-            short = view_shortfall(scene, config.views, views)
-        with stage("asking questions"):
-            samples = ask(config, scene, views)
-            variants = [variant for spec in config.degradations for variant in spec.variants]
-            shown = [view for view in views if any(view in s.views for s in samples)]
-        with stage("rendering and degrading the views"):
-            root = shard.scene.path or None
-            frame_rows, images = render_views(config, scene, shown, variants, root=root)
+        scene, short, sample_rows, frame_rows = shard_rows(config, shard, build_id)
         with stage("making the rows"):
-            source = shard.scene.key
-            sample_rows = [
-                sample_row(config, build_id, sample, variant, images, source)
-                for sample in samples
-                for variant in variants
-            ]
             encoded = {
                 folder: parquet.encode(rows, schema, config.output.rows_per_shard)
                 for folder, rows, schema in (
