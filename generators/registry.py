@@ -18,6 +18,7 @@ TASKS: dict[str, type[Task]] = {}
 BUILT_IN = (
     "appearance",
     "camera_motion",
+    "correspondence",
     "counting",
     "direction",
     "distance",

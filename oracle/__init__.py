@@ -16,6 +16,11 @@ from spatialqa.oracle.camera_motion import (
     camera_relative_position,
     camera_rotation,
 )
+from spatialqa.oracle.correspondence import (
+    marked_correspondence,
+    point_correspondence,
+    view_overlap,
+)
 from spatialqa.oracle.counting import count_comparison, instance_count, visible_count
 from spatialqa.oracle.direction import ccw_angle, relative_direction, sector
 from spatialqa.oracle.distance import camera_object_distance, nearest_category, object_distance
@@ -85,6 +90,7 @@ __all__ = [
     "height_difference",
     "instance_count",
     "instance_mask",
+    "marked_correspondence",
     "minimal_obb",
     "moved_object",
     "nearest_category",
@@ -103,6 +109,7 @@ __all__ = [
     "occlusion",
     "occupancy_grid",
     "perspective",
+    "point_correspondence",
     "relative_direction",
     "room_area",
     "route",
@@ -110,6 +117,7 @@ __all__ = [
     "signed_yaw",
     "size_comparison",
     "truncation",
+    "view_overlap",
     "virtual_camera",
     "visibility_compare",
     "visible_count",
