@@ -23,6 +23,7 @@ BUILT_IN = (
     "direction",
     "distance",
     "in_view",
+    "movement",
     "navigation",
     "size",
     "viewer",
