@@ -33,6 +33,7 @@ from spatialqa.oracle.in_view import (
     object_orientation,
     object_point_2d,
 )
+from spatialqa.oracle.maps import cognitive_map
 from spatialqa.oracle.movement import (
     moved_object,
     object_displacement,
@@ -78,6 +79,7 @@ __all__ = [
     "camera_rotation",
     "ccw_angle",
     "clock_direction",
+    "cognitive_map",
     "count_comparison",
     "depth_order",
     "derived",

@@ -151,6 +151,7 @@ YAW, ROTATION, MIRROR_SWAP = "yaw", "rotation", "mirror"
 """Symmetries a call's answer respects: rigid motion about z, any rigid motion, the mirror."""
 ALL = frozenset({YAW, ROTATION, MIRROR_SWAP})
 GRAVITY = frozenset({YAW, MIRROR_SWAP})
+MIRROR_ONLY = frozenset({MIRROR_SWAP})
 
 
 @dataclass(frozen=True)
@@ -592,6 +593,23 @@ def _route_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
     return [Call({"start": start, "facing": facing, "waypoints": waypoints}, GRAVITY, boxes=boxes)]
 
 
+def _map_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
+    categories = _pick(rng, sorted(scene.categories), min(3, len(scene.categories)))
+    boxes = ("minimal_obb", tuple(i for c in categories for i in scene.categories[c]))
+    views = _views(scene, rng, 2)
+    return [
+        Call({"categories": categories, "views": views}, GRAVITY, boxes=boxes),
+        Call(
+            {"categories": categories, "views": views, "frame": "world"}, MIRROR_ONLY, boxes=boxes
+        ),
+    ]
+
+
+def _mirror_map(value: Any) -> Any:
+    """A 10 x 10 map mirrored: x -> 9 - x (its right reversed, its up kept)."""
+    return {c: sorted([[9 - x, y] for x, y in cells]) for c, cells in value.items()}
+
+
 def _mirror_box_2d(box: Any) -> Any:
     x1, y1, x2, y2 = box
     return [1000 - x2, y1, 1000 - x1, y2]
@@ -657,6 +675,7 @@ OP_SPECS: dict[str, OpSpec] = {
         _nearest_calls, detail_keys=("distances", "min_gap"), same_ids=False
     ),
     "route": OpSpec(_route_calls, pixels=True),
+    "cognitive_map": OpSpec(_map_calls, mirror=_mirror_map, pixels=True),
 }
 """Every registered oracle operation must have an entry (the tests fail for a missing one)."""
 
