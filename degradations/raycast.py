@@ -33,7 +33,7 @@ from spatialqa.degradations.materials import (
     surface_looks,
     triplanar_uv,
 )
-from spatialqa.degradations.render import ZFAR, ZNEAR, RenderedFrame
+from spatialqa.degradations.render import ZFAR, ZNEAR, ByState, RenderedFrame
 from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import Frame, Scene
 from spatialqa.scenes.camera import pixel_rays
@@ -48,13 +48,17 @@ class RaycastRenderer:
     """Ray-cast one Scene: exact depth and masks, Lambert-shaded RGB, on the CPU.
 
     Objects given only as point clouds are not drawn (as in the rasterising backend and the
-    oracle's visibility).
+    oracle's visibility). A scene whose objects move is drawn in the state of each frame's
+    time, by one renderer per state (``render.ByState``).
     """
 
     def __init__(self, scene: Scene, look: str = DEFAULT_LOOK) -> None:
         if look not in LOOKS:
             raise ValueError(f"look: must be one of {LOOKS} (got {look!r})")
         self._scene = scene  # the derived geometry holds its scene weakly
+        self._states = ByState(scene, lambda state: RaycastRenderer(state, look))
+        if scene.moves:  # each frame is drawn by the renderer of its state
+            return
         self._geometry = derived(scene)
         self._natural = look == "natural"
         if self._natural:
@@ -131,7 +135,10 @@ class RaycastRenderer:
         return _DISPLAY[index].reshape(frame.height, frame.width, 3)
 
     def render(self, frame: Frame) -> RenderedFrame:
-        """Depth, instance ids and shaded RGB of ``frame`` from one batch of rays."""
+        """Depth, instance ids and shaded RGB of ``frame`` from one batch of rays (objects
+        where they are at the frame's time)."""
+        if self._scene.moves:
+            return self._states(frame).render(frame)
         rays, depth, geometry, hits = self._cast(frame)
         table = np.append(self._geometry.geometry_instance[:-1], BACKGROUND_ID)
         instance = table[geometry].reshape(frame.height, frame.width)
@@ -142,10 +149,14 @@ class RaycastRenderer:
         )
 
     def render_rgb(self, frame: Frame) -> np.ndarray:
+        if self._scene.moves:
+            return self._states(frame).render_rgb(frame)
         return self._shade(frame, *self._cast(frame))
 
     def close(self) -> None:
-        """Nothing to release: the ray-casting scene belongs to the scene's derived geometry."""
+        """Nothing of its own to release: the ray-casting scene belongs to the scene's derived
+        geometry (a moving scene's states are each a scene of their own)."""
+        self._states.close()
 
     def __enter__(self) -> RaycastRenderer:
         return self

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -280,6 +281,30 @@ class Renderer(Protocol):
     def close(self) -> None: ...
 
 
+class ByState:
+    """The renderers of a scene whose objects move: one per state (``Scene.at``), made at the
+    first frame that needs it, so each frame is drawn with every object where it is at the
+    frame's time and frames of one state share one renderer (its buffers, its light bake)."""
+
+    def __init__(self, scene: Scene, make: Callable[[Scene], Renderer]) -> None:
+        self._scene = scene
+        self._make = make
+        self._renderers: dict[tuple[int, ...], Renderer] = {}
+
+    def __call__(self, frame: Frame) -> Renderer:
+        """The renderer of the state at ``frame.t``."""
+        key = self._scene.state_key(frame.t)
+        renderer = self._renderers.get(key)
+        if renderer is None:
+            renderer = self._make(self._scene.at(frame.t))
+            self._renderers[key] = renderer
+        return renderer
+
+    def close(self) -> None:
+        for renderer in self._renderers.values():
+            renderer.close()
+
+
 def instance_codes(ids: np.ndarray) -> np.ndarray:
     """Instance ids -> the int32 codes the id attachment holds (``id - BACKGROUND_ID``,
     wrapped), so that a cleared pixel (0) is background."""
@@ -424,7 +449,8 @@ class RasterRenderer:
     renderer's own, made at the first render; the framebuffer is re-made when the frame size
     changes. Every render makes the context current and restores the previous one, so that
     renderers can be interleaved. Use as a context manager, or call ``close``. Objects given
-    only as point clouds are not drawn.
+    only as point clouds are not drawn. A scene whose objects move is drawn in the state of
+    each frame's time, by one renderer per state (``ByState``).
 
     Parameters
     ----------
@@ -444,6 +470,7 @@ class RasterRenderer:
         self._look = look
         self._ctx: Any = None
         self._target: _Target | None = None
+        self._states = ByState(scene, lambda state: RasterRenderer(state, look))
 
     def _open(self) -> Any:
         """The context with the scene uploaded (made once, again after ``close``)."""
@@ -517,13 +544,18 @@ class RasterRenderer:
 
     def render_rgb(self, frame: Frame) -> np.ndarray:
         """The RGB image alone, (H, W, 3) uint8."""
+        if self._scene.moves:
+            return self._states(frame).render_rgb(frame)
         with self._open():
             target = self._draw(frame)
             target.framebuffer.read_into(target.rgb, components=3, attachment=0)
             return target.rgb.copy()
 
     def render(self, frame: Frame) -> RenderedFrame:
-        """Render ``frame``: RGB, camera z and instance ids from one pass."""
+        """Render ``frame``: RGB, camera z and instance ids from one pass (objects where they
+        are at the frame's time)."""
+        if self._scene.moves:
+            return self._states(frame).render(frame)
         with self._open():
             target = self._draw(frame)
             target.framebuffer.read_into(target.rgb, components=3, attachment=0)
@@ -535,6 +567,7 @@ class RasterRenderer:
 
     def close(self) -> None:
         """Release the OpenGL context; the renderer can still render (it makes a new one)."""
+        self._states.close()
         if self._ctx is not None:
             self._ctx.release()  # destroys every object in it; the EGL display stays
         self._ctx = None

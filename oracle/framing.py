@@ -64,7 +64,9 @@ def visible_objects(
 
 
 def structure_pixels(scene: Scene, frame_id: str) -> int:
-    """Pixels of frame ``frame_id`` whose first hit is the structure (cached per frame)."""
+    """Pixels of frame ``frame_id`` whose first hit is the structure (cached per frame), with
+    the objects where they are at the frame's time."""
+    scene = scene.at_frame(frame_id)
 
     def compute() -> int:
         frame = scene.frame(frame_id)

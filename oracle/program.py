@@ -17,6 +17,7 @@ RecursionError...) becomes a ``SpatialQAError`` naming the operation.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import math
@@ -162,10 +163,44 @@ def operation(
         if name in OPERATIONS:
             raise SpatialQAError(f"oracle operation {name!r} registered twice")
         PARAMETERS[name] = _declared(name, function, limits)
+        function = _at_view_time(function, PARAMETERS[name])
         OPERATIONS[name] = function
         return function
 
     return register if function is None else register(function)
+
+
+def _names_frame(hint: Any) -> bool:
+    """Whether ``hint`` is a FrameId (or ``FrameId | None``): one frame, not a list of them."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):
+        return any(_names_frame(arm) for arm in args if arm is not type(None))
+    return origin is Annotated and any(
+        isinstance(a, _Names) and a.what == "frame" for a in args[1:]
+    )
+
+
+def _at_view_time(function: Operation, parameters: dict[str, Parameter]) -> Operation:
+    """``function`` answering in the scene as it is at its frame's time (``Scene.at``), when it
+    takes exactly one frame: GROUND_TRUTH's "everything the oracle answers about a frame uses
+    the scene at that frame's time", held in one place. Operations of two frames (a move
+    between them) or of a list of frames (visibility per frame already does) decide for
+    themselves; a scene that does not move is passed as it is."""
+    views = [name for name, p in parameters.items() if _names_frame(p.hint)]
+    if len(views) != 1:
+        return function
+    view = views[0]
+    position = list(parameters).index(view)
+
+    @functools.wraps(function)
+    def at_view_time(scene: Scene, *args: Any, **kwargs: Any) -> Fact:
+        if scene.moves:
+            frame_id = args[position] if len(args) > position else kwargs.get(view)
+            if frame_id is not None:
+                scene = scene.at_frame(frame_id)
+        return function(scene, *args, **kwargs)
+
+    return at_view_time
 
 
 def call(op: Operation, **args: Any) -> dict[str, Any]:

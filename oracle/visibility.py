@@ -23,6 +23,9 @@ reaching further (or behind the camera plane) has its truncation underestimated.
 The rays are traced by ``tracing`` (fast, and bit for bit the listing above:
 ``_count(..., all_hits=True)`` is the definition), only through the windows and outlines of
 ``outlines``; point clouds are splatted into closed surfaces (``splats``).
+
+Objects that move (``SceneObject.motion``) are traced where they are at the frame's time: a
+frame is counted in ``scene.at(frame.t)``, whose caches every frame of that state shares.
 """
 
 from __future__ import annotations
@@ -253,18 +256,22 @@ def visibility_bytes(objects: int, pixels: int, frames: int) -> int:
 
 
 def frame_visibility(scene: Scene, frame_id: str) -> FrameVisibility:
-    """Visibility of every object in frame ``frame_id``, from one batch of rays (cached)."""
+    """Visibility of every object in frame ``frame_id``, from one batch of rays (cached), with
+    every object where it is at the frame's time (``Scene.at``)."""
     frame = scene.frame(frame_id)
-    return derived(scene).memo("frame_visibility", frame_id, lambda: _count(scene, frame))
+    state = scene.at(frame.t)
+    return derived(state).memo("frame_visibility", frame_id, lambda: _count(state, frame))
 
 
 def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
     """First-hit instance id per pixel, (height, width) int64: -1 structure, -2 nothing.
 
     The same trace as ``frame_visibility`` (so it agrees pixel for pixel), plus an any-hit
-    query on the structure for the pixels no object covers.
+    query on the structure for the pixels no object covers. Objects are where they are at the
+    frame's time.
     """
     frame = scene.frame(frame_id)
+    scene = scene.at(frame.t)
     k = len(scene.objects)
     boxes, outlines = window_boxes(scene, frame)
     empty = np.empty((0, 2), dtype=np.int64)

@@ -125,3 +125,49 @@ def test_a_patterned_face_shows_its_pattern(backend):
     brightness = view.rgb.astype(int).sum(axis=2)[face]
     assert face.sum() > 1000
     assert brightness.max() - brightness.min() > 60
+
+
+@pytest.mark.parametrize("backend", [RasterRenderer, RaycastRenderer])
+@pytest.mark.parametrize("look", ["classic", "natural"])
+def test_both_backends_draw_a_moving_object_where_it_is_at_the_frames_time(backend, look):
+    """moving_kit's chair turns and slides at t = 1: f0 is drawn as the scene built before
+    the move, f1 and f2 as the scene built by hand after it, and the chair's pixels are the
+    oracle's (instance_mask) but for pixel centres on an outline."""
+    import moving_kit
+
+    from spatialqa.oracle import instance_mask
+
+    scene = moving_kit.moving().resized(320, 240)
+    f0, f1, f2 = scene.trajectory("walk").frames
+    with backend(scene, look) as moving, backend(moving_kit.before(), look) as before:
+        drawn = [moving.render(frame) for frame in (f0, f1, f2)]
+        assert np.array_equal(drawn[0].instance, before.render(f0).instance)
+    with backend(moving_kit.after(), look) as after:
+        by_hand = after.render(f1)
+    assert (drawn[1].instance == by_hand.instance).mean() >= 0.999
+    assert np.abs(drawn[1].rgb.astype(int) - by_hand.rgb).mean() < 0.5
+    assert np.array_equal(drawn[1].instance, drawn[2].instance)
+    chair = moving_kit.CHAIR
+    for frame, image in zip((f0, f1), drawn[:2], strict=True):
+        ours = instance_mask(scene, frame.id) == chair
+        theirs = image.instance == chair
+        assert theirs.sum() > 1000  # the chair fills a good part of the view
+        assert (ours != theirs).sum() <= 0.01 * theirs.sum()
+    # Where the chair was and where it went: the two masks barely overlap (u 213..426 before,
+    # 60..201 after, at 640 px wide: see tests/oracle/test_visibility.py).
+    assert not ((drawn[0].instance == chair) & (drawn[1].instance == chair)).any()
+
+
+def test_a_moving_scene_gets_one_renderer_per_state():
+    """Frames f0 (before the keyframe), f1 and f2 (after it): two states, two renderers."""
+    import moving_kit
+
+    from spatialqa.degradations.render import ByState
+
+    scene = moving_kit.moving()
+    made = []
+    states = ByState(scene, lambda state: made.append(state) or RaycastRenderer(state))
+    f0, f1, f2 = scene.trajectory("walk").frames
+    assert states(f1) is states(f2) is not states(f0)
+    assert made == [scene.at(1.0), scene.at(0.0)]
+    assert not any(state.moves for state in made)

@@ -220,3 +220,23 @@ def test_random_programs_raise_nothing_but_spatialqa_errors(small_room, program)
     except SpatialQAError:
         return
     assert fact.program["op"] in OPERATIONS
+
+
+def test_an_operation_of_one_frame_answers_in_the_state_of_that_frames_time():
+    """moving_kit: the camera at (0, 0, 0.4); the chair spans x [2.8, 3.2], y [-0.6, 0.6],
+    z [0, 0.8] before t = 1 (closest point (2.8, 0, 0.4): 2.8 m away) and x [2.4, 3.6],
+    y [0.85, 1.25] from t = 1 on (closest (2.4, 0.85, 0.4): sqrt(2.4^2 + 0.85^2) = sqrt(6.4825)
+    = 2.54608 m). Called directly, by keyword, or through execute, the same."""
+    import moving_kit
+
+    from spatialqa.oracle import camera_object_distance
+
+    scene = moving_kit.moving()
+    chair = moving_kit.CHAIR
+    assert camera_object_distance(scene, "f0", chair).value == pytest.approx(2.8, abs=1e-6)
+    near = math.hypot(2.4, 0.85)
+    assert camera_object_distance(scene, "f1", chair).value == pytest.approx(near, abs=1e-6)
+    by_keyword = camera_object_distance(scene, view="f2", instance_id=chair)
+    assert by_keyword.value == pytest.approx(near, abs=1e-6)
+    program = {"op": "camera_object_distance", "args": {"view": "f1", "instance_id": chair}}
+    assert execute(program, scene).value == pytest.approx(near, abs=1e-6)

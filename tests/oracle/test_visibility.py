@@ -386,3 +386,32 @@ def test_visible_instances_is_cached_but_handed_out_fresh(chairs):
         4: True,
     }
     assert derived(chairs).builds["visible_instances"] >= 1
+
+
+def test_a_moving_object_is_seen_where_it_is_at_the_frames_time():
+    """moving_kit: camera at (0, 0, 0.4) along +x, f = 500, centre (319.5, 239.5); pixel u
+    shows world y = -(u - 319.5) x / 500, pixel v world z = 0.4 - (v - 239.5) x / 500.
+
+    f0 (t = 0): the chair's near face x = 2.8, y [-0.6, 0.6], z [0, 0.8]:
+    u = 319.5 -+ 500 * 0.6 / 2.8 = [212.36, 426.64] -> centres 213..426 (214 columns),
+    v = 239.5 +- 500 * 0.4 / 2.8 = [168.07, 310.93] -> centres 169..310 (142 rows): 30388 px.
+    f1 (t = 1, the keyframe): near face x = 2.4, y [0.85, 1.25] and the side y = 0.85 to
+    x = 3.6: u from 319.5 - 500 * 1.25 / 2.4 = 59.08 to 319.5 - 500 * 0.85 / 3.6 = 201.44 ->
+    centres 60..201; v = 239.5 +- 500 * 0.4 / 2.4 = [156.17, 322.83] -> centres 157..322.
+    """
+    import moving_kit
+
+    scene = moving_kit.moving()
+    i = list(frame_visibility(scene, "f0").instance_ids).index(moving_kit.CHAIR)
+    before, after = frame_visibility(scene, "f0"), frame_visibility(scene, "f1")
+    assert before.visible_pixels[i] == 214 * 142
+    assert before.boxes[i].tolist() == [212.5, 168.5, 426.5, 310.5]
+    assert after.boxes[i].tolist() == [59.5, 156.5, 201.5, 322.5]
+    assert frame_visibility(scene, "f2") is not after  # its own frame, in the same state
+    assert frame_visibility(scene.at(2.0), "f2") is frame_visibility(scene, "f2")
+    # The state's masks are the masks of the scene built in that state by hand.
+    assert np.array_equal(instance_mask(scene, "f0"), instance_mask(moving_kit.before(), "f0"))
+    assert np.array_equal(instance_mask(scene, "f1"), instance_mask(moving_kit.after(), "f1"))
+    hand = frame_visibility(moving_kit.after(), "f1")
+    assert np.array_equal(after.visible_pixels, hand.visible_pixels)
+    assert np.array_equal(after.silhouette_pixels, hand.silhouette_pixels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import moving_kit
 import numpy as np
 import pytest
 import trimesh
@@ -162,3 +163,12 @@ def test_bad_motion_in_scene_json_names_the_file_and_field(scene_kit, tmp_path, 
     path.write_text(json.dumps(document))
     with pytest.raises(SceneError, match=r"scene\.json: " + message):
         load_scene(tmp_path)
+
+
+def test_the_kit_chair_moved_by_its_keyframe_is_the_chair_built_in_place():
+    """moving_kit's keyframe, applied by Scene.at, gives the box built turned and in place."""
+    moved = moving_kit.moving().at(moving_kit.KEYFRAME_T).object(moving_kit.CHAIR).mesh
+    by_hand = moving_kit.after().object(moving_kit.CHAIR).mesh
+    # Spans on paper: x [2.4, 3.6], y [0.85, 1.25], z [0, 0.8].
+    assert np.allclose(moved.bounds, [[2.4, 0.85, 0.0], [3.6, 1.25, 0.8]], atol=1e-12)
+    assert np.allclose(np.sort(moved.vertices, axis=0), np.sort(by_hand.vertices, axis=0))
