@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import reprlib
 from pathlib import Path
@@ -12,13 +13,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     create_model,
     field_validator,
     model_validator,
 )
 
-from spatialqa.errors import ConfigError
+from spatialqa.errors import ConfigError, SpatialQAError, TaskError
 from spatialqa.pipelines.leakage import SETS, SPLITS, Exclusion, assign_split, parse_entry
 from spatialqa.scenes.formats import FORMATS
 from spatialqa.scenes.limits import Limits
@@ -306,6 +308,13 @@ class BuildConfig(Strict):
     exclude: list[str] = Field(default_factory=list)
     """Scene ids and named sets (``vsibench``, ``scannet_val``) left out of the build."""
     split: SplitSpec | None = None
+    _source: str = PrivateAttr(default="config")
+
+    @property
+    def source(self) -> str:
+        """What the config was read from (its file), for errors found after loading (a scene
+        directory missing when the build is planned); ``config`` when made from a mapping."""
+        return self._source
 
     @field_validator("exclude", mode="before")
     @classmethod
@@ -438,10 +447,13 @@ def _where(loc: tuple) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
 
 
-def parse_config(data: object, source: str = "config") -> BuildConfig:
-    """Validate a config mapping; raise ConfigError naming ``source`` and the field."""
+def parse_config(data: object, source: str = "config", *, tasks: bool = True) -> BuildConfig:
+    """Validate a config mapping, its task names and params included; raise ConfigError naming
+    ``source`` and the field. ``tasks=False`` checks the form alone: a config recorded in a
+    manifest is read again to find its scenes, whether or not this process knows its tasks
+    (a task defined in the script that built it)."""
     try:
-        return BuildConfig.model_validate(data)
+        config = BuildConfig.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -454,6 +466,98 @@ def parse_config(data: object, source: str = "config") -> BuildConfig:
                 message += f" (got {excerpt(error.get('input'))})"
             problems.append(f"{source}: {_where(loc) or 'top level'}: {message}")
         raise ConfigError("\n".join(dict.fromkeys(problems))) from None
+    if tasks:
+        check_tasks(config, source)
+    config._source = source
+    return config
+
+
+def check_tasks(config: BuildConfig, source: str) -> None:
+    """Every task registered, its params of the types of their defaults and accepted by the
+    task: what ``instantiate_tasks`` and the shards will need, refused here with the file and
+    the field (one problem a line) rather than by a shard halfway through a build."""
+    from spatialqa.generators.balance import Balance
+    from spatialqa.generators.registry import get_task
+
+    problems = []
+    for number, spec in enumerate(config.tasks):
+        try:
+            task = get_task(spec.name)
+        except TaskError as exc:
+            problems.append(f"{source}: tasks[{number}].name: {exc}")
+            continue
+        defaults = {f.name: f.default for f in dataclasses.fields(Balance)}
+        defaults |= {f.name: f.default for f in dataclasses.fields(task.Params)}
+        wrong = [
+            f"{source}: tasks[{number}].params.{name}: {problem}"
+            for name, value in spec.params.items()
+            if name in defaults
+            for problem in [type_problem(value, defaults[name])]
+            if problem
+        ]
+        if wrong:
+            problems += wrong
+            continue
+        try:
+            task(**spec.params)
+        except (SpatialQAError, TypeError, ValueError) as exc:
+            where, message = relocated(str(exc), spec.name, number)
+            problems.append(f"{source}: {where}: {message}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def type_problem(value: object, default: object) -> str | None:
+    """Why ``value`` cannot stand where the param's ``default`` does (a number for a number,
+    text for text, a list of numbers for a tuple of them), or None. A default of None says
+    nothing of the type: the task checks those."""
+    kind = _kind(default)
+    if kind is None or _fits(value, default):
+        return None
+    shown = list(default) if isinstance(default, tuple) else default
+    return f"must be {kind}, like the default {shown!r} (got {excerpt(value)})"
+
+
+def _kind(default: object) -> str | None:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "an integer"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, str):
+        return "text"
+    if isinstance(default, tuple):
+        each = _kind(default[0]) if default else None
+        return f"a list, each {each}" if each else "a list"
+    return None
+
+
+def _fits(value: object, default: object) -> bool:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return number and isinstance(value, int)
+    if isinstance(default, float):
+        return number
+    if isinstance(default, str):
+        return isinstance(value, str)
+    if isinstance(default, tuple):
+        return isinstance(value, list | tuple) and (
+            not default or all(_fits(item, default[0]) for item in value)
+        )
+    return True
+
+
+def relocated(message: str, task: str, number: int) -> tuple[str, str]:
+    """A task's params error (``tasks[NAME].params.FIELD: ...``, ``params.FIELD: ...`` or a
+    bare message) as (its place in the config, what is wrong)."""
+    for prefix in (f"tasks[{task}].", ""):
+        if message.startswith(f"{prefix}params"):
+            where, _, text = message.removeprefix(prefix).partition(": ")
+            return f"tasks[{number}].{where}", text
+    return f"tasks[{number}].params", message
 
 
 class _Refused(yaml.YAMLError):

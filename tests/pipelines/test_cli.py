@@ -45,7 +45,7 @@ def test_a_bad_config_exits_2_naming_the_field(tmp_path, capsys):
     config = tmp_path / "c.yaml"
     config.write_text("name: x\nscenes: [{procedural: {count: 1}}]\ntasks: [nope]\n")
     assert main(["build", str(config), "--out", str(tmp_path / "o")]) == 2
-    assert "tasks[0]: unknown task 'nope'" in capsys.readouterr().err
+    assert f"{config}: tasks[0].name: unknown task 'nope'" in capsys.readouterr().err
 
 
 def test_build_prints_where_the_data_is_and_the_counts(ray_local, tmp_path, capsys):

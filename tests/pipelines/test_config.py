@@ -70,15 +70,68 @@ def test_abstention_is_off_on_or_a_share():
     )
 
 
-def test_unknown_task_and_params_are_named():
-    with pytest.raises(
-        ConfigError,
-        match=r"tasks\[0\]: unknown task 'object_countin'; did you mean 'object_counting'",
-    ):
-        instantiate_tasks(parse_config({**BASE, "tasks": ["object_countin"]}))
+def test_unknown_task_and_params_are_named_with_the_file(tmp_path):
+    assert error_of({**BASE, "tasks": ["object_counting", "object_countin"]}) == (
+        "c.yaml: tasks[1].name: unknown task 'object_countin'; did you mean "
+        "'object_counting'? (spatialqa tasks lists them)"
+    )
     bad_params = {**BASE, "tasks": [{"name": "object_counting", "params": {"tau": 1}}]}
-    with pytest.raises(ConfigError, match=r"params: unknown \['tau'\]"):
-        instantiate_tasks(parse_config(bad_params))
+    assert error_of(bad_params).startswith("c.yaml: tasks[0].params: unknown ['tau'] (expected")
+    path = tmp_path / "config.yaml"
+    path.write_text(BASE_YAML.replace("[object_counting]", "[object_counting, 3d_boxes, x]"))
+    assert load_error(path) == (  # every unknown name, one a line; no suggestion for 'x'
+        f"{path}: tasks[1].name: unknown task '3d_boxes' (spatialqa tasks lists them)\n"
+        f"{path}: tasks[2].name: unknown task 'x' (spatialqa tasks lists them)"
+    )
+
+
+def task_error(name: str, **params: object) -> str:
+    return error_of({**BASE, "tasks": ["object_counting", {"name": name, "params": params}]})
+
+
+def test_task_params_errors_name_the_task_s_place_and_the_param():
+    """Each way a task refuses its params (its own checks, the shared balance caps, a value of
+    the wrong type) is named as tasks[i].params.FIELD, whatever the task's message said."""
+    assert task_error("object_abs_distance", method="nearest") == (
+        "c.yaml: tasks[1].params.method: must be one of ('closest', 'centroid', 'vsi_grid') "
+        "(got 'nearest')"
+    )
+    assert task_error("object_size_estimation", category_share=2) == (
+        "c.yaml: tasks[1].params.category_share: must be in (0, 1] (got 2)"
+    )
+    assert task_error("ego_relation", variant="4d") == (
+        "c.yaml: tasks[1].params.variant: must be '3d' or '2d' (got '4d')"
+    )
+    # types: a shard would fail comparing 'a' with a margin, in every scene of the build
+    assert task_error("obj_appearance_order", min_gap_s="a") == (
+        "c.yaml: tasks[1].params.min_gap_s: must be a number, like the default 1.0 (got 'a')"
+    )
+    assert task_error("object_counting_mc", min_count=2.5, pair_share="x") == (
+        "c.yaml: tasks[1].params.min_count: must be an integer, like the default 2 (got 2.5)\n"
+        "c.yaml: tasks[1].params.pair_share: must be a number, like the default 0.25 (got 'x')"
+    )
+    assert task_error("occlusion", hard_negatives=1) == (
+        "c.yaml: tasks[1].params.hard_negatives: must be true or false, like the default True "
+        "(got 1)"
+    )
+    assert task_error("action_consequence", turns_deg=[30, "x"]) == (
+        "c.yaml: tasks[1].params.turns_deg: must be a list, each a number, like the default "
+        "[30.0, 45.0, 60.0, 90.0] (got [30, 'x'])"
+    )
+    # what the types allow is then the task's to check: an int for a float, a list for a tuple
+    config = parse_config(
+        {**BASE, "tasks": [{"name": "action_consequence", "params": {"turns_deg": [30, 45]}}]}
+    )
+    ((task, _),) = instantiate_tasks(config)
+    assert list(task.params.turns_deg) == [30, 45]
+
+
+def test_a_config_remembers_its_file_for_later_errors(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(BASE_YAML)
+    assert load_config(path).source == str(path)
+    assert parse_config(BASE).source == "config"
+    assert parse_config(BASE, "c.yaml").model_copy().source == "c.yaml"
 
 
 def test_an_alias_bomb_is_refused_at_once_with_a_short_message(tmp_path):

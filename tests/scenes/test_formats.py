@@ -66,7 +66,9 @@ def test_config_sources_name_a_loader(datasets, tmp_path):
     assert refs[0].load().scene_id == "scene0007_00"
     with pytest.raises(ConfigError, match=r"scenes\[0\]"):
         parse_config({"name": "x", "scenes": [{"scannet": "a", "dir": "b"}], "tasks": ["x"]})
-    bad = parse_config({"name": "x", "scenes": [{"arkitscenes": str(tmp_path)}], "tasks": ["y"]})
+    bad = parse_config(
+        {"name": "x", "scenes": [{"arkitscenes": str(tmp_path)}], "tasks": ["object_counting"]}
+    )
     with pytest.raises(ConfigError, match=r"scenes\[0\]\.arkitscenes: no arkitscenes scene"):
         scene_refs(bad)
 
