@@ -1,10 +1,26 @@
 """A static HTML gallery of a built dataset: look at what you built before you train on it.
 
-``preview(dataset, out)`` picks a seeded, task-stratified sample of rows, writes their images
-with the referenced objects' boxes drawn, one ``index.html`` (no server, filters by task) and a
-PNG of the answer distribution per task. Boxes come from the row's 2D ``labels`` when it has
-them, else from the oracle's instance masks of the scene, remade from the manifest's config;
-a scene that cannot be remade is shown without boxes and says so. Image files are named by
+``preview(dataset, out)`` picks a seeded, task-stratified sample of rows and writes one card per
+row: every view of the sample in a strip that scrolls sideways, each image with the boxes of
+every instance the sample's rationale mentions, one ``index.html`` (no server, filters by task)
+and a PNG of the answer distribution per task.
+
+What a card draws, for any task, without per-task code:
+
+- the row's 2D ``labels`` (JSON): ``boxes`` and ``points`` by instance id, in pixels of the
+  first view (moved by the pipeline with the pixels a degradation moved), and per-view
+  ``marks``: ``{"marks": {frame_id: [{"xy": [x, y], "label": "REF"}, ...]}}`` (a mark may
+  give ``"box": [x1, y1, x2, y2]`` instead of ``xy``); other keys are named on the card;
+- the oracle's box, in each view, of every instance the rationale mentions: the referents
+  (``objects``), instances named by id (``object 4``, ``id 6``, ``ids [9, 10]``), wherever
+  they show a pixel, and every instance of a category the rationale names (an appearance-order
+  card names four categories and the frames they first appear in) where it is visible above
+  tau. Oracle boxes come from the scene remade from the manifest's config; a scene that cannot
+  be remade, or a degradation that moves pixels (the oracle's boxes would be off), gets the
+  labels alone and says so.
+
+Labels are drawn at a size relative to the image (``LABEL_SHARE`` of its height) on a filled
+tag of the box's colour with black or white text, whichever contrasts. Image files are named by
 ``export.safe_name`` of the sample id and checked to lie inside ``out``.
 """
 
@@ -14,13 +30,16 @@ import html
 import io
 import json
 import logging
+import re
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow.dataset as ds
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.pipelines.export import inside, safe_name
@@ -45,8 +64,24 @@ SAMPLE_COLUMNS = (
     "answerable",
     "abstain_reason",
 )
-MAX_IMAGES = 4
-PALETTE = ((230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48), (145, 30, 180))
+PALETTE = (
+    (230, 25, 75),
+    (60, 180, 75),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 240, 240),
+    (240, 50, 230),
+    (210, 245, 60),
+    (255, 225, 25),
+    (0, 128, 128),
+)
+LABEL_SHARE = 0.05
+"""Label text height as a share of the image height (at least ``MIN_LABEL_PX``)."""
+MIN_LABEL_PX = 13
+DRAWN_LABEL_KEYS = ("boxes", "points", "marks")
+_IDS = re.compile(r"\b(?:object|id|instance)\s+(\d+)\b")
+_ID_LISTS = re.compile(r"\bids?\s*\[([\d,\s]+)\]")
 
 
 def _table(root: Path, folder: str, columns: tuple[str, ...] | None = None) -> list[dict]:
@@ -75,6 +110,27 @@ def choose(rows: list[dict], count: int, seed: int) -> list[dict]:
     return picked
 
 
+def mentions(rationale: str, categories: Iterable[str]) -> tuple[list[int], list[str]]:
+    """The instance ids (``object 4``, ``id 6``, ``ids [9, 10]``) and the categories (of
+    ``categories``, longest name first, whole words, plural ``s`` allowed) a rationale names,
+    in order of first mention. ``o'clock`` names no clock."""
+    ids: dict[int, None] = {}
+    for match in sorted([*_IDS.finditer(rationale), *_ID_LISTS.finditer(rationale)], key=_start):
+        for number in re.findall(r"\d+", match.group(1)):
+            ids[int(number)] = None
+    names = sorted(set(categories), key=lambda c: (-len(c), c))
+    found: dict[str, None] = {}
+    if names:
+        pattern = "|".join(re.escape(name) for name in names)
+        for match in re.finditer(rf"(?<![\w'-])({pattern})(?:e?s)?(?![\w-])", rationale):
+            found[match.group(1)] = None
+    return list(ids), list(found)
+
+
+def _start(match: re.Match) -> int:
+    return match.start()
+
+
 class SceneBoxes:
     """2D boxes of instances in views, from the oracle, for scenes remade from the manifest."""
 
@@ -94,29 +150,61 @@ class SceneBoxes:
         names = {s["scene"]: s.get("scene_id") for s in manifest.get("shards", [])}
         self.refs = {names.get(ref.name) or ref.name: ref for ref in refs}
 
-    def boxes(self, scene_id: str, frame_id: str, ids: list[int], size: tuple[int, int]) -> dict:
+    def available(self, scene_id: str) -> bool:
+        """Whether the scene could be remade (else only the labels' boxes can be drawn)."""
+        return self._scene(scene_id) is not None
+
+    def categories(self, scene_id: str) -> dict[str, tuple[int, ...]]:
+        """Category -> instance ids of the remade scene (empty when it cannot be remade)."""
+        scene = self._scene(scene_id)
+        return {} if scene is None else {c: tuple(ids) for c, ids in scene.categories.items()}
+
+    def category(self, scene_id: str, instance: int) -> str | None:
+        scene = self._scene(scene_id)
+        if scene is None:
+            return None
+        try:
+            return scene.object(instance).category
+        except SpatialQAError:  # SceneError: no such instance
+            return None
+
+    def boxes(
+        self,
+        scene_id: str,
+        frame_id: str,
+        ids: Iterable[int],
+        size: tuple[int, int],
+        above_tau: Iterable[int] = (),
+    ) -> dict[int, list[float]]:
         """``instance id -> [x1, y1, x2, y2]`` in pixels of an image of ``size`` (w, h): the
         visible pixels' squares, as the oracle's boxes ([u_min - 0.5, .., v_max + 0.5], pixel
-        centres at integers), scaled as ``Frame.resized`` scales the image."""
+        centres at integers), scaled as ``Frame.resized`` scales the image. ``ids`` need one
+        visible pixel; ``above_tau`` must be visible above tau (``FrameVisibility.is_visible``)
+        in this frame, as a rationale's "visible" means."""
         scene = self._scene(scene_id)
         if scene is None:
             return {}
-        from spatialqa.oracle import instance_mask
+        from spatialqa.oracle import frame_visibility
 
         frame = scene.frame(frame_id)
-        mask = np.asarray(instance_mask(scene, frame_id))
+        seen = frame_visibility(scene, frame_id)
+        index = {int(i): n for n, i in enumerate(seen.instance_ids)}
+        shown = seen.is_visible()
         sx, sy = size[0] / frame.width, size[1] / frame.height
         found = {}
-        for instance in ids:
-            ys, xs = np.nonzero(mask == instance)
-            if len(xs):
-                # x' = (x + 0.5) s - 0.5 of the edges x = u_min - 0.5 and u_max + 0.5
-                found[instance] = [
-                    xs.min() * sx - 0.5,
-                    ys.min() * sy - 0.5,
-                    (xs.max() + 1) * sx - 0.5,
-                    (ys.max() + 1) * sy - 0.5,
-                ]
+        wanted = [(i, False) for i in ids] + [(i, True) for i in above_tau]
+        for instance, strict in wanted:
+            n = index.get(int(instance))
+            if n is None or seen.visible_pixels[n] == 0 or (strict and not shown[n]):
+                continue
+            x1, y1, x2, y2 = seen.boxes[n]
+            # x' = (x + 0.5) s - 0.5: the image's corner (-0.5, -0.5) stays put
+            found[int(instance)] = [
+                float((x1 + 0.5) * sx - 0.5),
+                float((y1 + 0.5) * sy - 0.5),
+                float((x2 + 0.5) * sx - 0.5),
+                float((y2 + 0.5) * sy - 0.5),
+            ]
         return found
 
     def _scene(self, scene_id: str) -> Any:
@@ -130,27 +218,130 @@ class SceneBoxes:
         return self.scenes[scene_id]
 
 
-def draw(image: bytes, boxes: dict, points: dict, names: dict[int, str]) -> Image.Image:
-    """The image with each box and point outlined and labelled by its object's category."""
+@dataclass(frozen=True)
+class Shape:
+    """One thing drawn on a view: a ``box`` ([x1, y1, x2, y2]) or a ``point`` ([x, y]) in
+    pixels of the delivered image, its label text and its colour (a card's colour per key)."""
+
+    kind: str
+    xy: tuple[float, ...]
+    text: str
+    key: str
+
+
+def label_shapes(labels: dict, views: list[str], name: Any) -> tuple[dict[str, list[Shape]], list]:
+    """The shapes of a row's ``labels`` by frame id, and the keys not drawn.
+
+    ``boxes`` and ``points`` (by instance id) lie on the first view; ``marks`` on the view that
+    keys them. ``name(key)`` labels an instance id (its category and id).
+    """
+    shapes: dict[str, list[Shape]] = defaultdict(list)
+    first = views[0] if views else None
+    for kind, key in (("box", "boxes"), ("point", "points")):
+        for instance, xy in sorted(_mapping(labels.get(key)).items()):
+            if first is not None and _coords(xy, 4 if kind == "box" else 2):
+                shapes[first].append(Shape(kind, tuple(map(float, xy)), name(instance), instance))
+    for frame_id, marks in sorted(_mapping(labels.get("marks")).items()):
+        for mark in marks if isinstance(marks, list) else []:
+            text = str(mark.get("label", "")) if isinstance(mark, dict) else ""
+            for kind, key, count in (("point", "xy", 2), ("box", "box", 4)):
+                xy = mark.get(key) if isinstance(mark, dict) else None
+                if _coords(xy, count):
+                    shapes[frame_id].append(
+                        Shape(kind, tuple(map(float, xy)), text, f"mark:{text}")
+                    )
+    return shapes, sorted(k for k in labels if k not in DRAWN_LABEL_KEYS)
+
+
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _coords(value: Any, count: int) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == count
+        and all(isinstance(v, (int, float)) and np.isfinite(v) for v in value)
+    )
+
+
+def label_px(height: int) -> int:
+    """The label text size, in pixels, on an image ``height`` pixels high."""
+    return max(MIN_LABEL_PX, round(LABEL_SHARE * height))
+
+
+def draw(image: bytes, shapes: list[Shape], colours: dict[str, tuple[int, int, int]]) -> tuple:
+    """The image with each shape outlined in its key's colour and labelled on a filled tag.
+
+    Returns the picture and, per shape, what was drawn (``key``, ``kind``, ``xy``, ``tag``: the
+    label's tag [x1, y1, x2, y2], ``colour``), which the page records beside the image.
+    """
     picture = Image.open(io.BytesIO(image)).convert("RGB")
+    width, height = picture.size
+    size = label_px(height)
+    font = ImageFont.load_default(size=size)
+    line = max(2, round(height / 160))
     pen = ImageDraw.Draw(picture)
-    for number, (instance, box) in enumerate(sorted(boxes.items())):
-        colour = PALETTE[number % len(PALETTE)]
-        pen.rectangle([float(v) for v in box], outline=colour, width=2)
-        pen.text((float(box[0]) + 3, float(box[1]) + 2), names.get(instance, "?"), fill=colour)
-    for instance, (x, y) in sorted(points.items()):
-        pen.ellipse([x - 4, y - 4, x + 4, y + 4], outline=(255, 255, 0), width=2)
-        pen.text((x + 6, y - 6), names.get(instance, "?"), fill=(255, 255, 0))
-    return picture
+    drawn = []
+    for shape in shapes:
+        colour = colours[shape.key]
+        if shape.kind == "box":
+            x1, y1, x2, y2 = shape.xy
+            pen.rectangle([x1, y1, x2, y2], outline=colour, width=line)
+            anchor = (x1, y1)
+        else:
+            x, y = shape.xy
+            radius = max(4, line * 3)
+            pen.ellipse(
+                [x - radius, y - radius, x + radius, y + radius], outline=colour, width=line
+            )
+            pen.ellipse([x - line, y - line, x + line, y + line], fill=colour)
+            anchor = (x + radius, y - radius)
+        tag = _tag(pen, font, shape.text, anchor, (width, height), size)
+        if tag is not None:
+            pen.rectangle(tag, fill=colour)
+            ink = (0, 0, 0) if _luma(colour) > 140 else (255, 255, 255)
+            pen.text((tag[0] + size * 0.25, tag[1] + size * 0.15), shape.text, font=font, fill=ink)
+        drawn.append(
+            {
+                "key": shape.key,
+                "kind": shape.kind,
+                "xy": [round(v, 2) for v in shape.xy],
+                "tag": None if tag is None else [round(v, 1) for v in tag],
+                "colour": list(colour),
+            }
+        )
+    return picture, drawn
 
 
-def _labels(row: dict) -> tuple[dict, dict]:
+def _luma(colour: tuple[int, int, int]) -> float:
+    """Rec. 601 luma (0-255): black text above 140, white below, for contrast on the tag."""
+    return (299 * colour[0] + 587 * colour[1] + 114 * colour[2]) / 1000
+
+
+def _tag(pen, font, text: str, anchor, size: tuple[int, int], px: int) -> list[float] | None:
+    """The label's filled box: above the anchor when it fits, else below it; kept inside the
+    image."""
+    if not text:
+        return None
+    width = pen.textlength(text, font=font) + px * 0.5
+    high = px * 1.3
+    x = min(max(anchor[0], 0.0), max(size[0] - width, 0.0))
+    y = anchor[1] - high if anchor[1] - high >= 0 else max(anchor[1], 0.0)
+    y = min(y, max(size[1] - high, 0.0))
+    return [x, y, x + width, y + high]
+
+
+def _labels(row: dict) -> dict:
     if not row.get("labels"):
-        return {}, {}
-    labels = json.loads(row["labels"])
-    boxes = {int(k): v for k, v in labels.get("boxes", {}).items()}
-    points = {int(k): v for k, v in labels.get("points", {}).items()}
-    return boxes, points
+        return {}
+    try:
+        labels = json.loads(row["labels"])
+    except ValueError:
+        raise SpatialQAError(f"row {row['id']}: labels: not JSON") from None
+    if not isinstance(labels, dict):
+        raise SpatialQAError(f"row {row['id']}: labels: not a JSON object")
+    return labels
 
 
 def plot_distributions(rows: list[dict], path: Path) -> None:
@@ -189,43 +380,35 @@ def plot_distributions(rows: list[dict], path: Path) -> None:
     plt.close(figure)
 
 
+@dataclass
+class View:
+    """One image of a card's strip, as the page shows it."""
+
+    frame_id: str
+    file: str | None
+    timestamp: float | None
+    named: bool  # the rationale names this frame
+    drawn: list[dict]
+    label_px: int | None
+
+
 def preview(dataset: str | Path, out: str | Path, *, count: int = 60, seed: int = 0) -> Path:
     """Write the gallery of ``dataset`` into ``out``; return the path of ``index.html``."""
     root, out = Path(dataset), Path(out)
     rows = _table(root, "data", SAMPLE_COLUMNS)
+    columns = ("scene_id", "frame_id", "degradation", "image", "timestamp")
     frames = {
-        (f["scene_id"], f["frame_id"], json.dumps(f["degradation"], sort_keys=True)): f["image"]
-        for f in _table(root, "frames", ("scene_id", "frame_id", "degradation", "image"))
+        (f["scene_id"], f["frame_id"], json.dumps(f["degradation"], sort_keys=True)): f
+        for f in _table(root, "frames", columns)
     }
     manifest_path = root / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
-    boxes_of = SceneBoxes(manifest)
+    scenes = SceneBoxes(manifest)
     (out / "images").mkdir(parents=True, exist_ok=True)
     cards = []
     saved: set[Path] = set()
     for row in choose(rows, count, seed):
-        names = {o["instance_id"]: o["category"] for o in row["objects"]}
-        label_boxes, label_points = _labels(row)
-        degradation = json.dumps(row["degradation"], sort_keys=True)
-        images = row["images"] or [
-            frames[key]
-            for view in row["views"]
-            if (key := (row["scene_id"], view, degradation)) in frames
-        ]
-        files = []
-        for number, (view, image) in enumerate(zip(row["views"], images, strict=False)):
-            if number == MAX_IMAGES:
-                break
-            size = Image.open(io.BytesIO(image["bytes"])).size
-            boxes = label_boxes or boxes_of.boxes(row["scene_id"], view, sorted(names), size)
-            name = f"images/{safe_name(row['id'])}_{number}.jpg"
-            target = inside(out, name)
-            if target in saved:
-                raise SpatialQAError(f"{root}: two samples map to {name!r} (ids repeated?)")
-            saved.add(target)
-            draw(image["bytes"], boxes, label_points, names).save(target, quality=85)
-            files.append(name)
-        cards.append(_card(row, files))
+        cards.append(_sample_card(root, out, row, frames, scenes, saved))
     plot_distributions(rows, inside(out, "distributions.png"))
     index = out / "index.html"
     tasks = sorted({row["task"] for row in rows})
@@ -233,7 +416,90 @@ def preview(dataset: str | Path, out: str | Path, *, count: int = 60, seed: int 
     return index
 
 
-def _card(row: dict, files: list[str]) -> str:
+def _sample_card(
+    root: Path, out: Path, row: dict, frames: dict, scenes: SceneBoxes, saved: set[Path]
+) -> str:
+    """Draw every view of ``row`` into ``out/images`` and return its card's HTML."""
+    scene_id = row["scene_id"]
+    roles = {o["instance_id"]: o["role"] for o in row["objects"]}
+    names = {o["instance_id"]: o["category"] for o in row["objects"]}
+    ids, categories = mentions(row["rationale"], scenes.categories(scene_id))
+    by_category = scenes.categories(scene_id)
+    named_ids = [i for i in [*roles, *ids] if i in roles or scenes.category(scene_id, i)]
+    named_ids = list(dict.fromkeys(named_ids))
+    of_categories = sorted({i for c in categories for i in by_category.get(c, ())} - set(named_ids))
+
+    def name(instance: Any) -> str:
+        number = int(instance) if str(instance).lstrip("-").isdigit() else None
+        if number is None:
+            return str(instance)
+        category = names.get(number) or scenes.category(scene_id, number) or "?"
+        role = roles.get(number)
+        return f"{category} {number}" + (f" ({role})" if role else "")
+
+    labels = _labels(row)
+    views = list(row["views"])
+    shapes_of, undrawn = label_shapes(labels, views, name)
+    notes = []
+    if undrawn:
+        notes.append(f"labels not drawn: {', '.join(undrawn)}")
+    degradation = row["degradation"]
+    oracle = scenes.available(scene_id)
+    if oracle and degradation is not None and _moves_pixels(degradation["type"]):
+        oracle = False
+        notes.append(
+            f"{degradation['type']} moves pixels: the oracle's boxes are not drawn (the "
+            "labels, moved with the image, are)"
+        )
+    elif not oracle:
+        notes.append("the scene cannot be remade from the manifest: only the labels are drawn")
+    keys = [str(i) for i in [*named_ids, *of_categories]]
+    keys += [s.key for v in views for s in shapes_of.get(v, []) if s.key not in keys]
+    colours = {key: PALETTE[n % len(PALETTE)] for n, key in enumerate(dict.fromkeys(keys))}
+    key_of = json.dumps(degradation, sort_keys=True)
+    shown: list[View] = []
+    for number, view in enumerate(views):
+        frame = frames.get((scene_id, view, key_of))
+        image = frame["image"] if frame else None
+        if image is None and number < len(row["images"] or []):
+            image = row["images"][number]
+        named = re.search(rf"(?<![\w-]){re.escape(view)}(?![\w-])", row["rationale"]) is not None
+        timestamp = frame["timestamp"] if frame else None
+        if image is None:
+            shown.append(View(view, None, timestamp, named, [], None))
+            continue
+        picture = Image.open(io.BytesIO(image["bytes"]))
+        shapes = list(shapes_of.get(view, []))
+        if oracle:
+            labelled = {s.key for s in shapes if s.kind == "box"}
+            boxes = scenes.boxes(scene_id, view, named_ids, picture.size, of_categories)
+            shapes += [
+                Shape("box", tuple(box), name(i), str(i))
+                for i, box in boxes.items()
+                if str(i) not in labelled
+            ]
+        file = f"images/{safe_name(row['id'])}_{number}.jpg"
+        target = inside(out, file)
+        if target in saved:
+            raise SpatialQAError(f"{root}: two samples map to {file!r} (ids repeated?)")
+        saved.add(target)
+        drawing, drawn = draw(image["bytes"], shapes, colours)
+        drawing.save(target, quality=88)
+        shown.append(View(view, file, timestamp, named, drawn, label_px(picture.size[1])))
+    legend = [(key, name(key), colours[key]) for key in colours]
+    return _card(row, shown, legend, notes)
+
+
+def _moves_pixels(kind: str) -> bool:
+    from spatialqa.degradations import get_degradation
+
+    try:
+        return get_degradation(kind).moves_pixels
+    except SpatialQAError:
+        return True  # an unknown degradation: do not trust the clean geometry on it
+
+
+def _card(row: dict, views: list[View], legend: list, notes: list[str]) -> str:
     e = html.escape
     degradation = row["degradation"]
     shown = (
@@ -250,16 +516,40 @@ def _card(row: dict, files: list[str]) -> str:
         if not row["answerable"]
         else ""
     )
-    images = "".join(f"<img src='{e(f)}' alt='{e(f)}'>" for f in files)
+    figures = []
+    for view in views:
+        when = "" if view.timestamp is None else f" · {view.timestamp:.2f} s"
+        caption = f"{e(view.frame_id)}{when}" + (" · in the rationale" if view.named else "")
+        if view.file is None:
+            figures.append(
+                f"<figure class='view missing' data-view='{e(view.frame_id)}'>"
+                f"<div class='blank'>no image</div><figcaption>{caption}</figcaption></figure>"
+            )
+            continue
+        boxed = ",".join(d["key"] for d in view.drawn if d["kind"] == "box")
+        figures.append(
+            f"<figure class='view{' named' if view.named else ''}' data-view='{e(view.frame_id)}'>"
+            f"<a href='{e(view.file)}'><img src='{e(view.file)}' alt='{e(view.frame_id)}' "
+            f"data-view='{e(view.frame_id)}' data-boxes='{e(boxed)}' "
+            f"data-label-px='{view.label_px}' data-drawn='{e(json.dumps(view.drawn))}'></a>"
+            f"<figcaption>{caption}</figcaption></figure>"
+        )
+    chips = "".join(
+        f"<li data-key='{e(key)}'><span class='chip' style='background: rgb{colour}'></span>"
+        f"{e(text)}</li>"
+        for key, text, colour in legend
+    )
     return (
-        f"<article class='card' data-task='{e(row['task'])}'>"
+        f"<article class='card' data-task='{e(row['task'])}' data-id='{e(row['id'])}' "
+        f"data-views='{len(views)}'>"
         f"<h3>{e(row['task'])} <small>{e(row['scene_id'])} · {e(row['id'][:12])}</small></h3>"
-        f"<div class='images'>{images}</div>"
         f"<pre class='question'>{e(row['question'])}</pre>"
         f"<p><b>answer:</b> {answer}</p>{reason}"
-        f"<details><summary>rationale</summary><p>{e(row['rationale'])}</p></details>"
-        f"<p class='meta'>views: {e(', '.join(row['views'][:8]))}"
-        f"{' …' if len(row['views']) > 8 else ''} · degradation: {e(shown)}</p>"
+        f"<div class='strip'>{''.join(figures)}</div>"
+        f"<p class='meta'>{len(views)} views · degradation: {e(shown)}</p>"
+        + (f"<ul class='legend'>{chips}</ul>" if chips else "")
+        + "".join(f"<p class='note'>{e(note)}</p>" for note in notes)
+        + f"<details open><summary>rationale</summary><p>{e(row['rationale'])}</p></details>"
         "</article>"
     )
 
@@ -270,14 +560,28 @@ PAGE = """<!doctype html>
 body {{ font-family: system-ui, sans-serif; margin: 1.5em; background: #fafafa; }}
 .card {{ background: white; border: 1px solid #ddd; border-radius: 6px; padding: .8em;
          margin: .8em 0; }}
-.images img {{ max-height: 200px; margin: 2px; border: 1px solid #ccc; }}
+.strip {{ display: flex; gap: 6px; overflow-x: auto; padding-bottom: 6px; }}
+.view {{ flex: 0 0 auto; margin: 0; border: 2px solid transparent; }}
+.view.named {{ border-color: #222; }}
+.view img {{ display: block; max-height: 320px; }}
+.view .blank {{ width: 160px; height: 120px; background: #eee; color: #666;
+               display: flex; align-items: center; justify-content: center; }}
+figcaption {{ font-size: .85em; color: #444; padding: 2px 4px; }}
+.view.named figcaption {{ font-weight: bold; color: #000; }}
+.legend {{ list-style: none; padding: 0; margin: .3em 0; display: flex; flex-wrap: wrap;
+          gap: .3em 1em; }}
+.chip {{ display: inline-block; width: .9em; height: .9em; margin-right: .3em;
+        vertical-align: -0.1em; border: 1px solid #0003; }}
 pre.question {{ white-space: pre-wrap; font-size: 1em; }}
 .meta, small {{ color: #666; }}
 .reason {{ color: #a00; }}
+.note {{ color: #8a5a00; font-size: .9em; }}
 </style></head>
 <body data-samples="{shown}">
 <h1>{name}</h1>
-<p>{shown} of {total} samples, spread over tasks. Boxes mark the objects a question refers to.
+<p>{shown} of {total} samples, spread over tasks. Every view of a sample is in its strip
+(scroll sideways); boxes mark every object its rationale mentions, in each view where it is
+visible; a frame the rationale names has a dark border.
 <span id="status">loading images…</span></p>
 <label>task: <select id="task"><option value="">all</option>{options}</select></label>
 <p><img src="distributions.png" alt="answer distributions per task" style="max-width:100%"></p>
