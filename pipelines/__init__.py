@@ -15,15 +15,19 @@ from spatialqa import lazy
 
 if TYPE_CHECKING:
     from spatialqa.pipelines.config import BuildConfig, load_config, parse_config
-    from spatialqa.pipelines.export import export_llava, export_vsibench
+    from spatialqa.pipelines.export import export_conversations, export_llava
+    from spatialqa.pipelines.lmms_eval import export_vsibench
     from spatialqa.pipelines.plan import Shard, fingerprint
+    from spatialqa.pipelines.vlmevalkit import export_vlmevalkit
 
 HOMES = {
     "BuildConfig": "config",
     "load_config": "config",
     "parse_config": "config",
+    "export_conversations": "export",
     "export_llava": "export",
-    "export_vsibench": "export",
+    "export_vlmevalkit": "vlmevalkit",
+    "export_vsibench": "lmms_eval",
     "Shard": "plan",
     "fingerprint": "plan",
 }
@@ -35,7 +39,9 @@ __getattr__ = lazy.exports(__name__, HOMES)
 __all__ = [
     "BuildConfig",
     "Shard",
+    "export_conversations",
     "export_llava",
+    "export_vlmevalkit",
     "export_vsibench",
     "fingerprint",
     "load_config",

@@ -11,6 +11,7 @@ from pathlib import Path
 from spatialqa.errors import SpatialQAError
 
 EXIT_SKIPPED = 3  # the build finished, but some scenes were skipped (see the manifest)
+EXIT_EMPTY = 4  # an export found no row to write, and wrote nothing
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -90,13 +91,36 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from spatialqa.pipelines.export import export_llava, export_vsibench
+    from spatialqa.pipelines.export import EmptyExport
 
-    export = export_llava if args.format == "llava" else export_vsibench
-    summary = export(args.dataset, args.out)
-    for path, rows in summary["files"].items():  # one file per split when the build has them
+    try:
+        if args.format == "vsibench":
+            from spatialqa.pipelines.lmms_eval import export_vsibench
+
+            summary = export_vsibench(args.dataset, args.out)
+        elif args.format == "vlmevalkit":
+            from spatialqa.pipelines.vlmevalkit import export_vlmevalkit
+
+            summary = export_vlmevalkit(args.dataset, args.out)
+        else:
+            from spatialqa.pipelines.export import export_conversations
+
+            summary = export_conversations(args.dataset, args.out, args.format)
+    except EmptyExport as exc:
+        print(f"spatialqa: warning: {exc}", file=sys.stderr)
+        return EXIT_EMPTY
+    for path, rows in summary["files"].items():  # one file per split or variant
         print(f"wrote {rows} {args.format} rows to {path}")
-    print(f"  images: {summary['images']} files under {summary['image_dir']}")
+    if "tasks" in summary:
+        for task, rows in summary["tasks"].items():
+            print(f"  lmms-eval task {task}: {rows} rows")
+        print(f"  run: lmms-eval --include_path {args.out} --tasks spatialqa_vsibench ...")
+    if "videos" in summary:
+        print(f"  videos: {summary['videos']} mp4 under {summary['video_dir']}")
+    else:
+        print(f"  images: {summary['images']} files under {summary['image_dir']}")
+    if summary.get("dataset_info"):
+        print(f"  LLaMA-Factory: entries in {summary['dataset_info']} (--dataset_dir its folder)")
     if summary["left_out"]:
         print(f"  left out {summary['left_out']} rows with no {args.format} form")
     return 0
@@ -267,10 +291,26 @@ def parser() -> argparse.ArgumentParser:
     )
     planner.set_defaults(run=cmd_plan)
 
-    export = commands.add_parser("export", help="export a built dataset for trainers or lmms-eval")
-    export.add_argument("format", choices=("llava", "vsibench"))
+    export = commands.add_parser(
+        "export",
+        help="export a built dataset for trainers, lmms-eval or VLMEvalKit",
+        description="llava, sharegpt (LLaMA-Factory), swift (ms-swift), r1: conversation "
+        "records in the JSON (or .jsonl) file --out, the images beside it. vsibench: a folder "
+        "lmms-eval runs as it is (--include_path DIR --tasks spatialqa_vsibench), one task per "
+        "degradation variant, mp4 videos made from the frames. vlmevalkit: a folder of "
+        "VLMEvalKit TSVs (image MCQ and VSI-Bench video), one per variant.",
+        epilog=f"exit status: 0 written; {EXIT_EMPTY} nothing to export (nothing written: the "
+        "warning says which tasks would give rows); 2 error",
+    )
+    export.add_argument(
+        "format", choices=("llava", "sharegpt", "swift", "r1", "vsibench", "vlmevalkit")
+    )
     export.add_argument("dataset", help="a built dataset (directory or pyarrow URI)")
-    export.add_argument("--out", required=True, help="the JSON (llava) or Parquet (vsibench) file")
+    export.add_argument(
+        "--out",
+        required=True,
+        help="the JSON/JSONL file (conversation styles) or the folder (vsibench, vlmevalkit)",
+    )
     export.set_defaults(run=cmd_export)
 
     sheet = commands.add_parser(

@@ -1,31 +1,41 @@
 """Exports of a built dataset into the formats trainers and evaluators read as they are.
 
-``llava``: LLaVA/ShareGPT conversation JSON, one ``<image>`` token per image, the image files
-written next to the JSON (``images/``), paths relative to the JSON's folder.
-``vsibench``: a Parquet file with VSI-Bench's columns (``nyu-visionx/VSI-Bench``: id, dataset,
-scene_name, question_type, question, ground_truth, options) for lmms-eval, each scene's frames
-written as images next to it (``<dataset>/<scene_name>/``).
+Conversations (``export_conversations``), one record per sample, the images written next to
+the file (``images/``), paths relative to the file's folder:
 
-Both read the build shard by shard (a data part and the frames part of the same name), so the
-memory held is one shard's, whatever the size of the dataset. A build with ``split:`` exports
-one file per split, ``<out stem>_<split><suffix>`` beside ``out`` (``llava_train.json``,
-``llava_val.json``, ...), so no scene is in two of them; the images are shared.
+- ``llava``: LLaVA's conversation JSON, one ``<image>`` token per image;
+- ``sharegpt``: LLaMA-Factory's sharegpt layout (``conversations`` + ``images``), with a
+  ``dataset_info.json`` entry beside it;
+- ``swift``: ms-swift's standard layout (``messages`` with roles + ``images``);
+- ``r1``: the R1-style RL layout (``problem``, ``options``, ``solution`` = ``<answer>...</answer>``,
+  ``problem_type``, ``data_type``, media paths) Video-R1 and its successors train on.
+
+``.jsonl`` as the file's suffix writes one record a line, anything else one JSON list. The
+evaluation exports (``vsibench`` for lmms-eval, ``vlmevalkit``) live in
+``spatialqa.pipelines.lmms_eval`` and ``spatialqa.pipelines.vlmevalkit``; this module holds what
+they share.
+
+Every export reads the build shard by shard (a data part and the frames part of the same name),
+so the memory held is one shard's, whatever the size of the dataset. A build with ``split:``
+exports one file per split, ``<out stem>_<split><suffix>`` beside ``out`` (``llava_train.json``,
+``llava_val.json``, ...), so no scene is in two of them; the images are shared. An export with
+no row to write raises ``EmptyExport`` before it writes anything.
 
 Every id that becomes part of a file name (scene, frame, source kind, degradation type) goes
 through ``safe_name``, and every file is checked to lie inside the output folder before it is
-written: a dataset's contents never choose where its export writes.
+written: a dataset's contents never choose where its export writes. Answers are written as the
+build stores them (an answer of type ``map`` is its JSON text, passed through unchanged).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spatialqa.errors import SpatialQAError
@@ -39,18 +49,6 @@ UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 HASHED = "--"
 """Marks a changed name: ``safe_name`` never leaves it in a name it keeps as it is."""
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
-
-VSIBENCH = pa.schema(
-    [
-        ("id", pa.int64()),
-        ("dataset", pa.string()),
-        ("scene_name", pa.string()),
-        ("question_type", pa.string()),
-        ("question", pa.string()),
-        ("ground_truth", pa.string()),
-        ("options", pa.list_(pa.string())),
-    ]
-)
 
 FrameKey = tuple[str, str, str, int]  # scene_id, frame_id, degradation type, severity
 
@@ -106,10 +104,7 @@ def variant_tag(degradation: dict | None) -> str:
 
 def shards(dataset: str | Path) -> Iterator[tuple[list[dict], list[dict]]]:
     """(sample rows, frame rows) of each shard of a built dataset, in shard order."""
-    storage = Storage.at(dataset)
-    parts = [p for p in storage.files("data") if p.endswith(".parquet") and "/." not in p]
-    if not parts:
-        raise SpatialQAError(f"{storage.display()}: no data/*.parquet (is it a spatialqa build?)")
+    storage, parts = data_parts(dataset)
     for part in parts:
         frames_part = "frames/" + part.removeprefix("data/")
         frames = []
@@ -203,69 +198,73 @@ def summary(
     }
 
 
-def llava_record(row: dict, images: list[str]) -> dict:
-    """One conversation: the images' ``<image>`` tokens, then the question; the answer."""
-    prompt = "".join("<image>\n" for _ in images) + row["question"]
-    record: dict = {"id": row["id"]}
-    if images:
-        record["image"] = images[0] if len(images) == 1 else images
-    record["conversations"] = [
-        {"from": "human", "value": prompt},
-        {"from": "gpt", "value": row["answer"]},
-    ]
-    return record
+class EmptyExport(SpatialQAError):
+    """The build holds no row the export can write; nothing was written. The message says
+    which tasks would give some."""
 
 
-def export_llava(dataset: str | Path, out: str | Path) -> dict:
-    """Write LLaVA/ShareGPT JSON to ``out`` (one file per split when the build has them) and
-    the images under ``out``'s folder/images."""
-    out = Path(out)
-    folder = out.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    written: dict[str, FrameKey] = {}
-    files = SplitFiles(dataset, out)
-    counts: dict[str | None, int] = {}
-    handles: dict[str | None, TextIO] = {}
-    with ExitStack() as stack:
+def data_parts(dataset: str | Path) -> tuple[Storage, list[str]]:
+    storage = Storage.at(dataset)
+    parts = [p for p in storage.files("data") if p.endswith(".parquet") and "/." not in p]
+    if not parts:
+        raise SpatialQAError(f"{storage.display()}: no data/*.parquet (is it a spatialqa build?)")
+    return storage, parts
 
-        def handle_for(split: str | None) -> TextIO:
-            if split not in handles:
-                handles[split] = stack.enter_context(open(files.path(split), "w"))
-                handles[split].write("[")
-            return handles[split]
 
-        for split in files.configured:  # a split with no scene still gets its (empty) file
-            handle_for(split)
-        for rows, frames in shards(dataset):
-            index = frame_index(frames)
-            for row in rows:
-                paths = []
-                for view in row["views"]:
-                    key = frame_key(row["scene_id"], view, row["degradation"])
-                    image = index.get(key)
-                    if image is None:
-                        raise SpatialQAError(
-                            f"{dataset}: sample {row['id']}: no image of view {view!r} in "
-                            "frames/ (was it built with output.inline_images: none?)"
-                        )
-                    # the build's own layout, <scene>/<frame><tag><suffix>, from safe names
-                    relative = (
-                        f"images/{safe_name(row['scene_id'])}/{safe_name(view)}"
-                        f"{variant_tag(row['degradation'])}"
-                        f"{image_suffix(image['path'], image['bytes'])}"
-                    )
-                    write_image(folder, relative, image["bytes"], written, key)
-                    paths.append(relative)
-                split = files.key(row)
-                handle = handle_for(split)
-                handle.write(",\n" if counts.get(split) else "\n")
-                handle.write(json.dumps(llava_record(row, paths), ensure_ascii=False))
-                counts[split] = counts.get(split, 0) + 1
-        if not handles:  # not one sample: an empty list
-            handle_for(None)
-        for handle in handles.values():
-            handle.write("\n]\n")
-    return summary(counts, files, written, folder / "images", 0)
+def count_rows(dataset: str | Path, keep: Callable[[dict], bool]) -> tuple[int, int]:
+    """(rows ``keep`` accepts, all rows), from the scoring columns only: an export checks it
+    has something to write before it writes anything."""
+    storage, parts = data_parts(dataset)
+    kept = total = 0
+    for part in parts:
+        table = pq.read_table(
+            storage.path(part), filesystem=storage.fs, columns=list(COUNT_COLUMNS)
+        )
+        for row in table.to_pylist():
+            total += 1
+            kept += bool(keep(row))
+    return kept, total
+
+
+COUNT_COLUMNS = ("task", "answer_type", "question_vsi", "views")
+"""The columns ``count_rows`` reads; an export's ``keep`` looks at no other."""
+
+
+def question_stem(row: dict) -> str:
+    """The question without its option lines: a multiple-choice question is stored as the stem,
+    then one line per choice (``A. ...``), and harnesses that show the options themselves want
+    the stem alone."""
+    question = row["question"]
+    choices = list(row.get("choices") or [])
+    listed = "\n" + "\n".join(choices)
+    if choices and question.endswith(listed):
+        return question[: -len(listed)]
+    return question
+
+
+CHOICE = re.compile(r"([A-Z])\. (.*)", re.DOTALL)
+
+
+def choice_texts(row: dict) -> list[str]:
+    """The choices' texts without their letters (``A. sofa`` -> ``sofa``), in letter order;
+    a choice not lettered in order is refused, naming the sample."""
+    texts = []
+    for number, choice in enumerate(row.get("choices") or []):
+        match = CHOICE.fullmatch(choice)
+        if not match or match.group(1) != chr(ord("A") + number):
+            raise SpatialQAError(
+                f"sample {row['id']}: choices[{number}] {choice!r} is not lettered "
+                f"'{chr(ord('A') + number)}. ...'"
+            )
+        texts.append(match.group(2))
+    return texts
+
+
+def variant_name(degradation: dict | None) -> str:
+    """``clean``, or the type and severity as one name (``jpeg3``): one evaluation task or file
+    per variant, so that scores never blend clean and degraded views."""
+    kind, severity = variant_of(degradation)
+    return "clean" if kind == "clean" else f"{safe_name(kind)}{int(severity)}"
 
 
 def scene_name(scene_id: str, degradation: dict | None) -> str:
@@ -274,50 +273,200 @@ def scene_name(scene_id: str, degradation: dict | None) -> str:
     return f"{safe_name(scene_id)}{variant_tag(degradation)}"
 
 
-def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
-    """Write the rows that have a VSI-Bench form (``question_vsi``) in VSI-Bench's columns,
-    one file per split when the build has them.
+STYLES = ("llava", "sharegpt", "swift", "r1")
+"""The conversation styles ``export_conversations`` writes."""
+MEDIA_TOKENS = ("<image>", "<video>")
+PROBLEM_TYPES = {"mc": "multiple choice", "number": "numerical", "integer": "numerical"}
+"""R1-style ``problem_type`` by answer type; any other (yes/no, box, point, map) is
+``free-form``, its answer the text the build stores."""
 
-    ``id`` is the row's position in its file (VSI-Bench's ids are integers); rows keep the
-    build's order.
-    """
+
+def prompt_with_images(row: dict, images: list[str]) -> str:
+    """One ``<image>`` token per image, then the question: LLaVA's, LLaMA-Factory's and
+    ms-swift's rule (as many tokens as images). A question that holds a media token itself
+    would break the count, so it is refused."""
+    for token in MEDIA_TOKENS:
+        if token in row["question"]:
+            raise SpatialQAError(f"sample {row['id']}: the question holds {token!r}")
+    return "".join("<image>\n" for _ in images) + row["question"]
+
+
+def llava_record(row: dict, images: list[str]) -> dict:
+    """LLaVA: ``id``, ``image`` (one path, or a list), ``conversations`` (human, gpt)."""
+    record: dict = {"id": row["id"]}
+    if images:
+        record["image"] = images[0] if len(images) == 1 else images
+    record["conversations"] = [
+        {"from": "human", "value": prompt_with_images(row, images)},
+        {"from": "gpt", "value": row["answer"]},
+    ]
+    return record
+
+
+def sharegpt_record(row: dict, images: list[str]) -> dict:
+    """LLaMA-Factory's sharegpt: ``conversations`` with its default tags (from/value,
+    human/gpt) and ``images``."""
+    return {
+        "id": row["id"],
+        "conversations": [
+            {"from": "human", "value": prompt_with_images(row, images)},
+            {"from": "gpt", "value": row["answer"]},
+        ],
+        "images": images,
+    }
+
+
+def swift_record(row: dict, images: list[str]) -> dict:
+    """ms-swift's standard form: ``messages`` (role, content) and ``images``."""
+    return {
+        "id": row["id"],
+        "messages": [
+            {"role": "user", "content": prompt_with_images(row, images)},
+            {"role": "assistant", "content": row["answer"]},
+        ],
+        "images": images,
+    }
+
+
+def r1_record(row: dict, images: list[str], number: int) -> dict:
+    """R1-style: the stem as ``problem``, the lettered ``options``, the answer wrapped as
+    ``<answer>...</answer>`` in ``solution``; ``images`` lists every view, and ``path`` (the one
+    medium Video-R1 reads) is there when there is exactly one."""
+    mc = row["answer_type"] == "mc"
+    record = {
+        "problem_id": number,
+        "id": row["id"],
+        "problem": question_stem(row) if mc else row["question"],
+        "data_type": "image",
+        "problem_type": PROBLEM_TYPES.get(row["answer_type"], "free-form"),
+        "options": list(row["choices"] or []) if mc else [],
+        "solution": f"<answer>{row['answer']}</answer>",
+        "images": images,
+        "data_source": f"spatialqa/{row['task']}",
+    }
+    if len(images) == 1:
+        record["path"] = images[0]
+    return record
+
+
+def sharegpt_info(path: Path) -> dict:
+    """The ``dataset_info.json`` entry LLaMA-Factory needs for one sharegpt file."""
+    return {
+        "file_name": path.name,
+        "formatting": "sharegpt",
+        "columns": {"messages": "conversations", "images": "images"},
+    }
+
+
+def write_dataset_info(folder: Path, files: list[Path]) -> Path:
+    """Add (or replace) one entry per file, named by the file's stem, to the folder's
+    ``dataset_info.json``; other entries in it are kept."""
+    target = inside(folder, "dataset_info.json")
+    info = {}
+    if target.exists():
+        try:
+            info = json.loads(target.read_text())
+        except ValueError as exc:
+            raise SpatialQAError(f"{target}: not JSON ({exc}); move it away first") from None
+        if not isinstance(info, dict):
+            raise SpatialQAError(f"{target}: not a JSON object; move it away first")
+    for path in files:
+        info[path.stem] = sharegpt_info(path)
+    target.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
+    return target
+
+
+def row_images(
+    folder: Path, row: dict, index: dict[FrameKey, dict], written: dict[str, FrameKey], dataset
+) -> list[str]:
+    """Write the row's views once each under ``folder/images`` and return their paths,
+    relative to ``folder``, in the row's view order."""
+    paths = []
+    for view in row["views"]:
+        key = frame_key(row["scene_id"], view, row["degradation"])
+        image = index.get(key)
+        if image is None:
+            raise SpatialQAError(
+                f"{dataset}: sample {row['id']}: no image of view {view!r} in "
+                "frames/ (was it built with output.inline_images: none?)"
+            )
+        # the build's own layout, <scene>/<frame><tag><suffix>, from safe names
+        relative = (
+            f"images/{safe_name(row['scene_id'])}/{safe_name(view)}"
+            f"{variant_tag(row['degradation'])}"
+            f"{image_suffix(image['path'], image['bytes'])}"
+        )
+        write_image(folder, relative, image["bytes"], written, key)
+        paths.append(relative)
+    return paths
+
+
+def export_conversations(dataset: str | Path, out: str | Path, style: str = "llava") -> dict:
+    """Write every sample as one conversation record of ``style`` to ``out`` (one file per
+    split when the build has them; ``.jsonl``: a record a line, else a JSON list) and its
+    images under ``out``'s folder/images."""
+    if style not in STYLES:
+        raise SpatialQAError(f"conversation style {style!r}: not one of {', '.join(STYLES)}")
     out = Path(out)
+    rows_in_build, _ = count_rows(dataset, lambda row: True)
+    if not rows_in_build:
+        raise EmptyExport(
+            f"{dataset}: the build holds no sample, so there is nothing to export as {style}; "
+            "add tasks to the config (spatialqa tasks lists them) and build again"
+        )
     folder = out.parent
     folder.mkdir(parents=True, exist_ok=True)
-    files = SplitFiles(dataset, out)
-    per_split: dict[str | None, list[dict]] = {split: [] for split in files.configured}
+    lines = out.suffix == ".jsonl"
     written: dict[str, FrameKey] = {}
-    left_out = 0
-    for rows, frames in shards(dataset):
-        sources: dict[str, set[str]] = {}  # a scene's frames go to each folder a row names
-        for row in rows:
-            sources.setdefault(row["scene_id"], set()).add(safe_name(row["source"]))
-        for frame in sorted(frames, key=lambda f: (f["scene_id"], f["timestamp"], f["frame_id"])):
-            name = scene_name(frame["scene_id"], frame["degradation"])
-            image = frame["image"]
-            suffix = image_suffix(image["path"], image["bytes"])
-            key = frame_key(frame["scene_id"], frame["frame_id"], frame["degradation"])
-            for source in sorted(sources.get(frame["scene_id"], ())):
-                relative = f"{source}/{name}/{safe_name(frame['frame_id'])}{suffix}"
-                write_image(folder, relative, image["bytes"], written, key)
-        for row in rows:
-            if row["question_vsi"] is None:
-                left_out += 1
-                continue
-            records = per_split.setdefault(files.key(row), [])
-            records.append(
-                {
-                    "id": len(records),
-                    "dataset": safe_name(row["source"]),  # the folder of its frames
-                    "scene_name": scene_name(row["scene_id"], row["degradation"]),
-                    "question_type": row["task"],
-                    "question": row["question_vsi"],
-                    "ground_truth": row["answer"],
-                    "options": list(row["choices"]) if row["answer_type"] == "mc" else None,
-                }
-            )
-    for split in files.all():
-        table = pa.Table.from_pylist(per_split.get(split, []), schema=VSIBENCH)
-        pq.write_table(table, files.path(split), compression="zstd")
-    counts = {split: len(records) for split, records in per_split.items()}
-    return summary(counts, files, written, folder, left_out)
+    files = SplitFiles(dataset, out)
+    counts: dict[str | None, int] = {}
+    handles: dict[str | None, TextIO] = {}
+    number = 0
+    with ExitStack() as stack:
+
+        def handle_for(split: str | None) -> TextIO:
+            if split not in handles:
+                handles[split] = stack.enter_context(open(files.path(split), "w"))
+                if not lines:
+                    handles[split].write("[")
+            return handles[split]
+
+        for split in files.configured:  # a split with no scene still gets its (empty) file
+            handle_for(split)
+        for rows, frames in shards(dataset):
+            index = frame_index(frames)
+            for row in rows:
+                paths = row_images(folder, row, index, written, dataset)
+                if style == "llava":
+                    record = llava_record(row, paths)
+                elif style == "sharegpt":
+                    record = sharegpt_record(row, paths)
+                elif style == "swift":
+                    record = swift_record(row, paths)
+                else:
+                    record = r1_record(row, paths, number)
+                number += 1
+                split = files.key(row)
+                handle = handle_for(split)
+                text = json.dumps(record, ensure_ascii=False)
+                if lines:
+                    handle.write(text + "\n")
+                else:
+                    handle.write(",\n" if counts.get(split) else "\n")
+                    handle.write(text)
+                counts[split] = counts.get(split, 0) + 1
+        if not lines:
+            for handle in handles.values():
+                handle.write("\n]\n")
+    result = summary(counts, files, written, folder / "images", 0)
+    if style == "sharegpt":
+        result["dataset_info"] = str(
+            write_dataset_info(folder, [files.path(split) for split in files.all()])
+        )
+    return result
+
+
+def export_llava(dataset: str | Path, out: str | Path) -> dict:
+    """Write LLaVA conversation JSON to ``out`` (one file per split when the build has them)
+    and the images under ``out``'s folder/images."""
+    return export_conversations(dataset, out, "llava")

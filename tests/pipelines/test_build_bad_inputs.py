@@ -26,10 +26,10 @@ import pytest
 from bad_scenes_kit import CASES, Case, write_corpus
 from build_kit import write_config
 
+from spatialqa.pipelines import export_llava, export_vsibench
 from spatialqa.pipelines.build import build
 from spatialqa.pipelines.cli import main
 from spatialqa.pipelines.config import load_config
-from spatialqa.pipelines.export import export_llava, export_vsibench
 
 DEADLINE_S = 300  # a build still running then is hung on some scene: the test fails
 TEXT_FIELDS = ("question", "question_vsi", "answer", "choices", "rationale")
