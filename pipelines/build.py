@@ -29,10 +29,13 @@ from spatialqa.pipelines.manifest import FORMAT as MANIFEST_FORMAT
 from spatialqa.pipelines.manifest import make_manifest
 from spatialqa.pipelines.plan import (
     Shard,
+    TaskClasses,
     decided,
     fingerprint,
     instantiate_tasks,
     plan_build,
+    resolve_tasks,
+    shipped_tasks,
 )
 from spatialqa.pipelines.shard import one_line, run_shard
 from spatialqa.pipelines.storage import Storage
@@ -106,7 +109,8 @@ def build(
     another build holds it; a scene that fails in any way is skipped, never raised.
     """
     started = time.perf_counter()
-    instantiate_tasks(config)
+    instantiate_tasks(config)  # unknown tasks and bad params fail here, before --out is touched
+    classes = resolve_tasks(config)
     config = decided(config)
     layout = plan_build(config)
     everything = layout.shards
@@ -131,6 +135,7 @@ def build(
                 workers or config.ray.num_cpus,
                 address,
                 progress,
+                classes,
             )
     finally:
         if owns_ray:
@@ -151,6 +156,7 @@ def _build_locked(
     workers: int | None,
     address: str | None,
     progress: bool,
+    classes: TaskClasses,
 ) -> dict:
     previous = claim(storage, build_id, everything, overwrite)
     records = kept_records(storage, previous, everything)  # --limit never orphans built files
@@ -159,7 +165,8 @@ def _build_locked(
     log.info("%d shards planned, %d kept from an earlier run", len(shards), len(records))
     failed = None
     try:
-        for record in run_shards(config, todo, storage.uri, build_id, workers, address, progress):
+        runs = run_shards(config, todo, storage.uri, build_id, workers, address, progress, classes)
+        for record in runs:
             if record["status"] == "failed":  # the output, not the scene: stop
                 failed = record
                 break
@@ -320,8 +327,12 @@ def run_shards(
     workers: int | None,
     address: str | None,
     progress: bool,
+    classes: TaskClasses | None = None,
 ) -> Iterator[dict]:
     """Run ``shards`` as Ray tasks, at most ``workers`` at once; yield records as they finish.
+
+    ``classes`` (``resolve_tasks``, the driver's) travel with every shard, so tasks defined in
+    the user's own script or notebook run on the workers; None resolves them here.
 
     A shard still running after ``limits.shard_timeout_s`` is cancelled, and one whose worker
     died more often than Ray retries it (killed, out of memory) is recorded: both skip their
@@ -340,13 +351,14 @@ def run_shards(
     pending: dict = {}  # ref -> (shard, submitted at)
     try:
         budget = {"env_vars": thread_budget(max(1, cpus // at_once))}
-        task = ray.remote(num_cpus=1, max_retries=RETRIES, runtime_env=budget)(run_shard)
+        task = ray.remote(num_cpus=1, max_retries=RETRIES, runtime_env=budget)(run_shard_with_tasks)
+        tasks = ray.put(dict(classes if classes is not None else resolve_tasks(config)))
         queue = iter(shards)
 
         def submit() -> None:
             shard = next(queue, None)
             if shard is not None:
-                ref = task.remote(config, shard, uri, build_id)
+                ref = task.remote(config, shard, uri, build_id, tasks)
                 pending[ref] = (shard, time.monotonic())
 
         for _ in range(min(at_once, len(shards))):
@@ -376,6 +388,14 @@ def run_shards(
             ray.cancel(ref, force=True)
         if owns_ray:
             ray.shutdown()
+
+
+def run_shard_with_tasks(
+    config: BuildConfig, shard: Shard, out: str, build_id: str, classes: TaskClasses
+) -> dict:
+    """``run_shard`` on a worker, with the config's tasks as the driver resolved them."""
+    with shipped_tasks(classes):
+        return run_shard(config, shard, out, build_id)
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "LP_NUM_THREADS")

@@ -4,6 +4,7 @@ pushed to a dataset hub as it is and loaded by name (``datasets.load_dataset(fol
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 
 import pyarrow as pa
@@ -11,6 +12,7 @@ import yaml
 
 from spatialqa.generators import get_task
 from spatialqa.pipelines import parquet
+from spatialqa.seeding import stable_id
 
 MEANINGS = {
     "id": "stable hash of (config hash, scene, task, index, degradation)",
@@ -70,22 +72,58 @@ def data_files(manifest: dict, folder: str) -> list[dict]:
     return listed or [{"split": "train", "path": f"{folder}/*.parquet"}]
 
 
+def files_digest(manifest: dict) -> str:
+    """One sha256 over every built file's path and sha256 (sorted): equal exactly when the
+    files the manifest records are."""
+    lines = sorted(
+        f"{path} {digest}\n"
+        for record in manifest["shards"]
+        if record["status"] == "ok"
+        for path, digest in record["files"].items()
+    )
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def build_identity(manifest: dict) -> dict:
+    """What makes this build unique: its config hash (config and versions), the digest of
+    its files (a ``--limit`` build of one config has other files), and the two joined as
+    ``build_id``; counts beside them for people."""
+    digest = files_digest(manifest)
+    return {
+        "build_id": stable_id(manifest["config_hash"], digest),
+        "config_hash": manifest["config_hash"],
+        "files_sha256": digest,
+        "samples": manifest["samples"],
+        "frames": manifest["frames"],
+        "scenes": manifest["scenes"]["built"],
+    }
+
+
 def front_matter(manifest: dict) -> dict:
+    """The hub YAML. ``datasets`` keys its cache of a local folder on the folder's name and a
+    hash of this YAML's ``configs`` (file patterns, not the files): each config's
+    ``description`` names the build (``build_id``), so another build, in this folder after
+    ``--overwrite`` or in another folder of the same name, is never served from the cache."""
+    identity = build_identity(manifest)
+    key = f"spatialqa build {identity['build_id']} (config {identity['config_hash']})"
     return {
         "pretty_name": manifest["name"],
         "task_categories": ["visual-question-answering"],
         "language": ["en"],
         "tags": ["spatial-reasoning", "3d", "spatialqa"],
         "size_categories": [size_category(manifest["samples"])],
+        "spatialqa": identity,
         "configs": [
             {
                 "config_name": "default",
                 "data_files": data_files(manifest, "data"),
                 "default": True,
+                "description": f"{key}: samples",
             },
             {
                 "config_name": "frames",
                 "data_files": data_files(manifest, "frames"),
+                "description": f"{key}: frames",
             },
         ],
     }
@@ -157,7 +195,8 @@ def dataset_card(manifest: dict) -> str:
 Spatial question-answer pairs made by spatialqa from 3D scenes: every
 answer is computed by a geometric oracle from meshes and camera poses, and every sample keeps
 the program that recomputes it. Built by spatialqa {manifest["versions"].get("spatialqa", "?")}
-from config `{manifest["config_hash"]}` (below).
+from config `{manifest["config_hash"]}` (below); build `{build_identity(manifest)["build_id"]}`
+(the config hash and the digest of every file's sha256, as the YAML above records them).
 
 ```python
 import datasets

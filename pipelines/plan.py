@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,12 +190,49 @@ def plan(config: BuildConfig, limit: int | None = None) -> list[Shard]:
     return plan_build(config).shards[:limit]
 
 
+TaskClasses = Mapping[str, type[Task]]
+"""A config's task names -> the Task classes that answer to them."""
+
+_shipped: ContextVar[TaskClasses | None] = ContextVar("spatialqa_shipped_tasks", default=None)
+
+
+def resolve_tasks(config: BuildConfig) -> dict[str, type[Task]]:
+    """The Task class of every task the config names, looked up here, in the driver.
+
+    A build ships these classes with its shards (``shipped_tasks`` on the worker), so a task
+    registered only in the user's script or notebook (``@register_task`` in ``__main__``,
+    which cloudpickle sends by value) works on every worker of a local Ray or a cluster.
+    Unknown names are ConfigErrors, raised before anything is written.
+    """
+    classes = {}
+    for number, spec in enumerate(config.tasks):
+        try:
+            classes[spec.name] = (_shipped.get() or {}).get(spec.name) or get_task(spec.name)
+        except SpatialQAError as exc:
+            raise ConfigError(f"tasks[{number}]: {exc}") from None
+    return classes
+
+
+@contextmanager
+def shipped_tasks(classes: TaskClasses) -> Iterator[None]:
+    """Within the block, the config's tasks are ``classes`` (the driver's, shipped with the
+    shard), whatever this process's registry holds: a worker never looks a name up itself."""
+    token = _shipped.set(dict(classes))
+    try:
+        yield
+    finally:
+        _shipped.reset(token)
+
+
 def instantiate_tasks(config: BuildConfig) -> list[tuple[Task, int]]:
-    """The configured tasks with their parameters; unknown names and params are ConfigErrors."""
+    """The configured tasks with their parameters; unknown names and params are ConfigErrors.
+
+    The classes are those shipped with the shard (``shipped_tasks``), else the registry's."""
+    classes = resolve_tasks(config)
     tasks = []
     for number, spec in enumerate(config.tasks):
         try:
-            tasks.append((get_task(spec.name)(**spec.params), spec.per_scene))
+            tasks.append((classes[spec.name](**spec.params), spec.per_scene))
         except SpatialQAError as exc:
             raise ConfigError(f"tasks[{number}]: {exc}") from None
     return tasks
@@ -214,7 +254,7 @@ def fingerprint(config: BuildConfig) -> str:
         "schema": SCHEMA_VERSION,
         "procedural": PROCEDURAL_VERSION,
         "render": RENDER_VERSION,
-        "tasks": {spec.name: get_task(spec.name).version for spec in config.tasks},
+        "tasks": {name: task.version for name, task in resolve_tasks(config).items()},
         "degradations": {
             spec.type: get_degradation(spec.type).version
             for spec in config.degradations
