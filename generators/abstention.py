@@ -186,8 +186,10 @@ def abstentions(task: Task, ctx: Context, target: int) -> list[tuple[Draft, int,
             draft, why = _reframed(task, ctx, draft, candidate, seed, asked)
             if why is None and not task.unseen_is_an_answer:
                 draft, why = _off_view(ctx, draft, seed)
+        elif len(draft.views) == 2 and hasattr(task, "reframe_pair"):
+            draft, why = task.reframe_pair(ctx, draft, candidate, seed)  # moving objects
         else:
-            break  # questions about frame pairs: what they ask is seen in both frames
+            break  # other questions about frame pairs: what they ask is seen in both frames
         if why is not None:
             found.append((draft, seed, why))
     return found

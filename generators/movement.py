@@ -11,13 +11,17 @@ over the pair). Directions are on the floor, in the first camera's frame.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import permutations
 from types import MappingProxyType
 
+import numpy as np
+
+from spatialqa.generators.abstention import Unanswerable, too_close
 from spatialqa.generators.choices import LetterBalancer, with_options
+from spatialqa.generators.referents import tau_text
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.sample import ObjectRef
+from spatialqa.generators.sample import ABSTAIN_ANSWER, ObjectRef
 from spatialqa.generators.task import (
     Context,
     Draft,
@@ -40,6 +44,7 @@ from spatialqa.oracle import (
 )
 from spatialqa.oracle.movement import MOVE_LABELS
 from spatialqa.oracle.viewer import has_heading
+from spatialqa.seeding import rng_for
 
 MOVED_QUESTIONS = (
     "Between the first and the second image, which of these objects was moved?",
@@ -126,13 +131,88 @@ def moving_candidates(ctx: Context) -> list[tuple[str, str, str]]:
     ]
 
 
+class _Reframed(Task):
+    """Abstention for a question about two frames of the trajectory, asked of a delivered
+    pair in the same two states of the scene (``reframe_pair``, which the abstention search
+    calls): the delivered pair shows none of a referent, or, for a task whose margin depends
+    on the first camera, leaves the margin within the threshold."""
+
+    def reframe_pair(
+        self, ctx: Context, draft: Draft, candidate: tuple, seed: int
+    ) -> tuple[Draft, Unanswerable | None]:
+        first, second = draft.views
+        extra = tuple(view for view in (first, second) if view not in ctx.views)
+        if not extra:
+            return draft, None
+        scene = ctx.scene
+        states = [scene.state_key(scene.frame(view).t) for view in (first, second)]
+        pairs = [
+            (a, b)
+            for a, b in moving_pairs(ctx)
+            if [scene.state_key(scene.frame(view).t) for view in (a, b)] == states
+        ]
+        for k in rng_for(seed, "reframed pair").permutation(len(pairs)):
+            views = pairs[k]
+            why = _unseen(ctx, draft, views, extra)
+            if why is None and first not in ctx.views:
+                why = self._undecided(ctx, candidate, views, (first,), seed)
+            if why is not None:
+                return replace(draft, views=views), why
+        return draft, None
+
+    def _undecided(
+        self, ctx: Context, candidate: tuple, views: tuple[str, str], instead: tuple, seed: int
+    ) -> Unanswerable | None:
+        """The question asked of ``views`` when it names the same object there and its
+        margin is within the threshold; the ``instead`` frames decide it."""
+        category = candidate[2]
+        named = pair_referents(ctx, *views)
+        if named.get(category) != pair_referents(ctx, *candidate[:2]).get(category):
+            return None
+        moved = (*views, *candidate[2:])
+        result = self.make(ctx, moved, np.random.default_rng(seed), LetterBalancer())
+        if not isinstance(result, Undecided):
+            return None
+        return too_close(result, views, instead, instead=True)
+
+
+def _unseen(
+    ctx: Context, draft: Draft, views: tuple[str, str], extra: tuple[str, ...]
+) -> Unanswerable | None:
+    """The record of ``draft`` asked of ``views`` when some referent is visible in neither
+    frame, each other one in both, and no other instance of a referent's category shows
+    there (the name would point at it); ``extra`` frames (the draft's) show them all."""
+    a, b = _seen(ctx, views[0]), _seen(ctx, views[1])
+    either = a | b
+    if any((ref.instance_id in a) != (ref.instance_id in b) for ref in draft.objects):
+        return None
+    missing = tuple(ref for ref in draft.objects if ref.instance_id not in either)
+    shown = {ctx.scene.object(i).category for i in either}
+    if not missing or any(ref.category in shown for ref in missing):
+        return None
+    names = ", ".join(f"{ref.category} (id {ref.instance_id})" for ref in missing)
+    one = len(missing) == 1
+    rationale = (
+        f"The {names} {'is' if one else 'are'} visible in neither given view {views[0]} nor "
+        f"{views[1]} ({tau_text(ctx)}); frame(s) {', '.join(extra)} of the trajectory, in the "
+        f"same states of the scene, show {'it' if one else 'them'}. So the answer "
+        f"{ABSTAIN_ANSWER}."
+    )
+    return Unanswerable(
+        missing=missing,
+        reason=f"referent not visible in the given views: {names}",
+        answerable_views=extra,
+        rationale=rationale,
+    )
+
+
 @dataclass(frozen=True)
 class MovedParams:
     min_displacement: float = 0.1
 
 
 @register_task
-class ObjectMoved(Task):
+class ObjectMoved(_Reframed):
     """GROUND_TRUTH object_moved: the moved object among three that did not move at all.
 
     The answer moved its box centre at least ``min_displacement`` on the floor; an object
@@ -194,7 +274,7 @@ class DisplacementParams:
 
 
 @register_task
-class ObjectDisplacement(Task):
+class ObjectDisplacement(_Reframed):
     """GROUND_TRUTH object_displacement: metres its box centre moved on the floor plane."""
 
     name = "object_displacement"
@@ -238,7 +318,7 @@ class DirectionParams:
 
 
 @register_task
-class ObjectMoveDirection(Task):
+class ObjectMoveDirection(_Reframed):
     """GROUND_TRUTH object_move_direction: left, right, towards or away from the first camera,
     whichever of its floor axes the move is larger along, by at least ``min_margin``.
 

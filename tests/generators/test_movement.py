@@ -7,9 +7,14 @@ Boxes (centre on the floor plan; full size; all standing on the floor):
   sofa  (0.0, 5.0)   2.0 x 0.9 x 0.8  still
   bin   (1.4, 2.3)   0.3 x 0.3 x 0.4  still
   stool (-1.0, 2.0)  0.4 x 0.4 x 0.5  turned 90 degrees in place at t = 1 s (no displacement)
+  shelf (2.5, 5.0)   0.8 x 0.4 x 1.0  still
 Cameras: "a" (t = 0) at (0, -1, 1.4) and "b" (t = 2) at (0.4, -1, 1.5), both looking at
 (0, 3, 0.3): a's heading is +y, so its right is +x; "c" (t = 0.5) like "a", before the move.
 From "a" the chair moves x = -0.5 (left), z = 0: 0.5 m left, margin 0.5 - 0 = 0.5 m.
+"d" (t = 0.2) and "e" (t = 2.5) at (2.5, 2, 1.4) look along +y at the shelf: the chair, at
+most 2.5 - 0.25 = 2.25 m to their left at 1 m ahead, is out of their 65 degree view. "g"
+(t = 0.3) at (-2, -1, 1.4) has heading 45 degrees: right (0.707, -0.707), forward (0.707,
+0.707), so the chair's (-0.5, 0) is x = -0.354, z = -0.354: margin 0, too close to call.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ BOXES = [
     (4, "sofa", (0.0, 5.0, 0.4), (2.0, 0.9, 0.8)),
     (5, "bin", (1.4, 2.3, 0.2), (0.3, 0.3, 0.4)),
     (6, "stool", (-1.0, 2.0, 0.25), (0.4, 0.4, 0.5)),
+    (7, "shelf", (2.5, 5.0, 0.5), (0.8, 0.4, 1.0)),
 ]
 
 
@@ -47,10 +53,18 @@ def turn_in_place(center, degrees):
 def ctx(scene_kit) -> Context:
     objects = [scene_kit.Box(i, c, centre, size) for i, c, centre, size in BOXES]
     look = (0.0, 3.0, 0.3)
+    aside = ((2.5, 2.0, 1.4), (2.5, 5.0, 0.5))  # sees the shelf, not the chair
+    cameras = [
+        ("a", (0, -1, 1.4), look, 0.0),
+        ("d", *aside, 0.2),
+        ("g", (-2, -1, 1.4), (0.5, 1.5, 0.3), 0.3),  # heading 45 degrees
+        ("c", (0, -1, 1.4), look, 0.5),
+        ("b", (0.4, -1, 1.5), look, 2.0),
+        ("e", *aside, 2.5),
+    ]
     frames = [
-        scene_kit.frame("a", scene_kit.look_at((0, -1, 1.4), look), 125, 160, 120, t=0.0),
-        scene_kit.frame("c", scene_kit.look_at((0, -1, 1.4), look), 125, 160, 120, t=0.5),
-        scene_kit.frame("b", scene_kit.look_at((0.4, -1, 1.5), look), 125, 160, 120, t=2.0),
+        scene_kit.frame(name, scene_kit.look_at(eye, at), 125, 160, 120, t=t)
+        for name, eye, at, t in cameras
     ]
     scene = scene_kit.scene(objects, frames=frames)
     shift = np.eye(4)
@@ -63,7 +77,7 @@ def ctx(scene_kit) -> Context:
         scene,
         objects=tuple(replace(o, motion=motion.get(o.id, ())) for o in scene.objects),
     )
-    return Context(scene, ("a", "c", "b"), seed=0)
+    return Context(scene, ("a", "c", "b"), seed=0, trajectory=tuple(c[0] for c in cameras))
 
 
 def run(name, ctx, **params):
@@ -78,7 +92,15 @@ def test_pairs_straddle_the_keyframe_and_name_what_both_frames_show(ctx):
     # a (0 s) and c (0.5 s) are before the keyframe at 1 s, b (2 s) after; first earlier.
     assert moving_pairs(ctx) == [("a", "b"), ("c", "b")]
     named = pair_referents(ctx, "a", "b")
-    assert dict(named) == {"bin": 5, "chair": 1, "lamp": 3, "sofa": 4, "stool": 6, "table": 2}
+    assert dict(named) == {
+        "bin": 5,
+        "chair": 1,
+        "lamp": 3,
+        "shelf": 7,
+        "sofa": 4,
+        "stool": 6,
+        "table": 2,
+    }
 
 
 def test_object_moved_offers_the_chair_among_still_objects(ctx):
@@ -88,7 +110,7 @@ def test_object_moved_offers_the_chair_among_still_objects(ctx):
         assert chosen(sample) == "chair"
         options = [c[3:] for c in sample.choices]
         assert len(options) == 4 and "stool" not in options  # turned in place: never offered
-        assert set(options) - {"chair"} <= {"table", "lamp", "sofa", "bin"}
+        assert set(options) - {"chair"} <= {"table", "lamp", "sofa", "bin", "shelf"}
         assert sample.question.startswith(
             (
                 "Between the first and the second image, which of these objects was moved?",
@@ -132,3 +154,28 @@ def test_frames_on_one_side_of_the_motion_ask_nothing(ctx):
     before = replace(ctx, views=("a", "c"))
     for name in ("object_moved", "object_displacement", "object_move_direction"):
         assert run(name, before) == []
+
+
+def test_abstains_when_the_pair_shows_no_chair(ctx):
+    # Delivered: d (before) and e (after), in the states of a and b; neither shows the chair.
+    hidden = replace(ctx, views=("d", "e"), abstention=1.0)
+    for name in ("object_displacement", "object_move_direction"):
+        items = run(name, hidden)
+        assert items and all(not s.answerable for s in items)
+        for sample in items:
+            assert sample.views == ("d", "e")
+            assert sample.abstain_reason == "referent not visible in the given views: chair (id 1)"
+            assert set(sample.answerable_views) <= {"a", "g", "c", "b"}  # all show it
+            assert sample.rationale.endswith("cannot be determined from the given views.")
+
+
+def test_abstains_when_the_first_camera_leaves_the_direction_too_close(ctx):
+    # Delivered g (heading 45 degrees, margin 0) and b; a, seen instead of g, decides it.
+    turned = replace(ctx, views=("g", "b"), abstention=1.0)
+    assert run("object_move_direction", replace(turned, abstention=0.0)) == []
+    items = run("object_move_direction", turned)
+    assert items
+    for sample in items:
+        assert sample.views == ("g", "b") and sample.answerable_views in (("a",), ("c",))
+        assert sample.abstain_reason.startswith("margin within the threshold")
+        assert " is 0.00 m" in sample.abstain_reason
