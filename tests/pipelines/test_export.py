@@ -3,7 +3,8 @@ backslashes, drive letters, 300 characters) write every file inside ``--out`` an
 under names that match what the exported JSON and Parquet say; ordinary ids keep today's paths.
 
 The dataset is written by hand (real Parquet in the build's schema, real JPEG images): a build
-cannot make such ids, a downloaded or edited dataset can."""
+cannot make such ids, a downloaded or edited dataset can. Also here: an export with nothing to
+write warns with a hint and writes nothing; answers of type ``map`` pass through as JSON text."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ def jpeg(shade: int) -> bytes:
     return buffer.getvalue()
 
 
+ORDINARY_SOURCES = ("procedural", "scannet")
+
+
 def write_dataset(root: Path, scenes: list[tuple[str, str, str, str, str | None]]) -> list[dict]:
     """One shard of samples and frames: (sample id, scene, frame, source, degradation type)."""
     samples, frames = [], []
@@ -76,7 +80,8 @@ def write_dataset(root: Path, scenes: list[tuple[str, str, str, str, str | None]
                 "id": sample_id,
                 "scene_id": scene,
                 "source": source,
-                "task": source,  # a hostile task name too
+                # a hostile task name with a hostile source; else a VSI-Bench question type
+                "task": source if source not in ORDINARY_SOURCES else "object_abs_distance",
                 "family": "measurement",
                 "question": f"How far? ({number})",
                 "question_vsi": f"How far is it? ({number})",
@@ -140,10 +145,12 @@ def test_exports_and_preview_write_only_inside_out(hostile):
     tmp_path, work, rows = hostile
     before = every_file(tmp_path)
     llava = work / "out" / "llava" / "train.json"
-    vsi = work / "out" / "vsi" / "test.parquet"
+    vsi = work / "out" / "vsi"
+    vlm = work / "out" / "vlmevalkit"
     gallery = work / "out" / "gallery"
     assert main(["export", "llava", str(work / "dataset"), "--out", str(llava)]) == 0
     assert main(["export", "vsibench", str(work / "dataset"), "--out", str(vsi)]) == 0
+    assert main(["export", "vlmevalkit", str(work / "dataset"), "--out", str(vlm)]) == 0
     preview(work / "dataset", gallery, count=len(rows), seed=0)
     created = every_file(tmp_path) - before
     assert created and all(p.resolve().is_relative_to(work / "out") for p in created), sorted(
@@ -165,18 +172,24 @@ def test_exports_and_preview_write_only_inside_out(hostile):
         assert (llava.parent / record["image"]).read_bytes() == jpeg(rows.index(row) % 250)
     assert records[0]["image"] == "images/proc_0_0003/f0012__jpeg3.jpg"  # as before
 
-    # VSI-Bench: each row's frames lie in <dataset>/<scene_name>/ as the columns say
-    exported = pq.read_table(vsi).to_pylist()
-    assert len(exported) == len(rows)
-    for record, row in zip(exported, rows, strict=True):
-        folder = vsi.parent / record["dataset"] / record["scene_name"]
-        assert folder.is_dir() and folder.resolve().is_relative_to(vsi.parent)
-        image = folder / f"{safe_name(row['views'][0])}.jpg"
-        assert image.read_bytes() == jpeg(rows.index(row) % 250)
+    # VSI-Bench: each row's video lies at videos/<dataset>/<scene_name>.mp4, as the columns say
+    # (lmms-eval's vsibench_doc_to_visual rule), one per (dataset, scene, variant)
+    exported = pq.read_table(vsi / "test.parquet").to_pylist()
+    vsi_rows = [row for row in rows if row["task"] == "object_abs_distance"]
+    assert [r["spatialqa_id"] for r in exported] == [row["id"] for row in vsi_rows]
+    videos = set()
+    for record in exported:
+        video = vsi / "videos" / record["dataset"] / f"{record['scene_name']}.mp4"
+        assert video.is_file() and video.resolve().is_relative_to(vsi), record
+        videos.add(video)
     first = exported[0]
     assert (first["dataset"], first["scene_name"]) == ("procedural", "proc_0_0003__jpeg3")
-    vsi_files = [p for p in created if p.is_relative_to(vsi.parent) and p != vsi]
-    assert len(vsi_files) == len(rows)
+    made = {p for p in created if p.is_relative_to(vsi / "videos")}
+    assert made == videos
+    tsv = {p.name for p in created if p.is_relative_to(vlm) and p.suffix == ".tsv"}
+    assert tsv == {"spatialqa_vsi_clean.tsv"} | {  # one file per variant, safe names
+        f"spatialqa_vsi_{safe_name(kind)}3.tsv" for kind in ["jpeg", *hostile_ids(tmp_path)]
+    }
 
     # preview: the images its page shows, nothing else but the page and the plot
     page = (gallery / "index.html").read_text()
@@ -216,3 +229,66 @@ def test_two_frames_at_one_path_are_an_error_not_a_silent_overwrite(tmp_path):
     assert images[0] == "images/s/f1__jpeg3.jpg" and images[1] != images[0]
     for number, image in enumerate(images):
         assert (out.parent / image).read_bytes() == jpeg(number) and rows[number]["id"]
+
+
+def without_vsi_form(root: Path, answer_type: str = "number", answer: str | None = None) -> Path:
+    """A hand-made build whose rows have no VSI-Bench form (and are not multiple choice)."""
+    write_dataset(root, [("a", "s", "f1", "scannet", None), ("b", "s", "f2", "scannet", None)])
+    path = root / "data" / "part-00000.parquet"
+    rows = pq.read_table(path).to_pylist()
+    for row in rows:
+        row.update(question_vsi=None, answer_type=answer_type)
+        if answer is not None:
+            row["answer"] = answer
+    pq.write_table(pa.Table.from_pylist(rows, schema=SAMPLES), path)
+    return root
+
+
+@pytest.mark.parametrize("form", ["vsibench", "vlmevalkit"])
+def test_an_export_with_nothing_to_write_warns_with_a_hint_and_writes_nothing(
+    tmp_path, capsys, form
+):
+    dataset = without_vsi_form(tmp_path / "d")
+    out = tmp_path / "out"
+    assert main(["export", form, str(dataset), "--out", str(out)]) == 4
+    printed = capsys.readouterr()
+    assert printed.err.startswith("spatialqa: warning:") and "nothing written" in printed.err
+    assert "object_counting" in printed.err and "object_rel_direction_hard" in printed.err
+    assert "of its 2 samples" in printed.err and printed.out == ""
+    assert not out.exists()
+
+
+def test_a_conversation_export_of_an_empty_build_warns_and_writes_nothing(tmp_path, capsys):
+    dataset = tmp_path / "d"
+    write_dataset(dataset, [])
+    out = tmp_path / "out" / "train.json"
+    assert main(["export", "sharegpt", str(dataset), "--out", str(out)]) == 4
+    assert "spatialqa tasks lists them" in capsys.readouterr().err
+    assert not out.parent.exists()
+
+
+def test_answers_of_type_map_pass_through_as_their_json_text(tmp_path):
+    # the answer type of cognitive maps (issue 18): a JSON object, stored as its text
+    text = '{"grid": [10, 10], "objects": {"sofa": [[2, 3]], "t\\u00e9l\\u00e9": [[7, 1]]}}'
+    dataset = without_vsi_form(tmp_path / "d", answer_type="map", answer=text)
+    for style, name in (("llava", "l.json"), ("sharegpt", "s.json"), ("swift", "w.jsonl"),
+                        ("r1", "r.json")):  # fmt: skip
+        out = tmp_path / "out" / name
+        assert main(["export", style, str(dataset), "--out", str(out)]) == 0
+        raw = out.read_text()
+        records = (
+            [json.loads(line) for line in raw.splitlines()]
+            if style == "swift"
+            else (json.loads(raw))
+        )
+        for record in records:
+            if style in ("llava", "sharegpt"):
+                answer = record["conversations"][1]["value"]
+            elif style == "swift":
+                answer = record["messages"][1]["content"]
+            else:
+                assert record["problem_type"] == "free-form" and record["options"] == []
+                answer = record["solution"].removeprefix("<answer>").removesuffix("</answer>")
+            assert answer == text  # the stored text, not re-serialised
+            assert json.loads(answer)["objects"]["t\u00e9l\u00e9"] == [[7, 1]]
+    assert main(["export", "vsibench", str(dataset), "--out", str(tmp_path / "v")]) == 4
