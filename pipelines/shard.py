@@ -107,7 +107,11 @@ def view_shortfall(scene: Scene, spec: ViewsSpec, views: tuple[str, ...]) -> str
 
 
 def ask(config: BuildConfig, scene: Scene, views: tuple[str, ...]) -> list[Sample]:
-    """Every task's samples for the scene, before any rendering."""
+    """Every task's samples for the scene, before any rendering. Objects that move are asked
+    about from the first delivered frame's time on (``Scene.from_time``): scene-level
+    questions use the state at that frame, each frame sees its own time."""
+    if scene.moves and views:
+        scene = scene.from_time(min(scene.frame(view).t for view in views))
     context = Context(
         scene,
         views,

@@ -118,6 +118,14 @@ def rigid_pose(value, where: str) -> np.ndarray:
     return pose
 
 
+def rigid_inverse(pose: np.ndarray) -> np.ndarray:
+    """The inverse of a rigid 4x4 transform, [R^T, -R^T t; 0 0 0 1], its last row exact."""
+    out = np.eye(4)
+    out[:3, :3] = pose[:3, :3].T
+    out[:3, 3] = -pose[:3, :3].T @ pose[:3, 3]
+    return out
+
+
 DISTORTION_COEFFICIENTS = {
     "SIMPLE_RADIAL": 1,
     "RADIAL": 2,
@@ -735,6 +743,25 @@ class Scene:
             state = replace(self, objects=objects)
             self._states[key] = state
         return state
+
+    def from_time(self, t: float) -> Scene:
+        """The scene as it is from time ``t`` on: every object where it is at ``t`` and only
+        its later keyframes, their poses taken relative to that place, so that
+        ``from_time(t).at(u)`` places every object as ``at(u)`` does for every u >= t (to
+        rounding). Scene-level questions over a video use the state at its first frame; this
+        keeps the frames after it moving. Itself when no keyframe lies at or before ``t``."""
+        if not any(index >= 0 for index in self.state_key(t)):
+            return self
+        objects = []
+        for obj in self.objects:
+            index = obj.keyframe_index(t)
+            if index < 0:
+                objects.append(obj)
+                continue
+            undo = rigid_inverse(obj.motion[index].pose)
+            later = tuple(Keyframe(k.t, k.pose @ undo) for k in obj.motion[index + 1 :])
+            objects.append(replace(obj.placed(obj.motion[index].pose), motion=later))
+        return replace(self, objects=tuple(objects))
 
     def at_frame(self, frame_id: str) -> Scene:
         """The scene as frame ``frame_id`` sees it: ``at(frame.t)``."""

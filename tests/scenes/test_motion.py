@@ -172,3 +172,21 @@ def test_the_kit_chair_moved_by_its_keyframe_is_the_chair_built_in_place():
     # Spans on paper: x [2.4, 3.6], y [0.85, 1.25], z [0, 0.8].
     assert np.allclose(moved.bounds, [[2.4, 0.85, 0.0], [3.6, 1.25, 0.8]], atol=1e-12)
     assert np.allclose(np.sort(moved.vertices, axis=0), np.sort(by_hand.vertices, axis=0))
+
+
+def test_from_time_keeps_the_state_at_t_and_the_moves_after_it(scene_kit):
+    """Keyframes at 1.0 (SHIFT) and 2.5 (BACK). From t = 1.7 on: the chair starts where SHIFT
+    put it, and at 2.5 goes where BACK puts the original chair (BACK = a 0.25 m slide along
+    +y: spans [1.5, 2.5] x [-0.25, 0.75])."""
+    scene = moving_scene(scene_kit, [Keyframe(1.0, SHIFT), Keyframe(2.5, BACK)])
+    assert scene.from_time(0.5) is scene  # no keyframe at or before 0.5
+    later = scene.from_time(1.7)
+    assert np.allclose(later.object(1).mesh.bounds, [[0.0, 0.5, 0.0], [1.0, 1.5, 1.0]])
+    assert [k.t for k in later.object(1).motion] == [2.5]
+    assert later.object(2) is scene.object(2)
+    for t in (1.7, 2.0, 2.5, 9.0):
+        assert np.allclose(
+            later.at(t).object(1).mesh.vertices, scene.at(t).object(1).mesh.vertices, atol=1e-12
+        )
+    assert np.allclose(later.at(3.0).object(1).mesh.bounds, [[1.5, -0.25, 0.0], [2.5, 0.75, 1.0]])
+    assert not scene.from_time(2.5).moves  # nothing left to come
