@@ -11,12 +11,13 @@ from pathlib import Path
 from spatialqa.errors import SpatialQAError
 
 EXIT_SKIPPED = 3  # the build finished, but some scenes were skipped (see the manifest)
-EXIT_EMPTY = 4  # an export found no row to write, and wrote nothing
+EXIT_EMPTY = 4  # nothing written: a build without a sample, an export without a row
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from spatialqa.pipelines.build import build
     from spatialqa.pipelines.config import load_config
+    from spatialqa.pipelines.manifest import empty_task_warning
 
     config = load_config(args.config)
     manifest = build(
@@ -42,11 +43,30 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"scenes built: {scenes['built']}, skipped: {scenes['skipped']}")
     for skipped in manifest["skipped"]:
         print(f"  skipped {skipped['scene']}: {skipped['reason']}")
+    for empty in manifest["empty_tasks"]:
+        warning = empty_task_warning(empty["task"], empty["hint"], scenes["built"])
+        print(f"spatialqa: warning: {warning}", file=sys.stderr)
+    if not manifest["samples"]:
+        print(f"spatialqa: error: nothing written: {nothing_built(manifest)}", file=sys.stderr)
+        return EXIT_EMPTY
     return EXIT_SKIPPED if scenes["skipped"] else 0
+
+
+def nothing_built(manifest: dict) -> str:
+    """Why a build wrote no sample, from its manifest."""
+    scenes = manifest["scenes"]
+    if scenes["built"]:
+        built = f"{scenes['built']} scene{'s' * (scenes['built'] != 1)}"
+        return f"no task yielded a sample in the {built} built (warnings above)"
+    if scenes["skipped"]:
+        return f"every scene was skipped ({scenes['skipped']}; reasons above)"
+    excluded = f" ({scenes['excluded']} left out by exclude:)" if scenes["excluded"] else ""
+    return f"the config names no scene to build{excluded}"
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from spatialqa.pipelines.config import load_config
+    from spatialqa.pipelines.manifest import empty_task_warning, task_hint
     from spatialqa.pipelines.plan import fingerprint, instantiate_tasks, plan
     from spatialqa.pipelines.shard import count_samples
 
@@ -84,6 +104,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print(f"total: {bound} {total} samples, <= {frames * (len(shards) - skipped)} frames")
     if args.exact:
         print(f"exact: questions generated without rendering; {skipped} scenes would be skipped")
+        asked = len(shards) - skipped
+        for task, n in totals.items():
+            if asked and not n:
+                warning = empty_task_warning(task, task_hint(task), asked, "asked")
+                print(f"spatialqa: warning: {warning}", file=sys.stderr)
     else:
         print("upper bounds: per_scene caps x variants; a scene may yield fewer questions")
         print("(--exact generates the questions, without rendering, to count them)")
@@ -139,7 +164,7 @@ def cmd_degradations(args: argparse.Namespace) -> int:
 
 
 def cmd_tasks(args: argparse.Namespace) -> int:
-    from spatialqa.generators.catalogue import listing
+    from spatialqa.generators.catalogue import EXAMPLE_ROOM, listing
 
     rows, cached_to = listing()
     columns = ("name", "family", "answer_type", "metric", "unit")
@@ -151,6 +176,9 @@ def cmd_tasks(args: argparse.Namespace) -> int:
             stem, *options = row["example"]["question"].split("\n")
             shown = f"{stem} [{' '.join(options)}]" if options else stem
             print(f"    e.g. {shown} -> {row['example']['answer']}")
+        else:
+            seed, index = EXAMPLE_ROOM
+            print(f"    (no example: procedural room {seed}:{index} gives it no question)")
         if row["hint"]:
             print(f"    note: {row['hint']}")
     if cached_to is not None:
@@ -262,7 +290,9 @@ def parser() -> argparse.ArgumentParser:
         epilog="exit status: 0 all scenes built; 2 error (bad config, another build in --out, "
         "an output that cannot be written, a Ray cluster that does not answer); "
         f"{EXIT_SKIPPED} built, but some scenes were skipped (listed in manifest.json "
-        "with the reason)",
+        f"with the reason); {EXIT_EMPTY} nothing written: not one sample (the reason "
+        "printed). A task that yields no sample is a warning with what it needs of the views "
+        "(manifest.json: empty_tasks)",
     )
     build.add_argument("config", help="the build config (YAML)")
     build.add_argument(

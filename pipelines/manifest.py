@@ -103,6 +103,35 @@ def split_sizes(config: BuildConfig, built: list[dict]) -> dict | None:
     return sizes
 
 
+def task_hint(name: str) -> str | None:
+    """What task ``name`` needs of the views to yield (``Task.hint``); None when it says
+    nothing, or when this process does not know the task."""
+    from spatialqa.errors import TaskError
+    from spatialqa.generators.registry import get_task
+
+    try:
+        return getattr(get_task(name), "hint", None)
+    except TaskError:
+        return None
+
+
+def empty_tasks(config: BuildConfig, counts: dict) -> list[dict]:
+    """The config's tasks without a sample in ``counts`` (``merge_counts`` of the built
+    scenes), in config order, each with its hint: ``[{"task": ..., "hint": ...}]``."""
+    return [
+        {"task": spec.name, "hint": task_hint(spec.name)}
+        for spec in config.tasks
+        if not counts["task"].get(spec.name)
+    ]
+
+
+def empty_task_warning(task: str, hint: str | None, scenes: int, how: str = "built") -> str:
+    """The line ``spatialqa build`` (``how`` "built") and ``plan --exact`` ("asked") print
+    for a task that yields nothing in ``scenes`` scenes."""
+    text = f"task {task} yielded no sample in the {scenes} scene{'s' * (scenes != 1)} {how}"
+    return f"{text}; it {hint}" if hint else text
+
+
 def make_manifest(
     config: BuildConfig,
     config_hash: str,
@@ -115,9 +144,12 @@ def make_manifest(
 
     Records beyond those (built by an earlier run without ``--limit``) stay: their files do.
     ``excluded`` lists the scenes ``exclude:`` left out (``BuildPlan.excluded``).
+    ``empty_tasks`` names the tasks no built scene gave a sample, with their hints (none while
+    no scene is built: the skip reasons say why).
     """
     records = sorted(records, key=lambda r: r["shard"])
     built = [r for r in records if r["status"] == "ok"]
+    counts = merge_counts(built)
     return {
         "format": FORMAT,
         "name": config.name,
@@ -134,7 +166,8 @@ def make_manifest(
         "samples": sum(r["rows"] for r in built),
         "splits": split_sizes(config, built),
         "frames": sum(r["frames"] for r in built),
-        "counts": merge_counts(built),
+        "counts": counts,
+        "empty_tasks": empty_tasks(config, counts) if built else [],
         "skipped": [
             {"shard": r["shard"], "scene": r["scene"], "reason": r["reason"]}
             for r in records

@@ -25,7 +25,7 @@ def test_help_imports_nothing_heavy():
     assert [m for m in loaded if m.split(".")[0] in HEAVY or m.startswith(LAYERS)] == []
 
 
-def test_tasks_lists_the_registry_each_task_with_an_example_and_its_hint(
+def test_tasks_lists_the_registry_each_task_with_an_example_or_its_hint(
     tmp_path, monkeypatch, capsys
 ):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # the listing's cache, not ~/.cache
@@ -35,7 +35,12 @@ def test_tasks_lists_the_registry_each_task_with_an_example_and_its_hint(
     for task in all_tasks():
         row = rows[task.name]
         assert lines[row].split()[1:4] == [task.family, task.answer_type, task.metric]
-        assert lines[row + 1].lstrip().startswith("e.g. "), task.name
+        example = lines[row + 1]
+        if example.startswith("    e.g. "):
+            assert len(example) > len("    e.g. ? -> 1"), task.name
+        else:  # a task the example room cannot show says what it needs
+            assert example == "    (no example: procedural room 0:0 gives it no question)"
+            assert task.hint, f"{task.name}: no example and no hint"
         if task.hint:
             assert lines[row + 2] == f"    note: {task.hint}"
     assert "note: needs four categories" in lines[rows["obj_appearance_order"] + 2]
@@ -86,3 +91,69 @@ def test_an_unknown_scene_format_exits_2_naming_the_registered_ones(tmp_path, ca
     err = capsys.readouterr().err
     assert f"unknown scene format 'nosuch' (known: {', '.join(FORMATS)})" in err
     assert {"dir", "scannet", "scannetpp", "arkitscenes", "front3d", "generic"} <= set(FORMATS)
+
+
+def tiny_config(path, tasks: list[str], frames: int) -> str:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "name": "cli",
+                "scenes": [{"procedural": {"count": 1, "seed": 0, "frames": 8}}],
+                "tasks": [{"name": task, "per_scene": 2} for task in tasks],
+                "views": {"frames": frames},
+                "render": {"width": 64, "height": 48},
+            }
+        )
+    )
+    return str(path)
+
+
+def test_a_task_without_a_sample_warns_with_its_hint_and_an_empty_build_exits_4(
+    ray_local, tmp_path, capsys
+):
+    """One view: the camera-motion tasks compare two, so they yield nothing."""
+    from spatialqa.generators.camera_motion import CAMERA_HINT
+
+    config = tiny_config(tmp_path / "c.yaml", ["object_abs_distance", "camera_rotation"], 1)
+    out = tmp_path / "out"
+    assert main(["build", config, "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    warning = f"task camera_rotation yielded no sample in the 1 scene built; it {CAMERA_HINT}"
+    assert f"spatialqa: warning: {warning}" in err.splitlines()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["empty_tasks"] == [{"task": "camera_rotation", "hint": CAMERA_HINT}]
+    assert manifest["samples"] > 0
+
+    config = tiny_config(tmp_path / "d.yaml", ["camera_rotation", "camera_displacement"], 1)
+    assert main(["build", config, "--out", str(tmp_path / "empty"), "--quiet"]) == 4
+    printed = capsys.readouterr()
+    assert "wrote 0 samples" in printed.out
+    assert printed.err.count("spatialqa: warning: task camera_") == 2
+    assert printed.err.splitlines()[-1] == (
+        "spatialqa: error: nothing written: no task yielded a sample in the 1 scene built "
+        "(warnings above)"
+    )
+
+
+def test_a_build_of_no_scene_exits_4_saying_why(ray_local, tmp_path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "name: x\nscenes: [{procedural: {count: 1}}]\ntasks: [object_counting]\n"
+        "exclude: ['proc_0_0000']\n"
+    )
+    assert main(["build", str(config), "--out", str(tmp_path / "o"), "--quiet"]) == 4
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "spatialqa: error: nothing written: the config names no scene to build "
+        "(1 left out by exclude:)"
+    )
+
+
+def test_plan_exact_warns_of_a_task_without_a_sample(tmp_path, capsys):
+    config = tiny_config(tmp_path / "c.yaml", ["object_abs_distance", "camera_displacement"], 1)
+    assert main(["plan", config, "--exact"]) == 0
+    printed = capsys.readouterr()
+    assert "  camera_displacement  = 0" in printed.out.splitlines()
+    assert printed.err.startswith(
+        "spatialqa: warning: task camera_displacement yielded no sample in the 1 scene asked; "
+        "it compares two delivered views"
+    )

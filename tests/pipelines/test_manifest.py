@@ -1,6 +1,13 @@
 """Manifest buckets: where each kind of answer is counted."""
 
-from spatialqa.pipelines.manifest import answer_bucket, row_counts
+from spatialqa.pipelines.config import parse_config
+from spatialqa.pipelines.manifest import (
+    answer_bucket,
+    empty_task_warning,
+    make_manifest,
+    row_counts,
+    task_hint,
+)
 
 
 def row(**fields) -> dict:
@@ -33,3 +40,55 @@ def test_abstention_items_are_counted_by_kind():
             "abstain: referent not visible in the given views": 1,
         }
     }
+
+
+def record(shard: int, tasks: dict[str, int], status: str = "ok") -> dict:
+    """A shard record as run_shard returns it, with ``tasks`` rows (mc answers, all "A")."""
+    if status != "ok":
+        return {"shard": shard, "scene": f"s{shard}", "status": status, "reason": "broken"}
+    rows = [row(task=task) for task, n in tasks.items() for _ in range(n)]
+    return {
+        "shard": shard,
+        "scene": f"s{shard}",
+        "status": "ok",
+        "rows": len(rows),
+        "frames": 2,
+        "counts": row_counts(rows),
+    }
+
+
+CONFIG = {
+    "name": "m",
+    "scenes": [{"procedural": {"count": 3}}],
+    "tasks": ["object_counting", "obj_appearance_order", "camera_rotation", "object_existence"],
+}
+
+
+def test_tasks_without_a_sample_are_recorded_with_their_hints():
+    from spatialqa.generators.appearance import ObjAppearanceOrder
+    from spatialqa.generators.camera_motion import CAMERA_HINT
+
+    config = parse_config(CONFIG)
+    records = [
+        record(0, {"object_counting": 2}),
+        record(1, {"object_counting": 1, "object_existence": 3}),
+        record(2, {}, status="skipped"),
+    ]
+    manifest = make_manifest(config, "h", records, planned=3, wall_time_s=1.0)
+    assert manifest["samples"] == 6  # 2 + 1 + 3
+    assert manifest["empty_tasks"] == [  # config order; object_existence yielded in shard 1
+        {"task": "obj_appearance_order", "hint": ObjAppearanceOrder.hint},
+        {"task": "camera_rotation", "hint": CAMERA_HINT},
+    ]
+    assert ObjAppearanceOrder.hint.startswith("needs four categories")
+    # no scene built: every task is empty, and the skip reasons, not the hints, say why
+    skipped = [record(i, {}, status="skipped") for i in range(3)]
+    assert make_manifest(config, "h", skipped, planned=3, wall_time_s=1.0)["empty_tasks"] == []
+
+
+def test_the_empty_task_warning_names_the_task_the_scenes_and_the_hint():
+    assert empty_task_warning("t", None, 1) == "task t yielded no sample in the 1 scene built"
+    assert empty_task_warning("t", "needs a tour", 3, "asked") == (
+        "task t yielded no sample in the 3 scenes asked; it needs a tour"
+    )
+    assert task_hint("object_counting") is None and task_hint("no_such_task") is None
