@@ -1,4 +1,5 @@
-"""Metrics exactly as the field reports them: lmms-eval's VSI-Bench parsing, accuracy and MRA.
+"""Metrics exactly as the field reports them: lmms-eval's VSI-Bench parsing, accuracy and MRA;
+VSI-Bench's map "distance locality" and SpaceR's map match for cognitive maps.
 
 A reply is read the way lmms-eval's vsibench task reads it (``fuzzy_matching``): the text up to
 the first space, trailing full stops stripped. So "3 meters" reads as 3, "3m" does not parse and
@@ -8,10 +9,12 @@ comparable with a number in a paper.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 
 from spatialqa import moved
 from spatialqa.generators.sample import ABSTAIN_ANSWER
@@ -23,6 +26,17 @@ DIRECTION_TASKS = (
     "object_rel_direction_medium",
     "object_rel_direction_hard",
 )
+MAP_GRID = 10
+"""N of a map whose grid a caller does not give (VSI-Bench's 10 x 10)."""
+MAP_BIN_EDGES = (1.0, 2.1, 3.3, 4.4, 5.5, 6.6, 7.8, 8.9, 10.0)
+"""VSI-Bench's 8 distance-locality bins, in cells: [1.0, 2.1], (2.1, 3.3], ... (8.9, 10.0]
+(GROUND_TRUTH.md). Pairs nearer than 1.0 count in the first bin, pairs beyond 10.0 (a 10 x 10
+map's diagonal is 12.7) in the last. These are ``np.linspace(1, 10, 9)`` rounded to 0.1; no
+distance between two cells (the root of a sum of two squares) lies between the two."""
+MAP_TOLERANCE = 1.0
+"""A pair's predicted distance is right within this many cells of the true one."""
+_MAP_TEXT = 100_000
+"""Longest map reply parsed (a reward must stay cheap on untrusted text)."""
 
 
 def first_token(response: str) -> str:
@@ -110,6 +124,139 @@ def is_abstention(response: str) -> bool:
     return text.startswith(ABSTAIN_ANSWER[:20]) or first_token(text) in {"cannot", "abstain"}
 
 
+Cells = dict[str, list[tuple[float, float]]]
+"""A parsed map: category -> the [x, y] cells of its instances."""
+
+
+def parse_map(text: str) -> Cells | None:
+    """A map written as a JSON object ``{"category": [[x, y], ...]}``, read leniently: VSI's
+    ``(x, y)`` tuples, Python literals (single quotes), text around the object (a code fence),
+    a lone ``[x, y]`` for a one-instance category; keys trimmed and lower-cased. Entries that
+    are not two finite numbers are dropped. None when no object is found."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start or end - start > _MAP_TEXT:
+        return None
+    body = text[start : end + 1]
+    try:  # JSON, VSI's tuples as lists
+        parsed = json.loads(body.replace("(", "[").replace(")", "]"))
+    except (ValueError, RecursionError):
+        try:  # a Python literal: single quotes, or brackets inside a category's name
+            parsed = ast.literal_eval(body)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+    if not isinstance(parsed, dict):
+        return None
+    cells: Cells = {}
+    for key, value in parsed.items():
+        if not isinstance(key, str) or not isinstance(value, list | tuple):
+            continue
+        points = [value] if _cell(value) is not None else value
+        found = [cell for cell in map(_cell, points) if cell is not None]
+        cells.setdefault(key.strip().lower(), []).extend(found)
+    return cells
+
+
+def _cell(value: object) -> tuple[float, float] | None:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        return None
+    x, y = float(value[0]), float(value[1])
+    return (x, y) if math.isfinite(x) and math.isfinite(y) else None
+
+
+def _nearest(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+    """Least Euclidean distance between a cell of ``a`` and one of ``b``."""
+    return min(point_distance(p, q) for p in a for q in b)
+
+
+def map_bin(distance: float) -> int:
+    """The locality bin (0..7) of a true distance in cells."""
+    for k, edge in enumerate(MAP_BIN_EDGES[1:-1]):
+        if distance <= edge:
+            return k
+    return len(MAP_BIN_EDGES) - 2
+
+
+def map_locality_pairs(answer: str, response: str) -> list[tuple[str, str, float, bool]]:
+    """VSI-Bench's distance locality, pair by pair: for each pair of the truth's categories,
+    (first, second, d_true, right) where d is the least distance in cells between their
+    instances and a pair is right when the reply's d is within ``MAP_TOLERANCE`` of the true
+    one (a category missing from the reply, or an unreadable reply, fails its pairs)."""
+    truth = parse_map(answer)
+    if truth is None:
+        raise ValueError(f"answer: not a map: {answer[:60]!r}")
+    guess = parse_map(response) or {}
+    out = []
+    for first, second in combinations(sorted(c for c, cells in truth.items() if cells), 2):
+        d_true = _nearest(truth[first], truth[second])
+        if guess.get(first) and guess.get(second):
+            right = abs(_nearest(guess[first], guess[second]) - d_true) <= MAP_TOLERANCE
+        else:
+            right = False
+        out.append((first, second, d_true, right))
+    return out
+
+
+def map_locality(answer: str, response: str) -> float:
+    """The share of the truth's category pairs whose distance the reply gets within one cell
+    (``map_locality_pairs``). A truth of one category has no pairs: 1.0 when the reply has
+    that category, else 0.0."""
+    pairs = map_locality_pairs(answer, response)
+    if pairs:
+        return sum(right for *_, right in pairs) / len(pairs)
+    truth, guess = parse_map(answer) or {}, parse_map(response) or {}
+    return float(all(guess.get(category) for category, cells in truth.items() if cells))
+
+
+def map_locality_bins(answer: str, response: str) -> list[tuple[int, int]]:
+    """(right, pairs) per distance bin of ``MAP_BIN_EDGES`` (8 bins), for one reply: summed
+    over replies they give the per-bin table."""
+    table = [[0, 0] for _ in MAP_BIN_EDGES[:-1]]
+    for *_, d_true, right in map_locality_pairs(answer, response):
+        row = table[map_bin(d_true)]
+        row[0] += int(right)
+        row[1] += 1
+    return [(right, total) for right, total in table]
+
+
+def map_bin_labels() -> list[str]:
+    """The bins as intervals: ``[1.0, 2.1]``, ``(2.1, 3.3]``, ..."""
+    edges = MAP_BIN_EDGES
+    return [f"{'[' if k == 0 else '('}{edges[k]}, {edges[k + 1]}]" for k in range(len(edges) - 1)]
+
+
+def map_match(answer: str, response: str, grid: int = MAP_GRID) -> float:
+    """SpaceR's map score: within each category, true and predicted cells matched greedily,
+    closest pair first; a match scores max(0, 1 - d / (N sqrt 2)); a category scores its
+    matches' sum over max(n_pred, n_true); categories are weighted by their true instances.
+    A truth without instances scores 1.0 for a reply without any, else 0.0."""
+    truth = parse_map(answer)
+    if truth is None:
+        raise ValueError(f"answer: not a map: {answer[:60]!r}")
+    guess = parse_map(response) or {}
+    diagonal = grid * math.sqrt(2.0)
+    total = weight = 0.0
+    for category, cells in sorted(truth.items()):
+        if not cells:
+            continue
+        predicted = guess.get(category, [])
+        pairs = sorted(
+            (point_distance(t, p), i, j)
+            for i, t in enumerate(cells)
+            for j, p in enumerate(predicted)
+        )
+        used_true, used_pred, matched = set(), set(), 0.0
+        for distance, i, j in pairs:
+            if i not in used_true and j not in used_pred:
+                used_true.add(i)
+                used_pred.add(j)
+                matched += max(0.0, 1.0 - distance / diagonal)
+        total += len(cells) * matched / max(len(predicted), len(cells))
+        weight += len(cells)
+    return total / weight if weight else float(not any(guess.values()))
+
+
 def metric_score(metric: str, answer_type: str, answer: str, response: str) -> float:
     """The task metric (``metric``: accuracy, mra, iou, ...) of one reply, in [0, 1]; what
     ``spatialqa eval`` reports."""
@@ -123,6 +270,10 @@ def metric_score(metric: str, answer_type: str, answer: str, response: str) -> f
     if metric == "point_in_radius":
         truth, guess = parse_point(answer), parse_point(response)
         return float(bool(truth and guess) and point_distance(truth, guess) <= 50.0)
+    if metric == "map_locality":
+        return map_locality(answer, response)
+    if metric == "map_match":
+        return map_match(answer, response)
     if metric == "clock_within_1h":
         hour, guess = to_float(answer), to_float(first_token(response))
         if hour is None or guess is None:

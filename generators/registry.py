@@ -23,6 +23,7 @@ BUILT_IN = (
     "direction",
     "distance",
     "in_view",
+    "maps",
     "movement",
     "navigation",
     "size",

@@ -2,9 +2,9 @@
 
 ``reward(sample, response)`` blends a format reward (did the reply say something of the
 answer's kind?) with the task's own reward: MRA for numbers, exact match for choices and
-yes/no, 1.0 / 0.3 / 0.1 for counts off by 0 / 1 / 2, IoU for boxes, and abstention rewarded only
-where the sample is unanswerable. ``sample`` is a dataset row (a mapping with the output
-columns) or a :class:`~spatialqa.generators.Sample`.
+yes/no, 1.0 / 0.3 / 0.1 for counts off by 0 / 1 / 2, IoU for boxes, map locality for cognitive
+maps, and abstention rewarded only where the sample is unanswerable. ``sample`` is a dataset
+row (a mapping with the output columns) or a :class:`~spatialqa.generators.Sample`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from spatialqa.generators.metrics import (
     is_abstention,
     metric_score,
     parse_box,
+    parse_map,
     parse_point,
     point_distance,
     to_float,
@@ -53,6 +54,8 @@ def format_ok(row: Mapping[str, Any], response: str) -> bool:
         return parse_box(response) is not None
     if kind == "point":
         return parse_point(response) is not None
+    if kind == "map":
+        return parse_map(response) is not None
     return bool(response.strip())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ANSWER_TYPES = ("mc", "number", "integer", "yes_no", "box", "point", "abstain")
+ANSWER_TYPES = ("mc", "number", "integer", "yes_no", "box", "point", "map", "abstain")
 ABSTAIN_ANSWER = "cannot be determined from the given views"
 """The answer of every abstention item (``answer_type`` "abstain")."""
 
@@ -27,6 +27,9 @@ class Sample:
     rests on, in pixels of the delivered image (``{"boxes": {"<instance id>": [x1, y1, x2, y2]},
     "points": {"<instance id>": [x, y]}}``), so a degradation that moves pixels can move them.
     ``answerable_views`` names, for an abstention item, frames that would make it answerable.
+    A ``map`` answer is compact JSON ``{"category": [[x, y], ...]}``; its convention (frame,
+    grid, origin, axes, side) is ``labels["map"]``. ``scaffold`` names what precedes the
+    question (``"map"``: the true map of its referents, a task's ``with_map``), else None.
     """
 
     scene_id: str
@@ -52,3 +55,4 @@ class Sample:
     abstain_reason: str | None = None
     answerable_views: tuple[str, ...] = ()
     labels: str | None = None
+    scaffold: str | None = None

@@ -17,6 +17,7 @@ import numpy as np
 from spatialqa.generators.abstention import Unanswerable, abstention_target, abstentions
 from spatialqa.generators.balance import Quota, YesNoQuota
 from spatialqa.generators.choices import LetterBalancer
+from spatialqa.generators.maps import map_scaffold
 from spatialqa.generators.referents import check_roles
 from spatialqa.generators.sample import ABSTAIN_ANSWER, Sample
 from spatialqa.generators.task import Context, Draft, Task
@@ -99,7 +100,12 @@ def _answerable(task: Task, ctx: Context, limit: int) -> list[_Kept]:
 
 def _assemble(task: Task, ctx: Context, item: _Kept, index: int) -> Sample:
     """The Sample of a kept draft; an abstention item keeps the question and program but has
-    no answer to give."""
+    no answer to give. A task's scaffold (``with_map``) goes before the question."""
+    sample = _sample(task, ctx, item, index)
+    return map_scaffold(sample, ctx) if task.scaffold == "map" else sample
+
+
+def _sample(task: Task, ctx: Context, item: _Kept, index: int) -> Sample:
     draft = item.draft
     sample = Sample(
         scene_id=ctx.scene.scene_id,

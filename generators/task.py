@@ -30,6 +30,19 @@ TASK_BASE_VERSION = 1
 """Bumped when the shared machinery of every task (balancing, letters, phrasing, seeds)
 changes the samples it makes; it enters the build fingerprint."""
 NUMERIC = ("number", "integer")
+MAP_SCAFFOLD_TASKS = frozenset(
+    {
+        "object_abs_distance",
+        "object_rel_distance",
+        "object_rel_direction_easy",
+        "object_rel_direction_medium",
+        "object_rel_direction_hard",
+        "route_planning",
+    }
+)
+"""Tasks (and their ``_mc`` variants) that take ``with_map`` (GROUND_TRUTH.md): the question is
+preceded by the true cognitive map of its referents' categories and its convention, as
+VSI-Bench's map prompting does; the sampler adds it (``generators.maps.map_scaffold``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,14 +173,30 @@ class Task(ABC):
     def __init__(self, **params: Any) -> None:
         names = {f.name for f in dataclasses.fields(self.Params)}
         balance = {k: params.pop(k) for k in list(params) if k in BALANCE_PARAMS - names}
+        shared = set(BALANCE_PARAMS)
+        self.scaffold: str | None = None
+        """What the sampler puts before each question: "map" (``with_map``) or None."""
+        if self.takes_map():
+            shared.add("with_map")
+            with_map = params.pop("with_map", False)
+            if not isinstance(with_map, bool):
+                raise ConfigError(
+                    f"tasks[{self.name}].params.with_map: must be true or false (got {with_map!r})"
+                )
+            self.scaffold = "map" if with_map else None
         unknown = sorted(set(params) - names)
         if unknown:
             raise ConfigError(
                 f"tasks[{self.name}].params: unknown {unknown} (expected some of "
-                f"{sorted(names | BALANCE_PARAMS)})"
+                f"{sorted(names | shared)})"
             )
         self.params = self.Params(**params)
         self.balance = Balance(**balance)
+
+    @classmethod
+    def takes_map(cls) -> bool:
+        """Whether the task takes ``with_map`` (``MAP_SCAFFOLD_TASKS``, or its base's name)."""
+        return getattr(cls, "base", cls).name in MAP_SCAFFOLD_TASKS
 
     @abstractmethod
     def candidates(self, ctx: Context) -> Sequence[tuple]:
@@ -206,7 +235,10 @@ class Task(ABC):
             "unit": cls.unit,
             "version": cls.version,
             "hint": cls.hint,
-            "params": {f.name: f.default for f in dataclasses.fields(cls.Params)},
+            "params": {
+                **{f.name: f.default for f in dataclasses.fields(cls.Params)},
+                **({"with_map": False} if cls.takes_map() else {}),
+            },
         }
 
 

@@ -8,8 +8,9 @@ import json
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SCHEMA_VERSION = 2
-"""Bumped when the columns, their types or their encoding change (2: ``split``)."""
+SCHEMA_VERSION = 3
+"""Bumped when the columns, their types or their encoding change (2: ``split``; 3:
+``scaffold``)."""
 IMAGE = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
 DEGRADATION = pa.struct([("type", pa.string()), ("severity", pa.int8()), ("params", pa.string())])
 OBJECT = pa.struct([("instance_id", pa.int64()), ("category", pa.string()), ("role", pa.string())])
@@ -41,6 +42,7 @@ SAMPLE_FIELDS = [
     ("answerable_views", pa.list_(pa.string())),
     ("labels", pa.string()),
     ("seed", pa.int64()),
+    ("scaffold", pa.string()),
 ]
 FRAME_FIELDS = [
     ("scene_id", pa.string()),

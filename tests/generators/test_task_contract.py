@@ -117,6 +117,10 @@ def check_answer(sample: Sample, ctx: Context) -> None:
         assert x1 <= x2 and y1 <= y2
     elif kind == "point":
         numbers(answer, 2)
+    elif kind == "map":  # {"category": [[x, y], ...]}: cells sorted, inside the grid
+        cells, grid = json.loads(answer), json.loads(sample.labels)["map"]["grid"]
+        assert cells and all(v == sorted(v) and v for v in cells.values()), answer
+        assert all(0 <= c < grid for v in cells.values() for cell in v for c in cell), answer
     elif kind == "abstain":
         assert answer == ABSTAIN_ANSWER and not sample.answerable and sample.abstain_reason
         extra = set(sample.answerable_views)
