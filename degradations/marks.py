@@ -40,8 +40,9 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 
 def draw_marks(image: np.ndarray, marks: Sequence[dict]) -> np.ndarray:
-    """A copy of ``image`` (H, W, 3) uint8 with every mark drawn: a filled disc at ``xy`` with
-    a one-pixel white ring, and its ``label`` in white on black beside it (to the upper right,
+    """A copy of ``image`` (H, W, 3) uint8 with every mark drawn: a filled disc centred on the
+    pixel nearest ``xy`` (so within half a pixel of it, the same shape everywhere) with a
+    one-pixel white ring, and its ``label`` in white on black beside it (to the upper right,
     moved inside the image where it would leave it). A mark whose disc lies wholly outside
     the image is not drawn."""
     picture = Image.fromarray(check_image(image).copy(), mode="RGB")
@@ -50,7 +51,7 @@ def draw_marks(image: np.ndarray, marks: Sequence[dict]) -> np.ndarray:
     font = _font(max(8, 2 * radius + 2))
     pen = ImageDraw.Draw(picture)
     for k, mark in enumerate(marks):
-        x, y = _xy(mark, k)
+        x, y = (float(np.floor(c + 0.5)) for c in _xy(mark, k))  # the pixel nearest xy
         if x < -radius or y < -radius or x > width + radius or y > height + radius:
             continue
         pen.ellipse(

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 import traceback
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,8 @@ from typing import NamedTuple
 import numpy as np
 
 from spatialqa import moved
-from spatialqa.degradations import encode_image, relabel, render_and_degrade
+from spatialqa.degradations import decode_image, encode_image, relabel, render_and_degrade
+from spatialqa.degradations.marks import draw_marks, move_view_labels
 from spatialqa.errors import OutputError, SceneError, SpatialQAError
 from spatialqa.generators import Context, Sample, draw_samples
 from spatialqa.oracle.framing import passes
@@ -376,16 +378,49 @@ def sample_row(
         row["labels"], row["answer"] = relabel(
             sample.labels, transform, sample.answer_type, sample.answer, referents
         )
+    row_id = stable_id(build_id, source, sample.scene_id, sample.task, sample.index, kind, severity)
+    # Labels of several views (marks, points quoted in the question) move with each view's
+    # own pixels; marks are drawn on the delivered images, after the degradation.
+    labels = {} if row["labels"] is None else json.loads(row["labels"])
+    marks: dict = {}
+    if "marks" in labels or "view_points" in labels:
+        transforms = {image["view"]: image["transform"] for image in shown}
+        labels, row["question"], row["answer"] = move_view_labels(
+            labels, transforms, row["question"], row["answer"]
+        )
+        row["labels"] = json.dumps(labels, sort_keys=True)
+        marks = labels.get("marks", {})
+        if marks and config.output.inline_images == "none":
+            warnings.warn(
+                "output.inline_images is none: questions about marked points (labels.marks) "
+                "are written without images, their marks in the labels only",
+                stacklevel=2,
+            )
     row.update(
-        id=stable_id(build_id, source, sample.scene_id, sample.task, sample.index, kind, severity),
+        id=row_id,
         choices=list(sample.choices),
         views=list(sample.views),
-        images=[{"bytes": i["bytes"], "path": i["path"]} for i in shown] if inline else [],
+        images=[_inline(config, image, marks.get(image["view"]), row_id) for image in shown]
+        if inline
+        else [],
         degradation=degradation_struct(variant, params),
         answerable_views=list(sample.answerable_views),
         split=config.split_of(sample.source, sample.scene_id),  # the scene's, never the sample's
     )
     return row
+
+
+def _inline(config: BuildConfig, image: dict, marks: list[dict] | None, row_id: str) -> dict:
+    """A delivered image as a row holds it; with ``marks``, drawn on it and re-encoded under
+    a path of the row's own (the frames table keeps the unmarked image at the plain path)."""
+    if not marks:
+        return {"bytes": image["bytes"], "path": image["path"]}
+    drawn = draw_marks(decode_image(image["bytes"]), marks)
+    stem, dot, suffix = image["path"].rpartition(".")
+    return {
+        "bytes": encode_image(drawn, config.output.image_format, config.output.quality),
+        "path": f"{stem}__marks_{row_id}{dot}{suffix}",
+    }
 
 
 __getattr__ = moved.names(__name__)  # names that moved out, kept for one release
