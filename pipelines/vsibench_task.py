@@ -1,7 +1,7 @@
 """lmms-eval task functions for a spatialqa VSI-Bench export: ``spatialqa export vsibench``
 copies this file into its folder as ``utils.py``, beside the task YAMLs that name them.
 
-Needs only the Python lmms-eval runs in (numpy): it never imports spatialqa. Where lmms-eval is
+Needs only what lmms-eval itself needs (numpy): it never imports spatialqa. Where lmms-eval is
 installed, the prompt and the per-item scoring are lmms-eval's own vsibench functions
 (``lmms_eval.tasks.vsibench.utils``); elsewhere the equivalents below, which follow them: the
 pre-prompt "These are frames of a video.", the multiple-choice and numeric post-prompts, the
@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 VIDEOS = HERE / "videos"
@@ -42,7 +44,9 @@ NA_QUESTION_TYPES = (
 DIRECTIONS = MCA_QUESTION_TYPES[:3]
 ACCURACY = "accuracy"
 MRA = "MRA:.5:.95:.05"
-THRESHOLDS = tuple(0.50 + 0.05 * step for step in range(10))
+THRESHOLDS = np.linspace(0.5, 0.95, 10)
+"""lmms-eval's: ``int((0.95 - 0.5) / 0.05 + 2)`` is 10 points; its floats, so a reply on a
+threshold's edge scores as lmms-eval scores it."""
 PRE_PROMPT = "These are frames of a video."
 MCA_POST_PROMPT = "Answer with the option's letter from the given choices directly."
 NA_POST_PROMPT = "Please answer the question using a single word or phrase."
@@ -113,7 +117,7 @@ def mean_relative_accuracy(prediction: float | None, truth: float | None) -> flo
     if prediction is None or truth is None:
         return 0.0
     error = abs(prediction - truth) / truth
-    return sum(error <= 1 - theta for theta in THRESHOLDS) / len(THRESHOLDS)
+    return float((error <= 1 - THRESHOLDS).mean())
 
 
 def score(doc: dict, reply: str) -> dict:
