@@ -408,10 +408,10 @@ def test_exports_write_one_file_per_split(split_build, tmp_path, capsys):
     assert not (tmp_path / "llava.json").exists()
     assert sum(len(s) for s in seen.values()) == len({r["scene_id"] for r in rows})
 
-    assert main(["export", "vsibench", str(out), "--out", str(tmp_path / "vsi.parquet")]) == 0
+    assert main(["export", "vsibench", str(out), "--out", str(tmp_path / "vsi")]) == 0
     vsi_rows = [row for row in rows if row["question_vsi"] is not None]
     exported = {
-        name: pq.read_table(tmp_path / f"vsi_{name}.parquet").to_pylist()
+        name: pq.read_table(tmp_path / "vsi" / f"test_{name}.parquet").to_pylist()
         for name in ("train", "val", "test")
     }
     assert sum(len(records) for records in exported.values()) == len(vsi_rows)
