@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spatialqa.errors import SpatialQAError
+
+if TYPE_CHECKING:
+    from spatialqa.scenes import Scene
 
 EXIT_SKIPPED = 3  # the build finished, but some scenes were skipped (see the manifest)
 EXIT_EMPTY = 4  # nothing written: a build without a sample, an export without a row
@@ -254,8 +259,48 @@ def cmd_scene_sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def procedural_room(text: str) -> tuple[int, int] | None:
+    """(seed, index) of a ``procedural:SEED:INDEX`` argument; None for anything else."""
+    if not text.startswith("procedural:") or Path(text).exists():
+        return None
+    found = re.fullmatch(r"procedural:([0-9]{1,19}):([0-9]{1,9})", text)
+    if found is None or int(found[1]) > 2**63 - 1:
+        raise SpatialQAError(
+            f"{text}: a procedural room is procedural:SEED:INDEX, a seed in 0..2**63-1 and an "
+            "index (e.g. procedural:0:3)"
+        )
+    return int(found[1]), int(found[2])
+
+
+def scene_argument(args: argparse.Namespace) -> Scene:
+    """The scene ``scene validate|convert|show`` is given: ``procedural:SEED:INDEX``, a built
+    dataset and one of its scene ids, or the path of a scene of any loader."""
+    from spatialqa.scenes import procedural_scene
+    from spatialqa.scenes.formats import load_any
+
+    room = procedural_room(args.path)
+    if room is not None or args.scene_id is not None:
+        if args.format:
+            raise SpatialQAError(f"scene {args.action}: --format applies to a scene's path only")
+    if room is not None:
+        if args.scene_id is not None:
+            raise SpatialQAError(f"scene {args.action}: {args.path} takes no SCENE_ID")
+        return procedural_scene(*room)
+    if args.scene_id is not None:
+        from spatialqa.pipelines.manifest import recorded_scene
+
+        return recorded_scene(args.path, args.scene_id)
+    if (Path(args.path) / "manifest.json").is_file():
+        raise SpatialQAError(
+            f"{args.path}: a built dataset; name one of its scenes: "
+            f"spatialqa scene {args.action} {args.path} SCENE_ID"
+        )
+    return load_any(args.path, args.format)
+
+
 def cmd_scene(args: argparse.Namespace) -> int:
-    from spatialqa.scenes.formats import convert, load_any, summary
+    from spatialqa.scenes.formats import convert, summary
+    from spatialqa.scenes.io import save_scene
     from spatialqa.scenes.show import save_top_down
 
     if args.action == "sheet":
@@ -265,10 +310,16 @@ def cmd_scene(args: argparse.Namespace) -> int:
     if args.action == "convert":
         if not args.to:
             raise SpatialQAError("scene convert: --to DIR is required")
-        scene = convert(args.path, args.to, args.format)
+        if args.scene_id is not None:  # a scan's images are the loader's to copy: its path
+            raise SpatialQAError("scene convert: give the scene's own path, not a dataset's id")
+        if procedural_room(args.path) is None:
+            scene = convert(args.path, args.to, args.format)
+        else:
+            scene = scene_argument(args)
+            save_scene(scene, args.to)
         print(f"wrote scene {scene.scene_id} to {args.to}")
     else:
-        scene = load_any(args.path, args.format)
+        scene = scene_argument(args)
     if args.action == "show":
         if not args.out:
             raise SpatialQAError("scene show: --out FILE.png is required")
@@ -394,7 +445,16 @@ def parser() -> argparse.ArgumentParser:
     )
     scene.add_argument("action", choices=("validate", "convert", "show", "sheet"))
     scene.add_argument(
-        "path", nargs="?", help="a scan directory, house JSON, mesh file or scene directory"
+        "path",
+        nargs="?",
+        help="a scan directory, house JSON, mesh file or scene directory; procedural:SEED:INDEX "
+        "(a procedural room); or a built dataset (directory or URI), with SCENE_ID",
+    )
+    scene.add_argument(
+        "scene_id",
+        nargs="?",
+        help="with a built dataset: one of its scenes (scene_id), loaded from the source the "
+        "build recorded",
     )
     # No choices: the loaders register their formats when spatialqa.scenes is imported, which
     # --help must not do; an unknown name fails in load_any, which lists the registered ones.

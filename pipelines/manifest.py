@@ -5,13 +5,22 @@ Shard tasks return small records; the driver makes the manifest from those recor
 
 from __future__ import annotations
 
+import difflib
+import json
 import math
 import platform
+import re
 from collections import Counter
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from spatialqa.pipelines.config import BuildConfig
+from spatialqa.errors import SpatialQAError
+from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
+
+if TYPE_CHECKING:
+    from spatialqa.scenes import Scene
 
 FORMAT = "spatialqa.manifest/2"
 PACKAGES = ("spatialqa", "numpy", "trimesh", "open3d-cpu", "open3d", "moderngl", "pyarrow", "ray")
@@ -174,6 +183,69 @@ def make_manifest(
             if r["status"] != "ok"
         ],
         "excluded": list(excluded),
+        "scene_roots": scene_roots(config),
         "shards": records,
         "wall_time_s": round(wall_time_s, 3),
     }
+
+
+def scene_roots(config: BuildConfig) -> list[str | None]:
+    """Each ``scenes:`` entry's folder as the build resolved it (None for procedural rooms):
+    the config may name it relative to where the build ran, and a scene is found again from
+    anywhere (``recorded_scene``)."""
+    roots: list[str | None] = []
+    for source in config.scenes:
+        kind = next(k for k in SCENE_SOURCE_KINDS if getattr(source, k) is not None)
+        roots.append(None if kind == "procedural" else str(Path(getattr(source, kind)).resolve()))
+    return roots
+
+
+_KEY = re.compile(r"scenes\[(\d+)\]\.(\w+):(.*)", re.DOTALL)
+
+
+def recorded_scene(out: str | Path, scene: str) -> Scene:
+    """Scene ``scene`` (its scene_id, or its name in the plan) of the build in ``out``, loaded
+    as the build loaded it: a procedural room made again from the recorded config, a dataset's
+    scene read from the folder the build read it from. SpatialQAError naming ``out`` when the
+    build has no such scene or its source is gone."""
+    from spatialqa.pipelines.storage import Storage
+    from spatialqa.scenes.formats import FORMATS, SceneRef
+
+    storage = Storage.at(out)
+    where = storage.display("manifest.json")
+    try:
+        manifest = json.loads(storage.read("manifest.json"))
+        records, sources = manifest["shards"], manifest["config"]["scenes"]
+    except FileNotFoundError:
+        raise SpatialQAError(f"{where}: not found; {out} is not a built dataset") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SpatialQAError(f"{where}: not a spatialqa manifest ({exc})") from None
+    ordered = sorted(records, key=lambda r: (r.get("status") != "ok", r.get("shard", 0)))
+    found = next((r for r in ordered if scene in (r.get("scene_id"), r.get("scene"))), None)
+    if found is None:
+        known = sorted({r.get("scene_id") or r.get("scene") for r in records} - {None})
+        close = difflib.get_close_matches(scene, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        shown = ", ".join(known[:8]) + (" ..." if len(known) > 8 else "")
+        raise SpatialQAError(f"{out}: no scene {scene!r} in this build{hint} (its scenes: {shown})")
+    key = str(found.get("source", ""))
+    match = _KEY.fullmatch(key)
+    if match is None or int(match[1]) >= len(sources) or match[2] not in sources[int(match[1])]:
+        raise SpatialQAError(f"{where}: scene {scene!r} has no source this build names ({key!r})")
+    number, kind, rest = int(match[1]), match[2], match[3]
+    source = sources[number][kind]
+    if kind == "procedural":
+        seed, _, index = rest.partition("/")
+        ref = SceneRef(kind, found["scene"], int(seed), int(index), int(source["frames"]))
+        return ref.load()
+    roots = manifest.get("scene_roots") or [None] * len(sources)
+    root = Path(roots[number] or source)  # older manifests: the config's path, from here
+    part = ""
+    if kind in FORMATS and FORMATS[kind].parts is not None and "#" in rest:
+        rest, _, part = rest.rpartition("#")
+    path = root / rest
+    if not path.exists():
+        raise SpatialQAError(
+            f"{out}: scene {scene!r} was built from {path} ({key}), which is no longer there"
+        )
+    return SceneRef(kind, found["scene"], path=str(path), part=part, key=key).load()

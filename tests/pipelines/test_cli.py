@@ -157,3 +157,78 @@ def test_plan_exact_warns_of_a_task_without_a_sample(tmp_path, capsys):
         "spatialqa: warning: task camera_displacement yielded no sample in the 1 scene asked; "
         "it compares two delivered views"
     )
+
+
+def map_bytes(scene, path) -> bytes:
+    """The top-down map of ``scene`` drawn through the library, to compare with the CLI's."""
+    from spatialqa.scenes.show import save_top_down
+
+    return save_top_down(scene, path).read_bytes()
+
+
+def test_scene_show_draws_a_procedural_room_by_seed_and_index(tmp_path, capsys):
+    from spatialqa.scenes import procedural_scene
+
+    out = tmp_path / "map.png"
+    assert main(["scene", "show", "procedural:3:2", "--out", str(out)]) == 0
+    assert "scene proc_3_0002: " in capsys.readouterr().out
+    assert out.read_bytes() == map_bytes(procedural_scene(3, 2), tmp_path / "expected.png")
+    assert main(["scene", "show", "procedural:3", "--out", str(out)]) == 2
+    assert "a procedural room is procedural:SEED:INDEX" in capsys.readouterr().err
+    # convert writes it as a scene directory, which loads as the same room
+    assert main(["scene", "convert", "procedural:3:2", "--to", str(tmp_path / "room")]) == 0
+    assert main(["scene", "show", str(tmp_path / "room"), "--out", str(out)]) == 0
+    assert out.read_bytes() == map_bytes(procedural_scene(3, 2), tmp_path / "expected.png")
+
+
+def test_scene_show_finds_a_scene_of_a_built_output_from_its_manifest(
+    ray_local, tmp_path, monkeypatch, capsys
+):
+    """A procedural room is made again from the recorded config (its frames too), a scene
+    directory read from the folder the build read, even from another working directory."""
+    from spatialqa.scenes import procedural_scene
+    from spatialqa.scenes.formats import load_any
+    from spatialqa.scenes.io import save_scene
+
+    save_scene(procedural_scene(2, 1, frames=8), tmp_path / "work" / "scenes" / "kitchen")
+    config = tmp_path / "work" / "c.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "name": "shown",
+                "scenes": [
+                    {"procedural": {"count": 2, "seed": 5, "frames": 8}},
+                    {"dir": "scenes"},  # relative to the build's working directory
+                ],
+                "tasks": [{"name": "object_size_estimation", "per_scene": 1}],
+                "views": {"frames": 2},
+                "render": {"width": 64, "height": 48},
+            }
+        )
+    )
+    out = tmp_path / "out"
+    monkeypatch.chdir(tmp_path / "work")
+    assert main(["build", "c.yaml", "--out", str(out), "--quiet"]) == 0
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+
+    shown = tmp_path / "room.png"
+    assert main(["scene", "show", str(out), "proc_5_0001", "--out", str(shown)]) == 0
+    expected = map_bytes(procedural_scene(5, 1, frames=8), tmp_path / "expected.png")
+    assert shown.read_bytes() == expected
+    for name in ("proc_2_0001", "kitchen"):  # the scene's id, or its name in the plan
+        assert main(["scene", "show", str(out), name, "--out", str(shown)]) == 0
+        scene = load_any(tmp_path / "work" / "scenes" / "kitchen")
+        assert shown.read_bytes() == map_bytes(scene, tmp_path / "expected.png")
+    assert main(["scene", "validate", str(out), "proc_5_0000"]) == 0
+    assert "scene proc_5_0000: " in capsys.readouterr().out
+
+    assert main(["scene", "show", str(out), "proc_5_0002", "--out", str(shown)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out}: no scene 'proc_5_0002' in this build; did you mean" in err
+    assert "(its scenes: proc_2_0001, proc_5_0000, proc_5_0001)" in err
+    assert main(["scene", "show", str(out), "--out", str(shown)]) == 2
+    assert "a built dataset; name one of its scenes" in capsys.readouterr().err
+    (tmp_path / "work" / "scenes" / "kitchen").rename(tmp_path / "work" / "moved")
+    assert main(["scene", "show", str(out), "kitchen", "--out", str(shown)]) == 2
+    assert "which is no longer there" in capsys.readouterr().err

@@ -92,3 +92,12 @@ def test_the_empty_task_warning_names_the_task_the_scenes_and_the_hint():
         "task t yielded no sample in the 3 scenes asked; it needs a tour"
     )
     assert task_hint("object_counting") is None and task_hint("no_such_task") is None
+
+
+def test_scene_roots_are_the_folders_the_build_resolved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = parse_config(
+        {**CONFIG, "scenes": [{"procedural": {"count": 1}}, {"dir": "rooms"}, {"dir": "/a/b"}]}
+    )
+    roots = make_manifest(config, "h", [], planned=0, wall_time_s=0.0)["scene_roots"]
+    assert roots == [None, str(tmp_path / "rooms"), "/a/b"]
