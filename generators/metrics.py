@@ -137,13 +137,18 @@ def parse_map(text: str) -> Cells | None:
     if start < 0 or end < start or end - start > _MAP_TEXT:
         return None
     body = text[start : end + 1]
-    try:  # JSON, VSI's tuples as lists
-        parsed = json.loads(body.replace("(", "[").replace(")", "]"))
-    except (ValueError, RecursionError):
-        try:  # a Python literal: single quotes, or brackets inside a category's name
-            parsed = ast.literal_eval(body)
+    parsed = None
+    readers = (
+        json.loads,
+        ast.literal_eval,  # a Python literal: VSI's tuples, single quotes
+        lambda text: json.loads(text.replace("(", "[").replace(")", "]")),  # tuples and JSON
+    )
+    for read in readers:
+        try:
+            parsed = read(body)
+            break
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            return None
+            continue
     if not isinstance(parsed, dict):
         return None
     cells: Cells = {}
@@ -255,6 +260,40 @@ def map_match(answer: str, response: str, grid: int = MAP_GRID) -> float:
         total += len(cells) * matched / max(len(predicted), len(cells))
         weight += len(cells)
     return total / weight if weight else float(not any(guess.values()))
+
+
+def map_grid(labels: str | None) -> int:
+    """N of a map sample, from its ``labels["map"]["grid"]`` (``MAP_GRID`` when absent)."""
+    try:
+        grid = json.loads(labels)["map"]["grid"] if labels else MAP_GRID
+    except (ValueError, TypeError, KeyError):
+        return MAP_GRID
+    return grid if isinstance(grid, int) and not isinstance(grid, bool) and grid > 0 else MAP_GRID
+
+
+def map_report(items: Sequence[tuple[str, str, int]]) -> dict:
+    """What ``spatialqa eval`` adds for a map task, over its (answer, reply, grid) items (an
+    empty reply for a missing one): ``map_locality_bins``, the share of right pairs per bin of
+    the true distance (pairs pooled over the items; share None for a bin without pairs), and
+    ``map_match``, the mean of SpaceR's score."""
+    table = [[0, 0] for _ in MAP_BIN_EDGES[:-1]]
+    for answer, reply, _ in items:
+        for k, (right, total) in enumerate(map_locality_bins(answer, reply)):
+            table[k][0] += right
+            table[k][1] += total
+    matches = [map_match(answer, reply, grid) for answer, reply, grid in items]
+    return {
+        "map_locality_bins": [
+            {
+                "bin": label,
+                "pairs": total,
+                "right": right,
+                "share": right / total if total else None,
+            }
+            for label, (right, total) in zip(map_bin_labels(), table, strict=True)
+        ],
+        "map_match": sum(matches) / len(matches) if matches else None,
+    }
 
 
 def metric_score(metric: str, answer_type: str, answer: str, response: str) -> float:

@@ -31,6 +31,8 @@ from spatialqa.generators.metrics import (
     abstention,
     aggregate,
     is_abstention,
+    map_grid,
+    map_report,
     metric_score,
     parse_point,
     point_distance,
@@ -44,7 +46,7 @@ VSI_NUMERIC_TASKS = (
     "object_size_estimation",
     "room_size_estimation",
 )
-COLUMNS = ("id", "task", "answer_type", "answer", "metric", "answerable", "degradation")
+COLUMNS = ("id", "task", "answer_type", "answer", "metric", "answerable", "degradation", "labels")
 VSI_COLUMNS = ("question_type", "ground_truth")
 """What tells a VSI-Bench-format file (lmms-eval's vsibench columns) from a spatialqa build."""
 CLEAN = "clean"
@@ -85,6 +87,14 @@ class Scores:
                 f"{task:<{width}}  {row['n']:>6}  {row['metric']:<10}  "
                 f"{row['score']:>7.4f}  {row['missing']}"
             )
+        for task, row in self.tasks.items():
+            if "map_locality_bins" in row:
+                shares = ", ".join(
+                    f"{b['bin']} {_fmt(b['share'])} ({b['pairs']})"
+                    for b in row["map_locality_bins"]
+                )
+                lines.append(f"{task}: map_locality by true distance in cells (pairs): {shares}")
+                lines.append(f"{task}: map_match {_fmt(row['map_match'])}")
         lines.append(f"macro (mean over tasks): {self.macro:.4f}")
         lines.append(f"micro (mean over items): {self.micro:.4f}")
         if self.vsibench_overall is not None:
@@ -446,6 +456,7 @@ def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Scores:
     metric: dict[str, str] = {}
     missing_by_task: dict[str, int] = defaultdict(int)
     distances: dict[str, list[float]] = defaultdict(list)
+    maps: dict[str, list[tuple[str, str, int]]] = defaultdict(list)  # answer, reply, grid
     per_cell: dict[tuple[str, Variant], list[float]] = defaultdict(list)
     missing_by_cell: dict[tuple[str, Variant], int] = defaultdict(int)
     answerable, abstained, missing = [], [], []
@@ -454,6 +465,8 @@ def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Scores:
         metric[task] = row["metric"]
         cell = task, variant_of(row.get("degradation"))
         reply = predictions.get(row["id"])
+        if row["answer_type"] == "map":
+            maps[task].append((row["answer"], reply or "", map_grid(row.get("labels"))))
         if reply is None:
             missing.append(row["id"])
             missing_by_task[task] += 1
@@ -479,6 +492,8 @@ def evaluate(rows: list[dict[str, Any]], predictions: dict[str, str]) -> Scores:
             "score": sum(scores) / len(scores),
             "missing": missing_by_task[task],
         }
+        if maps[task]:
+            tasks[task].update(map_report(maps[task]))
         if distances[task]:
             tasks[task]["mean_point_distance_per_mille"] = sum(distances[task]) / len(
                 distances[task]

@@ -102,3 +102,15 @@ def test_rewards_import_without_ray_or_rendering():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_map_reward_is_locality_plus_format():
+    # The paper room's map (tests/generators/test_metrics.py): a reply with 2 of 3 pairs
+    # within one cell scores 2/3; a reply that is not a map has no format either.
+    truth = '{"chair":[[2,6],[7,0]],"sofa":[[3,2]],"table":[[6,8]]}'
+    sample = row(task="cognitive_map", family="map", answer_type="map", answer=truth)
+    sample["metric"] = "map_locality"
+    reply = '{"chair": [(2, 6)], "sofa": [3, 2], "table": [(6, 6)]}'
+    assert rewards(sample, reply) == {"format": 1.0, "task": pytest.approx(2 / 3)}
+    assert reward(sample, truth) == pytest.approx(1.0)
+    assert rewards(sample, "the chair is left of the sofa") == {"format": 0.0, "task": 0.0}
