@@ -484,7 +484,7 @@ def _sample_card(
             raise SpatialQAError(f"{root}: two samples map to {file!r} (ids repeated?)")
         saved.add(target)
         drawing, drawn = draw(image["bytes"], shapes, colours)
-        drawing.save(target, quality=88)
+        drawing.save(target, quality=88, subsampling=0)  # 4:4:4: thin boxes keep colour
         shown.append(View(view, file, timestamp, named, drawn, label_px(picture.size[1])))
     legend = [(key, name(key), colours[key]) for key in colours]
     return _card(row, shown, legend, notes)

@@ -1,25 +1,53 @@
-"""The gallery: it opens in headless Chromium with every image loaded; its oracle boxes are the
-visible pixels' squares in OpenCV coordinates, resized as ``Frame.resized`` resizes the image."""
+"""The gallery: it opens in headless Chromium with every image loaded and every view of each
+sample in its strip; an appearance-order card boxes, in each frame its rationale names, the
+instances of the category first seen there (checked against the oracle and in the pixels);
+labels are sized to the image; per-view ``marks`` are drawn on their view without task code;
+its oracle boxes are the visible pixels' squares in OpenCV coordinates, resized as
+``Frame.resized`` resizes the image."""
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from PIL import Image
 
 from spatialqa.oracle import frame_visibility
-from spatialqa.pipelines.preview import SceneBoxes, preview
+from spatialqa.pipelines.build import build
+from spatialqa.pipelines.config import parse_config
+from spatialqa.pipelines.preview import SceneBoxes, draw, label_shapes, mentions, preview
+from spatialqa.scenes import procedural_scene
+
+TOURED = {
+    "name": "toured",
+    "seed": 0,
+    # procedural_scene(1, 0): its tour through 8 frames gives an appearance-order question
+    # whose listed book (6) is not the book first seen (16, in frame t0004)
+    "scenes": [{"procedural": {"count": 1, "seed": 1}}],
+    "tasks": [
+        {"name": "obj_appearance_order", "per_scene": 1},
+        {"name": "object_counting", "per_scene": 1},
+        {"name": "object_localization_2d", "per_scene": 1},
+    ],
+    "views": {"trajectory": "tour", "frames": 8},
+    "render": {"width": 320, "height": 240},
+    "degradations": ["clean"],
+    "output": {"inline_images": "few"},
+}
+FIRST_SEEN = re.compile(r"([a-z][a-z ]*?) at [\d.]+ s \(frame ([\w-]+)\)")
 
 
-def test_gallery_opens_in_headless_chromium(dataset, tmp_path):
-    out, _ = dataset
+def chromium_dom(index) -> str:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "chromium is installed by scripts/setup.sh"
-    index = preview(out, tmp_path / "gallery", count=10, seed=1)
-    assert (tmp_path / "gallery" / "distributions.png").stat().st_size > 0
-    page = index.read_text()
-    assert page.count("class='card'") == 10
-    dom = subprocess.run(
+    return subprocess.run(
         [
             browser,
             "--headless",
@@ -34,11 +62,180 @@ def test_gallery_opens_in_headless_chromium(dataset, tmp_path):
         timeout=120,
         check=True,
     ).stdout
-    loaded = re.search(r'data-images-loaded="(\d+)"', dom)
+
+
+class Cards(HTMLParser):
+    """Each card's attributes and, in order, the attributes of the figures and images of its
+    strip (attribute values unescaped)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.cards: list[dict] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        classes = (found.get("class") or "").split()
+        if tag == "article" and "card" in classes:
+            self.cards.append({**found, "figures": [], "images": []})
+        elif tag == "figure" and "view" in classes:
+            self.cards[-1]["figures"].append(found)
+        elif tag == "img" and "data-view" in found:
+            self.cards[-1]["images"].append(found)
+
+
+def loaded(dom: str) -> tuple[int, int]:
+    done = re.search(r'data-images-loaded="(\d+)"', dom)
     total = re.search(r'data-images="(\d+)"', dom)
-    assert loaded and total, dom[:500]
-    assert int(loaded.group(1)) == int(total.group(1)) > 10  # plot + each sample's images
-    assert dom.count('class="card"') == 10
+    assert done and total, dom[:500]
+    return int(done.group(1)), int(total.group(1))
+
+
+@pytest.fixture(scope="module")
+def toured(ray_local, tmp_path_factory):
+    out = tmp_path_factory.mktemp("toured")
+    build(parse_config(TOURED), out, progress=False)
+    rows = pq.read_table(out / "data").to_pylist()
+    assert "obj_appearance_order" in {r["task"] for r in rows}
+    return out, rows
+
+
+def test_gallery_opens_in_headless_chromium_with_every_view(dataset, tmp_path):
+    out, rows = dataset
+    index = preview(out, tmp_path / "gallery", count=10, seed=1)
+    assert (tmp_path / "gallery" / "distributions.png").stat().st_size > 0
+    assert index.read_text().count("class='card'") == 10
+    dom = chromium_dom(index)
+    cards = Cards(dom).cards
+    assert len(cards) == 10
+    views = {r["id"]: r["views"] for r in rows}
+    for card in cards:
+        expected = views[card["data-id"]]  # every view of the sample, in order: not 4 of 16
+        assert [f["data-view"] for f in card["figures"]] == expected
+        assert [i["data-view"] for i in card["images"]] == expected
+    shown = sum(len(c["images"]) for c in cards)
+    assert loaded(dom) == (shown + 1, shown + 1)  # the plot and every view's image
+
+
+def test_appearance_order_card_boxes_each_category_where_it_first_appears(toured, tmp_path):
+    out, rows = toured
+    index = preview(out, tmp_path / "gallery", count=len(rows), seed=0)
+    dom = chromium_dom(index)
+    assert loaded(dom)[0] == loaded(dom)[1]
+    cards = {c["data-id"]: c for c in Cards(dom).cards}
+    (row,) = [r for r in rows if r["task"] == "obj_appearance_order"]
+    card = cards[row["id"]]
+    assert len(card["images"]) == len(row["views"]) == 8
+    named = FIRST_SEEN.findall(row["rationale"])
+    assert len(named) == 4
+    scene = procedural_scene(1, 0)
+    listed = {o["category"]: o["instance_id"] for o in row["objects"]}
+    unlisted = 0  # first seen through an instance other than the listed referent
+    for category, frame_id in named:
+        # The oracle, asked here: the instances of the category visible above tau in the
+        # frame of its first appearance (at least one, or it would not appear there).
+        seen = frame_visibility(scene, frame_id)
+        shown = seen.is_visible()
+        expected = {
+            int(i): seen.boxes[n]
+            for n, i in enumerate(seen.instance_ids)
+            if shown[n] and scene.object(int(i)).category == category
+        }
+        assert expected, (category, frame_id)
+        unlisted += listed[category] not in expected
+        image = next(i for i in card["images"] if i["data-view"] == frame_id)
+        drawn = {int(d["key"]): d for d in json.loads(image["data-drawn"]) if d["kind"] == "box"}
+        assert set(expected) <= set(drawn), (category, frame_id, image["data-boxes"])
+        picture = np.asarray(Image.open(tmp_path / "gallery" / image["src"]).convert("RGB"))
+        height, width = picture.shape[:2]
+        frame = scene.frame(frame_id)
+        assert (width, height) == (320, 240) and (frame.width, frame.height) == (640, 480)
+        for instance, box in expected.items():
+            # 640 x 480 -> 320 x 240: x' = (x + 0.5) / 2 - 0.5
+            assert drawn[instance]["xy"] == pytest.approx((box + 0.5) / 2 - 0.5, abs=0.01)
+            colour = np.array(drawn[instance]["colour"])
+            x1, y1, _, y2 = np.round(drawn[instance]["xy"]).astype(int)
+            # the box's left edge, below its label tag, is in the box colour: per row, the
+            # nearest of the columns about x1 (JPEG: within 60 a channel)
+            tag = drawn[instance]["tag"]
+            lines = [y for y in range(max(y1, 0), min(y2, height)) if not tag[1] <= y <= tag[3]]
+            around = picture[lines][:, max(x1 - 1, 0) : x1 + 3].astype(int)
+            nearest = np.abs(around - colour).max(axis=2).min(axis=1)
+            assert np.median(nearest) < 60, (category, instance)
+            # the tag: at least 5% of the image high, filled with the box colour
+            assert tag[3] - tag[1] >= 0.05 * height
+            inner = picture[int(tag[1]) + 1 : int(tag[3]) - 1, int(tag[0]) + 1 : int(tag[2]) - 1]
+            share = (np.abs(inner.astype(int) - colour).max(axis=2) < 60).mean()
+            assert share > 0.5, share  # the rest is the text
+    assert unlisted >= 1  # boxing the referents alone would leave that frame bare
+    assert int(card["images"][0]["data-label-px"]) == 13  # max(13, 5% of 240 = 12)
+    named_frames = {f["data-view"] for f in card["figures"] if "named" in f["class"].split()}
+    assert named_frames == {frame_id for _, frame_id in named}
+
+
+def test_labels_marks_are_drawn_on_their_view_without_task_code(toured, tmp_path):
+    out, rows = toured
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    (row,) = [r for r in rows if r["task"] == "object_counting"]
+    second = row["views"][1]
+    marks = {"marks": {second: [{"xy": [100.0, 80.0], "label": "REF"}]}, "depth_hint": 1}
+    for path in sorted((copy / "data").glob("*.parquet")):
+        table = pq.read_table(path)
+        labels = [
+            json.dumps(marks) if i == row["id"] else v
+            for i, v in zip(table["id"].to_pylist(), table["labels"].to_pylist(), strict=True)
+        ]
+        column = table.schema.get_field_index("labels")
+        table = table.set_column(column, table.schema.field(column), [labels])
+        pq.write_table(table, path)
+    index = preview(copy, tmp_path / "gallery", count=len(rows), seed=0)
+    cards = {c["data-id"]: c for c in Cards(index.read_text()).cards}
+    images = {i["data-view"]: i for i in cards[row["id"]]["images"]}
+    (mark,) = [d for d in json.loads(images[second]["data-drawn"]) if d["key"] == "mark:REF"]
+    assert mark["kind"] == "point" and mark["xy"] == [100.0, 80.0]
+    picture = np.asarray(Image.open(tmp_path / "gallery" / images[second]["src"]).convert("RGB"))
+    assert np.abs(picture[80, 100].astype(int) - mark["colour"]).max() < 60  # the filled dot
+    others = [d for v, i in images.items() if v != second for d in json.loads(i["data-drawn"])]
+    assert all(d["key"] != "mark:REF" for d in others)
+    assert "labels not drawn: depth_hint" in index.read_text()
+
+
+def test_label_shapes_and_draw_on_a_plain_image():
+    labels = {
+        "boxes": {"3": [10.0, 12.0, 50.0, 40.0]},
+        "points": {"4": [70.0, 30.0]},
+        "marks": {"f2": [{"xy": [20.0, 50.0], "label": "P1"}, {"box": [1, 2, 3], "label": "bad"}]},
+    }
+    shapes, undrawn = label_shapes(labels, ["f1", "f2"], lambda key: f"thing {key}")
+    assert undrawn == []
+    assert [(s.kind, s.xy, s.text) for s in shapes["f1"]] == [
+        ("box", (10.0, 12.0, 50.0, 40.0), "thing 3"),
+        ("point", (70.0, 30.0), "thing 4"),
+    ]
+    assert [(s.kind, s.xy, s.text) for s in shapes["f2"]] == [("point", (20.0, 50.0), "P1")]
+    grey = io.BytesIO()
+    Image.new("RGB", (100, 80), (128, 128, 128)).save(grey, format="PNG")
+    colours = {"3": (230, 25, 75), "4": (255, 225, 25)}
+    picture, drawn = draw(grey.getvalue(), shapes["f1"], colours)
+    pixels = np.asarray(picture)
+    assert pixels[30, 10].tolist() == [230, 25, 75]  # the box's left edge, x = 10
+    assert pixels[30, 70].tolist() == [255, 225, 25]  # the point's dot
+    # the first tag: 13 px text (80 * 5% = 4 < 13) on a 1.3 x 13 = 16.9 px tag, above the
+    # box when it fits (12 - 16.9 < 0: it does not, so it starts at the box's top, y = 12)
+    assert drawn[0]["tag"][1] == 12.0 and drawn[0]["tag"][3] == pytest.approx(12 + 16.9, abs=0.1)
+
+
+def test_mentions_read_ids_and_whole_category_names():
+    text = (
+        "Instances of book visible: ids [9, 10, 11]. The tv stand (object 4) and id 6: 160 px. "
+        "The coffee tables are left of the chair at 12 o'clock."
+    )
+    ids, names = mentions(
+        text, ["book", "tv", "tv stand", "table", "coffee table", "chair", "clock"]
+    )
+    assert ids == [9, 10, 11, 4, 6]
+    assert names == ["book", "tv stand", "coffee table", "chair"]  # no tv, table or clock
 
 
 def test_boxes_are_the_oracles_and_scale_about_the_image_corner(scene_kit):
