@@ -63,9 +63,11 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
             try:
                 found = find_scenes(root, kind)
             except SpatialQAError as exc:
-                raise ConfigError(f"scenes[{number}].{kind}: {exc}") from None
+                raise ConfigError(f"{config.source}: scenes[{number}].{kind}: {exc}") from None
             if not found:
-                raise ConfigError(f"scenes[{number}].{kind}: no {kind} scene below {root}")
+                raise ConfigError(
+                    f"{config.source}: scenes[{number}].{kind}: no {kind} scene below {root}"
+                )
             refs += [
                 SceneRef(
                     kind,
@@ -82,10 +84,12 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
         else:
             root = Path(source.dir).resolve()  # Ray workers may run in another directory
             if not root.is_dir():
-                raise ConfigError(f"scenes[{number}].dir: not a directory: {root}")
+                raise ConfigError(f"{config.source}: scenes[{number}].dir: not a directory: {root}")
             found = sorted(path.parent for path in root.rglob("scene.json"))
             if not found:
-                raise ConfigError(f"scenes[{number}].dir: no scene.json below {root}")
+                raise ConfigError(
+                    f"{config.source}: scenes[{number}].dir: no scene.json below {root}"
+                )
             refs += [
                 SceneRef(
                     "dir",
@@ -209,7 +213,7 @@ def resolve_tasks(config: BuildConfig) -> dict[str, type[Task]]:
         try:
             classes[spec.name] = (_shipped.get() or {}).get(spec.name) or get_task(spec.name)
         except SpatialQAError as exc:
-            raise ConfigError(f"tasks[{number}]: {exc}") from None
+            raise ConfigError(f"{config.source}: tasks[{number}]: {exc}") from None
     return classes
 
 
@@ -234,7 +238,7 @@ def instantiate_tasks(config: BuildConfig) -> list[tuple[Task, int]]:
         try:
             tasks.append((classes[spec.name](**spec.params), spec.per_scene))
         except SpatialQAError as exc:
-            raise ConfigError(f"tasks[{number}]: {exc}") from None
+            raise ConfigError(f"{config.source}: tasks[{number}]: {exc}") from None
     return tasks
 
 

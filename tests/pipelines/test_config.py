@@ -391,3 +391,15 @@ def test_the_framing_rule_is_on_by_default_and_spelled_out_or_turned_off():
 )
 def test_framing_errors_name_the_field(framing, message):
     assert error_of({**BASE, "views": {"framing": framing}}).startswith(f"c.yaml: {message}")
+
+
+def test_errors_found_when_the_build_is_planned_name_the_file_too(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(BASE_YAML.replace("{procedural: {count: 3}}", f"{{dir: {tmp_path / 'no'}}}"))
+    with pytest.raises(ConfigError) as info:
+        plan(load_config(path))
+    assert str(info.value) == f"{path}: scenes[0].dir: not a directory: {tmp_path / 'no'}"
+    (tmp_path / "empty").mkdir()
+    path.write_text(BASE_YAML.replace("{procedural: {count: 3}}", f"{{dir: {tmp_path / 'empty'}}}"))
+    with pytest.raises(ConfigError, match=rf"^{path}: scenes\[0\]\.dir: no scene\.json below "):
+        plan(load_config(path))
