@@ -33,6 +33,7 @@ from spatialqa.scenes.footprints import (
     wall_edges,
 )
 from spatialqa.scenes.layout import Layout
+from spatialqa.scenes.motion import moved_room
 from spatialqa.scenes.rooms import ANCHORS, furnish
 from spatialqa.scenes.scene import Room, Scene, SceneObject, Source
 from spatialqa.scenes.trajectories import (
@@ -56,7 +57,7 @@ MIN_OBJECTS = 5
 PROCEDURAL_VERSION = 5
 
 
-def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
+def _room(seed, index, scene_id, room_type, frames, attempt, moved=False) -> Scene:
     rng = (
         rng_for("procedural", seed, index)
         if attempt == 0
@@ -95,7 +96,7 @@ def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
     detail = f"seed {seed} index {index}: {room_type}, {len(corners)}-corner footprint"
     if attempt:
         detail += f", room drawn {attempt + 1} times"
-    return Scene(
+    scene = Scene(
         scene_id=scene_id,
         source=Source("procedural", detail),
         objects=objects,
@@ -104,6 +105,9 @@ def _room(seed, index, scene_id, room_type, frames, attempt) -> Scene:
         trajectories=tuple(trajectories),
         floor_z=0.0,
     )
+    if moved:
+        scene = moved_room(scene, rng_for("procedural moved", seed, index, attempt))
+    return scene
 
 
 def procedural_scene(
@@ -113,6 +117,7 @@ def procedural_scene(
     scene_id: str | None = None,
     frames: int = 32,
     room_type: str | None = None,
+    moved: bool = False,
 ) -> Scene:
     """A furnished room with its cameras, the same for the same input.
 
@@ -128,6 +133,10 @@ def procedural_scene(
         least four; ``"lookat"`` up to six views).
     room_type : str, optional
         One of ``ROOM_TYPES``; drawn from ``(seed, index)`` when None.
+    moved : bool
+        Add the ``"moved"`` trajectory (``scenes.motion``): the walkthrough's cameras again
+        (frame ids m0000...), timed after every other frame, with one to three pieces moved
+        at its middle frame. The rest of the room is the same as without it.
 
     Returns
     -------
@@ -137,7 +146,8 @@ def procedural_scene(
         ``front`` for furniture that has one; structure "floor", "ceiling", "wall", "door"
         and (when there are windows) "window"; trajectories "walkthrough" first, then "orbit"
         and "lookat" when the room leaves them space, "low" when a robot finds room to drive,
-        and "tour" last. Frame ids: f, o, v, l and t with four digits.
+        and "tour" last ("moved" after it when asked). Frame ids: f, o, v, l, t (and m) with
+        four digits.
 
     Raises
     ------
@@ -155,7 +165,7 @@ def procedural_scene(
     failures = []
     for attempt in range(ROOM_ATTEMPTS):
         try:
-            return _room(seed, index, scene_id, room_type, frames, attempt)
+            return _room(seed, index, scene_id, room_type, frames, attempt, moved)
         except PlacementError as exc:
             failures.append(str(exc))
     raise PlacementError(

@@ -10,9 +10,18 @@ import numpy as np
 import pytest
 import trimesh
 from scene_compare_kit import assert_same_scene, files_of
+from shapely.geometry import MultiPoint, Polygon
 
 from spatialqa.errors import SceneError
-from spatialqa.scenes import Keyframe, OrientedBox, SceneObject, load_scene, save_scene
+from spatialqa.scenes import (
+    Keyframe,
+    OrientedBox,
+    SceneObject,
+    load_scene,
+    procedural_scene,
+    save_scene,
+)
+from spatialqa.scenes.motion import MOVABLE
 
 
 def turn(yaw_deg: float, shift=(0.0, 0.0, 0.0)) -> np.ndarray:
@@ -190,3 +199,97 @@ def test_from_time_keeps_the_state_at_t_and_the_moves_after_it(scene_kit):
         )
     assert np.allclose(later.at(3.0).object(1).mesh.bounds, [[1.5, -0.25, 0.0], [2.5, 0.75, 1.0]])
     assert not scene.from_time(2.5).moves  # nothing left to come
+
+
+# --------------------------------------------------------------- procedural rooms: "moved"
+
+MOVED_ROOMS = 6
+
+
+@pytest.fixture(scope="module")
+def moved_rooms():
+    """Rooms (seed 0, index 0..5) with and without the moved walk, 12 frames a walk."""
+    return [
+        (procedural_scene(0, i, frames=12), procedural_scene(0, i, frames=12, moved=True))
+        for i in range(MOVED_ROOMS)
+    ]
+
+
+def plan_centre(mesh: trimesh.Trimesh) -> np.ndarray:
+    """Centre of the minimum rectangle around the mesh's plan (a second computation of the
+    pivot: trimesh's 2D OBB instead of shapely's minimum_rotated_rectangle)."""
+    to_frame, _ = trimesh.bounds.oriented_bounds_2D(mesh.vertices[:, :2])
+    return np.linalg.inv(to_frame)[:2, 2]  # the rectangle is centred on the origin there
+
+
+def test_a_moved_room_moves_one_to_three_pieces_on_the_floor_halfway(moved_rooms):
+    moved_counts = []
+    for _, moving in moved_rooms:
+        walk = moving.trajectory("moved").frames
+        movers = [obj for obj in moving.objects if obj.motion]
+        moved_counts.append(len(movers))
+        assert 1 <= len(movers) <= 3, moving.scene_id
+        for obj in movers:
+            assert obj.category in MOVABLE
+            (keyframe,) = obj.motion
+            assert keyframe.t == walk[len(walk) // 2].t  # m0006 of m0000..m0011
+            pose = keyframe.pose
+            # A turn about z alone, no lift: R = [[c, -s, 0], [s, c, 0], [0, 0, 1]], t_z = 0.
+            assert np.array_equal(pose[2], [0.0, 0.0, 1.0, 0.0])
+            assert np.array_equal(pose[:2, 2], [0.0, 0.0])
+            turn = np.degrees(np.arctan2(pose[1, 0], pose[0, 0]))
+            assert abs(turn) <= 90.0
+            before = obj.mesh
+            after = moving.at(keyframe.t).object(obj.id).mesh
+            shift = np.linalg.norm(plan_centre(after) - plan_centre(before))
+            assert 0.25 - 1e-6 <= shift <= 1.0 + 1e-6, (moving.scene_id, obj.category, shift)
+            assert before.bounds[0, 2] <= 1e-3  # it stood on the floor, and still does
+            assert after.bounds[0, 2] == pytest.approx(before.bounds[0, 2], abs=1e-12)
+    assert max(moved_counts) >= 2  # more than one piece moves somewhere
+
+
+def test_moved_pieces_go_where_nothing_is(moved_rooms):
+    """FCL (through trimesh) finds no contact between a moved piece and any other object in
+    the state after the move, and the piece stays inside the room's footprint."""
+    for _, moving in moved_rooms:
+        t = max(k.t for obj in moving.objects for k in obj.motion)
+        after = moving.at(t)
+        room = Polygon(moving.room.footprint)
+        for obj in (o for o in moving.objects if o.motion):
+            piece = after.object(obj.id).mesh
+            others = trimesh.collision.CollisionManager()
+            for other in after.objects:
+                if other.id != obj.id:
+                    others.add_object(str(other.id), other.mesh)
+            assert not others.in_collision_single(piece), (moving.scene_id, obj.category)
+            assert room.contains(MultiPoint(piece.vertices[:, :2]).convex_hull)
+
+
+def test_only_the_moved_walk_sees_anything_move(moved_rooms):
+    for still, moving in moved_rooms:
+        keyframe = min(k.t for obj in moving.objects for k in obj.motion)
+        names = [t.name for t in moving.trajectories]
+        assert names == [*(t.name for t in still.trajectories), "moved"]
+        for trajectory in moving.trajectories[:-1]:
+            assert all(frame.t < keyframe for frame in trajectory.frames)
+            assert all(set(moving.state_key(f.t)) == {-1} for f in trajectory.frames)
+        walk = moving.trajectory("moved").frames
+        assert walk[0].t > max(f.t for t in still.trajectories for f in t.frames)
+        # The same cameras as the walkthrough, renamed and retimed 0.5 s apart.
+        for mine, theirs in zip(walk, still.trajectory("walkthrough").frames, strict=True):
+            assert mine.id == "m" + theirs.id[1:]
+            assert np.array_equal(mine.pose, theirs.pose) and np.array_equal(mine.K, theirs.K)
+        assert np.allclose(np.diff([f.t for f in walk]), 0.5)
+        # Everything else is the room built without the moved walk, bit for bit.
+        for a, b in zip(still.objects, moving.objects, strict=True):
+            assert np.array_equal(a.mesh.vertices, b.mesh.vertices)
+            assert (a.id, a.category, a.color) == (b.id, b.category, b.color)
+
+
+def test_a_moved_room_is_the_same_every_time(moved_rooms):
+    _, first = moved_rooms[2]
+    again = procedural_scene(0, 2, frames=12, moved=True)
+    for a, b in zip(first.objects, again.objects, strict=True):
+        assert [(k.t, k.pose.tobytes()) for k in a.motion] == [
+            (k.t, k.pose.tobytes()) for k in b.motion
+        ]
