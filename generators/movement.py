@@ -73,6 +73,11 @@ SAT_QUESTION = (
     "the first image, did it move {a} or {b}?"
 )
 """SAT's two-option form: one stem, the two options in either order."""
+MOVEMENT_HINT = (
+    "needs objects that move and two delivered views on either side of the move: on "
+    "procedural rooms `views: {trajectory: moved}` (the walkthrough, 1-3 objects moved halfway)"
+)
+"""What every movement task needs of the scene and the views (``Task.hint``)."""
 OPPOSITE = {label: pair[1 - k] for pair in MOVE_LABELS.values() for k, label in enumerate(pair)}
 
 
@@ -221,6 +226,7 @@ class ObjectMoved(_Reframed):
 
     name = "object_moved"
     family = "object_motion"
+    hint = MOVEMENT_HINT
     answer_type = "mc"
     metric = "accuracy"
     Params = MovedParams
@@ -279,6 +285,7 @@ class ObjectDisplacement(_Reframed):
 
     name = "object_displacement"
     family = "object_motion"
+    hint = MOVEMENT_HINT
     answer_type = "number"
     metric = "mra"
     unit = "m"
@@ -328,6 +335,7 @@ class ObjectMoveDirection(_Reframed):
 
     name = "object_move_direction"
     family = "object_motion"
+    hint = MOVEMENT_HINT
     answer_type = "mc"
     metric = "accuracy"
     Params = DirectionParams
