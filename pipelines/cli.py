@@ -405,7 +405,14 @@ def parser() -> argparse.ArgumentParser:
     sheet.add_argument("--seed", type=int, default=0, help="seed of the degradations")
     sheet.set_defaults(run=cmd_degradations)
 
-    tasks = commands.add_parser("tasks", help="list the registered tasks")
+    tasks = commands.add_parser(
+        "tasks",
+        help="list the registered tasks, each with an example question",
+        description="Every registered task: family, answer type, metric, unit, an example "
+        "question asked on a procedural room, and what the task needs of the views where it "
+        "needs something. The examples are asked once per installed version and kept in the "
+        "user's cache folder ($XDG_CACHE_HOME/spatialqa, default ~/.cache/spatialqa).",
+    )
     tasks.set_defaults(run=cmd_tasks)
 
     score = commands.add_parser(
@@ -429,7 +436,13 @@ def parser() -> argparse.ArgumentParser:
     )
     score.set_defaults(run=cmd_eval)
 
-    gallery = commands.add_parser("preview", help="write an HTML gallery of a built dataset")
+    gallery = commands.add_parser(
+        "preview",
+        help="write an HTML gallery of a built dataset",
+        description="One card per sampled row: its question and answer, every view in a strip "
+        "that scrolls sideways, and the boxes of every object its rationale mentions (and of "
+        "the row's labels: boxes, points, per-view marks) in each view where it is visible.",
+    )
     gallery.add_argument("dataset", help="a built dataset directory")
     gallery.add_argument("--out", required=True, help="directory for index.html and images")
     gallery.add_argument("--samples", type=int, default=60, help="rows shown (default 60)")

@@ -423,8 +423,8 @@ def _sample_card(
     scene_id = row["scene_id"]
     roles = {o["instance_id"]: o["role"] for o in row["objects"]}
     names = {o["instance_id"]: o["category"] for o in row["objects"]}
-    ids, categories = mentions(row["rationale"], scenes.categories(scene_id))
     by_category = scenes.categories(scene_id)
+    ids, categories = mentions(row["rationale"], by_category)
     named_ids = [i for i in [*roles, *ids] if i in roles or scenes.category(scene_id, i)]
     named_ids = list(dict.fromkeys(named_ids))
     of_categories = sorted({i for c in categories for i in by_category.get(c, ())} - set(named_ids))
@@ -458,6 +458,7 @@ def _sample_card(
     colours = {key: PALETTE[n % len(PALETTE)] for n, key in enumerate(dict.fromkeys(keys))}
     key_of = json.dumps(degradation, sort_keys=True)
     shown: list[View] = []
+    texts: dict[str, str] = {}  # what was drawn, by key: the legend
     for number, view in enumerate(views):
         frame = frames.get((scene_id, view, key_of))
         image = frame["image"] if frame else None
@@ -486,7 +487,8 @@ def _sample_card(
         drawing, drawn = draw(image["bytes"], shapes, colours)
         drawing.save(target, quality=88, subsampling=0)  # 4:4:4: thin boxes keep colour
         shown.append(View(view, file, timestamp, named, drawn, label_px(picture.size[1])))
-    legend = [(key, name(key), colours[key]) for key in colours]
+        texts.update((shape.key, shape.text) for shape in shapes if shape.key not in texts)
+    legend = [(key, texts[key], colours[key]) for key in colours if key in texts]
     return _card(row, shown, legend, notes)
 
 

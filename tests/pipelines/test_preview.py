@@ -199,6 +199,7 @@ def test_labels_marks_are_drawn_on_their_view_without_task_code(toured, tmp_path
     others = [d for v, i in images.items() if v != second for d in json.loads(i["data-drawn"])]
     assert all(d["key"] != "mark:REF" for d in others)
     assert "labels not drawn: depth_hint" in index.read_text()
+    assert "<li data-key='mark:REF'>" in index.read_text()  # in the card's legend
 
 
 def test_label_shapes_and_draw_on_a_plain_image():
