@@ -143,7 +143,9 @@ class SceneBoxes:
         from spatialqa.pipelines.plan import scene_refs
 
         try:
-            refs = scene_refs(parse_config(manifest["config"], "manifest.json: config"))
+            refs = scene_refs(
+                parse_config(manifest["config"], "manifest.json: config", tasks=False)
+            )
         except (SpatialQAError, KeyError) as exc:
             log.warning("preview: scenes cannot be remade (%s); no boxes drawn", exc)
             return
