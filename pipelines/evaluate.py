@@ -377,28 +377,33 @@ def read_dataset(path: str | Path) -> list[dict[str, Any]]:
     root = Path(path)
     files = sorted((root / "data").glob("*.parquet"))
     if not files:
-        found = vsi_layout(root)
-        if found is not None:
+        found = vsi_files(root)
+        if found:
+            what = (
+                f"{found[0]}: a VSI-Bench-format file"
+                if len(found) == 1
+                else f"{root}: {len(found)} VSI-Bench-format files ({found[0].name}, ...)"
+            )
             raise SpatialQAError(
-                f"{found}: a VSI-Bench-format file (columns {', '.join(VSI_COLUMNS)}), not a "
-                f"spatialqa build: score it with --format vsibench "
-                f"(spatialqa eval --format vsibench {found} PREDICTIONS)"
+                f"{what} (columns {', '.join(VSI_COLUMNS)}), not a spatialqa build: score it "
+                f"with --format vsibench (spatialqa eval --format vsibench {found[0]} PREDICTIONS)"
             )
         raise SpatialQAError(f"{root}: no data/*.parquet (is it a spatialqa build?)")
     table = ds.dataset([str(f) for f in files], format="parquet").to_table(columns=list(COLUMNS))
     return table.to_pylist()
 
 
-def vsi_layout(path: str | Path) -> Path | None:
-    """The VSI-Bench-format file at ``path``, or in the folder ``path`` (an export's
-    ``test.parquet``), or None: a Parquet, JSON or JSONL file whose records have the columns
-    ``question_type`` and ``ground_truth``. Only the schema or first record is read."""
+def vsi_files(path: str | Path) -> list[Path]:
+    """The VSI-Bench-format files at ``path`` (a file) or in the folder ``path`` (an export
+    writes one per degradation variant), sorted: Parquet, JSON or JSONL files whose records
+    have the columns ``question_type`` and ``ground_truth``. Only a schema or first record is
+    read."""
     path = Path(path)
     if path.is_dir():
         found = sorted(f for f in path.iterdir() if f.suffix in (".parquet", ".json", ".jsonl"))
-        return next((f for f in found if f.is_file() and vsi_layout(f)), None)
+        return [f for f in found if f.is_file() and vsi_files(f)]
     if not path.is_file():
-        return None
+        return []
     try:
         if path.suffix == ".parquet":
             names = set(pq.read_schema(path).names)
@@ -410,21 +415,28 @@ def vsi_layout(path: str | Path) -> Path | None:
             docs = json.loads(path.read_text())
             names = set(docs[0]) if isinstance(docs, list) and docs else set()
         else:
-            return None
+            return []
     except (OSError, ValueError, TypeError, pa.ArrowException):
-        return None
-    return path if set(VSI_COLUMNS) <= names else None
+        return []
+    return [path] if set(VSI_COLUMNS) <= names else []
 
 
 def read_vsibench(path: str | Path) -> list[dict[str, Any]]:
     """A VSI-Bench-format file (Parquet, JSON or JSONL) as rows this module scores; a folder
-    is read through the VSI-Bench file in it (:func:`vsi_layout`)."""
+    is read through the one VSI-Bench file in it (several, one per variant, are scored one at
+    a time: their positional ids repeat, and a score must not blend variants)."""
     path = Path(path)
     if path.is_dir():
-        found = vsi_layout(path)
-        if found is None:
+        found = vsi_files(path)
+        if not found:
             raise SpatialQAError(f"{path}: no VSI-Bench-format file (.parquet, .json, .jsonl)")
-        path = found
+        if len(found) > 1:
+            names = ", ".join(f.name for f in found)
+            raise SpatialQAError(
+                f"{path}: {len(found)} VSI-Bench-format files ({names}): score one at a time "
+                f"(spatialqa eval --format vsibench {found[0]} PREDICTIONS)"
+            )
+        path = found[0]
     if path.suffix == ".parquet":
         docs = pq.read_table(path).to_pylist()
     elif path.suffix == ".jsonl":

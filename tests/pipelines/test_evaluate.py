@@ -297,6 +297,16 @@ def test_vsibench_file_without_format_suggests_the_flag(tmp_path, capsys):
         # ... and with the flag, the same path is scored (the folder through its file)
         assert main(["eval", str(given), str(replies), "--format", "vsibench"]) == 0
         assert "object_counting" in capsys.readouterr().out
+    # A folder with one file per variant: each is scored on its own (positional ids repeat).
+    variants = tmp_path / "variants"
+    variants.mkdir()
+    for name in ("spatialqa_vsibench_clean.jsonl", "spatialqa_vsibench_jpeg3.jsonl"):
+        (variants / name).write_text(json.dumps(docs[0]) + "\n")
+    assert main(["eval", str(variants), str(replies)]) == 2
+    err = capsys.readouterr().err
+    assert f"{variants}: 2 VSI-Bench-format files" in err and "--format vsibench" in err
+    assert main(["eval", str(variants), str(replies), "--format", "vsibench"]) == 2
+    assert "score one at a time" in capsys.readouterr().err
     # The VSI file given as the predictions: named as a dataset file, the flag suggested.
     assert main(["eval", str(tmp_path / "vsi.jsonl"), str(tmp_path / "vsi.jsonl")]) == 2
     assert "--format vsibench" in capsys.readouterr().err
