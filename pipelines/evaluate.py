@@ -224,16 +224,19 @@ class Robustness:
             counts = "".join(
                 f"  {self.overall[n]['n']:>{w}}" for n, w in zip(block, sizes, strict=True)
             )
-            lines.append(f"{'n (items)':<{first}}" + counts)
+            lines += [f"{'n (items)':<{first}}" + counts, ""]
         lines.append("robustness curves (macro by severity; severity 0 is clean):")
-        for kind, curve in self.curves().items():
+        curves = self.curves()
+        pad = max(len(kind) for kind in curves) if curves else 0
+        for kind, curve in curves.items():
             points = "  ".join(
                 f"{severity}: {_fmt(score)}"
                 for severity, score in zip(curve["severity"], curve["macro"], strict=True)
             )
             drop = curve["mean_drop"]
             lines.append(
-                f"  {kind}  {points}" + ("" if drop is None else f"  (mean drop {drop:+.4f})")
+                f"  {kind:<{pad}}  {points}"
+                + ("" if drop is None else f"  (mean drop {drop:+.4f})")
             )
         return "\n".join(lines)
 
