@@ -13,9 +13,9 @@ through the centre of its footprint's minimum rectangle (so that centre moves ex
 distance). A new place must stay inside the room (``CLEARANCE`` from the walls), clear of every
 object whose height range overlaps the piece's (by ``CLEARANCE``, in plan: no
 interpenetration) and of the cameras that see it there, the second half's
-(``CAMERA_CLEARANCE``, in plan). Pieces seen (their centre inside the view) in both halves of
-the walk are moved first, and a new place seen in the second half is preferred, so that "which
-object moved" has something to show. Every number comes from the generator given
+(``CAMERA_CLEARANCE``, in plan). Pieces the walk's first half shows are moved first, and a new
+place its second half shows is preferred (a coarse ray cast, ``GLANCE_SIZE`` rays a frame), so
+that "which object moved" has something to show. Every number comes from the generator given
 (``procedural_scene`` passes ``rng_for("procedural moved", seed, index, attempt)``), so the
 same room moves the same way; a room with no piece that can move gets the ``moved`` walk with
 nothing moving.
@@ -24,12 +24,17 @@ nothing moving.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
+import open3d as o3d
 import shapely
+import trimesh
 from shapely.geometry import MultiPoint, Polygon
 
+from spatialqa.scenes.camera import pixel_rays
 from spatialqa.scenes.scene import Frame, Keyframe, Scene, SceneObject, Trajectory
 from spatialqa.scenes.trajectories import FRAME_SPACING_S
 
@@ -68,8 +73,10 @@ RESTING_TOLERANCE = 0.05
 that piece (a lamp on a side table): such a piece is not moved."""
 TRIES = 60
 """Places drawn per piece before it is left where it is."""
-SEEN_DEPTH_M = (0.3, 8.0)
-"""A point is seen by a frame when it projects inside the image at this camera depth."""
+GLANCE_SIZE = (32, 24)
+"""Rays across a frame (width, height) when telling whether it shows a piece."""
+SIGHT_RAYS = 3
+"""A frame shows a piece when at least this many of its rays first meet it."""
 
 
 @dataclass(frozen=True)
@@ -107,14 +114,63 @@ def _moved_outline(piece: _Piece, pose: np.ndarray) -> Polygon:
     return Polygon(corners @ pose[:2, :2].T + pose[:2, 3])
 
 
-def _seen(point: np.ndarray, frames: tuple[Frame, ...]) -> bool:
-    """Whether some frame sees ``point`` (3,) inside its image at a usual depth."""
-    for frame in frames:
-        (u, v), z = (value[0] for value in frame.project(point[None]))
-        if SEEN_DEPTH_M[0] < z < SEEN_DEPTH_M[1]:
-            if -0.5 <= u <= frame.width - 0.5 and -0.5 <= v <= frame.height - 0.5:
-                return True
-    return False
+class _Sight:
+    """Coarse ray casts (``GLANCE_SIZE`` rays a frame) of a set of frames, to tell which
+    objects they see, where they are or where they would be after a move."""
+
+    def __init__(self, scene: Scene, frames: tuple[Frame, ...]) -> None:
+        self.count = len(frames)
+        rays = [pixel_rays(frame.resized(*GLANCE_SIZE)) for frame in frames]
+        self.rays = np.concatenate(rays) if rays else np.empty((0, 6), np.float32)
+        self.meshes = [obj.mesh for obj in scene.objects] + [s.mesh for s in scene.structure]
+        self.ids = [obj.id for obj in scene.objects] + [-1] * len(scene.structure)
+
+    def _cast(self, meshes: list[trimesh.Trimesh], rays: np.ndarray) -> dict:
+        caster = o3d.t.geometry.RaycastingScene()
+        for mesh in meshes:
+            caster.add_triangles(
+                o3d.core.Tensor(np.asarray(mesh.vertices, dtype=np.float32)),
+                o3d.core.Tensor(np.asarray(mesh.faces, dtype=np.uint32)),
+            )
+        return caster.cast_rays(o3d.core.Tensor(rays))
+
+    @cached_property
+    def shown(self) -> dict[int, int]:
+        """Object id -> how many frames show it (``SIGHT_RAYS`` rays' first hit on it)."""
+        if not self.count:
+            return dict.fromkeys(self.ids, 0)
+        hits = self._cast(self.meshes, self.rays)
+        first = hits["geometry_ids"].numpy().astype(np.int64).reshape(self.count, -1)
+        return {
+            instance_id: int(np.count_nonzero((first == index).sum(axis=1) >= SIGHT_RAYS))
+            for index, instance_id in enumerate(self.ids)
+            if instance_id >= 0
+        }
+
+    def placed(self, piece: SceneObject) -> Callable[[np.ndarray], int]:
+        """A function of a pose: how many frames would show ``piece`` carried by it, the other
+        objects where they are (one cast of the rest, then one of the piece per pose)."""
+        if not self.count:
+            return lambda pose: 0
+        rest = [m for m, i in zip(self.meshes, self.ids, strict=True) if i != piece.id]
+        behind = self._cast(rest, self.rays)["t_hit"].numpy()
+        caster = o3d.t.geometry.RaycastingScene()
+        caster.add_triangles(
+            o3d.core.Tensor(np.asarray(piece.mesh.vertices, dtype=np.float32)),
+            o3d.core.Tensor(np.asarray(piece.mesh.faces, dtype=np.uint32)),
+        )
+
+        def frames_seeing(pose: np.ndarray) -> int:
+            # The rays taken into the piece's own place: x = R^-1 (p - t), d' = R^-1 d.
+            rotation, shift = pose[:3, :3], pose[:3, 3]
+            local = np.empty_like(self.rays)
+            local[:, :3] = (self.rays[:, :3] - shift) @ rotation
+            local[:, 3:] = self.rays[:, 3:] @ rotation
+            t_hit = caster.cast_rays(o3d.core.Tensor(local))["t_hit"].numpy()
+            shown = (t_hit < behind).reshape(self.count, -1)
+            return int(np.count_nonzero(shown.sum(axis=1) >= SIGHT_RAYS))
+
+        return frames_seeing
 
 
 def moved_walk(scene: Scene, walk: Trajectory) -> Trajectory:
@@ -144,14 +200,15 @@ def moved_room(scene: Scene, rng: np.random.Generator, walk: str = "walkthrough"
     wanted = int(rng.integers(MOVED_COUNT[0], MOVED_COUNT[1] + 1))
     order = rng.permutation(len(pieces))
     movable = [pieces[i] for i in order if _can_move(pieces[i], pieces)]
-    # Pieces both halves of the walk see go first (stable: the drawn order within each group).
-    movable.sort(key=lambda p: not (_seen(_centre(p), first) and _seen(_centre(p), second)))
+    # Pieces the first half of the walk sees go first (stable: the drawn order in each group).
+    before, after = _Sight(scene, first), _Sight(scene, second)
+    movable.sort(key=lambda p: before.shown[p.obj.id] == 0)
     placed = {p.obj.id: p.outline for p in pieces}
     poses: dict[int, np.ndarray] = {}
     for piece in movable:
         if len(poses) == wanted:
             break
-        pose = _new_place(piece, pieces, placed, inside, cameras, second, rng)
+        pose = _new_place(piece, pieces, placed, inside, cameras, after.placed(piece.obj), rng)
         if pose is not None:
             poses[piece.obj.id] = pose
             placed[piece.obj.id] = _moved_outline(piece, pose)
@@ -160,12 +217,6 @@ def moved_room(scene: Scene, rng: np.random.Generator, walk: str = "walkthrough"
         for obj in scene.objects
     )
     return replace(scene, objects=objects, trajectories=(*scene.trajectories, moved))
-
-
-def _centre(piece: _Piece, pose: np.ndarray | None = None) -> np.ndarray:
-    """The piece's pivot at half its height, (3,), carried by ``pose`` when given."""
-    point = np.array([*piece.pivot, (piece.low + piece.high) / 2])
-    return point if pose is None else pose[:3, :3] @ point + pose[:3, 3]
 
 
 def _can_move(piece: _Piece, pieces: list[_Piece]) -> bool:
@@ -188,11 +239,11 @@ def _new_place(
     placed: dict[int, Polygon],
     inside: Polygon,
     cameras: MultiPoint,
-    second: tuple[Frame, ...],
+    sighted: Callable[[np.ndarray], int],
     rng: np.random.Generator,
 ) -> np.ndarray | None:
-    """A pose that puts ``piece`` somewhere free (the first of ``TRIES`` draws that the second
-    half of the walk sees, else the first free one), or None."""
+    """A pose that puts ``piece`` somewhere free (the first of ``TRIES`` draws that some frame
+    of the walk's second half shows, ``sighted``; else the first free one), or None."""
     blockers = [
         placed[other.obj.id]
         for other in pieces
@@ -212,7 +263,7 @@ def _new_place(
             continue
         if any(outline.distance(other) < CLEARANCE for other in blockers):
             continue
-        if _seen(_centre(piece, pose), second):
+        if sighted(pose):
             return pose
         if fallback is None:
             fallback = pose
