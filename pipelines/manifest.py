@@ -210,6 +210,7 @@ def recorded_scene(out: str | Path, scene: str) -> Scene:
     build has no such scene or its source is gone."""
     from spatialqa.pipelines.storage import Storage
     from spatialqa.scenes.formats import FORMATS, SceneRef
+    from spatialqa.scenes.motion import MOVED_TRAJECTORY
 
     storage = Storage.at(out)
     where = storage.display("manifest.json")
@@ -236,7 +237,9 @@ def recorded_scene(out: str | Path, scene: str) -> Scene:
     source = sources[number][kind]
     if kind == "procedural":
         seed, _, index = rest.partition("/")
-        ref = SceneRef(kind, found["scene"], int(seed), int(index), int(source["frames"]))
+        moving = manifest["config"].get("views", {}).get("trajectory") == MOVED_TRAJECTORY
+        frames = int(source["frames"])
+        ref = SceneRef(kind, found["scene"], int(seed), int(index), frames, moved=moving)
         return ref.load()
     roots = manifest.get("scene_roots") or [None] * len(sources)
     root = Path(roots[number] or source)  # older manifests: the config's path, from here

@@ -22,6 +22,7 @@ from spatialqa.pipelines.config import SCENE_SOURCE_KINDS, BuildConfig
 from spatialqa.pipelines.leakage import SETS, benchmark_set, set_digest
 from spatialqa.pipelines.parquet import SCHEMA_VERSION
 from spatialqa.scenes.formats import LOADERS_VERSION, SceneRef, find_scenes
+from spatialqa.scenes.motion import MOVED_TRAJECTORY
 from spatialqa.scenes.procedural import PROCEDURAL_VERSION
 from spatialqa.seeding import stable_id
 
@@ -39,8 +40,10 @@ class Shard:
 
 
 def scene_refs(config: BuildConfig) -> list[SceneRef]:
-    """Every scene the config names, sources concatenated in order, directories sorted."""
+    """Every scene the config names, sources concatenated in order, directories sorted.
+    Procedural rooms are built with their ``moved`` walk when the views are asked of it."""
     refs: list[SceneRef] = []
+    moving = config.views.trajectory == MOVED_TRAJECTORY
     for number, source in enumerate(config.scenes):
         if source.procedural is not None:
             p = source.procedural
@@ -54,6 +57,7 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
                     key=f"scenes[{number}].procedural:{p.seed}/{i}",
                     dataset="procedural",
                     scene_id=f"proc_{p.seed}_{i:04d}",
+                    moved=moving,
                 )
                 for i in range(p.count)
             ]

@@ -100,10 +100,12 @@ class SceneRef:
     """The scene as exclusion and splits know it, before it is loaded: the loader (or
     ``procedural``, or a scene directory's ``source.kind``) and the id it will have. Empty for
     a scene directory whose scene.json cannot be read (it is skipped when loaded)."""
+    moved: bool = False
+    """A procedural room with its ``moved`` trajectory (``scenes.motion``)."""
 
     def load(self) -> Scene:
         if self.kind == "procedural":
-            return procedural_scene(self.seed, self.index, frames=self.frames)
+            return procedural_scene(self.seed, self.index, frames=self.frames, moved=self.moved)
         return load_any(self.path, self.kind, part=self.part or None)
 
 

@@ -1,5 +1,9 @@
 """Manifest buckets: where each kind of answer is counted."""
 
+import json
+
+import pytest
+
 from spatialqa.pipelines.config import parse_config
 from spatialqa.pipelines.manifest import (
     answer_bucket,
@@ -101,3 +105,23 @@ def test_scene_roots_are_the_folders_the_build_resolved(tmp_path, monkeypatch):
     )
     roots = make_manifest(config, "h", [], planned=0, wall_time_s=0.0)["scene_roots"]
     assert roots == [None, str(tmp_path / "rooms"), "/a/b"]
+
+
+@pytest.mark.parametrize("trajectory", ["walkthrough", "moved"])
+def test_a_recorded_room_is_made_again_with_its_moved_walk_when_the_build_asked(
+    tmp_path, trajectory
+):
+    """A manifest as a build writes it, cut to what recorded_scene reads: the room comes back
+    with the moved walk (and its motion) exactly when the views were asked of it."""
+    from spatialqa.pipelines.manifest import recorded_scene
+
+    config = {
+        "scenes": [{"procedural": {"count": 1, "seed": 0, "frames": 4}}],
+        "views": {"trajectory": trajectory, "frames": 4},
+    }
+    shards = [{"shard": 0, "scene": "proc_0_0000", "scene_id": "proc_0_0000",
+               "source": "scenes[0].procedural:0/0", "status": "ok"}]  # fmt: skip
+    (tmp_path / "manifest.json").write_text(json.dumps({"config": config, "shards": shards}))
+    scene = recorded_scene(tmp_path, "proc_0_0000")
+    assert scene.moves == (trajectory == "moved")
+    assert ("moved" in [t.name for t in scene.trajectories]) == (trajectory == "moved")

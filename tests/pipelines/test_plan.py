@@ -44,3 +44,13 @@ def test_auto_is_decided_once_by_the_driver_and_counts_as_what_it_resolves_to(mo
     assert fingerprint(old_name) == fingerprint(
         parse_config({**BASE, "render": {"backend": "raster"}})
     )
+
+
+def test_rooms_are_built_with_their_moved_walk_when_the_views_ask_for_it():
+    still = plan(parse_config(BASE))
+    moving = plan(parse_config({**BASE, "views": {"trajectory": "moved", "frames": 4}}))
+    assert not any(s.scene.moved for s in still)
+    assert all(s.scene.moved for s in moving)
+    scene = moving[0].scene.load()
+    assert "moved" in [t.name for t in scene.trajectories] and scene.moves
+    assert "moved" not in [t.name for t in still[0].scene.load().trajectories]
