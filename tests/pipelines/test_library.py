@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -124,6 +126,46 @@ def test_load_gives_every_row_its_views_images(built, tmp_path):
             assert row["images"] == [dict(i) for i in joined["images"]]
     assert sum(1 for row in rows if row["images"]) == 8  # the one-view task's 2 x 2 x 2 rows
     assert samples[0]["images"][0].size == (48, 32)  # decoded by the Image feature
+
+
+def test_load_draws_a_rows_marks_on_the_frames_it_joins(built, tmp_path):
+    """A row not inlined whose labels mark points (a task marking more than two views) gets
+    its marked views drawn, as the build draws inline ones, under the row's own path."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from spatialqa.pipelines import parquet
+
+    out, _, per_scene = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    rows = [dict(row) for row in per_scene[0]]
+    marked = next(i for i, row in enumerate(rows) if len(row["views"]) > 2 and not row["images"])
+    row = rows[marked]
+    view = row["views"][1]
+    row["labels"] = json.dumps({"marks": {view: [{"xy": [24, 16], "label": "A"}]}})
+    part = copy / "data" / "part-00000.parquet"
+    data = parquet.encode(rows, parquet.SAMPLES, 2000)
+    part.write_bytes(data)
+    manifest = json.loads((copy / "manifest.json").read_text())  # its checksum key the cache
+    manifest["shards"][0]["files"]["data/part-00000.parquet"] = hashlib.sha256(data).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    loaded = spatialqa.load(copy, cache_dir=str(tmp_path / "cache"))
+    images = loaded.cast_column("images", pa_images_undecoded())[marked]["images"]
+    plain = spatialqa.load(out, cache_dir=str(tmp_path / "cache"))
+    unmarked = plain.cast_column("images", pa_images_undecoded())[marked]["images"]
+    assert [i["path"] for i in images] == [
+        i["path"] if k != 1 else i["path"].replace(".jpg", f"__marks_{row['id']}.jpg")
+        for k, i in enumerate(unmarked)
+    ]
+    assert [i["bytes"] for k, i in enumerate(images) if k != 1] == [
+        i["bytes"] for k, i in enumerate(unmarked) if k != 1
+    ]
+    pixel = np.asarray(Image.open(io.BytesIO(images[1]["bytes"])).convert("RGB"))[16, 24]
+    # the disc's magenta (255, 0, 255), within JPEG's rounding; no rendered room is magenta
+    assert pixel[0] > 200 and pixel[1] < 60 and pixel[2] > 200
 
 
 def pa_images_undecoded():
