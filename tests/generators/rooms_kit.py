@@ -11,8 +11,9 @@ from spatialqa.scenes import Scene, procedural_scene
 
 
 @cache
-def small_scene(seed: int, index: int, frames: int = 12) -> Scene:
-    return procedural_scene(seed, index, frames=frames).resized(160, 120)
+def small_scene(seed: int, index: int, frames: int = 12, moved: bool = False) -> Scene:
+    """``moved``: with the "moved" trajectory (objects moved halfway along it)."""
+    return procedural_scene(seed, index, frames=frames, moved=moved).resized(160, 120)
 
 
 def context(
@@ -25,7 +26,7 @@ def context(
     trajectory: str = "walkthrough",
 ) -> Context:
     """``views`` frames spread over the trajectory, as a build picks them."""
-    scene = small_scene(seed, index, frames)
+    scene = small_scene(seed, index, frames, moved=trajectory == "moved")
     ids = [frame.id for frame in scene.trajectory(trajectory).frames]
     picks = np.unique(np.round(np.linspace(0, len(ids) - 1, views)).astype(int))
     return Context(

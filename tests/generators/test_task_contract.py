@@ -39,11 +39,15 @@ RARE = tuple(
     {"seed": 0, "index": index, "views": 24, "frames": 24, "trajectory": trajectory}
     for trajectory in ("tour", "walkthrough")
     for index in range(8)
+) + tuple(
+    {"seed": 0, "index": index, "views": 8, "trajectory": "moved", "abstention": 0.5}
+    for index in range(8)
 )
 """For tasks the rooms above give nothing (four first appearances 1 s apart need many frames,
 and a tour that brings furniture into view piece by piece): the first of these on which the
 task yields joins them, chosen by that property rather than by what one room's cameras happen
-to show; a task that yields on none of them fails."""
+to show; a task that yields on none of them fails. Tasks about objects that move yield only
+on the "moved" trajectory (the last eight, with abstention items)."""
 _runs: dict[tuple, list[tuple[Sample, Fact]]] = {}
 
 
