@@ -25,16 +25,26 @@ Every id that becomes part of a file name (scene, frame, source kind, degradatio
 through ``safe_name``, and every file is checked to lie inside the output folder before it is
 written: a dataset's contents never choose where its export writes. Answers are written as the
 build stores them (an answer of type ``map`` is its JSON text, passed through unchanged).
+
+A sample whose question points at marks (``labels["marks"]``: point correspondence) holds its
+own images, the marks drawn on the delivered ones (``<frame>__marks_<row id>.<ext>``); the
+frames table keeps them unmarked. Every export shows such a sample its own images (written at
+``images/<scene>/marks/<frame><variant>__<row id><suffix>``, a folder no frame's file can
+name), never the frame's. A marked sample without its marked images (built with
+``output.inline_images: none``, or ``few`` with more than two views) is left out with a warning
+naming its task, as is a marked sample in a video export (the videos are made from the
+frames).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import pyarrow.parquet as pq
 
@@ -51,6 +61,10 @@ HASHED = "--"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 FrameKey = tuple[str, str, str, int]  # scene_id, frame_id, degradation type, severity
+ImageKey = tuple[str, ...]  # a FrameKey, or ("marks", row id, frame_id): a row's own image
+MARKS_TAG = "__marks_"
+"""In an inline image's path: the row drew its marks on it (``<frame>__marks_<row id>.<ext>``,
+``shard.sample_row``), so it differs from the frame's image."""
 
 
 def safe_name(text: str, limit: int = NAME_LIMIT) -> str:
@@ -121,10 +135,11 @@ def frame_index(frames: list[dict]) -> dict[FrameKey, dict]:
 
 
 def write_image(
-    folder: Path, relative: str, data: bytes, written: dict[str, FrameKey], key: FrameKey
+    folder: Path, relative: str, data: bytes, written: dict[str, ImageKey], key: ImageKey
 ) -> None:
-    """Write the image of frame ``key`` once, at ``relative`` inside ``folder``; a second frame
-    at the same path is an error, not a silent overwrite or a skipped image."""
+    """Write the image of frame ``key`` (or a row's own image) once, at ``relative`` inside
+    ``folder``; a second image at the same path is an error, not a silent overwrite or a
+    skipped image."""
     if relative in written:
         if written[relative] != key:
             raise SpatialQAError(
@@ -211,23 +226,134 @@ def data_parts(dataset: str | Path) -> tuple[Storage, list[str]]:
     return storage, parts
 
 
-def count_rows(dataset: str | Path, keep: Callable[[dict], bool]) -> tuple[int, int]:
-    """(rows ``keep`` accepts, all rows), from the scoring columns only: an export checks it
-    has something to write before it writes anything."""
+def labels_of(row: dict) -> dict:
+    """The row's ``labels`` JSON as a dict (``{}`` when it has none)."""
+    text = row.get("labels")
+    if text is None:
+        return {}
+    try:
+        labels = json.loads(text)
+    except ValueError as exc:
+        raise SpatialQAError(f"sample {row['id']}: labels: not JSON ({exc})") from None
+    if not isinstance(labels, dict):
+        raise SpatialQAError(f"sample {row['id']}: labels: not a JSON object")
+    return labels
+
+
+def marked_views(row: dict) -> list[str]:
+    """The row's views its question marks points on (``labels["marks"]``: frame id -> a
+    non-empty list), in view order."""
+    marks = labels_of(row).get("marks")
+    if not isinstance(marks, dict):
+        return []
+    return [view for view in row["views"] if marks.get(view)]
+
+
+def own_images(row: dict) -> list[dict | None]:
+    """Per view, the row's inline image where it is the row's own (its marks drawn on it, which
+    its path says), else None: the frame's image is the same picture. Inline images follow the
+    views one for one; a row that holds none (or not one per view) has no own image."""
+    images = list(row.get("images") or [])
+    if len(images) != len(row["views"]):
+        return [None] * len(row["views"])
+    return [image if MARKS_TAG in str(image["path"]) else None for image in images]
+
+
+def lacks_marked_images(row: dict) -> bool:
+    """A view is marked but the row holds no marked image of it: the frame's image would show
+    the question without the marks it points at, so image exports leave the row out."""
+    own = dict(zip(row["views"], own_images(row), strict=True))
+    return any(own[view] is None for view in marked_views(row))
+
+
+def shows_marks(row: dict) -> bool:
+    """The row's pictures are not the frames' (marks): video exports, made from the frames,
+    leave it out."""
+    return bool(marked_views(row)) or any(image is not None for image in own_images(row))
+
+
+IMAGE_REFUSAL = (
+    "its question points at marks (labels.marks) drawn on no image the sample holds (built "
+    "with output.inline_images: none, or few with more than two views), and the frames' images "
+    "are unmarked; build with output.inline_images: all to export them"
+)
+VIDEO_REFUSAL = (
+    "its question points at marks (labels.marks) drawn on the sample's own images, and the "
+    "videos are made from the frames' unmarked images"
+)
+
+
+def image_refusal(row: dict) -> str | None:
+    """Why an image export leaves ``row`` out (None: it does not)."""
+    return IMAGE_REFUSAL if lacks_marked_images(row) else None
+
+
+def video_refusal(row: dict) -> str | None:
+    """Why a video export leaves ``row`` out (None: it does not)."""
+    return VIDEO_REFUSAL if shows_marks(row) else None
+
+
+class Counted(NamedTuple):
+    kept: int
+    """Rows ``keep`` accepts that the export writes."""
+    total: int
+    """Rows in the build."""
+    refused: dict[tuple[str, str], int]
+    """Rows ``keep`` accepts that ``refuse`` leaves out (marks), by (task, why)."""
+
+
+def count_rows(
+    dataset: str | Path,
+    keep: Callable[[dict], bool],
+    refuse: Callable[[dict], str | None] = image_refusal,
+) -> Counted:
+    """What an export will write, from the scoring columns, the labels and the inline
+    images' paths only (not their bytes): an export checks it has something to write before
+    it writes anything."""
     storage, parts = data_parts(dataset)
     kept = total = 0
+    refused: dict[tuple[str, str], int] = {}
     for part in parts:
-        table = pq.read_table(
-            storage.path(part), filesystem=storage.fs, columns=list(COUNT_COLUMNS)
-        )
-        for row in table.to_pylist():
+        with storage.fs.open_input_file(storage.path(part)) as handle:
+            parquet = pq.ParquetFile(handle)
+            names = parquet.schema_arrow.names
+            columns = [c for c in (*COUNT_COLUMNS, "id", "labels") if c in names]
+            # the images' paths alone: a leaf of the nested column, read without the bytes
+            leaves = [column.path for column in parquet.schema]
+            columns += [c for c in leaves if c.startswith("images.") and c.endswith(".path")]
+            rows = parquet.read(columns=columns).to_pylist()
+        for row in rows:
             total += 1
-            kept += bool(keep(row))
-    return kept, total
+            if not keep(row):
+                continue
+            why = refuse(row)
+            if why is None:
+                kept += 1
+            else:
+                refused[row["task"], why] = refused.get((row["task"], why), 0) + 1
+    return Counted(kept, total, refused)
 
 
 COUNT_COLUMNS = ("task", "answer_type", "question_vsi", "views")
-"""The columns ``count_rows`` reads; an export's ``keep`` looks at no other."""
+"""The scoring columns ``count_rows`` reads; an export's ``keep`` looks at no other."""
+
+
+def refusals(dataset: str | Path, export: str, refused: dict[tuple[str, str], int]) -> list[str]:
+    """One message per task (and reason) whose samples the export leaves out for their marks."""
+    return [
+        f"{dataset}: export {export}: left out {rows} sample(s) of task {task!r}: {why}"
+        for (task, why), rows in sorted(refused.items())
+    ]
+
+
+def warn_refused(dataset: str | Path, export: str, counted: Counted) -> None:
+    """Warn of the rows the export leaves out for their marks (they are counted in
+    ``left_out``); raise ``EmptyExport`` when they are all it had to write."""
+    messages = refusals(dataset, export, counted.refused)
+    if messages and not counted.kept:
+        raise EmptyExport("; ".join(messages) + "; nothing else to export (nothing written)")
+    for message in messages:
+        warnings.warn(message, stacklevel=3)
 
 
 def question_stem(row: dict) -> str:
@@ -376,26 +502,45 @@ def write_dataset_info(folder: Path, files: list[Path]) -> Path:
     return target
 
 
+def sample_images(
+    row: dict, index: dict[FrameKey, dict], dataset: str | Path
+) -> list[tuple[ImageKey, dict, str]]:
+    """(key, image struct, path relative to the export's folder) of each of the row's views, in
+    view order: the frame's image, or the row's own where it holds one (marks drawn on it).
+    For rows ``lacks_marked_images`` passes (it leaves the others out)."""
+    tag = variant_tag(row["degradation"])
+    scene = safe_name(row["scene_id"])
+    chosen = []
+    for view, own in zip(row["views"], own_images(row), strict=True):
+        if own is not None:
+            # marks/ holds no frame's file (a frame's name always has a suffix, never a "/")
+            key: ImageKey = ("marks", row["id"], view)
+            image = own
+            stem = f"{scene}/marks/{safe_name(view)}{tag}__{safe_name(row['id'])}"
+        else:
+            key = frame_key(row["scene_id"], view, row["degradation"])
+            image = index.get(key)
+            if image is None:
+                raise SpatialQAError(
+                    f"{dataset}: sample {row['id']}: no image of view {view!r} in "
+                    "frames/ (was it built with output.inline_images: none?)"
+                )
+            stem = f"{scene}/{safe_name(view)}{tag}"  # the build's own layout, from safe names
+        chosen.append((key, image, f"images/{stem}{image_suffix(image['path'], image['bytes'])}"))
+    return chosen
+
+
 def row_images(
-    folder: Path, row: dict, index: dict[FrameKey, dict], written: dict[str, FrameKey], dataset
+    folder: Path,
+    row: dict,
+    index: dict[FrameKey, dict],
+    written: dict[str, ImageKey],
+    dataset: str | Path,
 ) -> list[str]:
-    """Write the row's views once each under ``folder/images`` and return their paths,
+    """Write the row's images once each under ``folder/images`` and return their paths,
     relative to ``folder``, in the row's view order."""
     paths = []
-    for view in row["views"]:
-        key = frame_key(row["scene_id"], view, row["degradation"])
-        image = index.get(key)
-        if image is None:
-            raise SpatialQAError(
-                f"{dataset}: sample {row['id']}: no image of view {view!r} in "
-                "frames/ (was it built with output.inline_images: none?)"
-            )
-        # the build's own layout, <scene>/<frame><tag><suffix>, from safe names
-        relative = (
-            f"images/{safe_name(row['scene_id'])}/{safe_name(view)}"
-            f"{variant_tag(row['degradation'])}"
-            f"{image_suffix(image['path'], image['bytes'])}"
-        )
+    for key, image, relative in sample_images(row, index, dataset):
         write_image(folder, relative, image["bytes"], written, key)
         paths.append(relative)
     return paths
@@ -408,20 +553,21 @@ def export_conversations(dataset: str | Path, out: str | Path, style: str = "lla
     if style not in STYLES:
         raise SpatialQAError(f"conversation style {style!r}: not one of {', '.join(STYLES)}")
     out = Path(out)
-    rows_in_build, _ = count_rows(dataset, lambda row: True)
-    if not rows_in_build:
+    counted = count_rows(dataset, lambda row: True)
+    if not counted.total:
         raise EmptyExport(
             f"{dataset}: the build holds no sample, so there is nothing to export as {style}; "
             "add tasks to the config (spatialqa tasks lists them) and build again"
         )
+    warn_refused(dataset, style, counted)
     folder = out.parent
     folder.mkdir(parents=True, exist_ok=True)
     lines = out.suffix == ".jsonl"
-    written: dict[str, FrameKey] = {}
+    written: dict[str, ImageKey] = {}
     files = SplitFiles(dataset, out)
     counts: dict[str | None, int] = {}
     handles: dict[str | None, TextIO] = {}
-    number = 0
+    number = left_out = 0
     with ExitStack() as stack:
 
         def handle_for(split: str | None) -> TextIO:
@@ -436,6 +582,9 @@ def export_conversations(dataset: str | Path, out: str | Path, style: str = "lla
         for rows, frames in shards(dataset):
             index = frame_index(frames)
             for row in rows:
+                if image_refusal(row):  # warned above
+                    left_out += 1
+                    continue
                 paths = row_images(folder, row, index, written, dataset)
                 if style == "llava":
                     record = llava_record(row, paths)
@@ -458,7 +607,7 @@ def export_conversations(dataset: str | Path, out: str | Path, style: str = "lla
         if not lines:
             for handle in handles.values():
                 handle.write("\n]\n")
-    result = summary(counts, files, written, folder / "images", 0)
+    result = summary(counts, files, written, folder / "images", left_out)
     if style == "sharegpt":
         result["dataset_info"] = str(
             write_dataset_info(folder, [files.path(split) for split in files.all()])

@@ -20,7 +20,9 @@ The YAMLs name their Parquet files by absolute path (lmms-eval hands ``data_file
 ``datasets.load_dataset`` as they are, relative to where it runs): a moved folder is exported
 again. A build with ``split:`` gets ``test_<split>.parquet`` and tasks
 ``spatialqa_vsibench_<split>_<variant>``. Rows without a VSI-Bench form (``question_vsi``), or
-of a question type VSI-Bench does not have, are left out and counted.
+of a question type VSI-Bench does not have, are left out and counted; so is, with a warning
+naming its task, a row whose question points at marks (``labels.marks``): the videos show the
+frames, which do not carry them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from spatialqa.pipelines.export import (
     shards,
     variant_name,
     variant_of,
+    video_refusal,
+    warn_refused,
 )
 from spatialqa.pipelines.videos import write_videos
 
@@ -135,9 +139,10 @@ def empty_hint(dataset: str | Path, total: int) -> str:
 
 def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
     """Write the lmms-eval folder ``out`` for the rows that have a VSI-Bench form."""
-    kept, total = count_rows(dataset, is_vsi)
-    if not kept:
-        raise EmptyExport(empty_hint(dataset, total))
+    counted = count_rows(dataset, is_vsi, video_refusal)
+    if not counted.kept and not counted.refused:
+        raise EmptyExport(empty_hint(dataset, counted.total))
+    warn_refused(dataset, "vsibench", counted)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise SpatialQAError(f"{folder}: not a folder (export vsibench writes a folder)")
@@ -150,7 +155,7 @@ def export_vsibench(dataset: str | Path, out: str | Path) -> dict:
     for rows, frames in shards(dataset):
         wanted = []
         for row in rows:
-            if not is_vsi(row):
+            if not is_vsi(row) or video_refusal(row):  # the latter warned above
                 left_out += 1
                 continue
             split = files.key(row)

@@ -17,6 +17,11 @@ With ``LMUData=DIR``, VLMEvalKit finds an MCQ file by its name (``--data spatial
 and treats it as a custom MCQ dataset (it has ``A`` and ``B``). A build with ``split:`` names
 its files ``spatialqa_<layout>_<split>_<variant>.tsv``. Other rows (numbers, yes/no, boxes,
 maps without a VSI-Bench form) are left out and counted.
+
+A sample whose question points at marks (point correspondence) shows its own images, the marks
+drawn on them, never the frame's (``export.sample_images``); one built without them, and a
+marked sample with a VSI-Bench form (its video is made from the unmarked frames), is left out
+with a warning naming its task.
 """
 
 from __future__ import annotations
@@ -33,14 +38,16 @@ from spatialqa.pipelines.export import (
     choice_texts,
     count_rows,
     frame_index,
-    frame_key,
-    image_suffix,
+    image_refusal,
     inside,
     question_stem,
     safe_name,
+    sample_images,
     shards,
     variant_name,
     variant_of,
+    video_refusal,
+    warn_refused,
 )
 from spatialqa.pipelines.lmms_eval import QUESTION_TYPES, is_vsi
 from spatialqa.pipelines.videos import video_path, write_videos
@@ -121,11 +128,18 @@ def empty_hint(dataset: str | Path, total: int) -> str:
     )
 
 
+def refusal(row: dict) -> str | None:
+    """Why the export leaves ``row`` out for its marks: a VSI row that has any (its video shows
+    the frames), an image row without its marked images."""
+    return video_refusal(row) if is_vsi(row) else image_refusal(row)
+
+
 def export_vlmevalkit(dataset: str | Path, out: str | Path) -> dict:
     """Write VLMEvalKit's TSVs (and the VSI rows' videos) into the folder ``out``."""
-    kept, total = count_rows(dataset, lambda row: is_mcq(row) or is_vsi(row))
-    if not kept:
-        raise EmptyExport(empty_hint(dataset, total))
+    counted = count_rows(dataset, lambda row: is_mcq(row) or is_vsi(row), refusal)
+    if not counted.kept and not counted.refused:
+        raise EmptyExport(empty_hint(dataset, counted.total))
+    warn_refused(dataset, "vlmevalkit", counted)
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise SpatialQAError(f"{folder}: not a folder (export vlmevalkit writes a folder)")
@@ -139,7 +153,9 @@ def export_vlmevalkit(dataset: str | Path, out: str | Path) -> dict:
         index = frame_index(frames)
         wanted = []
         for row in rows:
-            if is_vsi(row):
+            if (is_vsi(row) or is_mcq(row)) and refusal(row):  # warned above
+                left_out += 1
+            elif is_vsi(row):
                 name = file_name("vsi", splits.key(row), row["degradation"])
                 records = vsi.setdefault(name, [])
                 mc = row["answer_type"] == "mc"
@@ -156,17 +172,10 @@ def export_vlmevalkit(dataset: str | Path, out: str | Path) -> dict:
                 )
                 wanted.append((row["source"], row["scene_id"], *variant_of(row["degradation"])))
             elif is_mcq(row):
-                images = []
-                for view in row["views"]:
-                    key = frame_key(row["scene_id"], view, row["degradation"])
-                    image = index.get(key)
-                    if image is None:
-                        raise SpatialQAError(
-                            f"{dataset}: sample {row['id']}: no image of view {view!r} in "
-                            "frames/ (was it built with output.inline_images: none?)"
-                        )
-                    suffix = image_suffix(image["path"], image["bytes"])
-                    images.append((key, image["bytes"], suffix))
+                images = [
+                    (key, image["bytes"], Path(relative).suffix)
+                    for key, image, relative in sample_images(row, index, dataset)
+                ]
                 name = file_name("mcq", splits.key(row), row["degradation"])
                 mcq.setdefault(name, McqFile()).add(row, images)
             else:
