@@ -238,7 +238,7 @@ def cmd_scene_sheet(args: argparse.Namespace) -> int:
         raise SpatialQAError(f"scene sheet: --look must be one of {', '.join(LOOKS)}")
     views = []
     for index in range(args.rooms):
-        scene = procedural_scene(args.seed, index)
+        scene = procedural_scene(args.seed, index, moved=args.trajectory == "moved")
         if args.trajectory not in [t.name for t in scene.trajectories]:
             print(f"  {scene.scene_id}: no {args.trajectory} trajectory (blank row)")
             views.append((scene, []))
