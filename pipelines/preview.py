@@ -42,7 +42,7 @@ import pyarrow.dataset as ds
 from PIL import Image, ImageDraw, ImageFont
 
 from spatialqa.errors import SpatialQAError
-from spatialqa.pipelines.export import inside, safe_name
+from spatialqa.pipelines.export import inside, own_images, safe_name
 from spatialqa.seeding import rng_for
 
 log = logging.getLogger(__name__)
@@ -460,10 +460,11 @@ def _sample_card(
     colours = {key: PALETTE[n % len(PALETTE)] for n, key in enumerate(dict.fromkeys(keys))}
     key_of = json.dumps(degradation, sort_keys=True)
     shown: list[View] = []
+    own = own_images(row)  # a marked view: the row's own image, its marks drawn
     texts: dict[str, str] = {}  # what was drawn, by key: the legend
     for number, view in enumerate(views):
         frame = frames.get((scene_id, view, key_of))
-        image = frame["image"] if frame else None
+        image = own[number] or (frame["image"] if frame else None)
         if image is None and number < len(row["images"] or []):
             image = row["images"][number]
         named = re.search(rf"(?<![\w-]){re.escape(view)}(?![\w-])", row["rationale"]) is not None
