@@ -293,3 +293,23 @@ def test_a_moved_room_is_the_same_every_time(moved_rooms):
         assert [(k.t, k.pose.tobytes()) for k in a.motion] == [
             (k.t, k.pose.tobytes()) for k in b.motion
         ]
+
+
+def test_a_moved_room_round_trips_through_its_scene_directory(moved_rooms, tmp_path):
+    _, moving = moved_rooms[0]
+    save_scene(moving, tmp_path / "a")
+    again = load_scene(tmp_path / "a")
+    assert_same_scene(again, moving)  # keyframes included (scene_compare_kit)
+    assert again.trajectory("moved").frames[-1].t == moving.trajectory("moved").frames[-1].t
+
+
+def test_a_point_cloud_moves_with_its_keyframe(scene_kit):
+    """Points (1, 0, 0) and (0, 1, 0) turned 90 degrees about z and shifted by (0.5, -1, 0):
+    (0, 1, 0) + (0.5, -1, 0) = (0.5, 0, 0) and (-1, 0, 0) + (0.5, -1, 0) = (-0.5, -1, 0)."""
+    scene = moving_scene(scene_kit, [])
+    cloud = SceneObject(
+        3, "cloud", points=[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        motion=(Keyframe(1.0, SHIFT),),
+    )  # fmt: skip
+    placed = replace(scene, objects=(*scene.objects, cloud)).at(1.0).object(3)
+    assert np.allclose(placed.points, [[0.5, 0.0, 0.0], [-0.5, -1.0, 0.0], [0.5, -1.0, 1.0]])
