@@ -330,7 +330,8 @@ class ObjectMoveDirection(_Reframed):
     whichever of its floor axes the move is larger along, by at least ``min_margin``.
 
     ``sat_style``: SAT's two options (the answer and its opposite on the same axis), each
-    question offered in both orders (two candidates, one stem).
+    question offered in both orders (two candidates, one stem; the per-scene diversity caps
+    may keep only one of a pair, as they may any candidate).
     """
 
     name = "object_move_direction"
