@@ -23,15 +23,18 @@ MEANINGS = {
     "family": "counting, size, distance, direction, ...",
     "question": "the question as shown, options included for multiple choice",
     "question_vsi": "VSI-Bench's verbatim form, where one exists",
-    "answer_type": "mc, number, integer, yes_no, box, point, abstain",
-    "answer": "what a model should say (letter, number, yes/no)",
+    "answer_type": "mc, number, integer, yes_no, box, point, map, abstain",
+    "answer": "what a model should say (letter, number, yes/no, [x, y] for a point, a map's JSON)",
     "choices": '"A. ..." options, empty unless multiple choice',
     "value": "the unrounded numeric truth",
     "unit": "the unit of value",
     "metric": "accuracy, mra, ...",
     "objects": "the referents and their roles",
     "views": "frame ids the question is about (rows of the frames config)",
-    "images": "the views inline (Image feature), when the build inlines them",
+    "images": (
+        "the views inline (Image feature), when the build inlines them; a question about "
+        "marked points has its marks drawn on them (under paths of the row's own)"
+    ),
     "degradation": "type, severity and drawn parameters; null when clean",
     "program": "JSON the oracle re-executes to the same value",
     "rationale": "step-by-step derivation from the program",
@@ -39,8 +42,15 @@ MEANINGS = {
     "answerable": "false for abstention items",
     "abstain_reason": "why an abstention item cannot be answered",
     "answerable_views": "the views from which the question can be answered",
-    "labels": "2D labels (JSON) in the shown images' pixels",
+    "labels": (
+        "JSON: boxes, points (instance id -> pixels of the first view's image); marks (frame "
+        "id -> [{xy, label}]: the points drawn on that view's image, in its pixels); "
+        "view_points (query, answer -> {view, xy, text}: a point the question quotes or the "
+        "answer gives, in that view's pixels and as its 0-1000 text); map (a cognitive map's "
+        "grid and convention); null if none"
+    ),
     "seed": "the sample's own seed",
+    "scaffold": "what precedes the question (map: the true map of its referents); null if none",
 }
 
 

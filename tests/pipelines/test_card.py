@@ -9,8 +9,10 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from spatialqa.generators import all_tasks
+from spatialqa.pipelines import parquet
 from spatialqa.pipelines.build import build
-from spatialqa.pipelines.card import front_matter
+from spatialqa.pipelines.card import MEANINGS, front_matter
 from spatialqa.pipelines.config import parse_config
 from spatialqa.seeding import stable_id
 
@@ -108,3 +110,10 @@ def test_builds_differing_in_one_file_get_different_keys():
     descriptions = [[c["description"] for c in fm["configs"]] for fm in (one, two)]
     assert descriptions[0] != descriptions[1]
     assert [c["data_files"] for c in one["configs"]] == [c["data_files"] for c in two["configs"]]
+
+
+def test_every_column_and_answer_type_has_its_meaning():
+    # The card's column table reads MEANINGS: a column missing there shows an empty cell.
+    assert set(MEANINGS) == {name for name, _ in parquet.SAMPLE_FIELDS}
+    listed = set(MEANINGS["answer_type"].split(", "))
+    assert {task.answer_type for task in all_tasks()} | {"abstain"} <= listed
