@@ -41,6 +41,11 @@ COORDS_QUESTION = (
 )
 REF = "REF"
 OPTIONS = 4
+HINT = (
+    "needs two delivered views whose visible surfaces overlap by 0.06-0.35 (params "
+    "min_overlap, max_overlap): several views along one path, e.g. `views: {frames: 8}`"
+)
+"""What both correspondence tasks need of the views (``Task.hint``)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ class _Correspondence(Task):
     """Shared by both forms: frame pairs by overlap, the point picked, its rationale."""
 
     family = "correspondence"
+    hint = HINT
     Params = CorrespondenceParams
     shared_categories = True  # one referent
 

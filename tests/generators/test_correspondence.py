@@ -102,3 +102,11 @@ def test_pairs_outside_the_overlap_range_are_not_asked(scene_kit):
 def test_bad_params_name_the_field(params, field):
     with pytest.raises(ConfigError, match=f"params.{field}"):
         get_task("point_correspondence")(**params)
+
+
+@pytest.mark.parametrize("name", ["point_correspondence", "point_correspondence_coords"])
+def test_the_hint_names_the_overlap_range_the_params_ask(name):
+    task = get_task(name)
+    params = task.Params()  # the defaults: 0.06 and 0.35, as GROUND_TRUTH.md sets them
+    assert (params.min_overlap, params.max_overlap) == (0.06, 0.35)
+    assert "overlap by 0.06-0.35" in task.hint and task.describe()["hint"] == task.hint
