@@ -166,6 +166,15 @@ class Call:
     """(box kind, ids) when the answer depends on where those boxes' sides lie, not only on
     their size: a round object has several equally small boxes, turned against each other,
     and which one a solver returns is not a property of the scene (see ``boxes_correspond``)."""
+    mirrored: dict[str, Any] | None = None
+    """The keyword arguments to ask the mirrored scene, for a call that names pixels (a mirror
+    moves pixel column u of a W px wide image to W - 1 - u); None: the same ``kwargs``."""
+
+    def kwargs_for(self, symmetry: str) -> dict[str, Any]:
+        """The arguments that ask the transformed scene the same question."""
+        return (
+            self.mirrored if symmetry == MIRROR_SWAP and self.mirrored is not None else self.kwargs
+        )
 
 
 @dataclass(frozen=True)
@@ -605,6 +614,90 @@ def _map_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
     ]
 
 
+def _mirror_column(scene: Scene, view: str, u: float) -> float:
+    """Where the mirror moves pixel column ``u`` of ``view``: W - 1 - u (pixel centres at
+    integers, the image spanning [-0.5, W - 0.5])."""
+    return scene.frame(view).width - 1 - u
+
+
+def _mirror_stride(width: int) -> int:
+    """The least stride whose grid (``oracle.correspondence.grid``: columns s // 2, s // 2 + s,
+    ... below ``width``) the mirror maps onto itself: its last column is W - 1 - s // 2; 160 px:
+    5 (columns 2, 7, ..., 157)."""
+    for stride in range(2, 65):
+        if (width - 1 - 2 * (stride // 2)) % stride == 0:
+            return stride
+    return 1
+
+
+def _overlap_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
+    """A pair of frames both ways: the default grid (a rigid motion keeps its pixels), and a
+    grid the mirror maps onto itself (else the mirrored scene samples other pixels)."""
+    a, b = _pick(rng, frame_ids(scene), 2)
+    width = scene.frame(a).width
+    return [
+        Call({"view_a": a, "view_b": b}, frozenset({YAW, ROTATION})),
+        Call({"view_a": b, "view_b": a, "stride": _mirror_stride(width)}, ALL),
+    ]
+
+
+def _correspondence_queries(scene: Scene, rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Two frames and pixels of the first: one whose surface point the second sees (when
+    any does) and one anywhere in the image (seen or not)."""
+    from spatialqa.oracle.correspondence import OVERLAP_STRIDE, pair_samples
+
+    a, b = _pick(rng, frame_ids(scene), 2)
+    samples = pair_samples(scene, a, b, OVERLAP_STRIDE)
+    seen = np.flatnonzero(samples.seen)
+    frame = scene.frame(a)
+    pixels = [samples.pixels[int(rng.choice(seen))]] if len(seen) else []
+    pixels.append([rng.uniform(-0.5, frame.width - 0.5), rng.uniform(-0.5, frame.height - 0.5)])
+    return [{"view_a": a, "view_b": b, "x": float(x), "y": float(y)} for x, y in pixels]
+
+
+def _mirrored_query(scene: Scene, kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {**kwargs, "x": _mirror_column(scene, kwargs["view_a"], kwargs["x"])}
+
+
+def _point_correspondence_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
+    """The mirrored scene is asked about the mirrored pixel: it shows the mirrored point."""
+    return [
+        Call(kwargs, ALL, mirrored=_mirrored_query(scene, kwargs))
+        for kwargs in _correspondence_queries(scene, rng)
+    ]
+
+
+def _marked_correspondence_calls(scene: Scene, rng: np.random.Generator) -> list[Call]:
+    """Four marks of the second frame: at the point's pixel there (when it sees it) and three
+    others 25 px or more away. The mirrored scene is asked about the mirrored pixel with the
+    mirrored marks: the same mark shows the spot."""
+    from spatialqa.oracle import point_correspondence
+
+    calls = []
+    for query in _correspondence_queries(scene, rng):
+        view_b = query["view_b"]
+        frame = scene.frame(view_b)
+        fact = point_correspondence(scene, **query)
+        marks = [fact.detail["pixel_b"]] if fact.answerable else []
+        while len(marks) < 4:
+            mark = [rng.uniform(10, frame.width - 10), rng.uniform(10, frame.height - 10)]
+            if all(math.dist(mark, other) >= 25 for other in marks):
+                marks.append(mark)
+        order = rng.permutation(4)
+        marks = [[float(c) for c in marks[i]] for i in order]
+        kwargs = {**query, "marks": marks, "names": ["A", "B", "C", "D"]}
+        mirrored = {
+            **_mirrored_query(scene, kwargs),
+            "marks": [[_mirror_column(scene, view_b, u), v] for u, v in marks],
+        }
+        calls.append(Call(kwargs, ALL, mirrored=mirrored))
+    return calls
+
+
+def _mirror_point_or_none(point: Any) -> Any:
+    return None if point is None else _mirror_point_2d(point)
+
+
 def _mirror_map(value: Any) -> Any:
     """A 10 x 10 map mirrored: x -> 9 - x (its right reversed, its up kept)."""
     return {c: sorted([[9 - x, y] for x, y in cells]) for c, cells in value.items()}
@@ -676,6 +769,30 @@ OP_SPECS: dict[str, OpSpec] = {
     ),
     "route": OpSpec(_route_calls, pixels=True),
     "cognitive_map": OpSpec(_map_calls, mirror=_mirror_map, pixels=True),
+    # Correspondences are found by float32 rays on the pixels: a rigid motion or the mirror
+    # may flip a grazing sample (overlap: 0.01 is 3 of the 300 samples of a 160 x 120 frame at
+    # stride 8) or move the 0..1000 rounding of a point by one unit.
+    "view_overlap": OpSpec(
+        _overlap_calls,
+        mirror=lambda v: v,
+        detail_keys=("samples",),
+        pixels=True,
+        pixel_tolerance=0.01,
+    ),
+    "point_correspondence": OpSpec(
+        _point_correspondence_calls,
+        mirror=_mirror_point_or_none,
+        detail_keys=("surface_category",),
+        pixels=True,
+        pixel_tolerance=1,
+    ),
+    "marked_correspondence": OpSpec(
+        _marked_correspondence_calls,
+        mirror=lambda v: v,  # the marks moved with the pixels: the same mark shows the spot
+        detail_keys=("surface_category",),
+        pixels=True,
+        pixel_tolerance=1,
+    ),
 }
 """Every registered oracle operation must have an entry (the tests fail for a missing one)."""
 

@@ -70,7 +70,7 @@ def check_symmetry(
         spec = kit.OP_SPECS[op]
         if symmetry not in call.symmetries or (skip_pixels and spec.pixels):
             continue
-        again = OPERATIONS[op](other, **call.kwargs)
+        again = OPERATIONS[op](other, **call.kwargs_for(symmetry))
         if not kit.boxes_correspond(scene, other, carry, call):
             kind, ids = call.boxes
             for i in ids:  # another box of the same size was chosen
