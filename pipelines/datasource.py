@@ -14,9 +14,10 @@ import inspect
 import logging
 from collections.abc import Iterator
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
+import ray.data
 from ray.data import Datasource, ReadTask
 from ray.data.block import BlockMetadata
 
@@ -33,9 +34,6 @@ from spatialqa.pipelines.plan import (
     resolve_tasks,
     shipped_tasks,
 )
-
-if TYPE_CHECKING:
-    import ray.data
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +115,15 @@ def ray_dataset(config: ConfigLike, limit: int | None = None, **read_args: Any) 
     """A ``ray.data.Dataset`` of the sample rows a build of ``config`` writes (the first
     ``limit`` scenes when given), made lazily on the Ray cluster this process is connected
     to (a local one is started if none is). ``read_args`` go to ``ray.data.read_datasource``
-    (``concurrency``, ``ray_remote_args``, ...)."""
-    import ray.data
+    (``concurrency``, ``ray_remote_args``, ...); each read task is given the thread budget of a
+    build's shard unless ``ray_remote_args`` names a ``runtime_env``."""
+    from spatialqa.pipelines.build import thread_budget
 
     source = SpatialQADatasource(config, limit)
     # a block per shard: Ray would otherwise cut each scene's rows into many small blocks
     read_args.setdefault("override_num_blocks", max(1, len(source.shards)))
+    # each read task renders on its one CPU, as a build's shard does (``thread_budget``)
+    remote = dict(read_args.get("ray_remote_args") or {})
+    remote.setdefault("runtime_env", {"env_vars": thread_budget(1)})
+    read_args["ray_remote_args"] = remote
     return ray.data.read_datasource(source, **read_args)

@@ -61,7 +61,6 @@ def build(
     """
     from spatialqa.pipelines.build import build as run_build
 
-    kw.setdefault("progress", False)
     return run_build(as_config(config), out, workers=workers, address=address, **kw)
 
 
