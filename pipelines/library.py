@@ -132,23 +132,18 @@ def load(
     if split is not None and split not in (splits or {"train": None}):
         named = ", ".join(splits or ["train"])
         raise ConfigError(f"{storage.display()}: split {split!r}: the build's splits are {named}")
-    parts = [
+    wanted = split if splits else None
+    parts = [  # a part is one scene, so all its rows are in one split
         record["files"]
         for record in sorted(manifest["shards"], key=lambda r: r["shard"])
-        if record["status"] == "ok"
+        if record["status"] == "ok" and (wanted is None or wanted in record["counts"]["split"])
     ]
-    wanted = split if splits else None
     key = stable_id("spatialqa.load", LOAD_VERSION, build_identity(manifest)["build_id"], wanted)
     return datasets.Dataset.from_generator(
         joined_rows,
         features=datasets.Features.from_arrow_schema(parquet.SAMPLES),
         cache_dir=cache_dir,
-        gen_kwargs={
-            "uri": storage.uri,
-            "parts": parts,
-            "split": wanted,
-            "config": manifest["config"],
-        },
+        gen_kwargs={"uri": storage.uri, "parts": parts, "config": manifest["config"]},
         fingerprint=key,
     )
 
@@ -165,9 +160,7 @@ def read_manifest(storage: Storage) -> dict:
         raise OutputError(f"{storage.display('manifest.json')}: not valid JSON ({exc})") from None
 
 
-def joined_rows(
-    uri: str, parts: list[dict[str, str]], split: str | None, config: dict
-) -> Iterator[dict]:
+def joined_rows(uri: str, parts: list[dict[str, str]], config: dict) -> Iterator[dict]:
     """Each part's sample rows with their views' images (``load``): a part is one scene, so
     one scene's frames are in memory at a time, never the build's. ``config`` is the one the
     manifest records (its image format and quality re-encode marked images)."""
@@ -190,8 +183,6 @@ def joined_rows(
             for frame in table(frames, columns).to_pylist():
                 images[frame["frame_id"], variant(frame["degradation"])] = frame["image"]
         for row in table(data).to_pylist():
-            if split is not None and row["split"] != split:
-                continue
             if not row["images"]:
                 shown = variant(row["degradation"])
                 marks = json.loads(row["labels"]).get("marks", {}) if row["labels"] else {}

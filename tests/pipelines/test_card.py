@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+import spatialqa
 from spatialqa.generators import all_tasks
 from spatialqa.pipelines import parquet
 from spatialqa.pipelines.build import build
@@ -81,6 +82,8 @@ def test_the_card_yaml_carries_the_builds_identity_and_counts(ray_local, tmp_pat
     }
     for config in meta["configs"]:
         assert identity["build_id"] in config["description"]
+    # no split: as on the card, train is every sample
+    assert list(spatialqa.load(out, split="train", cache_dir=str(tmp_path / "c"))["id"]) == ids(out)
 
 
 def test_builds_differing_in_one_file_get_different_keys():

@@ -20,7 +20,8 @@ import spatialqa
 from spatialqa.errors import ConfigError, OutputError
 
 # Two rooms: a scene-level task (4 views: never inline with `few`) and a one-view task whose
-# box labels move with the delivered image, each clean and through one degradation.
+# box labels move with the delivered image, each clean and through one degradation; the rooms
+# are split between train and val.
 CONFIG = {
     "name": "library",
     "seed": 3,
@@ -32,6 +33,7 @@ CONFIG = {
     "views": {"frames": 4},
     "render": {"width": 48, "height": 32},
     "degradations": ["clean", {"type": "jpeg", "severities": [4]}],
+    "split": {"train": 0.5, "val": 0.5},
 }
 HEAVY = ("open3d", "plotly", "dash", "ray", "pyarrow", "trimesh", "matplotlib", "datasets")
 
@@ -175,12 +177,14 @@ def pa_images_undecoded():
 
 
 def test_load_takes_a_split_and_refuses_one_the_build_lacks(built, tmp_path):
-    out, manifest, _ = built
-    assert manifest["splits"] is None
-    train = spatialqa.load(out, split="train", cache_dir=str(tmp_path / "cache"))
-    assert len(train) == manifest["samples"]  # no split: train is every sample, as on the card
-    with pytest.raises(ConfigError, match="split 'val': the build's splits are train"):
-        spatialqa.load(out, split="val")
+    out, manifest, per_scene = built
+    rows = per_scene[0] + per_scene[1]
+    assert set(manifest["splits"]) == {"train", "val"}
+    for name in manifest["splits"]:
+        part = spatialqa.load(out, split=name, cache_dir=str(tmp_path / "cache"))
+        assert list(part["id"]) == [row["id"] for row in rows if row["split"] == name]
+    with pytest.raises(ConfigError, match="split 'test': the build's splits are train, val"):
+        spatialqa.load(out, split="test")
     with pytest.raises(OutputError, match=r"manifest\.json: not found"):
         spatialqa.load(tmp_path)
 
