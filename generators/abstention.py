@@ -35,6 +35,8 @@ class Unanswerable:
     reason: str
     answerable_views: tuple[str, ...]
     rationale: str
+    labels: dict | None = None
+    """Labels the item keeps (marks its question points at); other labels are dropped."""
 
 
 def _best_frames(

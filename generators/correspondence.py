@@ -12,15 +12,16 @@ degradation, so they stay crisp and move with the pixels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import permutations
 
 import numpy as np
 
 from spatialqa.errors import ConfigError, TaskError
+from spatialqa.generators.abstention import Unanswerable
 from spatialqa.generators.choices import LETTERS, LetterBalancer, with_options
 from spatialqa.generators.registry import register_task
-from spatialqa.generators.sample import ObjectRef
+from spatialqa.generators.sample import ABSTAIN_ANSWER, ObjectRef
 from spatialqa.generators.task import Context, Draft, Made, Rng, Task, derivation
 from spatialqa.oracle import Fact, marked_correspondence, point_correspondence, view_overlap
 from spatialqa.oracle.correspondence import (
@@ -30,6 +31,7 @@ from spatialqa.oracle.correspondence import (
     distractors,
     pair_samples,
 )
+from spatialqa.seeding import rng_for
 
 MARKED_QUESTION = (
     "A point is circled on the first image, labeled REF. Which labelled point on the second "
@@ -41,6 +43,8 @@ COORDS_QUESTION = (
 )
 REF = "REF"
 OPTIONS = 4
+UNSEEN = "point not seen in the second view"
+"""How an abstention item's reason begins: the delivered second view does not see the point."""
 HINT = (
     "needs two delivered views whose visible surfaces overlap by 0.06-0.35 (params "
     "min_overlap, max_overlap): several views along one path, e.g. `views: {frames: 8}`"
@@ -119,21 +123,98 @@ class _Correspondence(Task):
             ObjectRef(i, ctx.scene.object(i).category, "marked") for i in fact.instance_ids
         )
 
+    def reframe_pair(
+        self, ctx: Context, draft: Draft, candidate: tuple, seed: int
+    ) -> tuple[Draft, Unanswerable | None]:
+        """The abstention item of a draft over the trajectory (``generators.abstention``
+        calls this). The draft's surface point, marked where a delivered frame shows it
+        (``BORDER_PX`` inside; the draft's own first frame when delivered), is asked of
+        another delivered view that does not see it (hidden, or out of view) and whose
+        overlap with the marked one is in the task's range (the task asks that pair); frames
+        of the trajectory outside the delivered ones that see it would answer. Pairs in the
+        seed's order; (draft, None) when none qualifies."""
+        scene, params = ctx.scene, self.params
+        first, _ = draft.views
+        x, y = draft.fact.detail["pixel_a"]
+        marked: dict[str, tuple[float, float]] = {first: (x, y)} if first in ctx.views else {}
+        for view in ctx.views:
+            if view != first:
+                fact = point_correspondence(scene, first, view, x, y)
+                if fact.answerable and fact.margin >= 0:
+                    marked[view] = tuple(fact.detail["pixel_b"])
+        pairs = [(a, b) for a in ctx.views if a in marked for b in ctx.views if b != a]
+        for k in rng_for(seed, "reframed pair").permutation(len(pairs)):
+            a, b = pairs[k]
+            u, v = marked[a]
+            overlap = view_overlap(scene, a, b, params.stride).value
+            if not params.min_overlap <= overlap <= params.max_overlap:
+                continue
+            point = point_correspondence(scene, a, b, u, v)
+            if point.answerable or "point_m" not in point.detail:
+                continue  # seen there, or (float rounding) a ray past the surface's edge
+            answering = tuple(
+                view
+                for view in ctx.trajectory
+                if view not in ctx.views and _sees(ctx, a, view, u, v)
+            )
+            made = self.unseen(ctx, point, rng_for(seed, "reframed marks")) if answering else None
+            if made is None:
+                continue
+            fact, question, labels = made
+            why = Unanswerable(
+                missing=(),
+                reason=f"{UNSEEN} ({b}): {point.why_not}",
+                answerable_views=answering,
+                rationale=derivation(
+                    _hit(u, v, point.detail),
+                    f"In the second image ({b}) it is not seen: {point.why_not}.",
+                    f"Frame(s) {', '.join(answering)} of the trajectory see it (their ray "
+                    f"through its pixel meets it within {100 * SAME_POINT_M:.0f} cm, "
+                    f"{BORDER_PX:.0f} px or more inside the image). So the answer "
+                    f"{ABSTAIN_ANSWER}.",
+                ),
+                labels=labels,
+            )
+            item = replace(
+                draft,
+                fact=fact,
+                question=question,
+                objects=self.referents(ctx, point),
+                views=(a, b),
+                margin=None,
+                labels=None,
+            )
+            return item, why
+        return draft, None
+
     @staticmethod
     def steps(picked: Picked, where: str) -> tuple[str, ...]:
         d = picked.fact.detail
-        px, py, pz = d["point_m"]
         u, v = d["pixel_b"]
         return (
-            f"The first camera's ray through pixel ({picked.x:.0f}, {picked.y:.0f}) of the first "
-            f"image first meets the {d['surface_category']} at ({px:.2f}, {py:.2f}, {pz:.2f}) m "
-            f"(world), {d['depth_a_m']:.2f} m in front of the camera.",
+            _hit(picked.x, picked.y, d),
             f"That point projects to pixel ({u:.1f}, {v:.1f}) of the second image, "
             f"{d['depth_b_m']:.2f} m in front of its camera; the second camera's ray through it "
             f"first meets a surface {100 * d['gap_m']:.2f} cm from the point (within "
             f"{100 * SAME_POINT_M:.0f} cm), so the second image shows the same spot there.",
             where,
         )
+
+
+def _hit(x: float, y: float, detail: dict) -> str:
+    """The rationale's first step: what the first camera's ray through (x, y) meets."""
+    px, py, pz = detail["point_m"]
+    return (
+        f"The first camera's ray through pixel ({x:.0f}, {y:.0f}) of the first image first "
+        f"meets the {detail['surface_category']} at ({px:.2f}, {py:.2f}, {pz:.2f}) m (world), "
+        f"{detail['depth_a_m']:.2f} m in front of the camera."
+    )
+
+
+def _sees(ctx: Context, first: str, view: str, x: float, y: float) -> bool:
+    """Whether ``view`` sees the point of pixel (x, y) of ``first``, ``BORDER_PX`` inside."""
+    fact = point_correspondence(ctx.scene, first, view, x, y)
+    return fact.answerable and fact.margin >= 0
 
 
 def _inside(uv: np.ndarray, frame) -> np.ndarray:
@@ -152,6 +233,37 @@ class PointCorrespondence(_Correspondence):
     name = "point_correspondence"
     answer_type = "mc"
     metric = "accuracy"
+
+    def unseen(self, ctx: Context, point: Fact, rng: Rng) -> tuple[Fact, str, dict] | None:
+        """The question asked of a second view that does not see the point (its fact, text
+        and marks): four labelled points on its visible surfaces, none at the point's
+        projection (when that falls in the image); None when they do not fit."""
+        first, view = point.views
+        d = point.detail
+        x, y = d["pixel_a"]
+        shown = d.get("depth_b_m", -1.0) > 0 and d.get("border_b_px", -1.0) >= 0
+        width = ctx.scene.frame(view).width
+        found = distractors(
+            ctx.scene,
+            view,
+            np.asarray(d["pixel_b"]) if shown else None,
+            OPTIONS,
+            self.params.min_gap * width,
+            rng=rng,
+        )
+        if found is None:
+            return None
+        marks = [[float(c) for c in mark] for mark in found]
+        names = [f"point {LETTERS[k]}" for k in range(OPTIONS)]
+        fact = marked_correspondence(ctx.scene, first, view, x, y, marks, names)
+        labels = {
+            "marks": {
+                first: [{"xy": [x, y], "label": REF}],
+                view: [{"xy": marks[k], "label": LETTERS[k]} for k in range(OPTIONS)],
+            }
+        }
+        choices = tuple(f"{LETTERS[k]}. {names[k]}" for k in range(OPTIONS))
+        return fact, with_options(MARKED_QUESTION, choices), labels
 
     def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         picked = self.pick(ctx, candidate, rng)
@@ -218,6 +330,15 @@ class PointCorrespondenceCoords(_Correspondence):
     name = "point_correspondence_coords"
     answer_type = "point"
     metric = "point_in_radius"
+
+    @staticmethod
+    def unseen(ctx: Context, point: Fact, rng: Rng) -> tuple[Fact, str, dict]:
+        """The question asked of a second view that does not see the point: the point's
+        fact, the question and the query point it quotes (no answer point)."""
+        x, y = point.detail["pixel_a"]
+        text = _written(point.detail["normalised_a"])
+        query = {"view": point.views[0], "xy": [x, y], "text": text}
+        return point, COORDS_QUESTION.format(point=text), {"view_points": {"query": query}}
 
     def make(self, ctx: Context, candidate: tuple, rng: Rng, letters: LetterBalancer) -> Made:
         picked = self.pick(ctx, candidate, rng)

@@ -144,5 +144,5 @@ def _sample(task: Task, ctx: Context, item: _Kept, index: int) -> Sample:
         answerable=False,
         abstain_reason=why.reason,
         answerable_views=why.answerable_views,
-        labels=None,
+        labels=None if why.labels is None else json.dumps(why.labels, sort_keys=True),
     )

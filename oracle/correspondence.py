@@ -375,7 +375,7 @@ def marked_correspondence(
 def distractors(
     scene: Scene,
     view: str,
-    avoid: np.ndarray,
+    avoid: np.ndarray | None,
     count: int,
     min_gap_px: float,
     *,
@@ -384,19 +384,21 @@ def distractors(
 ) -> np.ndarray | None:
     """``count`` pixel centres of ``view`` on visible surfaces (a first hit, object or
     structure), ``BORDER_PX`` inside the image, each at least ``min_gap_px`` from ``avoid``
-    (the answer's pixel) and from each other: candidates on a ``stride`` px grid, visited in
-    the rng's order, kept greedily. None when the grid runs out (a bounded search).
+    (the answer's pixel; None: no such pixel) and from each other: candidates on a ``stride``
+    px grid, visited in the rng's order, kept greedily. None when the grid runs out (a
+    bounded search).
     """
     pixels, _ = surface_samples(scene, view, stride)
     frame = scene.frame(view)
     low = BORDER_PX - 0.5
     high = np.array([frame.width, frame.height]) - 0.5 - BORDER_PX
     pixels = pixels[np.all((pixels >= low) & (pixels <= high), axis=1)]
-    chosen: list[np.ndarray] = [np.asarray(avoid, dtype=np.float64)]
+    away = [] if avoid is None else [np.asarray(avoid, dtype=np.float64)]
+    chosen: list[np.ndarray] = []
     for i in rng.permutation(len(pixels)):
         candidate = pixels[i]
-        if all(np.hypot(*(candidate - other)) >= min_gap_px for other in chosen):
+        if all(np.hypot(*(candidate - other)) >= min_gap_px for other in (*away, *chosen)):
             chosen.append(candidate)
-            if len(chosen) == count + 1:
-                return np.array(chosen[1:])
+            if len(chosen) == count:
+                return np.array(chosen)
     return None

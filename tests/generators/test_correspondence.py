@@ -14,6 +14,7 @@ import pytest
 
 from spatialqa.errors import ConfigError
 from spatialqa.generators import Context, draw_samples, get_task
+from spatialqa.oracle import execute
 
 SHIFT = {("a", "b"): -150.0, ("b", "a"): 150.0}
 DOWN = np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, -1.0]]).T
@@ -110,3 +111,70 @@ def test_the_hint_names_the_overlap_range_the_params_ask(name):
     params = task.Params()  # the defaults: 0.06 and 0.35, as GROUND_TRUTH.md sets them
     assert (params.min_overlap, params.max_overlap) == (0.06, 0.35)
     assert "overlap by 0.06-0.35" in task.hint and task.describe()["hint"] == task.hint
+
+
+def three(scene_kit) -> Context:
+    """a and b of ``plane`` delivered, c (3 m to the left of a) only in the trajectory.
+
+    On the plane each camera sees 4 m across (200 px x 2 m / 100 px): a [-2, 2] m, b [1, 5],
+    c [-5, -1]. b and c each see a quarter of a (overlap 0.25 both ways: asked pairs), and
+    not each other. A point of a's left quarter (pixel u < 49.5: world x = (u - 99.5) / 50
+    < -1) is out of b's view, at (u - 150, v), and in c's, at (u + 150, v): 10 px inside c's
+    image when u + 150 <= 189.5, so u <= 39.5.
+    """
+    frames = [
+        scene_kit.frame("a", _down(0.0), focal=100.0, width=200, height=200),
+        scene_kit.frame("b", _down(3.0), focal=100.0, width=200, height=200, t=1.0),
+        scene_kit.frame("c", _down(-3.0), focal=100.0, width=200, height=200, t=2.0),
+    ]
+    rug = scene_kit.Box(1, "rug", (0.0, 0.0, -0.05), (20.0, 20.0, 0.1))
+    scene = scene_kit.scene([rug], frames=frames)
+    return Context(scene, ("a", "b"), seed=0, trajectory=("a", "b", "c"), abstention=1.0)
+
+
+def _down(x: float) -> np.ndarray:
+    out = np.eye(4)
+    out[:3, :3] = DOWN
+    out[:3, 3] = [x, 0.0, 2.0]
+    return out
+
+
+@pytest.mark.parametrize("name", ["point_correspondence", "point_correspondence_coords"])
+def test_a_point_only_an_undelivered_view_sees_abstains(scene_kit, name):
+    ctx = three(scene_kit)
+    samples = draw_samples(get_task(name)(), ctx, 12)
+    # The abstention search's drafts over (a, c) and (c, a) mark a point of a's left quarter
+    # (the second through the pixel a shows it at); those over (a, b), (b, a) are seen in
+    # both, (b, c), (c, b) overlap 0. The rest of the 12 are the two answerable ones.
+    items = [sample for sample in samples if not sample.answerable]
+    assert len(items) == 2 and len(samples) == 4
+    for sample in items:
+        assert sample.answer_type == "abstain" and not sample.answerable
+        assert sample.views == ("a", "b") and sample.answerable_views == ("c",)
+        assert [(o.category, o.role) for o in sample.objects] == [("rug", "marked")]
+        program = json.loads(sample.program)
+        args = program["args"]
+        u, v = args["x"], args["y"]
+        assert 9.5 <= u <= 39.5 + 1e-4 and 9.5 - 1e-4 <= v <= 189.5 + 1e-4
+        assert sample.abstain_reason == (
+            f"point not seen in the second view (b): the point falls outside frame b, at "
+            f"({u - 150:.1f}, {v:.1f})"
+        )
+        assert execute(program, ctx.scene).value is None
+        point = {key: args[key] for key in ("view_a", "x", "y")}
+        there = execute({"op": "point_correspondence", "args": {**point, "view_b": "c"}}, ctx.scene)
+        assert there.detail["pixel_b"] == pytest.approx([u + 150, v], abs=1e-4)
+        query = f"[{thousandths(u)}, {thousandths(v)}]"
+        labels = json.loads(sample.labels)
+        if name == "point_correspondence":
+            assert program["op"] == "marked_correspondence"
+            assert labels["marks"]["a"] == [{"xy": [u, v], "label": "REF"}]
+            assert [m["label"] for m in labels["marks"]["b"]] == ["A", "B", "C", "D"]
+            marks = np.array([m["xy"] for m in labels["marks"]["b"]])
+            apart = np.linalg.norm(marks[:, None] - marks[None], axis=2)[np.triu_indices(4, 1)]
+            assert apart.min() >= 0.05 * 200 and np.all(marks >= 9.5) and np.all(marks <= 189.5)
+            assert sample.question.endswith("\nD. point D")
+        else:
+            assert labels == {"view_points": {"query": {"view": "a", "xy": [u, v], "text": query}}}
+            assert query in sample.question
+        assert sample.rationale.endswith("So the answer cannot be determined from the given views.")

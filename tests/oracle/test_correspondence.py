@@ -145,6 +145,14 @@ def test_distractors_lie_on_visible_surfaces_apart_from_the_answer_and_each_othe
         assert apart.min() >= gap
         assert np.all(found >= 9.5) and np.all(found <= [149.5, 109.5])  # 10 px inside
         assert first_hits(scene, frame, found[:, 0], found[:, 1]).hit.all()
+    # Without a pixel to avoid: four points apart. Three 141 px apart never fit 10 px inside
+    # a 160 x 120 frame (140 x 100 px: two of them are within 70 px across and 100 px down,
+    # sqrt(70^2 + 100^2) = 122 px apart), so None.
+    view = ctx.views[0]
+    found = distractors(scene, view, None, 4, 8.0, rng=np.random.default_rng(0))
+    apart = np.linalg.norm(found[:, None] - found[None], axis=2)[np.triu_indices(4, 1)]
+    assert found.shape == (4, 2) and apart.min() >= 8.0
+    assert distractors(scene, view, None, 3, 141.0, rng=np.random.default_rng(0)) is None
     # A gap no frame can hold three times gives up (bounded), saying None.
     assert (
         distractors(
