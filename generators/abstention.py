@@ -24,7 +24,10 @@ from spatialqa.oracle import frame_visibility
 from spatialqa.scenes import Scene
 from spatialqa.seeding import rng_for, stable_seed
 
-ABSTENTION_VERSION = 2  # 2: margins the views leave within a task's threshold abstain too
+ABSTENTION_VERSION = 3
+"""2: margins the views leave within a task's threshold abstain too; 3: questions about a
+point two frames show abstain when the delivered second view does not see it (with their
+marks)."""
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def abstentions(task: Task, ctx: Context, target: int) -> list[tuple[Draft, int,
             if why is None and not task.unseen_is_an_answer:
                 draft, why = _off_view(ctx, draft, seed)
         elif len(draft.views) == 2 and hasattr(task, "reframe_pair"):
-            draft, why = task.reframe_pair(ctx, draft, candidate, seed)  # moving objects
+            draft, why = task.reframe_pair(ctx, draft, candidate, seed)  # movement, points
         else:
             break  # other questions about frame pairs: what they ask is seen in both frames
         if why is not None:

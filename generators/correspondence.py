@@ -8,6 +8,10 @@ sees (``oracle.correspondence``), both pixels ``BORDER_PX`` inside their images,
 sample's rng. Marks are not drawn here: the draft's ``labels["marks"]`` says where (pixels of
 the scene's own frames) and the pipeline draws them on each delivered image, after its
 degradation, so they stay crisp and move with the pixels.
+
+With abstention on, a point the trajectory's frames see is marked where a delivered frame
+shows it and asked of a delivered view that does not see it (``reframe_pair``): the answer
+is "cannot be determined", with the undelivered frames that see it.
 """
 
 from __future__ import annotations
