@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 
 EXAMPLE_ROOM = (0, 0)
 """(seed, index) of the procedural room every example is asked about."""
-EXAMPLE_TRAJECTORIES = ("walkthrough", "tour")
+EXAMPLE_TRAJECTORIES = ("walkthrough", "tour", "moved")
 """Tried in turn: the tour brings furniture into view one piece after another, which
-``obj_appearance_order`` needs and the walkthrough (facing the room's middle) rarely does."""
+``obj_appearance_order`` needs and the walkthrough (facing the room's middle) rarely does;
+the movement tasks need the "moved" walk (objects moved halfway along it). It comes last, so a
+task the other two give an example keeps it."""
 LISTING_FORMAT = 1
 """Bumped when a listing row gains or loses a field: older cache files are then not read."""
 SOURCE_PACKAGES = (
@@ -51,10 +53,12 @@ ENTRY_POINT_GROUP = "spatialqa.tasks"
 
 @cache
 def example_scene() -> Scene:
-    """The room at 160 x 120 pixels (visibility costs one ray per pixel), 32 frames a path."""
+    """The room at 160 x 120 pixels (visibility costs one ray per pixel), 32 frames a path,
+    with its "moved" walk: its keyframes come after every other path's frames, so the others
+    see the room as it is built without motion."""
     from spatialqa.scenes import procedural_scene
 
-    return procedural_scene(*EXAMPLE_ROOM, frames=32).resized(160, 120)
+    return procedural_scene(*EXAMPLE_ROOM, frames=32, moved=True).resized(160, 120)
 
 
 @cache

@@ -150,3 +150,25 @@ def test_the_cache_folder_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "platform", "linux")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert catalogue.cache_dir() == tmp_path / "home" / ".cache" / "spatialqa"
+
+
+def test_every_task_has_an_example_or_a_hint_and_movement_asks_the_moved_walk():
+    from spatialqa.generators.registry import get_task
+
+    rows = catalogue.compute_listing()
+    assert [row["name"] for row in rows if row["example"] is None and not row["hint"]] == []
+    scene = catalogue.example_scene()
+    assert scene.moves
+    # The example room's keyframes all come after the walkthrough's and the tour's frames, so
+    # every task those paths answer is asked about the room as it is built without motion.
+    for name in ("walkthrough", "tour"):
+        for frame in scene.trajectory(name).frames:
+            assert set(scene.state_key(frame.t)) == {-1}
+    for name in ("object_moved", "object_displacement", "object_move_direction"):
+        row = next(row for row in rows if row["name"] == name)
+        assert row["example"] is not None, name
+        sample = catalogue.example(get_task(name))
+        first, second = (scene.frame(view) for view in sample.views)
+        assert first.id.startswith("m") and second.id.startswith("m")
+        # a pair on either side of the move: the state (keyframe indices) differs
+        assert scene.state_key(first.t) != scene.state_key(second.t)
