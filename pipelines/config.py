@@ -15,6 +15,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -220,8 +221,215 @@ class AbstentionSpec(Strict):
     share: float = Field(default=0.1, gt=0, lt=1)
 
 
+RUNTIME_ENV_KEYS = (
+    "working_dir",
+    "py_modules",
+    "excludes",
+    "pip",
+    "uv",
+    "conda",
+    "env_vars",
+    "config",
+)
+"""The keys of Ray's runtime_env a build config takes (``ray.runtime_env``)."""
+RAY_ONLY_KEYS = (
+    "py_executable",
+    "java_jars",
+    "container",
+    "image_uri",
+    "worker_process_setup_hook",
+)
+"""Ray's other runtime_env keys: given to ``ray.init`` by hand, not by a build config."""
+PACKAGE_KEYS = ("pip", "uv", "conda")
+
+
+class RuntimeEnvConfigSpec(Strict):
+    """``ray.runtime_env.config``: how Ray sets the environment up on a node."""
+
+    setup_timeout_seconds: int | None = Field(default=None, ge=-1)
+    eager_install: bool | None = None
+
+
+class RuntimeEnvSpec(Strict):
+    """``ray.runtime_env``: Ray's runtime environment of the job a build or ``ray_dataset``
+    starts or connects to, so that code the workers' own environment lacks reaches every node:
+    modules holding the config's tasks (``py_modules``, ``working_dir``), packages (``pip``,
+    ``uv``, ``conda``), variables (``env_vars``). Local paths are relative to the config
+    file's folder (the working directory for a mapping) and are made absolute on load; URIs
+    (``s3://...``, ``https://...``) are passed as they are. Ray checks the rest when it starts.
+    """
+
+    working_dir: str | None = None
+    py_modules: list[str] | None = None
+    excludes: list[str] | None = None
+    pip: list[str] | str | dict | None = None
+    uv: list[str] | str | dict | None = None
+    conda: str | dict | None = None
+    env_vars: dict[str, str] | None = None
+    config: RuntimeEnvConfigSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def known_keys(cls, value: object) -> object:
+        """Unknown keys named one by one (Ray would only warn, or fail on a node later)."""
+        if isinstance(value, RuntimeEnvSpec):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(
+                f"must be a mapping of Ray's runtime_env keys ({', '.join(RUNTIME_ENV_KEYS)}) "
+                f"(got {excerpt(value)})"
+            )
+        for key in value:
+            if key in RUNTIME_ENV_KEYS:
+                continue
+            where = ("ray", "runtime_env", str(key))
+            taken = ", ".join(RUNTIME_ENV_KEYS)
+            if key in RAY_ONLY_KEYS:
+                raise FieldError(
+                    where, f"not taken by a build config (it takes {taken}); give it to ray.init"
+                )
+            close = difflib.get_close_matches(str(key)[:100], RUNTIME_ENV_KEYS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise FieldError(where, f"unknown runtime_env key (known: {taken}){hint}")
+        given = [key for key in PACKAGE_KEYS if value.get(key) is not None]
+        if len(given) > 1:
+            raise FieldError(
+                ("ray", "runtime_env", given[1]),
+                f"give one of {', '.join(PACKAGE_KEYS)} (got {' and '.join(given)})",
+            )
+        return value
+
+    @field_validator("working_dir", mode="before")
+    @classmethod
+    def working_dir_path(cls, value: object, info: ValidationInfo) -> object:
+        """A local folder (or .zip) made absolute against the config's folder."""
+        if value is None:
+            return value
+        if not isinstance(value, str):
+            raise ValueError(f"must be a folder's path or a URI (got {excerpt(value)})")
+        return local_path(value, info, ("working_dir",), (".zip",))
+
+    @field_validator("py_modules", mode="before")
+    @classmethod
+    def module_paths(cls, value: object, info: ValidationInfo) -> object:
+        """Each a local package folder, ``.py`` file or wheel (made absolute), or a URI."""
+        if value is None:
+            return value
+        if not isinstance(value, list):
+            raise ValueError(
+                "must be a list of package folders, .py files, wheels or URIs "
+                f"(got {excerpt(value)})"
+            )
+        paths = []
+        for number, entry in enumerate(value):
+            if not isinstance(entry, str):
+                raise FieldError(
+                    ("ray", "runtime_env", "py_modules", number),
+                    f"must be a path or a URI (got {excerpt(entry)})",
+                )
+            paths.append(local_path(entry, info, ("py_modules", number), (".py", ".whl")))
+        return paths
+
+    @field_validator("pip", "uv", mode="before")
+    @classmethod
+    def requirements(cls, value: object, info: ValidationInfo) -> object:
+        """A list of requirements, a requirements file (made absolute) or Ray's mapping with
+        ``packages`` (either of those)."""
+        if value is None:
+            return value
+        if isinstance(value, list):
+            for number, requirement in enumerate(value):
+                if not isinstance(requirement, str):
+                    raise FieldError(
+                        ("ray", "runtime_env", info.field_name, number),
+                        f"must be a requirement as text (got {excerpt(requirement)})",
+                    )
+            return value
+        if isinstance(value, str):
+            return local_path(value, info, (info.field_name,), (".txt", ".in"), files=True)
+        if isinstance(value, dict):
+            if "packages" not in value:
+                raise ValueError(f"a mapping needs 'packages' (got {excerpt(value)})")
+            packages = value["packages"]
+            if isinstance(packages, str):
+                where = (info.field_name, "packages")
+                packages = local_path(packages, info, where, (".txt", ".in"), files=True)
+            elif not isinstance(packages, list):
+                raise FieldError(
+                    ("ray", "runtime_env", info.field_name, "packages"),
+                    f"must be a list of requirements or a requirements file (got "
+                    f"{excerpt(packages)})",
+                )
+            return {**value, "packages": packages}
+        raise ValueError(
+            f"must be a list of requirements, a requirements file or {{packages: ...}} "
+            f"(got {excerpt(value)})"
+        )
+
+    @field_validator("conda", mode="before")
+    @classmethod
+    def conda_env(cls, value: object, info: ValidationInfo) -> object:
+        """An environment's name, an environment.yml (made absolute) or its contents."""
+        if isinstance(value, str) and value.endswith((".yml", ".yaml")):
+            return local_path(value, info, ("conda",), (".yml", ".yaml"), files=True)
+        return value
+
+    @field_validator("env_vars", mode="before")
+    @classmethod
+    def text_values(cls, value: object) -> object:
+        """Ray sets variables from text only: a YAML number is refused, not turned into one."""
+        if value is None:
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(f"must be a mapping of names to text (got {excerpt(value)})")
+        for name, text in value.items():
+            if not isinstance(name, str) or not isinstance(text, str):
+                raise FieldError(
+                    ("ray", "runtime_env", "env_vars", str(name)),
+                    f"names and values must be text: quote them, e.g. '4' (got {excerpt(text)})",
+                )
+        return value
+
+    @property
+    def ray_form(self) -> dict:
+        """The runtime_env as ``ray.init`` takes it (keys not given left out)."""
+        return self.model_dump(exclude_none=True)
+
+
+def local_path(
+    entry: str,
+    info: ValidationInfo,
+    where: tuple[str | int, ...],
+    suffixes: tuple[str, ...],
+    *,
+    files: bool = False,
+) -> str:
+    """``entry`` unchanged when it is a URI, else the absolute path it names from the config's
+    folder (``base`` of the validation context; the working directory when none): a folder
+    (unless ``files``) or a file ending in one of ``suffixes``, which must exist."""
+    if "://" in entry:
+        return entry
+    base = Path((info.context or {}).get("base") or ".")
+    path = (base / Path(entry).expanduser()).resolve()
+    location = ("ray", "runtime_env", *where)
+    if not path.exists():
+        raise FieldError(location, f"{path}: not found ({entry!r} from the folder {base})")
+    if not (path.is_file() and path.suffix in suffixes) and (files or not path.is_dir()):
+        kinds = ("a folder or " if not files else "") + "a file ending " + " or ".join(suffixes)
+        raise FieldError(location, f"{path}: must be {kinds}")
+    return str(path)
+
+
 class RaySpec(Strict):
     num_cpus: int | None = Field(default=None, ge=1, le=MAX_CPUS)
+    runtime_env: RuntimeEnvSpec | None = Field(default=None, exclude=True)
+    """Not in the config hash nor the manifest: it says where the code comes from on this
+    machine (absolute paths), not what the build makes (the tasks' versions are hashed)."""
+
+    @property
+    def ray_runtime_env(self) -> dict | None:
+        """The runtime_env for ``ray.init``, or None when the config gives none."""
+        return None if self.runtime_env is None else self.runtime_env.ray_form
 
 
 class LimitsSpec(Strict):
@@ -447,13 +655,16 @@ def _where(loc: tuple) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
 
 
-def parse_config(data: object, source: str = "config", *, tasks: bool = True) -> BuildConfig:
+def parse_config(
+    data: object, source: str = "config", *, tasks: bool = True, base: Path | None = None
+) -> BuildConfig:
     """Validate a config mapping, its task names and params included; raise ConfigError naming
     ``source`` and the field. ``tasks=False`` checks the form alone: a config recorded in a
     manifest is read again to find its scenes, whether or not this process knows its tasks
-    (a task defined in the script that built it)."""
+    (a task defined in the script that built it). ``base``: the folder relative paths of
+    ``ray.runtime_env`` start from (the config file's; the working directory when None)."""
     try:
-        config = BuildConfig.model_validate(data)
+        config = BuildConfig.model_validate(data, context={"base": base})
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -667,7 +878,7 @@ def load_config(path: str | Path) -> BuildConfig:
         raise ConfigError(f"{path}: not valid YAML ({excerpt_text(str(exc))})") from None
     if data is None:
         raise ConfigError(f"{path}: empty; a build config is a mapping with name, scenes and tasks")
-    return parse_config(data, str(path))
+    return parse_config(data, str(path), base=path.parent)
 
 
 def excerpt_text(text: str, limit: int = 400) -> str:
