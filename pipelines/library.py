@@ -166,7 +166,7 @@ def joined_rows(uri: str, parts: list[dict[str, str]], config: dict) -> Iterator
     manifest records (its image format and quality re-encode marked images)."""
     import pyarrow.parquet as pq
 
-    from spatialqa.pipelines.shard import _inline as delivered
+    from spatialqa.pipelines.shard import delivered_image
 
     output = parse_config(config, "manifest.json: config", tasks=False)
     storage = Storage(uri)
@@ -187,7 +187,7 @@ def joined_rows(uri: str, parts: list[dict[str, str]], config: dict) -> Iterator
                 shown = variant(row["degradation"])
                 marks = json.loads(row["labels"]).get("marks", {}) if row["labels"] else {}
                 row["images"] = [
-                    delivered(output, images[view, shown], marks.get(view), row["id"])
+                    delivered_image(output, images[view, shown], marks.get(view), row["id"])
                     for view in row["views"]
                     if (view, shown) in images
                 ]

@@ -400,7 +400,7 @@ def sample_row(
         id=row_id,
         choices=list(sample.choices),
         views=list(sample.views),
-        images=[_inline(config, image, marks.get(image["view"]), row_id) for image in shown]
+        images=[delivered_image(config, image, marks.get(image["view"]), row_id) for image in shown]
         if inline
         else [],
         degradation=degradation_struct(variant, params),
@@ -410,9 +410,16 @@ def sample_row(
     return row
 
 
-def _inline(config: BuildConfig, image: dict, marks: list[dict] | None, row_id: str) -> dict:
-    """A delivered image as a row holds it; with ``marks``, drawn on it and re-encoded under
-    a path of the row's own (the frames table keeps the unmarked image at the plain path)."""
+def delivered_image(
+    config: BuildConfig, image: dict, marks: list[dict] | None, row_id: str
+) -> dict:
+    """A delivered view's image (``{"bytes", "path"}`` of the frames table) as the row
+    ``row_id`` holds it: unchanged without ``marks``; with them, drawn on it, re-encoded in the
+    config's ``output`` format and quality, under a path of the row's own
+    (``<frame>__marks_<row id>``; the frames table keeps the unmarked image at the plain path).
+
+    The one rule for a row's images: a build inlines them through it and ``spatialqa.load``
+    joins frames through it, so both give a row the same bytes."""
     if not marks:
         return {"bytes": image["bytes"], "path": image["path"]}
     drawn = draw_marks(decode_image(image["bytes"]), marks)
