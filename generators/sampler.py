@@ -20,7 +20,7 @@ from spatialqa.generators.choices import LetterBalancer
 from spatialqa.generators.maps import map_scaffold
 from spatialqa.generators.referents import check_roles
 from spatialqa.generators.sample import ABSTAIN_ANSWER, Sample
-from spatialqa.generators.task import Context, Draft, Task
+from spatialqa.generators.task import Context, Draft, Task, motion_note
 from spatialqa.oracle import Fact
 from spatialqa.seeding import rng_for, stable_seed
 
@@ -100,9 +100,13 @@ def _answerable(task: Task, ctx: Context, limit: int) -> list[_Kept]:
 
 def _assemble(task: Task, ctx: Context, item: _Kept, index: int) -> Sample:
     """The Sample of a kept draft; an abstention item keeps the question and program but has
-    no answer to give. A task's scaffold (``with_map``) goes before the question."""
+    no answer to give. A task's scaffold (``with_map``) goes before the question, and before
+    both, on a scene-level question whose images show objects move, which state it asks about
+    (``motion_note``)."""
     sample = _sample(task, ctx, item, index)
-    return map_scaffold(sample, ctx) if task.scaffold == "map" else sample
+    if task.scaffold == "map":
+        sample = map_scaffold(sample, ctx)
+    return motion_note(sample, ctx, item.draft.fact)
 
 
 def _sample(task: Task, ctx: Context, item: _Kept, index: int) -> Sample:

@@ -10,7 +10,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, ClassVar
+from types import UnionType
+from typing import Any, ClassVar, Union, get_args, get_origin
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from spatialqa.generators.choices import (
 )
 from spatialqa.generators.sample import ObjectRef, Sample
 from spatialqa.oracle import Fact, visible_instances
+from spatialqa.oracle.program import PARAMETERS, FrameId
 from spatialqa.scenes import Scene
 
 TASK_BASE_VERSION = 1
@@ -43,6 +45,10 @@ MAP_SCAFFOLD_TASKS = frozenset(
 """Tasks (and their ``_mc`` variants) that take ``with_map`` (GROUND_TRUTH.md): the question is
 preceded by the true cognitive map of its referents' categories and its convention, as
 VSI-Bench's map prompting does; the sampler adds it (``generators.maps.map_scaffold``)."""
+MOTION_NOTE = (
+    "Some objects move between these images: answer for the room as it is in the first image."
+)
+"""Put before a scene-level question whose images show objects move (``motion_note``)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -314,3 +320,58 @@ def derivation(*steps: str) -> str:
     """A rationale as numbered steps: the objects found, the quantities measured (with units),
     the comparison that gives the answer. ``derivation("Found ...", "Measured ...")``."""
     return " ".join(f"{number}. {step.strip()}" for number, step in enumerate(steps, 1) if step)
+
+
+def scene_level(fact: Fact) -> bool:
+    """Whether ``fact`` is about the scene as a whole: its program names no one frame (a view,
+    or the two of a pair; a list of frames does not count) and it does not order things in
+    time (frame "video": each frame is seen at its own time). Such a fact is computed on the
+    context's scene as it is, which over a video with motion is its first delivered frame's
+    state (``Scene.from_time``), not any one frame's own."""
+    if fact.frame == "video":
+        return False
+    declared = PARAMETERS.get(fact.program.get("op"), {})
+    return not any(
+        fact.program.get("args", {}).get(name) is not None and _one_frame(parameter.hint)
+        for name, parameter in declared.items()
+    )
+
+
+def _one_frame(hint: Any) -> bool:
+    """Whether ``hint`` is a FrameId or ``FrameId | None``."""
+    arms = get_args(hint) if get_origin(hint) in (Union, UnionType) else (hint,)
+    return FrameId in arms
+
+
+def motion_note(sample: Sample, ctx: Context, fact: Fact) -> Sample:
+    """``sample`` saying which state of the room it is asked about, when its images show
+    objects move and its fact is ``scene_level`` (GROUND_TRUTH.md: such questions use the state
+    at the first delivered frame and say so): ``MOTION_NOTE`` before the question (and its VSI
+    form), and a rationale sentence naming the first image's frame and time. Any other sample,
+    and every sample of a scene without motion, is returned as it is.
+
+    Raises TaskError when the context's scene is not as it is at the first image (objects
+    moved at or before it): build the Context on ``scene.from_time(t of the first view)``.
+    """
+    scene = ctx.scene
+    if not scene.moves or not scene_level(fact):
+        return sample
+    frames = [scene.frame(view) for view in sample.views]
+    if len({scene.state_key(frame.t) for frame in frames}) < 2:
+        return sample  # the images show one state: nothing moves in what the question shows
+    first = frames[0]
+    if any(index >= 0 for index in scene.state_key(first.t)):
+        raise TaskError(
+            f"task {sample.task}: scene {scene.scene_id} has objects moved at or before the "
+            f"first image ({first.id}, t = {first.t:g} s); scene-level questions are asked of "
+            "the scene as it is at that frame: Context(scene.from_time(t), ...)"
+        )
+    return dataclasses.replace(
+        sample,
+        question=f"{MOTION_NOTE}\n{sample.question}",
+        question_vsi=None
+        if sample.question_vsi is None
+        else f"{MOTION_NOTE}\n{sample.question_vsi}",
+        rationale=f"{sample.rationale} The room is taken as it is at the first image "
+        f"({first.id}, t = {first.t:.2f} s); objects move after it.",
+    )

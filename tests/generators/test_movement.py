@@ -25,8 +25,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from spatialqa.errors import TaskError
 from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.generators.movement import moving_pairs, pair_referents
+from spatialqa.generators.task import MOTION_NOTE
 from spatialqa.oracle import execute
 from spatialqa.scenes import Keyframe
 
@@ -179,3 +181,82 @@ def test_abstains_when_the_first_camera_leaves_the_direction_too_close(ctx):
         assert sample.views == ("g", "b") and sample.answerable_views in (("a",), ("c",))
         assert sample.abstain_reason.startswith("margin within the threshold")
         assert " is 0.00 m" in sample.abstain_reason
+
+
+def test_scene_level_questions_over_the_move_say_they_use_the_first_image(ctx):
+    # Views a (0 s), c (0.5 s), b (2 s): the chair moves at 1 s. Closest points of chair and
+    # table, first state: chair x in [-0.25, 0.25], table x from 0.9; their y (chair 2.75-3.25,
+    # table 3.2-3.8) and z overlap, so 0.9 - 0.25 = 0.65 m (after the move 0.9 + 0.25 = 1.15).
+    samples = run("object_abs_distance", ctx)
+    (pair,) = [s for s in samples if {r.category for r in s.objects} == {"chair", "table"}]
+    assert pair.value == pytest.approx(0.65, abs=1e-9)
+    for sample in samples:
+        note, stem = sample.question.split("\n", 1)
+        assert note == MOTION_NOTE and MOTION_NOTE not in stem
+        vsi_note, vsi_stem = sample.question_vsi.split("\n", 1)
+        assert vsi_note == MOTION_NOTE and MOTION_NOTE not in vsi_stem
+        assert sample.rationale.endswith(
+            " The room is taken as it is at the first image (a, t = 0.00 s); objects move after it."
+        )
+    # Before the move only (a, c): one state, so the same question without the note.
+    still = run("object_abs_distance", replace(ctx, views=("a", "c")))
+    assert still and not any(
+        MOTION_NOTE in s.question or "first image (" in s.rationale for s in still
+    )
+
+
+def test_frame_and_pair_questions_carry_no_motion_note(ctx):
+    # object_displacement names two frames (view1, view2), depth_order one (view): each
+    # already answers in its own frames' states.
+    for name in ("object_displacement", "object_moved", "depth_order"):
+        samples = run(name, ctx)
+        assert samples, name
+        assert not any(MOTION_NOTE in s.question for s in samples), name
+
+
+def test_scene_level_questions_need_the_scene_as_at_the_first_image(ctx):
+    # The chair moves twice: -0.5 m in x at 1 s, another -0.5 m at 2.2 s. Views b (2 s) and
+    # e (2.5 s) see two states; the first image b sees the chair after its first move.
+    shift = np.eye(4)
+    shift[0, 3] = -0.5
+    twice = np.eye(4)
+    twice[0, 3] = -1.0
+    chair = replace(ctx.scene.object(1), motion=(Keyframe(1.0, shift), Keyframe(2.2, twice)))
+    scene = replace(ctx.scene, objects=(chair, *ctx.scene.objects[1:]))
+    raw = Context(scene, ("b", "e"), seed=0)
+    with pytest.raises(TaskError, match=r"object_abs_distance: .*first image \(b, t = 2 s\)"):
+        run("object_abs_distance", raw)
+    # As a build asks it: from b's time on. Chair x in [-0.75, -0.25]: 0.9 + 0.25 = 1.15 m.
+    samples = run("object_abs_distance", replace(raw, scene=scene.from_time(2.0)))
+    (pair,) = [s for s in samples if {r.category for r in s.objects} == {"chair", "table"}]
+    assert pair.value == pytest.approx(1.15, abs=1e-9)
+    assert pair.question.startswith(MOTION_NOTE + "\n")
+    assert pair.rationale.endswith("first image (b, t = 2.00 s); objects move after it.")
+
+
+def test_a_procedural_moved_walk_asks_the_first_image_s_room():
+    from spatialqa.scenes import procedural_scene
+
+    scene = procedural_scene(0, 0, frames=12, moved=True).resized(160, 120)
+    views = tuple(frame.id for frame in scene.trajectory("moved").frames)
+    first, last = scene.frame(views[0]), scene.frame(views[-1])
+    moving = {o.id for o in scene.objects if o.motion}
+    assert moving and scene.state_key(first.t) != scene.state_key(last.t)
+    ctx = Context(scene.from_time(first.t), views, seed=0, trajectory=views)
+    samples = run("object_abs_distance", ctx)
+    changed = 0
+    for sample in samples:
+        assert sample.question.startswith(MOTION_NOTE + "\n")
+        assert f"first image ({first.id}, t = {first.t:.2f} s)" in sample.rationale
+        program = json.loads(sample.program)
+        # the answer is the first image's room, re-asked of the scene as at that frame
+        assert sample.value == execute(program, scene.at_frame(first.id)).value
+        if moving & {ref.instance_id for ref in sample.objects}:
+            changed += sample.value != execute(program, scene.at_frame(last.id)).value
+    assert changed > 0  # some pair involves the moved piece, whose distance the move changes
+    # The same room's walkthrough comes before every keyframe: its samples are those of the
+    # room built without motion, byte for byte.
+    walk = tuple(frame.id for frame in scene.trajectory("walkthrough").frames)
+    still = procedural_scene(0, 0, frames=12).resized(160, 120)
+    for name in ("object_abs_distance", "cognitive_map", "room_size_estimation"):
+        assert run(name, Context(scene, walk, seed=0)) == run(name, Context(still, walk, seed=0))
