@@ -3,8 +3,11 @@
 Each object gets its own colour (``SceneObject.color``, else one from a palette by a stable
 hash) and one of a few procedural patterns, so that objects of one category stay
 distinguishable. A pattern modulates the colour in linear light as a function of texture
-coordinates taken from the world position (a triplanar projection: the two world axes across
-the face's dominant normal axis, one tile per ``TILE_M``), so it needs no UVs from the scene.
+coordinates taken from the position on the surface (a triplanar projection: the two axes
+across the face's dominant normal axis, one tile per ``TILE_M``), so it needs no UVs from the
+scene. The position is the one on the geometry as the scene stores it: an object that a
+keyframe carries elsewhere (``Scene.at``) is textured at its own geometry (``rest_points``),
+so its pattern rides with it, while its light is the light where it now is.
 
 Light is one fixed key light plus an ambient term, Lambert only, so a face's shade does not
 depend on the view: ``shade`` gives it once per face (the rasteriser bakes it into vertex
@@ -102,11 +105,24 @@ def pattern(name: str, uv: np.ndarray) -> np.ndarray:
 
 
 def triplanar_uv(points: np.ndarray, normals: np.ndarray) -> np.ndarray:
-    """(n, 3) world points and their (n, 3) normals -> (n, 2) texture coordinates in tiles."""
+    """(n, 3) points and their (n, 3) normals -> (n, 2) texture coordinates in tiles (points
+    on a moved object taken back onto its own geometry first: ``rest_points``)."""
     axis = np.argmax(np.abs(normals), axis=1)
     first = np.where(axis == 0, points[:, 1], points[:, 0])
     second = np.where(axis == 2, points[:, 1], points[:, 2])
     return np.column_stack([first, second]) / TILE_M
+
+
+def rest_points(
+    points: np.ndarray, normals: np.ndarray, pose: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 3) points and normals on an object that rigid ``pose`` (4 x 4, world -> world) carried
+    away from its own geometry, taken back onto that geometry: where its pattern is sampled, so
+    that a moved object keeps its grain instead of sliding under it. ``pose`` None: as given."""
+    if pose is None:
+        return points, normals
+    rotation, shift = pose[:3, :3], pose[:3, 3]
+    return (points - shift) @ rotation, normals @ rotation
 
 
 def shade(albedo: np.ndarray, normals: np.ndarray) -> np.ndarray:
@@ -710,7 +726,9 @@ def _vertex_normals(triangles: np.ndarray, faces: np.ndarray, vertices: int) -> 
 
 def bake_light(scene: Scene) -> LightBake:
     """The scene's light, baked once and cached with its derived geometry (the oracle's
-    ray-casting scene casts every ray)."""
+    ray-casting scene casts every ray). A moving scene is baked per state (``Scene.at``): a
+    moved object is lit, occluded and shadowed where it is and casts its shadow there (light
+    belongs to the place; only the pattern rides with the object, ``rest_points``)."""
     from spatialqa.oracle.geometry import derived
 
     geometry = derived(scene)

@@ -5,7 +5,8 @@ backend) through Open3D's ``RaycastingScene`` of ``spatialqa.oracle.geometry.der
 (camera z, metres) and instance ids are exact first hits; RGB is the same materials under the
 same light as the rasterising backend (``materials.shade``), both faces of every triangle lit
 (the normal turned towards the camera), with the same display gamma; a miss shows black
-(classic) or the exterior the rasteriser shows (natural: ``materials.sky``).
+(classic) or the exterior the rasteriser shows (natural: ``materials.sky``). Patterns are
+sampled where the rasteriser samples them: on a moved object's own geometry.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from spatialqa.degradations.materials import (
     display_textures,
     object_material,
     pattern,
+    rest_points,
     sample_texture,
     shade,
     sky,
@@ -33,7 +35,7 @@ from spatialqa.degradations.materials import (
     surface_looks,
     triplanar_uv,
 )
-from spatialqa.degradations.render import ZFAR, ZNEAR, ByState, RenderedFrame
+from spatialqa.degradations.render import ZFAR, ZNEAR, ByState, Placements, RenderedFrame
 from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import Frame, Scene
 from spatialqa.scenes.camera import pixel_rays
@@ -49,17 +51,29 @@ class RaycastRenderer:
 
     Objects given only as point clouds are not drawn (as in the rasterising backend and the
     oracle's visibility). A scene whose objects move is drawn in the state of each frame's
-    time, by one renderer per state (``render.ByState``).
+    time, by one renderer per state (``render.ByState``); ``placements`` as the rasteriser's
+    (``RasterRenderer``): the objects of ``scene`` a keyframe carried, patterned on their own
+    geometry.
     """
 
-    def __init__(self, scene: Scene, look: str = DEFAULT_LOOK) -> None:
+    def __init__(
+        self, scene: Scene, look: str = DEFAULT_LOOK, placements: Placements | None = None
+    ) -> None:
         if look not in LOOKS:
             raise ValueError(f"look: must be one of {LOOKS} (got {look!r})")
         self._scene = scene  # the derived geometry holds its scene weakly
-        self._states = ByState(scene, lambda state: RaycastRenderer(state, look))
+        self._states = ByState(scene, lambda state, placed: RaycastRenderer(state, look, placed))
         if scene.moves:  # each frame is drawn by the renderer of its state
             return
         self._geometry = derived(scene)
+        # (Open3D geometry id, pose) of every carried object: its hits are patterned on its
+        # own geometry.
+        table = self._geometry.geometry_instance
+        self._carried = [
+            (int(np.flatnonzero(table == ident)[0]), np.asarray(pose, dtype=np.float64))
+            for ident, pose in sorted((placements or {}).items())
+            if (table[:-1] == ident).any()
+        ]
         self._natural = look == "natural"
         if self._natural:
             surfaces = surface_looks(scene)
@@ -98,7 +112,8 @@ class RaycastRenderer:
         bary = hits["primitive_uvs"].numpy()[hit].astype(np.float64)
         light = baked_light_at(self._bake, triangle, bary, back_side[hit])
         owner = geometry[hit]
-        metres = triplanar_uv(points[hit], normals[hit]) * TILE_M + self._offset[owner]
+        points, normals = self._at_rest(owner, points[hit], normals[hit])
+        metres = triplanar_uv(points, normals) * TILE_M + self._offset[owner]
         uv = metres / self._period[owner][:, None]
         modulation = np.empty(len(uv))
         layers = self._layer[owner]
@@ -115,6 +130,19 @@ class RaycastRenderer:
             .reshape(frame.height, frame.width, 3)
         )
 
+    def _at_rest(
+        self, geometry: np.ndarray, points: np.ndarray, normals: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Hit points and normals where the pattern is sampled: on a carried object, taken
+        back onto its own geometry (``materials.rest_points``); elsewhere as they are."""
+        if not self._carried:
+            return points, normals
+        points, normals = points.copy(), normals.copy()
+        for index, pose in self._carried:
+            chosen = geometry == index
+            points[chosen], normals[chosen] = rest_points(points[chosen], normals[chosen], pose)
+        return points, normals
+
     def _shade(self, frame: Frame, rays, depth, geometry, hits) -> np.ndarray:
         if self._natural:
             return self._shade_natural(frame, rays, depth, geometry, hits)
@@ -123,7 +151,7 @@ class RaycastRenderer:
         facing = np.einsum("ij,ij->i", normals, directions) > 0
         normals = np.where(facing[:, None], -normals, normals)
         points = frame.center + directions * depth[:, None]
-        uv = triplanar_uv(points, normals)
+        uv = triplanar_uv(*self._at_rest(geometry, points, normals))
         modulation = np.ones(len(depth))
         patterns = self._pattern[geometry]
         for index, name in enumerate(ALL_PATTERNS):

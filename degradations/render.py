@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -45,6 +45,7 @@ from spatialqa.degradations.materials import (
     face_normals,
     object_material,
     pattern_texture,
+    rest_points,
     shade,
     structure_material,
     surface_looks,
@@ -281,12 +282,28 @@ class Renderer(Protocol):
     def close(self) -> None: ...
 
 
+Placements = Mapping[int, np.ndarray]
+"""Object id -> the rigid pose (4 x 4, world -> world) that carried the object away from its
+own geometry (``SceneObject.pose_at``): a renderer of a moving scene's state samples those
+objects' patterns on their own geometry (``materials.rest_points``), so the patterns ride
+with them. Objects not named are where their geometry is."""
+
+
+def placements_at(scene: Scene, t: float) -> dict[int, np.ndarray]:
+    """The ``Placements`` of ``scene.at(t)``: every object that a keyframe has carried by
+    time ``t``."""
+    poses = {obj.id: obj.pose_at(t) for obj in scene.objects}
+    return {ident: pose for ident, pose in poses.items() if pose is not None}
+
+
 class ByState:
     """The renderers of a scene whose objects move: one per state (``Scene.at``), made at the
     first frame that needs it, so each frame is drawn with every object where it is at the
-    frame's time and frames of one state share one renderer (its buffers, its light bake)."""
+    frame's time and frames of one state share one renderer (its buffers, its light bake).
+    ``make`` gets the state and its ``Placements``: the light is the state's, the patterns
+    are the scene's own."""
 
-    def __init__(self, scene: Scene, make: Callable[[Scene], Renderer]) -> None:
+    def __init__(self, scene: Scene, make: Callable[[Scene, Placements], Renderer]) -> None:
         self._scene = scene
         self._make = make
         self._renderers: dict[tuple[int, ...], Renderer] = {}
@@ -296,7 +313,8 @@ class ByState:
         key = self._scene.state_key(frame.t)
         renderer = self._renderers.get(key)
         if renderer is None:
-            renderer = self._make(self._scene.at(frame.t))
+            state = self._scene.at(frame.t)
+            renderer = self._make(state, placements_at(self._scene, frame.t))
             self._renderers[key] = renderer
         return renderer
 
@@ -317,11 +335,18 @@ def decode_instances(codes: np.ndarray) -> np.ndarray:
     return np.asarray(codes, dtype=np.int32) + np.int32(BACKGROUND_ID)
 
 
-def _fill_surface(out: np.ndarray, mesh: trimesh.Trimesh, look: Material, instance_id: int) -> None:
+def _fill_surface(
+    out: np.ndarray,
+    mesh: trimesh.Trimesh,
+    look: Material,
+    instance_id: int,
+    pose: np.ndarray | None = None,
+) -> None:
     """Write one vertex record per face corner (flat shading) into ``out``, (n_faces, 3) of
-    ``_VERTEX``: positions, triplanar texture coordinates and the light each side of the face
-    reflects, baked from ``look``. Per face, then broadcast to the corners: no per-corner
-    copies of normals or colours (a scan's mesh can hold millions of faces)."""
+    ``_VERTEX``: positions, triplanar texture coordinates (on the geometry before ``pose``
+    carried it, ``materials.rest_points``) and the light each side of the face reflects, baked
+    from ``look``. Per face, then broadcast to the corners: no per-corner copies of normals
+    or colours (a scan's mesh can hold millions of faces)."""
     triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces)]
     normals = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
     length = np.linalg.norm(normals, axis=1, keepdims=True)
@@ -329,16 +354,17 @@ def _fill_surface(out: np.ndarray, mesh: trimesh.Trimesh, look: Material, instan
     albedo = np.broadcast_to(np.asarray(look.color, dtype=np.float64) / 255.0, normals.shape)
     out["position"] = triangles
     for corner in range(3):
-        out["uv"][:, corner, :2] = triplanar_uv(triangles[:, corner], normals)
+        out["uv"][:, corner, :2] = triplanar_uv(*rest_points(triangles[:, corner], normals, pose))
     out["uv"][..., 2] = ALL_PATTERNS.index(look.pattern)
     out["front"] = (shade(albedo, normals) ** _DISPLAY)[:, None]
     out["back"] = (shade(albedo, -normals) ** _DISPLAY)[:, None]
     out["code"] = instance_codes(np.array([instance_id]))[0]
 
 
-def scene_vertices(scene: Scene) -> np.ndarray:
+def scene_vertices(scene: Scene, placements: Placements | None = None) -> np.ndarray:
     """Every drawn surface of ``scene`` in draw order (objects with a mesh, then structure),
-    three vertices per face: (3 * n_faces,) structured array of ``_VERTEX``.
+    three vertices per face: (3 * n_faces,) structured array of ``_VERTEX``; the objects
+    ``placements`` names are patterned on their own geometry.
 
     Surfaces that touch tie in depth; the first drawn keeps the pixel, so this order decides
     them, the same way every run.
@@ -353,17 +379,23 @@ def scene_vertices(scene: Scene) -> np.ndarray:
         surfaces.append((part.mesh, structure_material(part), STRUCTURE_ID))
     vertices = np.empty((sum(len(mesh.faces) for mesh, _, _ in surfaces), 3), dtype=_VERTEX)
     start = 0
+    placements = placements or {}
     for mesh, look, instance_id in surfaces:
-        _fill_surface(vertices[start : start + len(mesh.faces)], mesh, look, instance_id)
+        out = vertices[start : start + len(mesh.faces)]
+        _fill_surface(out, mesh, look, instance_id, placements.get(instance_id))
         start += len(mesh.faces)
     return vertices.reshape(-1)
 
 
-def natural_vertices(scene: Scene, bake: LightBake) -> np.ndarray:
+def natural_vertices(
+    scene: Scene, bake: LightBake, placements: Placements | None = None
+) -> np.ndarray:
     """The natural look's vertex records of every drawn surface, in the order of
     ``scene_vertices`` (and of the bake): (3 * n_faces,) structured array of
-    ``_NATURAL_VERTEX``."""
+    ``_NATURAL_VERTEX``; the objects ``placements`` names are textured on their own geometry
+    (lit where they are: ``bake`` is the state's)."""
     surfaces = surface_looks(scene)
+    placements = placements or {}
     vertices = np.empty((sum(len(mesh.faces) for mesh, _, _ in surfaces), 3), _NATURAL_VERTEX)
     corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
     for index, (mesh, look, instance_id) in enumerate(surfaces):
@@ -372,8 +404,10 @@ def natural_vertices(scene: Scene, bake: LightBake) -> np.ndarray:
         triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces)]
         normals = face_normals(triangles)
         out["position"] = triangles
+        pose = placements.get(instance_id)  # object ids are never STRUCTURE_ID
         for corner in range(3):
-            out["uv"][:, corner, :2] = surface_uv(triangles[:, corner], normals, look)
+            points, facing = rest_points(triangles[:, corner], normals, pose)
+            out["uv"][:, corner, :2] = surface_uv(points, facing, look)
         out["uv"][..., 2] = MATERIALS.index(look.material)
         out["bary"] = corners
         grid = np.column_stack(
@@ -450,7 +484,8 @@ class RasterRenderer:
     changes. Every render makes the context current and restores the previous one, so that
     renderers can be interleaved. Use as a context manager, or call ``close``. Objects given
     only as point clouds are not drawn. A scene whose objects move is drawn in the state of
-    each frame's time, by one renderer per state (``ByState``).
+    each frame's time, by one renderer per state (``ByState``): a moved object is lit where
+    it is and keeps its pattern.
 
     Parameters
     ----------
@@ -461,16 +496,22 @@ class RasterRenderer:
         coordinates, structure in neutral colours per category, lit by the key light and the
         ambient term. ``natural``: materials by category and room type under the light baked
         once per scene (``materials.bake_light``), interpolated per pixel.
+    placements : Placements, optional
+        Objects of ``scene`` that a keyframe carried away from their own geometry (a state of
+        a moving scene, as ``ByState`` makes it): their patterns are sampled on it.
     """
 
-    def __init__(self, scene: Scene, look: str = DEFAULT_LOOK) -> None:
+    def __init__(
+        self, scene: Scene, look: str = DEFAULT_LOOK, placements: Placements | None = None
+    ) -> None:
         if look not in LOOKS:
             raise ValueError(f"look: must be one of {LOOKS} (got {look!r})")
         self._scene = scene
         self._look = look
+        self._placements = dict(placements or {})
         self._ctx: Any = None
         self._target: _Target | None = None
-        self._states = ByState(scene, lambda state: RasterRenderer(state, look))
+        self._states = ByState(scene, lambda state, placed: RasterRenderer(state, look, placed))
 
     def _open(self) -> Any:
         """The context with the scene uploaded (made once, again after ``close``)."""
@@ -483,12 +524,12 @@ class RasterRenderer:
             with ctx:
                 if natural:
                     shaders = (_NATURAL_VERTEX_SHADER, _NATURAL_FRAGMENT_SHADER)
-                    vertices = natural_vertices(self._scene, bake)
+                    vertices = natural_vertices(self._scene, bake, self._placements)
                     layout, record = _NATURAL_FORMAT, _NATURAL_VERTEX
                     names, size, layers = MATERIALS, MATERIAL_PX, display_textures()
                 else:
                     shaders = (_VERTEX_SHADER, _FRAGMENT_SHADER)
-                    vertices = scene_vertices(self._scene)
+                    vertices = scene_vertices(self._scene, self._placements)
                     layout, record = _VERTEX_FORMAT, _VERTEX
                     names, size = ALL_PATTERNS, TEXTURE_PX
                     layers = np.stack([pattern_texture(name) for name in names]) ** _DISPLAY

@@ -333,3 +333,134 @@ def test_looks_are_checked():
         RasterRenderer(kit.make_scene(), "shiny")
     with pytest.raises(ValueError, match="look"):
         RaycastRenderer(dataclasses.replace(kit.make_scene()), "shiny")
+
+
+# ---------------------------------------------------------------------------------------------
+# Objects that move: a surface's pattern is sampled on the object's own geometry, so it rides
+# with the object; its light is the light where it is (the state's bake).
+# ---------------------------------------------------------------------------------------------
+
+PANEL = 4
+"""A cabinet (wood in the natural look) whose classic pattern is the checker (by stable hash;
+asserted below), so that both looks vary across the face."""
+SLIDE_Y = 0.45
+"""The panel's slide along +y at t = 1: not a whole number of periods of any pattern (classic
+tiles 0.25 m: 1.8 of them; the wood texture 1 m), so a pattern fixed to the world would show
+another part of itself after the slide."""
+SHIFT_PX = 30
+"""Image shift of the panel's front face (the plane x = 3) for the slide: image right is
+world -y, so u moves by -200 px * 0.45 m / 3 m = -30 px, v not at all."""
+
+
+def _sliding_panel() -> tuple:
+    """(scene, before frame f0 at t = 0, after frame f1 at t = 2): a lone 0.4 x 0.9 x 0.6 box
+    spanning x 3.0..3.4, y -0.75..0.15, z 0.2..0.8 that slides SLIDE_Y along +y at t = 1, seen
+    square-on by a camera at (0, 0, 0.4) looking along +x (focal 200 px, 160 x 120).
+
+    Alone in the scene, the panel takes its light along: with no structure the ceiling light
+    hangs 1.5 m above the middle of the objects' bounds (which slide with it) and nothing else
+    occludes it; the key and fill light depend on the normal alone. So in both looks, only the
+    pattern could make the face look different after the slide."""
+    from spatialqa.scenes import Frame, Keyframe, Scene, Trajectory, look_at
+
+    mesh = trimesh.creation.box(extents=(0.4, 0.9, 0.6))
+    mesh.apply_translation((3.2, -0.3, 0.5))
+    pose = np.eye(4)
+    pose[1, 3] = SLIDE_Y
+    panel = SceneObject(PANEL, "cabinet", mesh=mesh, motion=(Keyframe(1.0, pose),))
+    assert materials.object_material(panel).pattern == "checker"
+    assert category_material(panel.category) == "wood"
+    camera = look_at(np.array([0.0, 0.0, 0.4]), np.array([1.0, 0.0, 0.4]))
+    K = [[200.0, 0.0, 79.5], [0.0, 200.0, 59.5], [0.0, 0.0, 1.0]]
+    f0, f1 = (Frame(f"f{k}", float(2 * k), camera, K, 160, 120) for k in (0, 1))
+    trajectory = Trajectory("walk", (f0, f1))
+    scene = Scene(
+        "sliding_panel", Source("test", "sliding panel"), (panel,), (), None, (trajectory,)
+    )
+    return scene, f0, f1
+
+
+@pytest.mark.parametrize("backend", [RasterRenderer, RaycastRenderer])
+@pytest.mark.parametrize("look", ["classic", "natural"])
+def test_a_moved_objects_pattern_rides_with_it(backend, look):
+    """The panel's front face after the slide is its face before, 30 px to the left, pixel
+    for pixel: the same points of its surface land on the same pixel centres (a whole-pixel
+    shift, the same depth), so the pattern, sampled on the panel's own geometry, gives the
+    same texels (within a byte or two of float32 rounding in the rasteriser). A pattern fixed
+    to the world would show 0.45 m further along itself: 1.8 checker tiles, 0.45 of the wood's
+    period."""
+    scene, f0, f1 = _sliding_panel()
+    with backend(scene, look) as renderer:
+        before, after = renderer.render(f0), renderer.render(f1)
+
+    def front(view):  # the face x = 3 (camera z 3 m), one pixel in from its outline
+        face = (view.instance == PANEL) & (np.abs(view.depth - 3.0) < 1e-3)
+        inner = face.copy()
+        inner[1:-1, 1:-1] &= face[:-2, 1:-1] & face[2:, 1:-1] & face[1:-1, :-2] & face[1:-1, 2:]
+        inner[[0, -1]] = inner[:, [0, -1]] = False
+        return inner
+
+    # The face spans y -0.75..0.15 before: u = 79.5 + 200 * y' / 3 for y' = -y, 69.5..129.5,
+    # after, y -0.3..0.6: u 39.5..99.5; z 0.2..0.8: v = 59.5 - 200 * (z - 0.4) / 3, 32..73.
+    was, now = front(before), front(after)
+    assert was.sum() == 58 * 38  # centres u 70..129, v 33..72, less the outline
+    assert np.array_equal(was[:, SHIFT_PX:], now[:, :-SHIFT_PX])
+    old = before.rgb[:, SHIFT_PX:][was[:, SHIFT_PX:]].astype(int)
+    new = after.rgb[:, :-SHIFT_PX][now[:, :-SHIFT_PX]].astype(int)
+    assert np.abs(old - new).max() <= 2  # measured: 0 in all four
+    assert np.abs(old - new).mean() < 0.1
+    # The pattern shows: the face is not one flat colour (else the check above proves nothing).
+    assert np.ptp(old.sum(axis=1)) > 30
+
+
+def test_a_moved_objects_texture_coordinates_are_its_own_geometrys():
+    """Both looks' vertex records of a procedural room after its moved walk's keyframe: the
+    moved pieces (turned and slid, scenes.motion) carry the texture coordinates of their
+    unmoved selves, corner for corner (placing a mesh keeps its faces' order), and every other
+    surface is as in the unmoved room; without the placements they would not. The light is
+    the state's own: the moved pieces are lit, and shadow others, where they now are."""
+    from spatialqa.degradations.render import natural_vertices, placements_at, scene_vertices
+
+    scene = procedural_scene(0, 0, frames=8, moved=True)
+    last = scene.trajectory("moved").frames[-1].t
+    state, rest = scene.at(last), scene.at(-1.0)  # rest: before any keyframe
+    placements = placements_at(scene, last)
+    assert sorted(placements) == sorted(obj.id for obj in scene.objects if obj.motion)
+    assert placements and not placements_at(scene, -1.0)
+    lit, unmoved_light = bake_light(state), bake_light(rest)
+    assert not np.array_equal(lit.values, unmoved_light.values)
+    for make, light in ((natural_vertices, (lit,)), (scene_vertices, ())):
+        moved = make(state, *light, placements)
+        unmoved = make(rest, *(unmoved_light,)[: len(light)])
+        world = make(state, *light)
+        assert not np.array_equal(moved["position"], unmoved["position"])
+        # float32 of float64 coordinates that come back through the inverse pose: equal to
+        # rounding (1e-4 of a tile); fixed to the world, a piece's coordinates move by its
+        # displacement (tenths of a metre, periods of 0.25..1 m).
+        assert np.abs(moved["uv"] - unmoved["uv"]).max() < 1e-4
+        assert np.abs(world["uv"] - unmoved["uv"]).max() > 0.1
+
+
+@pytest.mark.parametrize("look", ["classic", "natural"])
+def test_the_two_backends_pattern_a_turned_object_alike(look):
+    """moving_kit's chair turns 90 degrees and slides at t = 1 (tests/scenes/moving_kit.py):
+    after it, the ray caster (hit points taken back through the inverse pose) and the
+    rasteriser (vertex coordinates taken back) sample its pattern at the same places
+    (tolerances of test_the_two_backends_look_alike_per_instance; measured: 0.0002 of a
+    byte). In the natural look (wood; the classic chair is plain) that pattern is not the one
+    a chair built by hand at that place shows (measured: 2.5 bytes apart on average)."""
+    import moving_kit
+
+    scene = moving_kit.moving().resized(320, 240)
+    f1 = scene.trajectory("walk").frames[1]
+    with RasterRenderer(scene, look) as raster, RasterRenderer(moving_kit.after(), look) as hand:
+        a, built = raster.render(f1), hand.render(f1)
+    b = RaycastRenderer(scene, look).render(f1)
+    chair = (a.instance == moving_kit.CHAIR) & (b.instance == moving_kit.CHAIR)
+    assert chair.sum() > 1000
+    gap = a.rgb[chair].mean(axis=0) - b.rgb[chair].mean(axis=0)
+    assert np.abs(gap).max() < 1.5
+    assert np.abs(a.rgb[chair].astype(int) - b.rgb[chair]).mean() < 0.5
+    assert np.array_equal(built.instance, a.instance)
+    apart = np.abs(a.rgb[chair].astype(int) - built.rgb[chair]).mean()
+    assert apart > 1.0 if look == "natural" else apart == 0.0

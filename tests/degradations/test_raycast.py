@@ -131,8 +131,9 @@ def test_a_patterned_face_shows_its_pattern(backend):
 @pytest.mark.parametrize("look", ["classic", "natural"])
 def test_both_backends_draw_a_moving_object_where_it_is_at_the_frames_time(backend, look):
     """moving_kit's chair turns and slides at t = 1: f0 is drawn as the scene built before
-    the move, f1 and f2 as the scene built by hand after it, and the chair's pixels are the
-    oracle's (instance_mask) but for pixel centres on an outline."""
+    the move, f1 and f2 as the scene built by hand after it (but for the chair's own pattern,
+    which rides with it: test_materials), and the chair's pixels are the oracle's
+    (instance_mask) but for pixel centres on an outline."""
     import moving_kit
 
     from spatialqa.oracle import instance_mask
@@ -145,7 +146,8 @@ def test_both_backends_draw_a_moving_object_where_it_is_at_the_frames_time(backe
     with backend(moving_kit.after(), look) as after:
         by_hand = after.render(f1)
     assert (drawn[1].instance == by_hand.instance).mean() >= 0.999
-    assert np.abs(drawn[1].rgb.astype(int) - by_hand.rgb).mean() < 0.5
+    off_chair = (drawn[1].instance != moving_kit.CHAIR) & (by_hand.instance != moving_kit.CHAIR)
+    assert np.abs(drawn[1].rgb.astype(int) - by_hand.rgb)[off_chair].mean() < 0.5
     assert np.array_equal(drawn[1].instance, drawn[2].instance)
     chair = moving_kit.CHAIR
     for frame, image in zip((f0, f1), drawn[:2], strict=True):
@@ -159,15 +161,24 @@ def test_both_backends_draw_a_moving_object_where_it_is_at_the_frames_time(backe
 
 
 def test_a_moving_scene_gets_one_renderer_per_state():
-    """Frames f0 (before the keyframe), f1 and f2 (after it): two states, two renderers."""
+    """Frames f0 (before the keyframe), f1 and f2 (after it): two states, two renderers; the
+    one after is told the chair's pose (its pattern is sampled on its own geometry)."""
     import moving_kit
 
     from spatialqa.degradations.render import ByState
 
     scene = moving_kit.moving()
-    made = []
-    states = ByState(scene, lambda state: made.append(state) or RaycastRenderer(state))
+    made, placed = [], []
+
+    def make(state, placements):
+        made.append(state)
+        placed.append(placements)
+        return RaycastRenderer(state, placements=placements)
+
+    states = ByState(scene, make)
     f0, f1, f2 = scene.trajectory("walk").frames
     assert states(f1) is states(f2) is not states(f0)
     assert made == [scene.at(1.0), scene.at(0.0)]
+    assert list(placed[0]) == [moving_kit.CHAIR] and placed[1] == {}
+    assert np.array_equal(placed[0][moving_kit.CHAIR], moving_kit.chair_pose())
     assert not any(state.moves for state in made)
