@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,13 +46,35 @@ OUTPUT_FILES = ("manifest.json", "README.md")
 JOURNAL_EVERY_S = 2.0  # a huge build would otherwise rewrite its manifest once per shard
 
 
-def start_ray(workers: int | None, address: str | None) -> bool:
+def start_ray(
+    workers: int | None,
+    address: str | None,
+    runtime_env: dict | None = None,
+    *,
+    log_to_driver: bool = False,
+) -> bool:
     """Connect to ``address`` (or ``RAY_ADDRESS``) or start a local Ray; True when this call
     started or connected it. A cluster that cannot be reached is a one-line OutputError
-    within ``CONNECT_TIMEOUT_S``, not a hang."""
+    within ``CONNECT_TIMEOUT_S``, not a hang.
+
+    ``runtime_env`` (the config's ``ray.runtime_env``, ``RaySpec.ray_runtime_env``) becomes the
+    job's: Ray uploads its local modules and folders and every task on every node runs in it
+    (the shards' own runtime_env, their thread budget, is merged into it by Ray: env_vars per
+    variable, the rest inherited). A Ray this process had already started keeps its own job
+    environment: a warning names what of ``runtime_env`` that one lacks.
+    """
     import ray
 
     if ray.is_initialized():
+        if runtime_env:
+            lacking = missing_from_job(runtime_env, dict(ray.get_runtime_context().runtime_env))
+            if lacking:
+                log.warning(
+                    "Ray was started before (ray.init): its job lacks the config's "
+                    "ray.runtime_env %s; give runtime_env to that ray.init, or let spatialqa "
+                    "start Ray",
+                    ", ".join(lacking),
+                )
         return False
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     address = address or os.environ.get("RAY_ADDRESS")
@@ -60,15 +82,38 @@ def start_ray(workers: int | None, address: str | None) -> bool:
         if address:
             probe(address)
             # a cluster brings its own CPUs: ``workers`` only caps the shards at once
-            ray.init(address=address, log_to_driver=False)
+            ray.init(address=address, log_to_driver=log_to_driver, runtime_env=runtime_env)
         else:
-            ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+            ray.init(
+                num_cpus=workers,
+                include_dashboard=False,
+                log_to_driver=log_to_driver,
+                runtime_env=runtime_env,
+            )
     except SpatialQAError:
         raise
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError, ...
         target = f"the Ray cluster at {address}" if address else "a local Ray"
         raise OutputError(f"cannot start {target}: {type(exc).__name__}: {one_line(exc)}") from None
     return True
+
+
+def missing_from_job(runtime_env: dict, job: dict) -> list[str]:
+    """The keys of ``runtime_env`` the running job's runtime_env lacks (and env_vars it sets
+    otherwise). Paths are not compared: Ray turns them into package URIs; ``excludes`` and
+    ``config`` act only while Ray sets the job up."""
+    lacking = [
+        key
+        for key in runtime_env
+        if key not in ("excludes", "config", "env_vars") and key not in job
+    ]
+    variables = job.get("env_vars") or {}
+    lacking += [
+        f"env_vars.{name}"
+        for name, value in (runtime_env.get("env_vars") or {}).items()
+        if variables.get(name) != value
+    ]
+    return lacking
 
 
 CONNECT_TIMEOUT_S = 10.0
@@ -120,7 +165,9 @@ def build(
         log.warning(warning)
     build_id = fingerprint(config)
     storage = Storage.at(out)
-    owns_ray = bool(address or os.environ.get("RAY_ADDRESS")) and start_ray(workers, address)
+    owns_ray = bool(address or os.environ.get("RAY_ADDRESS")) and start_ray(
+        workers, address, config.ray.ray_runtime_env
+    )
     try:
         with build_lock(storage):
             return _build_locked(
@@ -343,14 +390,15 @@ def run_shards(
     import ray
     from ray.exceptions import RayError
 
-    owns_ray = start_ray(workers, address)
+    owns_ray = start_ray(workers, address, config.ray.ray_runtime_env)
     timeout = config.limits.shard_timeout_s
     # No more shards in flight than CPUs, so that a shard's time runs from when it starts.
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
     at_once = workers or cpus
     pending: dict = {}  # ref -> (shard, submitted at)
     try:
-        budget = {"env_vars": thread_budget(max(1, cpus // at_once))}
+        given = (config.ray.ray_runtime_env or {}).get("env_vars")
+        budget = {"env_vars": thread_budget(max(1, cpus // at_once), given)}
         task = ray.remote(num_cpus=1, max_retries=RETRIES, runtime_env=budget)(run_shard_with_tasks)
         tasks = ray.put(dict(classes if classes is not None else resolve_tasks(config)))
         queue = iter(shards)
@@ -403,14 +451,17 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 Mesa's llvmpipe rasteriser (which otherwise starts one thread per core in every worker)."""
 
 
-def thread_budget(threads: int) -> dict[str, str]:
+def thread_budget(threads: int, given: Mapping[str, str] | None = None) -> dict[str, str]:
     """Worker environment that sizes every library thread pool to the worker's CPU share.
 
     Why: each pool defaults to one thread per core, so two workers on two cores would each
     start two rasteriser threads and contend; with its share, N workers use N cores. A single
-    local worker gets every core. Variables the user exported are kept.
+    local worker gets every core. Variables the user set are kept: those ``given`` (the
+    config's ``ray.runtime_env.env_vars``, which this task-level budget would otherwise
+    override in the job's environment), then those exported to the driver.
     """
-    return {name: os.environ.get(name, str(threads)) for name in THREAD_VARIABLES}
+    given = given or {}
+    return {name: given.get(name, os.environ.get(name, str(threads))) for name in THREAD_VARIABLES}
 
 
 RETRIES = 3

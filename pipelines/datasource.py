@@ -114,16 +114,22 @@ def read_shard(
 def ray_dataset(config: ConfigLike, limit: int | None = None, **read_args: Any) -> ray.data.Dataset:
     """A ``ray.data.Dataset`` of the sample rows a build of ``config`` writes (the first
     ``limit`` scenes when given), made lazily on the Ray cluster this process is connected
-    to (a local one is started if none is). ``read_args`` go to ``ray.data.read_datasource``
-    (``concurrency``, ``ray_remote_args``, ...); each read task is given the thread budget of a
-    build's shard unless ``ray_remote_args`` names a ``runtime_env``."""
-    from spatialqa.pipelines.build import thread_budget
+    to; when none is, Ray is started (or the cluster at ``RAY_ADDRESS`` joined) as a build
+    does, with the config's ``ray.runtime_env`` as the job's environment (``ray.num_cpus``
+    sizes a local one). ``read_args`` go to ``ray.data.read_datasource`` (``concurrency``,
+    ``ray_remote_args``, ...); each read task is given the thread budget of a build's shard
+    unless ``ray_remote_args`` names a ``runtime_env``."""
+    from spatialqa.pipelines.build import start_ray, thread_budget
 
     source = SpatialQADatasource(config, limit)
+    job_env = source.config.ray.ray_runtime_env
+    start_ray(source.config.ray.num_cpus, None, job_env, log_to_driver=True)
     # a block per shard: Ray would otherwise cut each scene's rows into many small blocks
     read_args.setdefault("override_num_blocks", max(1, len(source.shards)))
-    # each read task renders on its one CPU, as a build's shard does (``thread_budget``)
+    # each read task renders on its one CPU, as a build's shard does (``thread_budget``);
+    # the config's env_vars are the job's, and win over the budget as in a build
     remote = dict(read_args.get("ray_remote_args") or {})
-    remote.setdefault("runtime_env", {"env_vars": thread_budget(1)})
+    budget = thread_budget(1, (job_env or {}).get("env_vars"))
+    remote.setdefault("runtime_env", {"env_vars": budget})
     read_args["ray_remote_args"] = remote
     return ray.data.read_datasource(source, **read_args)

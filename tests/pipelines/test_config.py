@@ -13,7 +13,7 @@ import pytest
 from spatialqa.degradations.registry import DEGRADATIONS
 from spatialqa.errors import ConfigError
 from spatialqa.pipelines.config import load_config, parse_config
-from spatialqa.pipelines.plan import instantiate_tasks, plan
+from spatialqa.pipelines.plan import fingerprint, instantiate_tasks, plan
 
 BASE = {"name": "t", "scenes": [{"procedural": {"count": 3}}], "tasks": ["object_counting"]}
 
@@ -403,3 +403,89 @@ def test_errors_found_when_the_build_is_planned_name_the_file_too(tmp_path):
     path.write_text(BASE_YAML.replace("{procedural: {count: 3}}", f"{{dir: {tmp_path / 'empty'}}}"))
     with pytest.raises(ConfigError, match=rf"^{path}: scenes\[0\]\.dir: no scene\.json below "):
         plan(load_config(path))
+
+
+def runtime_env_yaml(tmp_path, runtime_env: str) -> Path:
+    """``BASE_YAML`` with ``ray: {runtime_env: ...}``, in ``tmp_path/cfg/config.yaml``."""
+    (tmp_path / "cfg").mkdir(exist_ok=True)
+    path = tmp_path / "cfg" / "config.yaml"
+    path.write_text(BASE_YAML + f"ray: {{runtime_env: {runtime_env}}}\n")
+    return path
+
+
+def test_runtime_env_paths_are_made_absolute_from_the_config_s_folder(tmp_path, monkeypatch):
+    (tmp_path / "mods" / "pkg").mkdir(parents=True)
+    (tmp_path / "one.py").write_text("")
+    (tmp_path / "cfg" / "reqs").mkdir(parents=True)
+    (tmp_path / "cfg" / "reqs" / "requirements.txt").write_text("numpy\n")
+    monkeypatch.chdir(tmp_path / "mods")  # the working directory is not where paths start
+    path = runtime_env_yaml(
+        tmp_path,
+        "{py_modules: [../mods/pkg, ../one.py, 's3://bucket/m.zip'], working_dir: ../mods, "
+        "pip: reqs/requirements.txt, excludes: ['*.pyc'], env_vars: {A: '1'}, "
+        "config: {setup_timeout_seconds: 60}}",
+    )
+    assert load_config(path).ray.ray_runtime_env == {
+        "py_modules": [
+            str(tmp_path / "mods" / "pkg"),
+            str(tmp_path / "one.py"),
+            "s3://bucket/m.zip",
+        ],
+        "working_dir": str(tmp_path / "mods"),
+        "pip": str(tmp_path / "cfg" / "reqs" / "requirements.txt"),
+        "excludes": ["*.pyc"],
+        "env_vars": {"A": "1"},
+        "config": {"setup_timeout_seconds": 60},
+    }
+    # a mapping has no file: its paths start from the working directory
+    config = parse_config({**BASE, "ray": {"runtime_env": {"py_modules": ["pkg"]}}})
+    assert config.ray.ray_runtime_env == {"py_modules": [str(tmp_path / "mods" / "pkg")]}
+    assert parse_config(BASE).ray.ray_runtime_env is None
+
+
+@pytest.mark.parametrize(
+    ("runtime_env", "message"),
+    [
+        (
+            "{pyModules: [x]}",
+            "ray.runtime_env.pyModules: unknown runtime_env key (known: working_dir, py_modules, "
+            "excludes, pip, uv, conda, env_vars, config); did you mean 'py_modules'?",
+        ),
+        ("{image_uri: x}", "ray.runtime_env.image_uri: not taken by a build config (it takes"),
+        ("[x]", "ray.runtime_env: must be a mapping of Ray's runtime_env keys"),
+        ("{py_modules: x}", "ray.runtime_env.py_modules: must be a list of package folders"),
+        ("{env_vars: {OMP_NUM_THREADS: 4}}", "ray.runtime_env.env_vars.OMP_NUM_THREADS: names"),
+        ("{pip: [numpy, 3]}", "ray.runtime_env.pip[1]: must be a requirement as text (got 3)"),
+        ("{pip: [numpy], conda: base}", "ray.runtime_env.conda: give one of pip, uv, conda"),
+        ("{config: {eager: true}}", "ray.runtime_env.config.eager: Extra inputs are not permitted"),
+    ],
+)
+def test_runtime_env_errors_name_the_file_and_the_key(tmp_path, runtime_env, message):
+    path = runtime_env_yaml(tmp_path, runtime_env)
+    assert load_error(path).startswith(f"{path}: {message}")
+
+
+def test_a_runtime_env_path_that_is_not_there_is_named_where_it_was_looked_for(tmp_path):
+    path = runtime_env_yaml(tmp_path, "{py_modules: [mods/pkg]}")
+    missing = tmp_path / "cfg" / "mods" / "pkg"
+    assert load_error(path) == (
+        f"{path}: ray.runtime_env.py_modules[0]: {missing}: not found "
+        f"('mods/pkg' from the folder {tmp_path / 'cfg'})"
+    )
+    (tmp_path / "cfg" / "notes.md").write_text("")
+    path = runtime_env_yaml(tmp_path, "{working_dir: notes.md}")
+    assert load_error(path) == (
+        f"{path}: ray.runtime_env.working_dir: {tmp_path / 'cfg' / 'notes.md'}: must be a folder "
+        "or a file ending .zip"
+    )
+
+
+def test_runtime_env_changes_neither_the_config_hash_nor_the_recorded_config(tmp_path):
+    """It says where the code is on this machine, not what the build makes."""
+    (tmp_path / "pkg").mkdir()
+    plain = parse_config(BASE)
+    given = parse_config({**BASE, "ray": {"runtime_env": {"py_modules": [str(tmp_path / "pkg")]}}})
+    assert given.ray.runtime_env is not None
+    assert fingerprint(given) == fingerprint(plain)
+    assert given.model_dump(mode="json") == plain.model_dump(mode="json")
+    assert plain.model_dump(mode="json")["ray"] == {"num_cpus": None}  # as before the key
