@@ -151,8 +151,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"  images: {summary['images']} files under {summary['image_dir']}")
     if summary.get("dataset_info"):
         print(f"  LLaMA-Factory: entries in {summary['dataset_info']} (--dataset_dir its folder)")
-    if summary["left_out"]:
-        print(f"  left out {summary['left_out']} rows with no {args.format} form")
+    marked = summary["left_out_marks"]  # their task has a form, their marks cannot be shown
+    if summary["left_out"] - marked:
+        print(f"  left out {summary['left_out'] - marked} rows with no {args.format} form")
+    if marked:
+        print(f"  left out {marked} rows whose marks {args.format} cannot show (warned above)")
     return 0
 
 

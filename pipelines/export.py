@@ -201,15 +201,22 @@ class SplitFiles:
 
 
 def summary(
-    rows: dict[str | None, int], files: SplitFiles, written: dict, image_dir: Path, left_out: int
+    rows: dict[str | None, int],
+    files: SplitFiles,
+    written: dict,
+    image_dir: Path,
+    left_out: int,
+    left_out_marks: int,
 ) -> dict:
-    """What an export wrote: rows in all, and per file (``files``: path -> rows)."""
+    """What an export wrote: rows in all, and per file (``files``: path -> rows); the rows
+    left out (``left_out``), of them ``left_out_marks`` for marks the export cannot show."""
     return {
         "rows": sum(rows.values()),
         "files": {str(files.path(split)): rows.get(split, 0) for split in files.all()},
         "images": len(written),
         "image_dir": str(image_dir),
         "left_out": left_out,
+        "left_out_marks": left_out_marks,
     }
 
 
@@ -607,7 +614,8 @@ def export_conversations(dataset: str | Path, out: str | Path, style: str = "lla
         if not lines:
             for handle in handles.values():
                 handle.write("\n]\n")
-    result = summary(counts, files, written, folder / "images", left_out)
+    # a conversation has a form for every row: only marks leave rows out
+    result = summary(counts, files, written, folder / "images", left_out, left_out)
     if style == "sharegpt":
         result["dataset_info"] = str(
             write_dataset_info(folder, [files.path(split) for split in files.all()])

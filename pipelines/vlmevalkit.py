@@ -194,4 +194,5 @@ def export_vlmevalkit(dataset: str | Path, out: str | Path) -> dict:
         "videos": len(videos),
         "video_dir": str(folder / "videos"),
         "left_out": left_out,
+        "left_out_marks": sum(counted.refused.values()),  # of left_out: warned of above
     }

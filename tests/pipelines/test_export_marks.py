@@ -165,6 +165,7 @@ def test_vlmevalkit_mcq_carries_the_marked_images_as_base64(built, tmp_path):
     assert seen == {r["id"] for r in rows if r["task"] in (MARKED, "depth_order")}
     # the coordinate answers are neither multiple choice nor VSI-Bench's: 2 rows left out
     assert summary["left_out"] == 2 and summary["videos"] == 2
+    assert summary["left_out_marks"] == 0  # no marked sample lacks its marked images
 
 
 def doctored(out: Path, folder: Path, change) -> Path:
@@ -178,7 +179,9 @@ def doctored(out: Path, folder: Path, change) -> Path:
     return copy
 
 
-def test_a_marked_sample_without_its_marked_images_is_left_out_with_a_warning(built, tmp_path):
+def test_a_marked_sample_without_its_marked_images_is_left_out_with_a_warning(
+    built, tmp_path, capsys
+):
     out, rows, frames = built
 
     def drop_marked_images(row: dict) -> dict:
@@ -191,6 +194,7 @@ def test_a_marked_sample_without_its_marked_images_is_left_out_with_a_warning(bu
         summary = export_conversations(copy, target, "llava")
     records = json.loads(target.read_text())
     assert summary["left_out"] == 2 and len(records) == 6
+    assert summary["left_out_marks"] == 2  # every row has a llava form: marks alone left out
     assert all(r["id"] not in {x["id"] for x in rows if x["task"] == MARKED} for r in records)
     assert not (target.parent / "images" / "proc_2_0000" / "marks").exists()
     by_id = {row["id"]: row for row in rows}
@@ -203,6 +207,13 @@ def test_a_marked_sample_without_its_marked_images_is_left_out_with_a_warning(bu
     table = pd.read_csv(tmp_path / "vlm" / "spatialqa_mcq_clean.tsv", sep="\t")
     assert list(table["category"]) == ["depth_order"]
     assert summary["left_out"] == 2 + 2  # the coordinate answers, the marked samples
+    assert summary["left_out_marks"] == 2
+    # the CLI says which rows have no form and which were left out for their marks
+    with pytest.warns(UserWarning, match=r"vlmevalkit: left out 2 sample"):
+        assert main(["export", "vlmevalkit", str(copy), "--out", str(tmp_path / "cli")]) == 0
+    printed = capsys.readouterr().out
+    assert "  left out 2 rows with no vlmevalkit form\n" in printed
+    assert "  left out 2 rows whose marks vlmevalkit cannot show (warned above)\n" in printed
 
 
 def test_video_exports_leave_a_marked_sample_out(built, tmp_path):
@@ -224,6 +235,7 @@ def test_video_exports_leave_a_marked_sample_out(built, tmp_path):
         summary = export_vsibench(copy, tmp_path / "lmms")
     assert summary["tasks"] == {"spatialqa_vsibench_lens_distortion3": 1}
     assert summary["videos"] == 1 and summary["left_out"] == 6 + 1
+    assert summary["left_out_marks"] == 1  # the 6 others have no VSI-Bench form
     test = pq.read_table(tmp_path / "lmms" / "test.parquet").to_pylist()
     assert [r["spatialqa_id"] for r in test] == [lens["id"]]
     assert [p.name for p in (tmp_path / "lmms" / "videos").rglob("*.mp4")] == [
