@@ -10,14 +10,29 @@ What a card draws, for any task, without per-task code:
 - the row's 2D ``labels`` (JSON): ``boxes`` and ``points`` by instance id, in pixels of the
   first view (moved by the pipeline with the pixels a degradation moved), and per-view
   ``marks``: ``{"marks": {frame_id: [{"xy": [x, y], "label": "REF"}, ...]}}`` (a mark may
-  give ``"box": [x1, y1, x2, y2]`` instead of ``xy``); other keys are named on the card;
+  give ``"box": [x1, y1, x2, y2]`` instead of ``xy``), and ``view_points`` (name ->
+  ``{"view", "xy", "text"}``: a point a question quotes in words); other keys are named on the
+  card. A view that is the row's own image (``export.own_images``) already shows its marks as
+  the model sees them: they are not drawn again (the answer's letter is on the card);
 - the oracle's box, in each view, of every instance the rationale mentions: the referents
   (``objects``), instances named by id (``object 4``, ``id 6``, ``ids [9, 10]``), wherever
   they show a pixel, and every instance of a category the rationale names (an appearance-order
   card names four categories and the frames they first appear in) where it is visible above
   tau. Oracle boxes come from the scene remade from the manifest's config; a scene that cannot
   be remade, or a degradation that moves pixels (the oracle's boxes would be off), gets the
-  labels alone and says so.
+  labels alone and says so;
+- below the strip, top views of the room (``scenes.show.draw_plan``, the scene remade from the
+  manifest by ``manifest.recorded_scene``): a row with ``labels["map"]`` (``cognitive_map``, a
+  ``with_map`` scaffold) gets its true map drawn over the room, in the map's own convention
+  (the square [r_min, r_min + side] x [f_max - side, f_max] along its right and up axes, so
+  ``first_view`` has the first view's heading up): the N x N grid, each mapped instance's cell
+  filled in its colour (a cell of k instances in k stripes) and tagged with its categories, a
+  dot at its exact centre and the first camera; a row whose first and last views see the scene
+  in two states (``Scene.at``) and that names an object that moved between them
+  (``object_moved``, ``object_displacement``, ``object_move_direction``) gets the room at the
+  last view's time with each moved object's footprint at the first view's time (dashed) and at
+  the last's (filled), an arrow between their box centres (``oracle.movement.box_at``) and the
+  two cameras, the first view's heading up.
 
 Labels are drawn at a size relative to the image (``LABEL_SHARE`` of its height) on a filled
 tag of the box's colour with black or white text, whichever contrasts. Image files are named by
@@ -32,17 +47,20 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow.dataset as ds
 from PIL import Image, ImageDraw, ImageFont
+from shapely.geometry import MultiPoint
 
 from spatialqa.errors import SpatialQAError
 from spatialqa.pipelines.export import inside, own_images, safe_name
+from spatialqa.scenes.show import PlanWindow, dashed_line, draw_plan
 from spatialqa.seeding import rng_for
 
 log = logging.getLogger(__name__)
@@ -79,7 +97,14 @@ PALETTE = (
 LABEL_SHARE = 0.05
 """Label text height as a share of the image height (at least ``MIN_LABEL_PX``)."""
 MIN_LABEL_PX = 13
-DRAWN_LABEL_KEYS = ("boxes", "points", "marks")
+DRAWN_LABEL_KEYS = ("boxes", "points", "marks", "view_points", "map")
+MAP_PX = 480
+"""About how many pixels a top view's square of floor spans (a whole number per map cell)."""
+PLAN_MARGIN = 28
+PLAN_FONT_PX = 12
+ALPHA = 115
+"""Opacity (of 255) of a map cell's or a moved footprint's fill: the room shows through."""
+GREY = (110, 110, 110)
 _IDS = re.compile(r"\b(?:object|id|instance)\s+(\d+)\b")
 _ID_LISTS = re.compile(r"\bids?\s*\[([\d,\s]+)\]")
 
@@ -132,25 +157,12 @@ def _start(match: re.Match) -> int:
 
 
 class SceneBoxes:
-    """2D boxes of instances in views, from the oracle, for scenes remade from the manifest."""
+    """2D boxes of instances in views, from the oracle, for the scenes of the build in
+    ``root`` (``manifest.recorded_scene``: remade as the build made them; None: no scene)."""
 
-    def __init__(self, manifest: dict | None) -> None:
-        self.refs: dict[str, Any] = {}
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
         self.scenes: dict[str, Any] = {}
-        if manifest is None:
-            return
-        from spatialqa.pipelines.config import parse_config
-        from spatialqa.pipelines.plan import scene_refs
-
-        try:
-            refs = scene_refs(
-                parse_config(manifest["config"], "manifest.json: config", tasks=False)
-            )
-        except (SpatialQAError, KeyError) as exc:
-            log.warning("preview: scenes cannot be remade (%s); no boxes drawn", exc)
-            return
-        names = {s["scene"]: s.get("scene_id") for s in manifest.get("shards", [])}
-        self.refs = {names.get(ref.name) or ref.name: ref for ref in refs}
 
     def available(self, scene_id: str) -> bool:
         """Whether the scene could be remade (else only the labels' boxes can be drawn)."""
@@ -209,14 +221,22 @@ class SceneBoxes:
             ]
         return found
 
+    def scene(self, scene_id: str) -> Any:
+        """The scene (moving, when its build asked for moved rooms), or None."""
+        return self._scene(scene_id)
+
     def _scene(self, scene_id: str) -> Any:
         if scene_id not in self.scenes:
-            ref = self.refs.get(scene_id)
+            from spatialqa.pipelines.manifest import recorded_scene
+
             try:
-                self.scenes[scene_id] = ref.load() if ref is not None else None
+                found = None if self.root is None else recorded_scene(self.root, scene_id)
             except (SpatialQAError, OSError) as exc:
-                log.warning("preview: scene %s cannot be loaded (%s)", scene_id, exc)
-                self.scenes[scene_id] = None
+                log.warning(
+                    "preview: scene %s cannot be remade (%s); no boxes drawn", scene_id, exc
+                )
+                found = None
+            self.scenes[scene_id] = found
         return self.scenes[scene_id]
 
 
@@ -235,7 +255,8 @@ def label_shapes(labels: dict, views: list[str], name: Any) -> tuple[dict[str, l
     """The shapes of a row's ``labels`` by frame id, and the keys not drawn.
 
     ``boxes`` and ``points`` (by instance id) lie on the first view; ``marks`` on the view that
-    keys them. ``name(key)`` labels an instance id (its category and id).
+    keys them; ``view_points`` on their ``view``. ``name(key)`` labels an instance id (its
+    category and id). ``map`` is drawn on a top view, not here.
     """
     shapes: dict[str, list[Shape]] = defaultdict(list)
     first = views[0] if views else None
@@ -252,6 +273,12 @@ def label_shapes(labels: dict, views: list[str], name: Any) -> tuple[dict[str, l
                     shapes[frame_id].append(
                         Shape(kind, tuple(map(float, xy)), text, f"mark:{text}")
                     )
+    for point_name, point in sorted(_mapping(labels.get("view_points")).items()):
+        point = _mapping(point)
+        if isinstance(point.get("view"), str) and _coords(point.get("xy"), 2):
+            text = f"{point_name} {point.get('text', '')}".strip()
+            xy = tuple(map(float, point["xy"]))
+            shapes[point["view"]].append(Shape("point", xy, text, f"point:{point_name}"))
     return shapes, sorted(k for k in labels if k not in DRAWN_LABEL_KEYS)
 
 
@@ -383,6 +410,263 @@ def plot_distributions(rows: list[dict], path: Path) -> None:
 
 
 @dataclass
+class Plan:
+    """A top view of the room below a card's strip: ``map`` (the row's true map) or ``moved``
+    (objects before and after a move); ``drawn`` records each thing in its pixels."""
+
+    kind: str
+    file: str
+    caption: str
+    drawn: list[dict]
+    window: PlanWindow
+    grid: int | None = None
+
+
+def _floats(value: Any, count: int, field: str) -> list[float]:
+    if not _coords(value, count):
+        raise SpatialQAError(f"labels.map.{field}: expected {count} finite numbers (got {value!r})")
+    return [float(v) for v in value]
+
+
+def map_window(convention: dict) -> tuple[PlanWindow, int]:
+    """The top view of a ``labels["map"]`` convention: its square (``r_min``, ``f_max``,
+    ``side`` along ``right`` and ``up``) on a whole number of pixels a cell, ``MAP_PX // N``;
+    and its grid N. SpatialQAError naming the field when one is missing or malformed."""
+    grid = convention.get("grid")
+    if not isinstance(grid, int) or grid < 1:
+        raise SpatialQAError(f"labels.map.grid: expected a positive integer (got {grid!r})")
+    right = _floats(convention.get("right"), 2, "right")
+    up = _floats(convention.get("up"), 2, "up")
+    r_min, f_max, side = (_floats([convention.get(k)], 1, k)[0] for k in ("r_min", "f_max", "side"))
+    if side <= 0:
+        raise SpatialQAError(f"labels.map.side: must be positive (got {side})")
+    cell = max(8, MAP_PX // grid)
+    return PlanWindow(tuple(right), tuple(up), r_min, f_max, side, cell * grid, PLAN_MARGIN), grid
+
+
+def map_plan(
+    scene: Any,
+    convention: dict,
+    order: list[int],
+    colours: dict[str, tuple[int, int, int]],
+    name: Callable[[int], str],
+    category: Callable[[int], str],
+    first_view: str | None,
+) -> tuple[Image.Image, list[dict], PlanWindow, int]:
+    """The true map of ``convention`` (``labels["map"]``) over ``scene``'s top view (None: a
+    blank floor): cell (x, y) is the square of pixels from (margin + x c, margin + y c), c
+    pixels a side, filled in each of its instances' colours (stripes, in ``order``), outlined,
+    tagged with its instances' categories; a dot at each instance's exact (unclipped) centre;
+    the grid; the first view's camera with its heading when the scene is known."""
+    window, grid = map_window(convention)
+    cell = window.size // grid
+    margin = window.margin
+    continuous = _mapping(convention.get("continuous"))
+    ids = [i for i in order if str(i) in continuous]
+    ids += sorted(int(k) for k in continuous if k.lstrip("-").isdigit() and int(k) not in ids)
+    centre = {i: _floats(continuous[str(i)], 2, f"continuous.{i}") for i in ids}
+    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i in ids:
+        x, y = (min(max(int(np.floor(c)), 0), grid - 1) for c in centre[i])
+        cells[(x, y)].append(i)
+    picture = draw_plan(scene, window).convert("RGBA")
+    layer = Image.new("RGBA", picture.size, (0, 0, 0, 0))
+    pen = ImageDraw.Draw(layer)
+    stripes: dict[int, list[int]] = {}
+    for (x, y), inside_ids in cells.items():
+        u0, v0 = margin + x * cell, margin + y * cell
+        for k, i in enumerate(inside_ids):
+            a = u0 + round(k * cell / len(inside_ids))
+            b = u0 + round((k + 1) * cell / len(inside_ids))
+            stripes[i] = [a, v0, b, v0 + cell]
+            pen.rectangle([a, v0, b - 1, v0 + cell - 1], fill=(*colours[str(i)], ALPHA))
+    picture = Image.alpha_composite(picture, layer).convert("RGB")
+    pen = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=PLAN_FONT_PX)
+    end = margin + window.size
+    for k in range(grid + 1):
+        line = margin + k * cell
+        pen.line([(line, margin), (line, end)], fill=(90, 90, 90), width=1)
+        pen.line([(margin, line), (end, line)], fill=(90, 90, 90), width=1)
+    for k in range(grid):
+        middle = margin + (k + 0.5) * cell
+        pen.text((middle, margin / 2), str(k), fill=(80, 80, 80), font=font, anchor="mm")
+        pen.text((margin / 2, middle), str(k), fill=(80, 80, 80), font=font, anchor="mm")
+    for i, (a, v0, b, v1) in stripes.items():
+        pen.rectangle([a, v0, b - 1, v1 - 1], outline=colours[str(i)], width=2)
+    drawn = []
+    for i in ids:
+        u, v = (margin + c * cell for c in centre[i])
+        pen.ellipse([u - 4, v - 4, u + 4, v + 4], fill=colours[str(i)], outline=(0, 0, 0))
+        drawn.append(
+            {
+                "key": str(i),
+                "kind": "cell",
+                "cell": [(stripes[i][0] - margin) // cell, (stripes[i][1] - margin) // cell],
+                "xy": stripes[i],
+                "centre": [round(u, 2), round(v, 2)],
+                "colour": list(colours[str(i)]),
+                "text": name(i),
+            }
+        )
+    for (x, y), inside_ids in cells.items():
+        words = ", ".join(dict.fromkeys(category(i) for i in inside_ids))
+        _plan_tag(pen, font, words, (margin + x * cell + 3, margin + y * cell + 3), picture.size)
+    if scene is not None and first_view is not None:
+        drawn.append(_camera(pen, font, window, scene.frame(first_view), first_view))
+    return picture, drawn, window, grid
+
+
+def moved_plan(
+    scene: Any,
+    views: list[str],
+    named: list[int],
+    colours: dict[str, tuple[int, int, int]],
+    name: Callable[[int], str],
+) -> tuple[Image.Image, list[dict], PlanWindow, str] | None:
+    """The room's top view when the first and last views see ``scene`` in two states and a
+    ``named`` instance moved between them (None otherwise): the room at the last view's time,
+    every moved object's footprint (its box, ``oracle.movement.box_at``) at the first view's
+    time dashed and at the last's filled, an arrow between the box centres tagged with the
+    floor distance; named objects that stayed outlined; both cameras. The window is the
+    ``first_view`` map's square of the room (``world`` when the first camera looks straight
+    down), so left and right on the picture are the first camera's."""
+    if scene is None or not scene.moves or len(views) < 2:
+        return None
+    from spatialqa.oracle.maps import map_transform
+    from spatialqa.oracle.movement import STILL_M, box_at, motion_between
+    from spatialqa.oracle.viewer import has_heading
+
+    first, last = views[0], views[-1]
+    t1, t2 = scene.frame(first).t, scene.frame(last).t
+    if scene.state_key(t1) == scene.state_key(t2):
+        return None
+    motions = {o.id: motion_between(scene, o.id, first, last) for o in scene.objects if o.motion}
+    moved = [i for i, m in motions.items() if m["corner_move_m"] >= STILL_M]
+    if not set(moved) & set(named):
+        return None
+    axes = "first_view" if has_heading(scene.frame(first)) else "world"
+    t = map_transform(scene.at(t1), axes, first)
+    window = PlanWindow(
+        tuple(map(float, t.right)),
+        tuple(map(float, t.up)),
+        t.r_min,
+        t.f_max,
+        t.side,
+        MAP_PX,
+        PLAN_MARGIN,
+    )
+    picture = draw_plan(scene.at(t2), window, skip=moved).convert("RGBA")
+
+    def footprint(instance: int, time: float) -> list[tuple[float, float]]:
+        corners = box_at(scene, instance, time).corners[:, :2]
+        hull = MultiPoint(corners).convex_hull
+        return window.px(np.asarray(hull.exterior.coords))
+
+    colour = {i: colours.get(str(i), GREY) for i in [*moved, *named]}
+    layer = Image.new("RGBA", picture.size, (0, 0, 0, 0))
+    for i in moved:
+        ImageDraw.Draw(layer).polygon(footprint(i, t2), fill=(*colour[i], ALPHA))
+    picture = Image.alpha_composite(picture, layer).convert("RGB")
+    pen = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=PLAN_FONT_PX)
+    drawn = []
+    for i in named:
+        if i in moved or i not in {o.id for o in scene.objects}:
+            continue
+        outline = footprint(i, t2)
+        pen.polygon(outline, outline=colour[i], width=2)
+        drawn.append(
+            {
+                "key": str(i),
+                "kind": "still",
+                "xy": _rounded(outline),
+                "colour": list(colour[i]),
+                "text": name(i),
+            }
+        )
+    for i in moved:
+        before, after = footprint(i, t1), footprint(i, t2)
+        pen.polygon(after, outline=colour[i], width=2)
+        for a, b in pairwise(before):
+            dashed_line(pen, a, b, colour[i])
+        start, end = (window.px([motions[i][k]])[0] for k in ("centre_before_m", "centre_after_m"))
+        _arrow(pen, start, end, colour[i])
+        metres = motions[i]["displacement_m"]
+        text = f"{name(i)}: {metres:.2f} m"
+        _plan_tag(pen, font, text, (end[0] + 6, end[1] + 6), picture.size)
+        drawn.append(
+            {
+                "key": str(i) if i in named else f"moved:{i}",
+                "kind": "move",
+                "before": _rounded(before),
+                "after": _rounded(after),
+                "from": [round(v, 2) for v in start],
+                "to": [round(v, 2) for v in end],
+                "metres": round(metres, 4),
+                "colour": list(colour[i]),
+                "text": text,
+            }
+        )
+    for label, view in (("1", first), ("2", last)):
+        drawn.append(_camera(pen, font, window, scene.frame(view), f"{label}: {view}"))
+    shown = "; ".join(
+        f"{name(i)} moved {motions[i]['displacement_m']:.2f} m" for i in moved if i in named
+    )
+    up = f"{first}'s heading up" if axes == "first_view" else "world +y up"
+    caption = (
+        f"top view ({up}): {shown}. Dashed: where it stood at {first} ({t1:.2f} s); filled: at "
+        f"{last} ({t2:.2f} s); the arrow joins its box centres."
+    )
+    return picture, drawn, window, caption
+
+
+def _rounded(points: list[tuple[float, float]]) -> list[list[float]]:
+    return [[round(u, 2), round(v, 2)] for u, v in points]
+
+
+def _arrow(pen: ImageDraw.ImageDraw, start, end, colour) -> None:
+    """A 3 px line from ``start`` to ``end`` with a filled head at ``end`` (pixels)."""
+    (u0, v0), (u1, v1) = start, end
+    length = float(np.hypot(u1 - u0, v1 - v0))
+    pen.line([start, end], fill=colour, width=3)
+    if length < 1e-6:
+        return
+    du, dv = (u1 - u0) / length, (v1 - v0) / length
+    head = min(12.0, length / 2)
+    base = (u1 - head * du, v1 - head * dv)
+    side = (-dv * head / 2, du * head / 2)
+    pen.polygon(
+        [end, (base[0] + side[0], base[1] + side[1]), (base[0] - side[0], base[1] - side[1])],
+        fill=colour,
+    )
+
+
+def _camera(pen: ImageDraw.ImageDraw, font, window: PlanWindow, frame: Any, text: str) -> dict:
+    """A camera on a top view: a dot, a 0.5 m line along its optical axis on the floor, and
+    ``text`` beside it."""
+    centre = np.asarray(frame.center, dtype=np.float64)[:2]
+    forward = np.asarray(frame.pose, dtype=np.float64)[:2, 2]
+    norm = float(np.hypot(*forward))
+    tip = centre + (0.5 * forward / norm if norm > 1e-9 else 0.0)
+    (u, v), (tu, tv) = window.px([centre, tip])
+    pen.line([(u, v), (tu, tv)], fill=(30, 30, 30), width=2)
+    pen.ellipse([u - 5, v - 5, u + 5, v + 5], fill=(30, 30, 30))
+    _plan_tag(pen, font, text, (u + 7, v + 4), (window.extent, window.extent))
+    return {"key": f"camera:{frame.id}", "kind": "camera", "xy": [round(u, 2), round(v, 2)]}
+
+
+def _plan_tag(pen: ImageDraw.ImageDraw, font, text: str, anchor, size: tuple[int, int]) -> None:
+    """Black text on a white tag whose top-left is ``anchor``, kept inside the picture."""
+    width = pen.textlength(text, font=font) + 6
+    high = PLAN_FONT_PX * 1.35
+    x = min(max(anchor[0], 0.0), max(size[0] - width, 0.0))
+    y = min(max(anchor[1], 0.0), max(size[1] - high, 0.0))
+    pen.rectangle([x, y, x + width, y + high], fill=(255, 255, 255), outline=(60, 60, 60))
+    pen.text((x + 3, y + 1), text, fill=(0, 0, 0), font=font)
+
+
+@dataclass
 class View:
     """One image of a card's strip, as the page shows it."""
 
@@ -403,9 +687,7 @@ def preview(dataset: str | Path, out: str | Path, *, count: int = 60, seed: int 
         (f["scene_id"], f["frame_id"], json.dumps(f["degradation"], sort_keys=True)): f
         for f in _table(root, "frames", columns)
     }
-    manifest_path = root / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
-    scenes = SceneBoxes(manifest)
+    scenes = SceneBoxes(root if (root / "manifest.json").exists() else None)
     (out / "images").mkdir(parents=True, exist_ok=True)
     cards = []
     saved: set[Path] = set()
@@ -431,13 +713,15 @@ def _sample_card(
     named_ids = list(dict.fromkeys(named_ids))
     of_categories = sorted({i for c in categories for i in by_category.get(c, ())} - set(named_ids))
 
+    def category(instance: int) -> str:
+        return names.get(instance) or scenes.category(scene_id, instance) or "?"
+
     def name(instance: Any) -> str:
         number = int(instance) if str(instance).lstrip("-").isdigit() else None
         if number is None:
             return str(instance)
-        category = names.get(number) or scenes.category(scene_id, number) or "?"
         role = roles.get(number)
-        return f"{category} {number}" + (f" ({role})" if role else "")
+        return f"{category(number)} {number}" + (f" ({role})" if role else "")
 
     labels = _labels(row)
     views = list(row["views"])
@@ -455,12 +739,21 @@ def _sample_card(
         )
     elif not oracle:
         notes.append("the scene cannot be remade from the manifest: only the labels are drawn")
-    keys = [str(i) for i in [*named_ids, *of_categories]]
+    convention = labels.get("map")
+    mapped = sorted(
+        int(k) for k in _mapping(_mapping(convention).get("continuous")) if k.lstrip("-").isdigit()
+    )
+    keys = [str(i) for i in [*named_ids, *of_categories, *mapped]]
     keys += [s.key for v in views for s in shapes_of.get(v, []) if s.key not in keys]
     colours = {key: PALETTE[n % len(PALETTE)] for n, key in enumerate(dict.fromkeys(keys))}
     key_of = json.dumps(degradation, sort_keys=True)
     shown: list[View] = []
     own = own_images(row)  # a marked view: the row's own image, its marks drawn
+    if any(own[n] is not None and shapes_of.get(v) for n, v in enumerate(views)):
+        notes.append(
+            "marks: as the row's own images show them to the model (the answer's letter is "
+            "above), not drawn again"
+        )
     texts: dict[str, str] = {}  # what was drawn, by key: the legend
     for number, view in enumerate(views):
         frame = frames.get((scene_id, view, key_of))
@@ -473,7 +766,11 @@ def _sample_card(
             shown.append(View(view, None, timestamp, named, [], None))
             continue
         picture = Image.open(io.BytesIO(image["bytes"]))
-        shapes = list(shapes_of.get(view, []))
+        shapes = [
+            shape
+            for shape in shapes_of.get(view, [])
+            if own[number] is None or not shape.key.startswith("mark:")
+        ]
         if oracle:
             labelled = {s.key for s in shapes if s.kind == "box"}
             boxes = scenes.boxes(scene_id, view, named_ids, picture.size, of_categories)
@@ -491,8 +788,73 @@ def _sample_card(
         drawing.save(target, quality=88, subsampling=0)  # 4:4:4: thin boxes keep colour
         shown.append(View(view, file, timestamp, named, drawn, label_px(picture.size[1])))
         texts.update((shape.key, shape.text) for shape in shapes if shape.key not in texts)
+    scene = scenes.scene(scene_id)
+    plans, why = _plans(out, row, scene, convention, named_ids, colours, name, category)
+    notes += why
+    for plan in plans:
+        texts.update(
+            (d["key"], d["text"]) for d in plan.drawn if "text" in d and d["key"] not in texts
+        )
     legend = [(key, texts[key], colours[key]) for key in colours if key in texts]
-    return _card(row, shown, legend, notes)
+    return _card(row, shown, legend, notes, plans)
+
+
+def _plans(
+    out: Path,
+    row: dict,
+    scene: Any,
+    convention: Any,
+    named: list[int],
+    colours: dict[str, tuple[int, int, int]],
+    name: Callable[[int], str],
+    category: Callable[[int], str],
+) -> tuple[list[Plan], list[str]]:
+    """The card's top views, saved as PNG beside its views: the row's map over the room
+    (``labels["map"]``, the room as at the first delivered view's time) and the moved objects;
+    and notes saying why a map is not drawn."""
+    views = list(row["views"])
+    plans, notes = [], []
+    stem = f"images/{safe_name(row['id'])}"
+    if convention is not None and not isinstance(convention, dict):
+        notes.append("labels.map: not a JSON object; the map is not drawn")
+    elif convention is not None:
+        state = scene
+        if scene is not None and views:
+            state = scene.at(min(scene.frame(view).t for view in views))
+        view = convention.get("view") or (views[0] if views else None)
+        order = [o["instance_id"] for o in row["objects"]]
+        try:
+            picture, drawn, window, grid = map_plan(
+                state, convention, order, colours, name, category, view
+            )
+        except SpatialQAError as exc:
+            notes.append(f"{exc}; the map is not drawn")
+        else:
+            axes = (
+                f"up is {view}'s heading, right its right"
+                if convention.get("frame") == "first_view"
+                else "up is world +y, right world +x"
+            )
+            where = (
+                "over the room's top view"
+                if state is not None
+                else "on a blank floor (the scene cannot be remade)"
+            )
+            moving = " as at the first view's time" if scene is not None and scene.moves else ""
+            caption = (
+                f"true map: {grid} x {grid} cells of {window.side / grid:.2f} m {where}{moving}; "
+                f"{axes}; a dot at each centre"
+            )
+            file = f"{stem}_map.png"
+            picture.save(inside(out, file), format="PNG")
+            plans.append(Plan("map", file, caption, drawn, window, grid))
+    moved = moved_plan(scene, views, named, colours, name)
+    if moved is not None:
+        picture, drawn, window, caption = moved
+        file = f"{stem}_moved.png"
+        picture.save(inside(out, file), format="PNG")
+        plans.append(Plan("moved", file, caption, drawn, window))
+    return plans, notes
 
 
 def _moves_pixels(kind: str) -> bool:
@@ -504,7 +866,7 @@ def _moves_pixels(kind: str) -> bool:
         return True  # an unknown degradation: do not trust the clean geometry on it
 
 
-def _card(row: dict, views: list[View], legend: list, notes: list[str]) -> str:
+def _card(row: dict, views: list[View], legend: list, notes: list[str], plans: list[Plan]) -> str:
     e = html.escape
     degradation = row["degradation"]
     shown = (
@@ -539,6 +901,14 @@ def _card(row: dict, views: list[View], legend: list, notes: list[str]) -> str:
             f"data-label-px='{view.label_px}' data-drawn='{e(json.dumps(view.drawn))}'></a>"
             f"<figcaption>{caption}</figcaption></figure>"
         )
+    tops = "".join(
+        f"<figure class='plan' data-plan='{e(plan.kind)}'><a href='{e(plan.file)}'>"
+        f"<img src='{e(plan.file)}' alt='{e(plan.kind)}' data-plan='{e(plan.kind)}' "
+        f"data-margin='{plan.window.margin}' data-size='{plan.window.size}' "
+        f"data-grid='{plan.grid or ''}' data-drawn='{e(json.dumps(plan.drawn))}'></a>"
+        f"<figcaption>{e(plan.caption)}</figcaption></figure>"
+        for plan in plans
+    )
     chips = "".join(
         f"<li data-key='{e(key)}'><span class='chip' style='background: rgb{colour}'></span>"
         f"{e(text)}</li>"
@@ -551,7 +921,8 @@ def _card(row: dict, views: list[View], legend: list, notes: list[str]) -> str:
         f"<pre class='question'>{e(row['question'])}</pre>"
         f"<p><b>answer:</b> {answer}</p>{reason}"
         f"<div class='strip'>{''.join(figures)}</div>"
-        f"<p class='meta'>{len(views)} views · degradation: {e(shown)}</p>"
+        + (f"<div class='plans'>{tops}</div>" if tops else "")
+        + f"<p class='meta'>{len(views)} views · degradation: {e(shown)}</p>"
         + (f"<ul class='legend'>{chips}</ul>" if chips else "")
         + "".join(f"<p class='note'>{e(note)}</p>" for note in notes)
         + f"<details open><summary>rationale</summary><p>{e(row['rationale'])}</p></details>"
@@ -569,6 +940,9 @@ body {{ font-family: system-ui, sans-serif; margin: 1.5em; background: #fafafa; 
 .view {{ flex: 0 0 auto; margin: 0; border: 2px solid transparent; }}
 .view.named {{ border-color: #222; }}
 .view img {{ display: block; max-height: 320px; }}
+.plans {{ display: flex; gap: 10px; flex-wrap: wrap; margin-top: 4px; }}
+.plan {{ margin: 0; max-width: 540px; }}
+.plan img {{ display: block; max-width: 100%; }}
 .view .blank {{ width: 160px; height: 120px; background: #eee; color: #666;
                display: flex; align-items: center; justify-content: center; }}
 figcaption {{ font-size: .85em; color: #444; padding: 2px 4px; }}
@@ -586,7 +960,8 @@ pre.question {{ white-space: pre-wrap; font-size: 1em; }}
 <h1>{name}</h1>
 <p>{shown} of {total} samples, spread over tasks. Every view of a sample is in its strip
 (scroll sideways); boxes mark every object its rationale mentions, in each view where it is
-visible; a frame the rationale names has a dark border.
+visible; a frame the rationale names has a dark border. Below a map's strip, the true map over
+the room's top view; below a moved object's, its footprint before (dashed) and after (filled).
 <span id="status">loading images…</span></p>
 <label>task: <select id="task"><option value="">all</option>{options}</select></label>
 <p><img src="distributions.png" alt="answer distributions per task" style="max-width:100%"></p>
