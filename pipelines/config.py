@@ -14,10 +14,12 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    SerializerFunctionWrapHandler,
     ValidationError,
     ValidationInfo,
     create_model,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -445,6 +447,10 @@ class LimitsSpec(Strict):
     """Objects of one scene (pairwise facts grow with its square)."""
     max_vertices: int = Field(default=Limits.max_vertices, ge=1)
     """Mesh vertices and points of one scene, objects and structure together."""
+    max_keyframes: int = Field(default=Limits.max_keyframes, ge=0)
+    """Motion keyframes of one scene, all objects together (each can be a state of the scene,
+    with its own placed objects and derived geometry); 1000 admits one object keyed at every
+    frame of a 30 s clip at 30 fps, procedural rooms use at most 3."""
     max_shard_memory_gib: float = Field(default=8.0, gt=0)
     """The estimated peak memory of one shard (meshes, visibility, images) must fit this."""
     shard_timeout_s: float = Field(default=1800.0, gt=0)
@@ -463,6 +469,15 @@ class LimitsSpec(Strict):
             limit = f"{MAX_SHARD_TIMEOUT_S:.0f}"
             raise ValueError(f"must be at most {limit} s, 30 days (got {value:g})")
         return value
+
+    @model_serializer(mode="wrap")
+    def _keyframes_only_when_set(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """``max_keyframes`` at its default is left out of the dump, so the config hash (which
+        every row id holds) of a config that does not set it is the one it was before."""
+        data = handler(self)
+        if self.max_keyframes == Limits.max_keyframes:
+            data.pop("max_keyframes", None)
+        return data
 
 
 class SplitSpec(Strict):

@@ -18,6 +18,7 @@ from PIL import Image
 
 from spatialqa.errors import SceneError
 from spatialqa.scenes.files import MISSING, file_problem
+from spatialqa.scenes.io import SCENE_FILE
 from spatialqa.scenes.scene import Scene
 
 __all__ = ["Limits", "check_limits", "image_header_size"]
@@ -31,17 +32,19 @@ class Limits:
     max_image_pixels: int = 40_000_000
     max_objects: int = 2000
     max_vertices: int = 20_000_000
+    max_keyframes: int = 1000
 
 
 def check_limits(scene: Scene, limits: Limits, root: str | Path | None = None) -> None:
     """Raise SceneError naming the field when the scene exceeds a limit.
 
     Checks the object count, the vertices of every mesh and point cloud (objects and
-    structure together), every frame's width and height, and, when ``root`` (the directory
-    the frames' ``rgb``/``depth`` paths are relative to) is given, every captured image's
-    size read from its header. Errors start with the scene (or the image file) and name the
-    field: ``scene 'x': trajectories['walkthrough'].frames['f0000'].width: 100000 px exceeds
-    limits.max_image_side 8192``.
+    structure together), the motion keyframes of all objects together, every frame's width
+    and height, and, when ``root`` (the directory the frames' ``rgb``/``depth`` paths are
+    relative to) is given, every captured image's size read from its header. Errors start
+    with the scene (or the file: the image, or the ``scene.json`` that holds the keyframes)
+    and name the field: ``scene 'x': trajectories['walkthrough'].frames['f0000'].width:
+    100000 px exceeds limits.max_image_side 8192``.
     """
     head = f"scene {scene.scene_id!r}"
     if len(scene.objects) > limits.max_objects:
@@ -59,6 +62,7 @@ def check_limits(scene: Scene, limits: Limits, root: str | Path | None = None) -
             f"{head}: objects, structure: {vertices} vertices and points exceed "
             f"limits.max_vertices {limits.max_vertices}"
         )
+    _check_keyframes(scene, limits, root)
     for trajectory in scene.trajectories:
         for frame in trajectory.frames:
             where = f"trajectories[{trajectory.name!r}].frames[{frame.id!r}]"
@@ -84,6 +88,28 @@ def check_limits(scene: Scene, limits: Limits, root: str | Path | None = None) -
                 relative = getattr(frame, name)
                 if relative is not None:
                     _check_image(Path(root) / relative, f"{where}.{name}", limits)
+
+
+def _check_keyframes(scene: Scene, limits: Limits, root: str | Path | None) -> None:
+    """Refuse more motion keyframes, all objects together, than ``limits.max_keyframes``:
+    each can be a state of the scene (``Scene.at``) with its own placed objects and derived
+    geometry, so their count bounds what a moving scene costs. Only a ``scene.json`` carries
+    keyframes; the error names it when ``root`` holds one."""
+    counts = {obj.id: len(obj.motion) for obj in scene.objects if obj.motion}
+    total = sum(counts.values())
+    if total <= limits.max_keyframes:
+        return
+    most = max(counts, key=lambda ident: (counts[ident], -ident))
+    file = None if root is None else Path(root) / SCENE_FILE
+    head = (
+        f"{file}: scene {scene.scene_id!r}"
+        if file is not None and file.is_file()
+        else f"scene {scene.scene_id!r}"
+    )
+    raise SceneError(
+        f"{head}: objects[].motion: {total} keyframes (the most: objects[id={most}].motion, "
+        f"{counts[most]}) exceed limits.max_keyframes {limits.max_keyframes}"
+    )
 
 
 def _check_image(path: Path, where: str, limits: Limits) -> None:

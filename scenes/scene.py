@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections import Counter
+from collections import Counter, OrderedDict
+from contextlib import suppress
 from dataclasses import InitVar, dataclass, field, replace
 from functools import cached_property
 from itertools import pairwise
@@ -40,6 +41,10 @@ MAX_NAME_LENGTH = 200
 MAX_ROOM_KIND_LENGTH = 32
 ROOM_KIND = re.compile(rf"[a-z](?:[a-z0-9 -]{{0,{MAX_ROOM_KIND_LENGTH - 2}}}[a-z0-9])?")
 """What ``Room.kind`` may be: lowercase words ("living room", "walk-in closet")."""
+STATES_KEPT = 32
+"""States ``Scene.at`` keeps (the ones used last): every state a build's delivered views see
+(16 by default) stays cached while its tasks ask about them, and a scene keyed at every frame
+holds at most this many copies of its moving objects and their derived geometry."""
 DEGENERATE_FACE = 1e-6
 """A face whose height is at most this fraction of its longest edge has no area to speak of."""
 _CHUNK = 65_536
@@ -682,7 +687,7 @@ class Scene:
     trajectories: tuple[Trajectory, ...] = ()
     floor_z: float = 0.0
     _by_id: dict[int, SceneObject] = field(init=False, repr=False)
-    _states: dict[tuple[int, ...], Scene] = field(init=False, repr=False)
+    _states: OrderedDict[tuple[int, ...], Scene] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         checked_name(self.scene_id, "scene_id")
@@ -710,7 +715,7 @@ class Scene:
             raise SceneError("floor_z: must be finite")
         object.__setattr__(self, "floor_z", float(self.floor_z))
         object.__setattr__(self, "_by_id", {obj.id: obj for obj in self.objects})
-        object.__setattr__(self, "_states", {})
+        object.__setattr__(self, "_states", OrderedDict())
         for trajectory in self.trajectories:
             for frame in trajectory.frames:
                 if not self.sees_something(frame):
@@ -732,16 +737,25 @@ class Scene:
     def at(self, t: float) -> Scene:
         """The scene as it is at time ``t``: every object placed by its pose at ``t``
         (``SceneObject.pose_at``) and its motion dropped; trajectories, structure and room
-        unchanged. A scene that does not move is its own state. States are cached per
-        ``state_key``, so frames in one state share one Scene and its derived geometry."""
+        unchanged. A scene that does not move is its own state. The ``STATES_KEPT`` states
+        used last are cached per ``state_key``, so frames in one state share one Scene and its
+        derived geometry (``derived`` holds it only while the state lives), and a scene keyed
+        at every frame keeps a bounded number of copies of its moving objects."""
         if not self.moves:
             return self
         key = self.state_key(t)
-        state = self._states.get(key)
-        if state is None:
-            objects = tuple(obj.placed(obj.pose_at(t)) for obj in self.objects)
-            state = replace(self, objects=objects)
-            self._states[key] = state
+        states = self._states
+        state = states.get(key)
+        if state is not None:
+            with suppress(KeyError):  # another thread may have just evicted it
+                states.move_to_end(key)
+            return state
+        objects = tuple(obj.placed(obj.pose_at(t)) for obj in self.objects)
+        state = replace(self, objects=objects)
+        states[key] = state
+        while len(states) > STATES_KEPT:
+            with suppress(KeyError):
+                states.popitem(last=False)
         return state
 
     def from_time(self, t: float) -> Scene:

@@ -362,6 +362,21 @@ def test_the_limits_section_is_parsed_and_bad_limits_are_refused(tmp_path):
     )
 
 
+def test_max_keyframes_is_a_scene_limit_left_out_of_the_config_hash_at_its_default():
+    config = parse_config(BASE)
+    assert config.limits.max_keyframes == 1000 and config.limits.scene.max_keyframes == 1000
+    # at its default the dump (and so the hash every row id holds) is the one it was before
+    assert "max_keyframes" not in config.model_dump(mode="json")["limits"]
+    few = parse_config({**BASE, "limits": {"max_keyframes": 5}})
+    assert few.limits.scene.max_keyframes == 5
+    assert few.model_dump(mode="json")["limits"]["max_keyframes"] == 5
+    assert fingerprint(few) != fingerprint(config)
+    assert parse_config({**BASE, "limits": {"max_keyframes": 0}}).limits.max_keyframes == 0
+    assert error_of({**BASE, "limits": {"max_keyframes": -1}}) == (
+        "c.yaml: limits.max_keyframes: Input should be greater than or equal to 0 (got -1)"
+    )
+
+
 def test_the_framing_rule_is_on_by_default_and_spelled_out_or_turned_off():
     from spatialqa.pipelines.config import FramingSpec
 

@@ -4,6 +4,7 @@ vertex counts, image headers (a decompression bomb is measured, never decoded)."
 import os
 import warnings
 
+import numpy as np
 import pytest
 from PIL import Image
 from scene_json_kit import HEIGHT, bomb_png, write_scene
@@ -107,3 +108,48 @@ def test_unreadable_or_vanished_images_are_named_by_the_limits_check(tmp_path):
 
 def test_procedural_scenes_are_within_the_default_limits():
     check_limits(procedural_scene(0, 0), Limits())
+
+
+def keyed(*times: float):
+    """``change`` for write_scene: the chair moves 0.1 m along x at each of ``times``."""
+
+    def change(document: dict) -> None:
+        poses = [np.eye(4) for _ in times]
+        for k, pose in enumerate(poses):
+            pose[0, 3] = 0.1 * (k + 1)
+        motion = [{"t": t, "pose": pose.tolist()} for t, pose in zip(times, poses, strict=True)]
+        document["objects"][0]["motion"] = motion
+
+    return change
+
+
+def test_keyframes_beyond_the_limit_are_named_with_their_scene_json(tmp_path):
+    path = write_scene(tmp_path, keyed(1.0, 2.0, 3.0))
+    scene = load_scene(tmp_path)
+    assert len(scene.object(1).motion) == 3
+    check_limits(scene, Limits(max_keyframes=3), tmp_path)  # 3 in all: at the limit
+    with pytest.raises(SceneError) as info:
+        check_limits(scene, Limits(max_keyframes=2), tmp_path)
+    assert str(info.value) == (
+        f"{path}: scene 'validation': objects[].motion: 3 keyframes (the most: "
+        "objects[id=1].motion, 3) exceed limits.max_keyframes 2"
+    )
+    with pytest.raises(SceneError, match=r"^scene 'validation': objects\[\]\.motion: 3 "):
+        check_limits(scene, Limits(max_keyframes=2))  # no directory: the scene names it
+
+
+def test_keyframes_are_counted_over_every_moving_object():
+    scene = procedural_scene(0, 0, frames=4, moved=True)
+    moving = sorted(obj.id for obj in scene.objects if obj.motion)
+    # procedural rooms move one to three pieces, one keyframe each
+    assert 1 <= len(moving) <= 3
+    assert all(len(scene.object(i).motion) == 1 for i in moving)
+    check_limits(scene, Limits())
+    check_limits(scene, Limits(max_keyframes=len(moving)))
+    with pytest.raises(SceneError) as info:
+        check_limits(scene, Limits(max_keyframes=len(moving) - 1))
+    assert str(info.value) == (
+        f"scene {scene.scene_id!r}: objects[].motion: {len(moving)} keyframes (the most: "
+        f"objects[id={moving[0]}].motion, 1) exceed limits.max_keyframes {len(moving) - 1}"
+    )
+    check_limits(procedural_scene(0, 0, frames=4), Limits(max_keyframes=0))  # no motion

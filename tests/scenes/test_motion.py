@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from dataclasses import replace
 
 import moving_kit
@@ -22,6 +24,7 @@ from spatialqa.scenes import (
     save_scene,
 )
 from spatialqa.scenes.motion import MOVABLE
+from spatialqa.scenes.scene import STATES_KEPT
 
 
 def turn(yaw_deg: float, shift=(0.0, 0.0, 0.0)) -> np.ndarray:
@@ -85,6 +88,26 @@ def test_states_are_cached_per_keyframe_index(scene_kit):
     assert scene.at(2.5) is scene.at_frame("f3")
     assert len({id(scene.at(t)) for t in (0.0, 1.0, 3.0)}) == 3
     assert scene.at(0.0).at(5.0) is scene.at(0.0)  # a state does not move any more
+
+
+def test_only_the_states_used_last_are_kept(scene_kit):
+    # The chair moves 0.01 m along x at t = 1, 2, ..., STATES_KEPT + 1: state k holds on
+    # [k, k + 1) (state 0 before t = 1), STATES_KEPT + 2 states in all.
+    n = STATES_KEPT + 1
+    scene = moving_scene(
+        scene_kit, [Keyframe(float(k), turn(0.0, (0.01 * k, 0, 0))) for k in range(1, n + 1)]
+    )
+    first = scene.at(0.5)
+    gone = weakref.ref(scene.at(1.5))
+    for k in range(2, STATES_KEPT):  # states 2 .. STATES_KEPT - 1: STATES_KEPT in all so far
+        scene.at(k + 0.5)
+    assert scene.at(0.25) is first  # still kept, and now the state used last
+    scene.at(n + 0.5)  # one state more: the one used longest ago (state 1) goes
+    gc.collect()
+    assert gone() is None  # nothing else held it: its placed objects are freed
+    assert scene.at(0.75) is first
+    again = scene.at(1.5)  # made anew, where it was
+    assert np.allclose(again.object(1).mesh.bounds[:, 0], [1.51, 2.51])  # 2 +- 0.5 + 0.01
 
 
 def test_a_scene_without_motion_is_its_own_state(scene_kit):
