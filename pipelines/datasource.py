@@ -117,8 +117,8 @@ def ray_dataset(config: ConfigLike, limit: int | None = None, **read_args: Any) 
     to; when none is, Ray is started (or the cluster at ``RAY_ADDRESS`` joined) as a build
     does, with the config's ``ray.runtime_env`` as the job's environment (``ray.num_cpus``
     sizes a local one). ``read_args`` go to ``ray.data.read_datasource`` (``concurrency``,
-    ``ray_remote_args``, ...); each read task is given the thread budget of a build's shard
-    unless ``ray_remote_args`` names a ``runtime_env``."""
+    ``runtime_env``, ...); each read task is given the thread budget of a build's shard
+    unless they name a ``runtime_env``."""
     from spatialqa.pipelines.build import start_ray, thread_budget
 
     source = SpatialQADatasource(config, limit)
@@ -128,8 +128,9 @@ def ray_dataset(config: ConfigLike, limit: int | None = None, **read_args: Any) 
     read_args.setdefault("override_num_blocks", max(1, len(source.shards)))
     # each read task renders on its one CPU, as a build's shard does (``thread_budget``);
     # the config's env_vars are the job's, and win over the budget as in a build
-    remote = dict(read_args.get("ray_remote_args") or {})
-    budget = thread_budget(1, (job_env or {}).get("env_vars"))
-    remote.setdefault("runtime_env", {"env_vars": budget})
-    read_args["ray_remote_args"] = remote
+    if "runtime_env" not in read_args and "runtime_env" not in (
+        read_args.get("ray_remote_args") or {}
+    ):
+        budget = thread_budget(1, (job_env or {}).get("env_vars"))
+        read_args["runtime_env"] = {"env_vars": budget}
     return ray.data.read_datasource(source, **read_args)
