@@ -133,7 +133,15 @@ def count_samples(config: BuildConfig, shard: Shard) -> dict[str, int]:
 
     Raises SkippedScene when a build would skip the scene (with the reason it would record).
     """
-    stage = Stages(shard)
+    _, _, samples = questions(config, shard, Stages(shard))
+    return {spec.name: sum(s.task == spec.name for s in samples) for spec in config.tasks}
+
+
+def questions(
+    config: BuildConfig, shard: Shard, stage: Stages
+) -> tuple[Scene, tuple[str, ...], list[Sample]]:
+    """The shard's scene, its delivered views and every task's samples, each step a stage
+    (``count_samples`` stops here; ``shard_rows`` goes on to the images and rows)."""
     with stage("loading"):
         scene = shard.scene.load()
     with stage("checking limits"):
@@ -142,7 +150,7 @@ def count_samples(config: BuildConfig, shard: Shard) -> dict[str, int]:
         views = delivered_views(scene, config.views)
     with stage("asking questions"):
         samples = ask(config, scene, views)
-    return {spec.name: sum(s.task == spec.name for s in samples) for spec in config.tasks}
+    return scene, views, samples
 
 
 class ShardRows(NamedTuple):
@@ -162,15 +170,10 @@ def shard_rows(config: BuildConfig, shard: Shard, build_id: str) -> ShardRows:
     Raises SkippedScene (with the reason a build records) when the scene fails at any stage.
     """
     stage = Stages(shard)
-    with stage("loading"):
-        scene = shard.scene.load()
-    with stage("checking limits"):
-        check_scene(config, scene, root=shard.scene.path or None)
+    scene, views, samples = questions(config, shard, stage)
     with stage("picking views"):
-        views = delivered_views(scene, config.views)
         short = view_shortfall(scene, config.views, views)
     with stage("asking questions"):
-        samples = ask(config, scene, views)
         variants = [variant for spec in config.degradations for variant in spec.variants]
         shown = [view for view in views if any(view in s.views for s in samples)]
     with stage("rendering and degrading the views"):
