@@ -28,3 +28,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/pip install --quiet -e ".[test]"
     touch "$stamp"
 fi
+# Ask every task's example once, here, so that the first `spatialqa tasks` answers at once
+# (the listing is kept in ~/.cache/spatialqa, keyed by the source; 0.1 s once there, 2-3 s to make).
+.venv/bin/spatialqa tasks > /dev/null
