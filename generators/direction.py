@@ -77,6 +77,7 @@ class RelDirection(Task):
     family = "direction"
     answer_type = "mc"
     metric = "accuracy"
+    map_scaffold = True
     Params = DirectionParams
     granularity: ClassVar[str]
     labels: ClassVar[tuple[str, ...]]

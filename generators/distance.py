@@ -96,6 +96,7 @@ class ObjectAbsDistance(Task):
     """GROUND_TRUTH.md object_abs_distance: distance in m, 0.1 m precision, >= 0.2 m."""
 
     name = "object_abs_distance"
+    map_scaffold = True
     family = "distance"
     answer_type = "number"
     metric = "mra"
@@ -172,6 +173,7 @@ class ObjectRelDistance(Task):
     """
 
     name = "object_rel_distance"
+    map_scaffold = True
     family = "distance"
     answer_type = "mc"
     metric = "accuracy"

@@ -63,6 +63,7 @@ class RoutePlanning(Task):
     """GROUND_TRUTH.md route_planning: the turn at each landmark of a walkable route."""
 
     name = "route_planning"
+    map_scaffold = True
     family = "navigation"
     answer_type = "mc"
     metric = "accuracy"

@@ -32,19 +32,6 @@ TASK_BASE_VERSION = 1
 """Bumped when the shared machinery of every task (balancing, letters, phrasing, seeds)
 changes the samples it makes; it enters the build fingerprint."""
 NUMERIC = ("number", "integer")
-MAP_SCAFFOLD_TASKS = frozenset(
-    {
-        "object_abs_distance",
-        "object_rel_distance",
-        "object_rel_direction_easy",
-        "object_rel_direction_medium",
-        "object_rel_direction_hard",
-        "route_planning",
-    }
-)
-"""Tasks (and their ``_mc`` variants) that take ``with_map`` (GROUND_TRUTH.md): the question is
-preceded by the true cognitive map of its referents' categories and its convention, as
-VSI-Bench's map prompting does; the sampler adds it (``generators.maps.map_scaffold``)."""
 MOTION_NOTE = (
     "Some objects move between these images: answer for the room as it is in the first image."
 )
@@ -171,6 +158,11 @@ class Task(ABC):
     unseen_is_an_answer: ClassVar[bool] = False
     """View-grounded tasks whose answer a view that misses a referent still gives (a count of
     0, "less visible"): they make no abstention items from such views."""
+    map_scaffold: ClassVar[bool] = False
+    """True for tasks that take ``with_map`` (GROUND_TRUTH.md: the relative distance, direction
+    and route tasks): the question is preceded by the true cognitive map of its referents'
+    categories and its convention, as VSI-Bench's map prompting does; the sampler adds it
+    (``generators.maps.map_scaffold``). An ``_mc`` variant takes it when its base does."""
     hint: ClassVar[str | None] = None
     """What the task needs of the views to yield at all (a trajectory, a view count), in the
     config's terms: a build or ``plan --exact`` where it yields nothing shows it, and so does
@@ -201,8 +193,8 @@ class Task(ABC):
 
     @classmethod
     def takes_map(cls) -> bool:
-        """Whether the task takes ``with_map`` (``MAP_SCAFFOLD_TASKS``, or its base's name)."""
-        return getattr(cls, "base", cls).name in MAP_SCAFFOLD_TASKS
+        """Whether the task takes ``with_map`` (``map_scaffold``, or its base's)."""
+        return getattr(cls, "base", cls).map_scaffold
 
     @abstractmethod
     def candidates(self, ctx: Context) -> Sequence[tuple]:
