@@ -239,19 +239,19 @@ class Glance:
         forward = np.column_stack([cp * cy, cp * sy, sp])
         right = np.column_stack([sy, -cy, np.zeros(k)])
         down = np.cross(forward, right)
-        directions = (
+        rays = np.empty((k, gw * gh, 6), dtype=np.float32)  # written in place: no copies
+        rays[..., :3] = eyes[:, None, :]
+        rays[..., 3:] = (
             forward[:, None, :] + a[None, :, None] * right[:, None, :]
             + b[None, :, None] * down[:, None, :]
         )  # fmt: skip
-        rays = np.concatenate(
-            [np.broadcast_to(eyes[:, None, :], directions.shape), directions], axis=2
-        ).reshape(-1, 6)
-        hit = self.scene.cast_rays(o3d.core.Tensor(rays.astype(np.float32)))
-        ids = hit["geometry_ids"].numpy().astype(np.int64)
-        bucket = np.where(ids == o3d.t.geometry.RaycastingScene.INVALID_ID, n + 1,
-                          np.minimum(ids, n))  # fmt: skip
-        per_view = np.repeat(np.arange(k), gw * gh)
-        counts = np.bincount(per_view * (n + 2) + bucket, minlength=k * (n + 2))
+        hit = self.scene.cast_rays(o3d.core.Tensor.from_numpy(rays.reshape(-1, 6)))
+        ids = hit["geometry_ids"].numpy()
+        # bucket per view: 0..n-1 a piece, n the structure, n + 1 nothing (a window)
+        bucket = np.minimum(ids, n).astype(np.int64)
+        bucket[ids == o3d.t.geometry.RaycastingScene.INVALID_ID] = n + 1
+        bucket += np.repeat(np.arange(k) * (n + 2), gw * gh)
+        counts = np.bincount(bucket, minlength=k * (n + 2))
         counts = counts.reshape(k, n + 2) / (gw * gh)
         seen = counts[:, :n] * (gw * gh) >= GLANCE_MIN_RAYS - 1e-9
         return Looks(
@@ -370,10 +370,14 @@ def _walk(
     retry = np.flatnonzero(~good.any(axis=(1, 2)))
     if len(retry):
         every = np.broadcast_to(np.arange(YAW_BINS), (len(retry), YAW_BINS))
+        if cone_deg is not None:  # only the bins within twice the cone: the rest are worthless
+            reach = int(2 * cone_deg / (360.0 / YAW_BINS))
+            middle = np.round(headings[retry] / (2 * np.pi / YAW_BINS)).astype(int)
+            every = np.sort((middle[:, None] + np.arange(-reach, reach + 1)) % YAW_BINS, axis=1)
         more_options, more_worth, more_good = glanced(retry, every, widen=True)
         rank = np.where(more_good, GOOD_BONUS * 10, 0.0) + np.nan_to_num(more_worth, neginf=-1e9)
         keep = np.argsort(-rank.max(axis=2), axis=1, kind="stable")[:, :SHORTLIST]
-        bins[retry] = keep
+        bins[retry] = np.take_along_axis(every, keep, axis=1)
         options[retry] = np.take_along_axis(more_options, keep[..., None], axis=1)
         worth[retry] = np.take_along_axis(more_worth, keep[..., None], axis=1)
         good[retry] = np.take_along_axis(more_good, keep[..., None], axis=1)
