@@ -302,8 +302,16 @@ def outline_mask(
     left, right = int(first.min()), int(last.max()) + 1
     if left >= right:
         return None
-    columns = np.arange(left, right)
-    mask = (columns >= first[0, :, None]) & (columns <= last[0, :, None])
-    for low, high in zip(first[1:], last[1:], strict=True):
-        mask |= (columns >= low[:, None]) & (columns <= high[:, None])
-    return top, left, mask
+    if len(first) == 1:
+        columns = np.arange(left, right)
+        return top, left, (columns >= first[0, :, None]) & (columns <= last[0, :, None])
+    # Several parts: +1 where a part's span starts in a row, -1 after it ends; a pixel is in
+    # the outline where the running sum along its row is positive (two passes over the
+    # block, not three per part).
+    width, rows = right - left, first.shape[1]
+    steps = np.zeros((rows, width + 1), dtype=np.int32)
+    spans = first <= last
+    row = np.broadcast_to(np.arange(rows), first.shape)[spans]
+    np.add.at(steps, (row, first[spans] - left), 1)
+    np.add.at(steps, (row, last[spans] - left + 1), -1)
+    return top, left, np.cumsum(steps[:, :width], axis=1) > 0

@@ -301,10 +301,9 @@ def trace(
         if block is None:
             continue
         top, left, mine = block
-        rows, cols = np.nonzero(mine)
-        alone = cover[rows + top, cols + left] == 1
-        if not alone.all():
-            rows, cols = rows[alone], cols[alone]
+        # Its pixels no other outline holds, in raster order.
+        alone = cover[top : top + mine.shape[0], left : left + mine.shape[1]] == 1
+        rows, cols = np.nonzero(np.logical_and(mine, alone, out=alone))
         if not len(rows):
             continue
         rays = rays_at(frame, to_world, top, left, rows, cols)
