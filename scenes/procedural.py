@@ -54,7 +54,7 @@ ROOM_TYPES = ("bedroom", "living room", "kitchen", "office", "bathroom", "dining
 ROOM_ATTEMPTS = 6  # rooms drawn before giving up
 MIN_OBJECTS = 5
 # Bump when procedural_scene's output for the same (seed, index) changes: builds fingerprint it.
-PROCEDURAL_VERSION = 5
+PROCEDURAL_VERSION = 6
 
 
 def _room(seed, index, scene_id, room_type, frames, attempt, moved=False) -> Scene:

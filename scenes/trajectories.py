@@ -16,10 +16,11 @@ sees occlusion, the walls and floor the view shows and a piece that fills it fro
 calls a view *good* when it keeps a margin from the framing rule the pipeline holds delivered
 views to (``spatialqa.oracle.framing``: structure at most 60% of the pixels, at least 2 objects
 above tau): at least ``GLANCE_MIN_OBJECTS`` pieces, structure at most
-``GLANCE_MAX_STRUCTURE``, no piece over ``GLANCE_MAX_PIECE`` of the view. Along a loop, the
-headings come from a Viterbi path over ``YAW_BINS`` bins that trades the glanced scores against
-turning (``TURN_COST`` a bin, at most ``MAX_TURN_DEG`` a frame), so the video pans smoothly from
-group to group; a frame the path leaves without a good view turns to its nearest good one. The
+``GLANCE_MAX_STRUCTURE`` (the loops and the still views: less, ``WALK_MAX_STRUCTURE`` and
+its kin), no piece over ``GLANCE_MAX_PIECE`` of the view. Along a loop, the headings come from
+a Viterbi path over ``YAW_BINS`` bins that trades the glanced scores against turning
+(``TURN_COST`` a bin, at most ``MAX_TURN_DEG`` a frame), so the video pans smoothly from group
+to group; a frame the path leaves without a good view turns to its nearest good one. The
 orbit and the still views keep only good views.
 """
 
@@ -79,12 +80,26 @@ GLANCE_MAX_STRUCTURE = 0.55
 GLANCE_MAX_PIECE = 0.45
 """A good view: at least this many pieces seen, walls, floor and ceiling on at most this share
 of its rays (the rule allows 0.6), and no single piece on more (a close-up of one table top)."""
+WALK_MAX_STRUCTURE = 0.45
+LOW_MAX_STRUCTURE = 0.53
+TOUR_MAX_STRUCTURE = 0.5
+LOOKAT_MAX_STRUCTURE = 0.52
+"""The loops' good views hold structure to this: the walkthrough pans freely and finds views
+that are mostly furniture; the low loop sees fewer pieces over the nearest ones, and the tour
+looks where it walks (stricter, they would show fewer pieces, or the tour would look far
+ahead to find them). The still views (``lookat``) too; the orbit keeps
+``GLANCE_MAX_STRUCTURE`` (stricter, it loses rooms)."""
 OBJECT_WEIGHT = 1.0
 SHARE_WEIGHT = 16.0
 """A glanced view's score: this much a piece seen, plus this much times the share of the view
 the pieces fill (the rest is bare structure, or a window)."""
 GOOD_BONUS = 12.0
 """Score of a good view over one that is not: more than any count of pieces it could add."""
+TIGHT_MAX_STRUCTURE = 0.42
+TIGHT_BONUS = 6.0
+"""Score a good view gains when structure is on at most ``TIGHT_MAX_STRUCTURE`` of its rays:
+a view that is mostly furniture, not the wall above it, is worth more than a piece or two
+(the delivered views' median structure share stays under 45%)."""
 SHORTLIST = 5
 """Headings per frame glanced at, the best by ``aim_scores``."""
 STEEP_DEG = 22.0
@@ -95,6 +110,16 @@ SPOIL_AHEAD = 0.3
 SPOIL_COST = 0.6
 """The tour: score given up per piece a view shows that the walk only reaches more than
 ``SPOIL_AHEAD`` of the loop later, so that furniture comes into view as the camera goes."""
+
+
+LOOKAT_TURNS_DEG = (0.0, 25.0, -25.0, 50.0, -50.0, 75.0, -75.0)
+LOOKAT_DISTANCES_M = ((2.2, 3.0), (1.6, 2.2), (1.1, 1.6))
+"""Where ``lookat`` tries to stand: this far round from a piece's front, at a distance drawn
+from each band (the nearest ones fit a bathroom)."""
+ORBIT_CENTRES = 4
+"""The orbit circles the room's main piece, else the next largest pieces on the floor (up to
+this many in all), else the room's middle: a small bathroom's toilet by a wall leaves too
+short an arc."""
 
 
 def camera_loop(room: Polygon, name: str) -> LinearRing:
@@ -191,20 +216,27 @@ def smooth_headings(scores: np.ndarray, turn_cost: float, max_turn: int) -> np.n
 class Looks:
     """What glanced views show: ``seen`` (k, n) the pieces with at least ``GLANCE_MIN_RAYS``
     rays, ``objects`` (k,) how many, ``object_share``, ``structure`` and ``biggest`` (k,) the
-    shares of the rays on any piece, on the structure and on the piece with most."""
+    shares of the rays on any piece, on the structure and on the piece with most;
+    ``max_structure`` the most structure a good view may show."""
 
     seen: np.ndarray
     objects: np.ndarray
     object_share: np.ndarray
     structure: np.ndarray
     biggest: np.ndarray
+    max_structure: float = GLANCE_MAX_STRUCTURE
+
+    @property
+    def tight(self) -> np.ndarray:
+        """(k,) bool: good, and structure on at most ``TIGHT_MAX_STRUCTURE`` of the rays."""
+        return self.good & (self.structure <= TIGHT_MAX_STRUCTURE)
 
     @property
     def good(self) -> np.ndarray:
         """(k,) bool: a margin from the framing rule, and no close-up of one piece."""
         return (
             (self.objects >= GLANCE_MIN_OBJECTS)
-            & (self.structure <= GLANCE_MAX_STRUCTURE)
+            & (self.structure <= self.max_structure)
             & (self.biggest <= GLANCE_MAX_PIECE)
         )
 
@@ -222,7 +254,14 @@ class Glance:
                 o3d.core.Tensor(np.asarray(mesh.faces, dtype=np.uint32)),
             )
 
-    def look(self, eyes: np.ndarray, yaws: np.ndarray, pitches: np.ndarray, K: np.ndarray) -> Looks:
+    def look(
+        self,
+        eyes: np.ndarray,
+        yaws: np.ndarray,
+        pitches: np.ndarray,
+        K: np.ndarray,
+        max_structure: float = GLANCE_MAX_STRUCTURE,
+    ) -> Looks:
         """Cast ``GLANCE_SIZE`` rays through each of k views (eyes (k, 3), yaws and pitches
         (k,), radians) with the intrinsics ``K`` of a ``IMAGE_WIDTH`` x ``IMAGE_HEIGHT`` frame."""
         eyes = np.asarray(eyes, dtype=np.float64).reshape(-1, 3)
@@ -230,7 +269,9 @@ class Glance:
         k, n = len(eyes), self.pieces
         if k == 0:
             empty = np.zeros(0)
-            return Looks(np.zeros((0, n), bool), empty.astype(int), empty, empty, empty)
+            return Looks(
+                np.zeros((0, n), bool), empty.astype(int), empty, empty, empty, max_structure
+            )
         gw, gh = GLANCE_SIZE
         u = ((np.arange(gw) + 0.5) * IMAGE_WIDTH / gw - K[0, 2]) / K[0, 0]
         v = ((np.arange(gh) + 0.5) * IMAGE_HEIGHT / gh - K[1, 2]) / K[1, 1]
@@ -260,15 +301,17 @@ class Glance:
             counts[:, :n].sum(axis=1),
             counts[:, n],
             counts[:, :n].max(axis=1, initial=0.0),
+            max_structure,
         )
 
     def scores(self, looks: Looks, pitches: np.ndarray) -> np.ndarray:
         """A glanced view's worth: pieces seen, the share of the view they fill, ``GOOD_BONUS``
-        for a good view, less ``STEEP_COST`` a degree pitched below ``STEEP_DEG``."""
+        for a good view (and ``TIGHT_BONUS`` more for little structure), less ``STEEP_COST`` a
+        degree pitched below ``STEEP_DEG``."""
         steep = np.maximum(-np.degrees(pitches) - STEEP_DEG, 0.0)
         return (
             OBJECT_WEIGHT * looks.objects + SHARE_WEIGHT * looks.object_share
-            + GOOD_BONUS * looks.good - STEEP_COST * steep
+            + GOOD_BONUS * looks.good + TIGHT_BONUS * looks.tight - STEEP_COST * steep
         )  # fmt: skip
 
 
@@ -309,6 +352,7 @@ def _walk(
     heights: tuple[float, float],
     drift: float,
     cone_deg: float | None,
+    max_structure: float,
 ) -> Trajectory | None:
     """Frames at ``points`` aimed along a smooth path of glanced headings (``cone_deg``: at
     most that far off the walk's ``headings``, and sparing what the walk reaches later); the
@@ -349,6 +393,7 @@ def _walk(
             np.broadcast_to(yaws[headings][..., None], shape).ravel(),
             options.ravel(),
             K,
+            max_structure,
         )
         worth = glance.scores(looks, options.ravel())
         if cone_deg is not None:
@@ -421,7 +466,7 @@ def walkthrough(
     """
     points, headings = _along(rng, loop, count)
     made = _walk(rng, layout, glance, points, headings, "walkthrough", "f", EYE_HEIGHT_M,
-                 HANDHELD_DRIFT_M, None)  # fmt: skip
+                 HANDHELD_DRIFT_M, None, WALK_MAX_STRUCTURE)  # fmt: skip
     assert made is not None  # the loop has count >= 1 points
     return made
 
@@ -435,7 +480,7 @@ def tour(
     walkthrough pans freely over the room)."""
     points, headings = _along(rng, loop, count)
     made = _walk(rng, layout, glance, points, headings, "tour", "t", EYE_HEIGHT_M,
-                 HANDHELD_DRIFT_M, TOUR_CONE_DEG)  # fmt: skip
+                 HANDHELD_DRIFT_M, TOUR_CONE_DEG, TOUR_MAX_STRUCTURE)  # fmt: skip
     assert made is not None
     return made
 
@@ -465,7 +510,7 @@ def low(
             points[i] = nearest.coords[0]
         keep.append(i)
     return _walk(rng, layout, glance, points[keep], headings[keep], "low", "l",
-                 LOW_EYE_HEIGHT_M, 0.0, None)  # fmt: skip
+                 LOW_EYE_HEIGHT_M, 0.0, None, LOW_MAX_STRUCTURE)  # fmt: skip
 
 
 def free_space(layout: Layout) -> Polygon:
@@ -492,17 +537,23 @@ def orbit(
     count: int,
     anchor: Placed,
 ) -> Trajectory | None:
-    """Around the room's main piece (else the room's middle), the camera in free space, every
-    optical axis through the piece's vertical axis. At each of ``count`` angles, the farthest
-    spot (within 2.6 m) whose view, pitched at the middle height of what it frames there or a
-    little above, is good (``Glance``); an angle without one is left out."""
+    """Around the room's main piece (else one of the next largest, ``ORBIT_CENTRES``, else the
+    room's middle), the camera in free space, every optical axis through the piece's vertical
+    axis. At each of ``count`` angles, the spot (within 2.6 m) whose view, pitched at the middle
+    height of what it frames there or a little above, is good (``Glance``) and worth most (the
+    farthest on a tie); an angle without one is left out."""
     K = intrinsics(IMAGE_WIDTH, IMAGE_HEIGHT, rng.uniform(55.0, 70.0))
     eye_z = rng.uniform(EYE_HEIGHT_M[0], min(1.6, layout.height - 0.3))
     start = rng.uniform(0, 2 * np.pi)
     angles = start + 2 * np.pi * np.arange(count) / count
     rays = np.column_stack([np.cos(angles), np.sin(angles)])
     seen = sights(layout)
-    for center in (np.array([anchor.x, anchor.y]), layout.center):
+    others = sorted(
+        (p for p in layout.placed if p.on_floor and p.model.height > FLAT_M and p is not anchor),
+        key=lambda p: -p.footprint.area,
+    )
+    pieces = [anchor, *others][:ORBIT_CENTRES]
+    for center in [np.array([p.x, p.y]) for p in pieces] + [layout.center]:
         radii = np.arange(rng.uniform(1.6, 2.6), 0.7, -0.1)
         grid = center + rays[:, None, :] * radii[None, :, None]  # (angle, radius, 2)
         ok = shapely.contains_xy(free, grid[..., 0], grid[..., 1])
@@ -523,10 +574,12 @@ def orbit(
         looks = glance.look(np.repeat(eyes, 2, axis=0), np.repeat(yaws, 2), options.ravel(), K)
         good = looks.good.reshape(-1, 2)
         worth = glance.scores(looks, options.ravel()).reshape(-1, 2)
-        chosen = {}
-        for s, (i, _) in enumerate(spots):  # the farthest good spot of each angle
-            if i not in chosen and good[s].any():
-                chosen[i] = (s, int(np.argmax(np.where(good[s], worth[s], -np.inf))))
+        chosen = {}  # the good spot of each angle worth most (the farthest on a tie)
+        for s, (i, _) in enumerate(spots):
+            if good[s].any():
+                p = int(np.argmax(np.where(good[s], worth[s], -np.inf)))
+                if i not in chosen or worth[s, p] > worth[chosen[i]]:
+                    chosen[i] = (s, p)
         if len(chosen) >= max(3, count // 3):  # an arc in front of a piece by a wall
             frames = []
             for k, i in enumerate(sorted(chosen)):
@@ -541,9 +594,10 @@ def lookat(
     rng: np.random.Generator, layout: Layout, glance: Glance, free: Polygon, count: int
 ) -> Trajectory | None:
     """Still views of single pieces (the largest first), from in front of them where they have
-    a front: of the clear spots tried around each piece (five directions, two distances) and two
-    pitches (the piece's middle height, or a little above), the good view (``Glance``) that
-    shows the most; a piece without one gets no view."""
+    a front: of the clear spots tried around each piece (``LOOKAT_TURNS_DEG`` off its front, a
+    distance drawn from each of ``LOOKAT_DISTANCES_M``) and two pitches (the piece's middle
+    height, or a little above), the good view (``Glance``) worth most; a piece without one gets
+    no view."""
     K = intrinsics(IMAGE_WIDTH, IMAGE_HEIGHT, rng.uniform(55.0, 70.0))
     pieces = sorted(
         (p for p in layout.placed if p.on_floor and p.model.height > FLAT_M),
@@ -559,10 +613,10 @@ def lookat(
         eye_z = rng.uniform(1.3, min(EYE_HEIGHT_M[1], layout.height - 0.3))
         middle = float(piece.mesh.vertices[:, 2].max()) / 2
         eyes, yaws, aimed = [], [], []
-        for turn in (0.0, 25.0, -25.0, 50.0, -50.0):
+        for turn in LOOKAT_TURNS_DEG:
             c, s = math.cos(math.radians(turn)), math.sin(math.radians(turn))
             direction = np.array([c * base[0] - s * base[1], s * base[0] + c * base[1]])
-            for distance in (rng.uniform(2.2, 3.0), rng.uniform(1.6, 2.2)):
+            for distance in [rng.uniform(*band) for band in LOOKAT_DISTANCES_M]:
                 eye = center + distance * direction
                 if _clear_view(layout, free, eye, center):
                     eyes.append([*eye, eye_z])
@@ -572,7 +626,10 @@ def lookat(
             continue
         eyes, yaws = np.array(eyes), np.array(yaws)
         options = pitch_options(np.array(aimed), K)
-        looks = glance.look(np.repeat(eyes, 2, axis=0), np.repeat(yaws, 2), options.ravel(), K)
+        looks = glance.look(
+            np.repeat(eyes, 2, axis=0), np.repeat(yaws, 2), options.ravel(), K,
+            LOOKAT_MAX_STRUCTURE,
+        )  # fmt: skip
         worth = np.where(looks.good, glance.scores(looks, options.ravel()), -np.inf)
         if np.isfinite(worth).any():
             k = int(np.argmax(worth))

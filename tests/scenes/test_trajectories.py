@@ -121,7 +121,11 @@ def test_orbit_circles_the_main_piece_and_views_look_at_pieces(scenes):
         anchor = rooms.ANCHORS[room_type(scene)]
         centres = [center(o)[:2] for o in scene.objects if o.category == anchor]
         around_anchor += any(np.allclose(c, focus, atol=1e-4) for c in centres)
-    assert around_anchor >= 0.8 * len(orbits)
+        # else around another piece on the floor, or the room's middle (of its main rectangle)
+        pieces = [center(o)[:2] for o in on_floor(scene)]
+        on_piece = any(np.allclose(c, focus, atol=1e-4) for c in pieces)
+        assert on_piece or Polygon(scene.room.footprint).contains(Point(focus)), scene.scene_id
+    assert around_anchor >= 0.7 * len(orbits)
     for scene in (s for s in scenes if "lookat" in [t.name for t in s.trajectories]):
         shapes = hulls(scene)
         pieces = [shapes[obj.id] for obj in on_floor(scene)]
