@@ -16,12 +16,12 @@ sees occlusion, the walls and floor the view shows and a piece that fills it fro
 calls a view *good* when it keeps a margin from the framing rule the pipeline holds delivered
 views to (``spatialqa.oracle.framing``: structure at most 60% of the pixels, at least 2 objects
 above tau): at least ``GLANCE_MIN_OBJECTS`` pieces, structure at most
-``GLANCE_MAX_STRUCTURE`` (the loops and the still views: less, ``WALK_MAX_STRUCTURE`` and
-its kin), no piece over ``GLANCE_MAX_PIECE`` of the view. Along a loop, the headings come from
-a Viterbi path over ``YAW_BINS`` bins that trades the glanced scores against turning
-(``TURN_COST`` a bin, at most ``MAX_TURN_DEG`` a frame), so the video pans smoothly from group
-to group; a frame the path leaves without a good view turns to its nearest good one. The
-orbit and the still views keep only good views.
+``GLANCE_MAX_STRUCTURE`` (the loops: less, ``WALK_MAX_STRUCTURE`` and its kin), no piece
+over ``GLANCE_MAX_PIECE`` of the view. Along a loop, the headings come from a Viterbi path over
+``YAW_BINS`` bins that trades the glanced scores against turning (``TURN_COST`` a bin, at most
+``MAX_TURN_DEG`` a frame), so the video pans smoothly from group to group; a frame the path
+leaves without a good view turns to its nearest good one. The orbit and the still views keep
+only good views.
 """
 
 from __future__ import annotations
@@ -87,8 +87,9 @@ LOOKAT_MAX_STRUCTURE = 0.52
 """The loops' good views hold structure to this: the walkthrough pans freely and finds views
 that are mostly furniture; the low loop sees fewer pieces over the nearest ones, and the tour
 looks where it walks (stricter, they would show fewer pieces, or the tour would look far
-ahead to find them). The still views (``lookat``) too; the orbit keeps
-``GLANCE_MAX_STRUCTURE`` (stricter, it loses rooms)."""
+ahead to find them). The still views (``lookat``) prefer views within
+``LOOKAT_MAX_STRUCTURE`` but take a good one within ``GLANCE_MAX_STRUCTURE`` when a piece has
+no such view; the orbit keeps ``GLANCE_MAX_STRUCTURE`` (stricter, both lose rooms)."""
 OBJECT_WEIGHT = 1.0
 SHARE_WEIGHT = 16.0
 """A glanced view's score: this much a piece seen, plus this much times the share of the view
@@ -626,11 +627,10 @@ def lookat(
             continue
         eyes, yaws = np.array(eyes), np.array(yaws)
         options = pitch_options(np.array(aimed), K)
-        looks = glance.look(
-            np.repeat(eyes, 2, axis=0), np.repeat(yaws, 2), options.ravel(), K,
-            LOOKAT_MAX_STRUCTURE,
-        )  # fmt: skip
-        worth = np.where(looks.good, glance.scores(looks, options.ravel()), -np.inf)
+        looks = glance.look(np.repeat(eyes, 2, axis=0), np.repeat(yaws, 2), options.ravel(), K)
+        worth = glance.scores(looks, options.ravel())
+        worth += GOOD_BONUS * (looks.structure <= LOOKAT_MAX_STRUCTURE)  # the tighter first
+        worth = np.where(looks.good, worth, -np.inf)
         if np.isfinite(worth).any():
             k = int(np.argmax(worth))
             t = len(frames) * FRAME_SPACING_S
