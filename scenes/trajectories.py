@@ -408,14 +408,16 @@ def _walk(
         return options, worth, looks.good.reshape(shape) & inside
 
     # Glance at each frame's SHORTLIST best headings, at both pitch options; a frame with no
-    # good view among them glances at every heading (the tour: within twice its cone) and keeps
-    # the SHORTLIST best.
+    # good view among them glances at every other heading (the tour: every one within twice its
+    # cone) and keeps the SHORTLIST best.
     bins = np.argsort(-scores, axis=1, kind="stable")[:, :SHORTLIST]  # (f, s)
     rows = np.arange(count)[:, None]
     options, worth, good = glanced(np.arange(count), bins)
     retry = np.flatnonzero(~good.any(axis=(1, 2)))
     if len(retry):
-        every = np.broadcast_to(np.arange(YAW_BINS), (len(retry), YAW_BINS))
+        # every other bin (10 degrees apart: a heading between two is seen by both, nearly);
+        # the tour: every bin within twice its cone
+        every = np.broadcast_to(np.arange(0, YAW_BINS, 2), (len(retry), YAW_BINS // 2))
         if cone_deg is not None:  # only the bins within twice the cone: the rest are worthless
             reach = int(2 * cone_deg / (360.0 / YAW_BINS))
             middle = np.round(headings[retry] / (2 * np.pi / YAW_BINS)).astype(int)
