@@ -101,9 +101,14 @@ def test_a_category_needs_all_its_instances_in_view(room):
 
 
 def test_abstention_items_name_a_category_the_views_miss():
-    ctx = rooms_kit.context(0, 1, views=2, abstention=0.5)
-    samples = generate("cognitive_map", ctx, limit=12)
-    hidden = [s for s in samples if not s.answerable]
+    # the first room whose two views miss a category some other frame shows (a small bathroom
+    # can show every category in two views, and then no map is unanswerable)
+    for index in range(4):
+        ctx = rooms_kit.context(0, index, views=2, abstention=0.5)
+        samples = generate("cognitive_map", ctx, limit=12)
+        hidden = [s for s in samples if not s.answerable]
+        if hidden:
+            break
     assert hidden and len(hidden) < len(samples)
     visible = ctx.visible_in(ctx.views)
     for sample in hidden:
