@@ -28,14 +28,8 @@ from spatialqa.errors import SpatialQAError
 from spatialqa.oracle import frame_visibility
 from spatialqa.pipelines.build import build
 from spatialqa.pipelines.config import parse_config
-from spatialqa.pipelines.preview import (
-    SceneBoxes,
-    draw,
-    label_shapes,
-    map_plan,
-    mentions,
-    preview,
-)
+from spatialqa.pipelines.preview import SceneBoxes, draw, label_shapes, mentions, preview
+from spatialqa.pipelines.top_views import map_plan
 from spatialqa.scenes import procedural_scene
 
 TOURED = {
