@@ -41,7 +41,8 @@ class Shard:
 
 def scene_refs(config: BuildConfig) -> list[SceneRef]:
     """Every scene the config names, sources concatenated in order, directories sorted.
-    Procedural rooms are built with their ``moved`` walk when the views are asked of it."""
+    Procedural rooms are made with the delivered trajectory only (``views.trajectory``: no
+    task or stage reads another), with their ``moved`` walk when the views are asked of it."""
     refs: list[SceneRef] = []
     moving = config.views.trajectory == MOVED_TRAJECTORY
     for number, source in enumerate(config.scenes):
@@ -58,6 +59,7 @@ def scene_refs(config: BuildConfig) -> list[SceneRef]:
                     dataset="procedural",
                     scene_id=f"proc_{p.seed}_{i:04d}",
                     moved=moving,
+                    trajectory=config.views.trajectory,
                 )
                 for i in range(p.count)
             ]

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from spatialqa import moved
 from spatialqa.errors import SceneError
-from spatialqa.scenes.procedural import procedural_scene
+from spatialqa.scenes.motion import MOVED_TRAJECTORY
+from spatialqa.scenes.procedural import TRAJECTORIES, procedural_scene
 from spatialqa.scenes.scene import Scene
 
 __all__ = [
@@ -102,11 +103,24 @@ class SceneRef:
     a scene directory whose scene.json cannot be read (it is skipped when loaded)."""
     moved: bool = False
     """A procedural room with its ``moved`` trajectory (``scenes.motion``)."""
+    trajectory: str = ""
+    """The one trajectory a build delivers: a procedural room is made with only it (the same
+    frames and objects as the full room's, without paying for the others; "": every
+    trajectory). Other scenes are read whole."""
 
     def load(self) -> Scene:
-        if self.kind == "procedural":
-            return procedural_scene(self.seed, self.index, frames=self.frames, moved=self.moved)
-        return load_any(self.path, self.kind, part=self.part or None)
+        if self.kind != "procedural":
+            return load_any(self.path, self.kind, part=self.part or None)
+        made = (self.seed, self.index)
+        if self.trajectory in TRAJECTORIES and (self.moved or self.trajectory != MOVED_TRAJECTORY):
+            scene = procedural_scene(
+                *made, frames=self.frames, moved=self.moved, trajectories=(self.trajectory,)
+            )
+            if scene.trajectories:
+                return scene
+            # the room has no such trajectory (no space for an orbit): made whole, so that the
+            # reason a build records for skipping it names the trajectories it has
+        return procedural_scene(*made, frames=self.frames, moved=self.moved)
 
 
 def _scene_name(scene_format: SceneFormat, path: Path, part: str) -> str:

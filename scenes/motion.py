@@ -3,9 +3,11 @@ moves one to three light pieces of furniture (GROUND_TRUTH "Object movement").
 
 Why a trajectory of its own: motion lives on the scene's objects, and every other trajectory
 must keep seeing the room as it is. So the ``moved`` walk is timed after all of them: its
-first frame comes one frame spacing after the last frame of every other trajectory, and the
-objects move at its middle frame (frame ``m{count // 2}``, the keyframe time), so no other
-trajectory has a frame at or after any keyframe.
+first frame comes one frame spacing after the last frame of every other trajectory (or at a
+``start`` given after them: a procedural room's ``moved_start``, after the latest time any of
+its trajectories can have, so the walk is made without making them), and the objects move at
+its middle frame (frame ``m{count // 2}``, the keyframe time), so no other trajectory has a
+frame at or after any keyframe.
 
 The pieces: floor-standing objects of a ``MOVABLE`` category with nothing standing on them,
 each slid 0.25-1.0 m in a drawn direction and turned up to 90 degrees about the vertical
@@ -173,11 +175,18 @@ class _Sight:
         return frames_seeing
 
 
-def moved_walk(scene: Scene, walk: Trajectory) -> Trajectory:
-    """``walk``'s cameras again as the ``moved`` trajectory: ids ``m0000``..., starting one
-    frame spacing after the last frame of every trajectory of ``scene``."""
+def moved_walk(scene: Scene, walk: Trajectory, start: float | None = None) -> Trajectory:
+    """``walk``'s cameras again as the ``moved`` trajectory: ids ``m0000``..., starting at
+    ``start``, by default one frame spacing after the last frame of every trajectory of
+    ``scene``. ValueError when ``start`` is not after every such frame."""
     last = max(frame.t for trajectory in scene.trajectories for frame in trajectory.frames)
-    start = last + FRAME_SPACING_S
+    if start is None:
+        start = last + FRAME_SPACING_S
+    elif start <= last:
+        raise ValueError(
+            f"scene {scene.scene_id}: the moved walk must start after every other frame "
+            f"(start {start:g} s, last frame {last:g} s)"
+        )
     frames = tuple(
         replace(frame, id=f"{MOVED_PREFIX}{i:04d}", t=start + i * FRAME_SPACING_S)
         for i, frame in enumerate(walk.frames)
@@ -185,12 +194,18 @@ def moved_walk(scene: Scene, walk: Trajectory) -> Trajectory:
     return Trajectory(MOVED_TRAJECTORY, frames)
 
 
-def moved_room(scene: Scene, rng: np.random.Generator, walk: str = "walkthrough") -> Scene:
-    """``scene`` with the ``moved`` trajectory (``walk``'s cameras, after every other frame)
-    and motion keyframes on the pieces moved halfway through it (see the module docstring)."""
+def moved_room(
+    scene: Scene,
+    rng: np.random.Generator,
+    walk: str = "walkthrough",
+    start: float | None = None,
+) -> Scene:
+    """``scene`` with the ``moved`` trajectory (``walk``'s cameras, after every other frame,
+    from ``start`` when given: ``moved_walk``) and motion keyframes on the pieces moved halfway
+    through it (see the module docstring)."""
     if scene.room is None:
         raise ValueError(f"scene {scene.scene_id}: a moved walk needs a room footprint")
-    moved = moved_walk(scene, scene.trajectory(walk))
+    moved = moved_walk(scene, scene.trajectory(walk), start)
     half = len(moved.frames) // 2
     keyframe_t = moved.frames[half].t
     first, second = moved.frames[:half], moved.frames[half:]

@@ -11,15 +11,18 @@ height and pitch: a "walkthrough" loop, an "orbit" around the room's main piece,
 of single pieces, a "low" loop at robot height and a "tour" of the loop looking ahead, each with
 timestamps.
 
-Every number comes from ``rng_for("procedural", seed, index)`` (a room that cannot be
-furnished is redrawn from ``rng_for("procedural", seed, index, attempt)``; the tour, added
-later, draws from ``rng_for("procedural tour", seed, index, attempt)`` so that the rest stayed
-as it was, and the low loop from ``rng_for("procedural low", seed, index, attempt)``), and
-every vertex is rounded to a float32 value, so the same input saves to the
-same bytes and the scene directory round-trips exactly.
+The room (footprint, openings, furniture) and then its walkthrough draw from
+``rng_for("procedural", seed, index)`` (a room that cannot be furnished is redrawn from
+``rng_for("procedural", seed, index, attempt)``); every other trajectory draws from a stream
+of its own, ``rng_for("procedural <name>", seed, index, attempt)`` ("orbit", "lookat", "low",
+"tour", "moved"), so that a build makes only the trajectory it delivers and gets the same
+frames as the full room (``trajectories=``). Every vertex is rounded to a float32 value, so
+the same input saves to the same bytes and the scene directory round-trips exactly.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from shapely.geometry import Polygon
 
@@ -33,10 +36,11 @@ from spatialqa.scenes.footprints import (
     wall_edges,
 )
 from spatialqa.scenes.layout import Layout
-from spatialqa.scenes.motion import moved_room
+from spatialqa.scenes.motion import MOVED_TRAJECTORY, moved_room
 from spatialqa.scenes.rooms import ANCHORS, furnish
 from spatialqa.scenes.scene import Room, Scene, SceneObject, Source
 from spatialqa.scenes.trajectories import (
+    FRAME_SPACING_S,
     Glance,
     camera_loop,
     free_space,
@@ -48,16 +52,33 @@ from spatialqa.scenes.trajectories import (
 )
 from spatialqa.seeding import rng_for
 
-__all__ = ["ROOM_TYPES", "procedural_scene"]
+__all__ = ["ROOM_TYPES", "TRAJECTORIES", "procedural_scene"]
 
 ROOM_TYPES = ("bedroom", "living room", "kitchen", "office", "bathroom", "dining room")
 ROOM_ATTEMPTS = 6  # rooms drawn before giving up
 MIN_OBJECTS = 5
 # Bump when procedural_scene's output for the same (seed, index) changes: builds fingerprint it.
-PROCEDURAL_VERSION = 6
+PROCEDURAL_VERSION = 7
 
 
-def _room(seed, index, scene_id, room_type, frames, attempt, moved=False) -> Scene:
+TRAJECTORIES = ("walkthrough", "orbit", "lookat", "low", "tour", MOVED_TRAJECTORY)
+"""Every trajectory a room can have, in the order a scene lists them."""
+LOOKAT_VIEWS = 6  # lookat views at most
+
+
+def orbit_views(frames: int) -> int:
+    """Frames of the orbit at most: half the walkthrough's, at least four."""
+    return max(4, frames // 2)
+
+
+def moved_start(frames: int) -> float:
+    """When the ``moved`` walk starts: one frame spacing after the latest time any other
+    trajectory can have (each has at most ``max(frames, orbit_views, LOOKAT_VIEWS)`` frames,
+    ``FRAME_SPACING_S`` apart from 0), so it needs none of them to be made."""
+    return max(frames, orbit_views(frames), LOOKAT_VIEWS) * FRAME_SPACING_S
+
+
+def _room(seed, index, scene_id, room_type, frames, attempt, moved, wanted) -> Scene:
     rng = (
         rng_for("procedural", seed, index)
         if attempt == 0
@@ -77,18 +98,24 @@ def _room(seed, index, scene_id, room_type, frames, attempt, moved=False) -> Sce
             f"objects (need at least {MIN_OBJECTS})"
         )
     anchor = next(p for p in layout.placed if p.model.category == ANCHORS[room_type])
-    free = free_space(layout)
     structure = room_structure(corners, edges, openings, height)
     glance = Glance(layout, [part.mesh for part in structure])
-    trajectories = [walkthrough(rng, layout, glance, loop, frames)]
-    around = orbit(rng, layout, glance, free, max(4, frames // 2), anchor)
-    robot = low(rng_for("procedural low", seed, index, attempt), layout, glance, loop, frames)
-    for extra in (around, lookat(rng, layout, glance, free, 6), robot):
-        if extra is not None:
-            trajectories.append(extra)
-    trajectories.append(
-        tour(rng_for("procedural tour", seed, index, attempt), layout, glance, loop, frames)
-    )
+    free = free_space(layout) if {"orbit", "lookat"} & wanted else None
+
+    def stream(trajectory: str):
+        return rng_for(f"procedural {trajectory}", seed, index, attempt)
+
+    # The walkthrough goes on with the room's own generator (nothing else draws from it after
+    # the layout); every other trajectory has a stream of its own, so each is made alone.
+    makers = {
+        "walkthrough": lambda: walkthrough(rng, layout, glance, loop, frames),
+        "orbit": lambda: orbit(stream("orbit"), layout, glance, free, orbit_views(frames), anchor),
+        "lookat": lambda: lookat(stream("lookat"), layout, glance, free, LOOKAT_VIEWS),
+        "low": lambda: low(stream("low"), layout, glance, loop, frames),
+        "tour": lambda: tour(stream("tour"), layout, glance, loop, frames),
+    }
+    needed = wanted | {"walkthrough"} if moved else wanted  # the moved walk is its cameras
+    made = [makers[name]() for name in makers if name in needed]
     objects = tuple(
         SceneObject(p.id, p.model.category, mesh=p.mesh, front=p.front, color=p.color)
         for p in layout.placed
@@ -102,11 +129,14 @@ def _room(seed, index, scene_id, room_type, frames, attempt, moved=False) -> Sce
         objects=objects,
         structure=structure,
         room=Room(footprint=corners, height=height, kind=room_type),
-        trajectories=tuple(trajectories),
+        trajectories=tuple(trajectory for trajectory in made if trajectory is not None),
         floor_z=0.0,
     )
     if moved:
-        scene = moved_room(scene, rng_for("procedural moved", seed, index, attempt))
+        scene = moved_room(scene, stream("moved"), start=moved_start(frames))
+    kept = tuple(t for t in scene.trajectories if t.name in wanted)
+    if len(kept) < len(scene.trajectories):  # the walkthrough or moved walk of a moving room
+        scene = replace(scene, trajectories=kept)
     return scene
 
 
@@ -118,6 +148,7 @@ def procedural_scene(
     frames: int = 32,
     room_type: str | None = None,
     moved: bool = False,
+    trajectories: tuple[str, ...] | None = None,
 ) -> Scene:
     """A furnished room with its cameras, the same for the same input.
 
@@ -137,6 +168,10 @@ def procedural_scene(
         Add the ``"moved"`` trajectory (``scenes.motion``): the walkthrough's cameras again
         (frame ids m0000...), timed after every other frame, with one to three pieces moved
         at its middle frame. The rest of the room is the same as without it.
+    trajectories : tuple of str, optional
+        Make only these (``TRAJECTORIES``; ``"moved"`` with ``moved``): each trajectory draws
+        from a stream of its own, so what is made is exactly what the full room holds, and a
+        build pays only for the trajectory it delivers. None: every trajectory.
 
     Returns
     -------
@@ -162,10 +197,18 @@ def procedural_scene(
     elif room_type not in ROOM_TYPES:
         raise ValueError(f"room_type must be one of {ROOM_TYPES} (got {room_type!r})")
     scene_id = f"proc_{seed}_{index:04d}" if scene_id is None else scene_id
+    available = TRAJECTORIES if moved else TRAJECTORIES[:-1]
+    wanted = frozenset(available if trajectories is None else trajectories)
+    if not wanted <= set(available):
+        unknown = sorted(wanted - set(available))
+        raise ValueError(
+            f"trajectories: {unknown} not among {available}"
+            + (" (the moved walk needs moved=True)" if MOVED_TRAJECTORY in unknown else "")
+        )
     failures = []
     for attempt in range(ROOM_ATTEMPTS):
         try:
-            return _room(seed, index, scene_id, room_type, frames, attempt, moved)
+            return _room(seed, index, scene_id, room_type, frames, attempt, moved, wanted)
         except PlacementError as exc:
             failures.append(str(exc))
     raise PlacementError(
