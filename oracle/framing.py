@@ -9,13 +9,12 @@ Definitions, at the frame's own resolution (the one every task answers at):
 
 - *objects*: the instances visible above tau in the frame (``FrameVisibility.is_visible``).
 - *structure share*: pixels whose first hit is the structure (a wall, the floor, the ceiling, a
-  door, a window frame) over all pixels. A pixel shows an object when ``frame_visibility``
-  counts it as visible (``visible_pixels``); every other pixel shows the structure unless its ray
-  meets nothing at all (through a window or an open door), so the structure's pixels are all
-  pixels less the objects' less those that meet nothing: a pixel meets nothing when its ray hits
-  no structure (the any-hit query ``instance_mask`` uses, over the whole ray) and no object (a
-  closest-hit cast). It equals ``(instance_mask(...) == STRUCTURE_ID).sum()`` pixel for pixel,
-  at about half the cost.
+  door, a window frame) over all pixels: those whose ray hits an object but the structure first
+  (``FrameVisibility.structure_first``), and those whose ray hits no object
+  (``FrameVisibility.bare``) but meets the structure anywhere along it (the any-hit query
+  ``instance_mask`` uses, over the whole ray); a ray that meets nothing at all goes through a
+  window or an open door. It equals ``(instance_mask(...) == STRUCTURE_ID).sum()`` pixel for
+  pixel, and only the rays no object covers are tested again.
 """
 
 from __future__ import annotations
@@ -23,17 +22,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import open3d as o3d
 
 from spatialqa.oracle.geometry import derived
-from spatialqa.oracle.tracing import ray_scenes
-from spatialqa.oracle.visibility import TAU_FRAME, TAU_INSTANCE, frame_visibility
+from spatialqa.oracle.visibility import (
+    TAU_FRAME,
+    TAU_INSTANCE,
+    frame_visibility,
+    meets_structure,
+)
 from spatialqa.scenes import Scene
-from spatialqa.scenes.camera import pixel_rays
-
-_FAR = 1e6
-"""Ray directions are scaled by this for the structure's any-hit query (tfar = 1): a kilometre
-and more, as ``instance_mask`` casts them, so the two agree bit for bit."""
 
 
 @dataclass(frozen=True)
@@ -69,21 +66,12 @@ def structure_pixels(scene: Scene, frame_id: str) -> int:
     scene = scene.at_frame(frame_id)
 
     def compute() -> int:
-        frame = scene.frame(frame_id)
         counts = frame_visibility(scene, frame_id)
-        shown = int(counts.visible_pixels.sum())
         if not scene.structure:
             return 0
-        objects, structure = ray_scenes(scene)
-        rays = pixel_rays(frame)
-        rays[:, 3:] *= _FAR
-        walled = structure.test_occlusions(o3d.core.Tensor.from_numpy(rays), tfar=1.0).numpy()
-        open_rays = rays[~walled]
-        empty = 0
-        if len(open_rays):
-            cast = objects.cast_rays(o3d.core.Tensor.from_numpy(np.ascontiguousarray(open_rays)))
-            empty = int(np.count_nonzero(~np.isfinite(cast["t_hit"].numpy())))
-        return counts.pixels - shown - empty
+        bare = np.flatnonzero(np.unpackbits(counts.bare, count=counts.pixels))
+        walled = meets_structure(scene, scene.frame(frame_id), bare)
+        return counts.structure_first + int(np.count_nonzero(walled))
 
     return derived(scene).memo("structure_pixels", frame_id, compute)
 

@@ -75,6 +75,11 @@ class FrameVisibility:
         nothing is visible.
     depths : (k,) float64, mean camera-frame z of the visible surface (one sample per
         visible pixel), metres; NaN where nothing is visible.
+    structure_first : int, pixels whose ray hits an object but the structure first.
+    bare : (ceil(pixels / 8),) uint8, one bit per pixel in raster order (``np.packbits``):
+        set where the ray hits no object, so the pixel shows the structure or nothing. Kept
+        so that the structure's pixels (``framing.structure_pixels``) need only these rays
+        tested, not every ray cast again; 1 bit a pixel, not the trace's first hits.
     """
 
     frame_id: str
@@ -87,6 +92,8 @@ class FrameVisibility:
     boxes: np.ndarray
     points: np.ndarray
     depths: np.ndarray
+    structure_first: int
+    bare: np.ndarray
 
     @property
     def visible_fraction(self) -> np.ndarray:
@@ -196,8 +203,10 @@ def _count(scene: Scene, frame: Frame, all_hits: bool = False) -> FrameVisibilit
     outside = traced.outside * float(stride**2)
     visible, squares, points, depths = _visible_stats(traced, boxes, frame)
     ids = np.array([obj.id for obj in scene.objects], dtype=np.int64)
+    k = len(ids)
+    bare = np.packbits(traced.first == k + 1)
     arrays = (ids, visible, traced.silhouette, outside, traced.occlusions, squares, points, depths)
-    for array in arrays:
+    for array in (*arrays, bare):
         array.setflags(write=False)
     return FrameVisibility(
         frame.id,
@@ -210,6 +219,8 @@ def _count(scene: Scene, frame: Frame, all_hits: bool = False) -> FrameVisibilit
         squares,
         points,
         depths,
+        int(np.count_nonzero(traced.first == k)),
+        bare,
     )
 
 
@@ -221,6 +232,8 @@ _OBJECT_BYTES = 512
 """Transient bytes per object while a frame is traced (counts, boxes, centroids)."""
 _KEPT_OBJECT_BYTES = 128
 """Bytes per object of each cached FrameVisibility (ids, counts, boxes, points, depths)."""
+_KEPT_PIXEL_BITS = 1
+"""Bits per pixel of each cached FrameVisibility (``bare``)."""
 _PAIR_BYTES = 24
 """Bytes per (object, occluder) pair of each cached FrameVisibility; merging them while
 tracing holds about three times that."""
@@ -237,9 +250,10 @@ def visibility_bytes(objects: int, pixels: int, frames: int) -> int:
     :data:`HIT_BUDGET` hits, so it does not grow with rays x objects) and per object; what is
     kept per frame grows with objects and with (object, occluder) pairs, at most
     objects x (objects + 1) and objects x pixels (the estimate takes the smaller; real scenes
-    have far fewer). The closest-hit casts of pixels held by one object's outline go out one
-    object at a time, at most a pixel each. The meshes and their ray-casting structures are
-    not included: they grow with vertices, not with objects or pixels.
+    have far fewer), plus a bit per pixel. The closest-hit casts of pixels held by one
+    object's outline go out one object at a time, at most a pixel each. The meshes and their
+    ray-casting structures are not included: they grow with vertices, not with objects or
+    pixels.
     """
     objects, pixels, frames = max(int(objects), 1), max(int(pixels), 1), max(int(frames), 0)
     rays = pixels + pixels // 16  # the padded samples beyond the border are at most 1/16
@@ -251,7 +265,8 @@ def visibility_bytes(objects: int, pixels: int, frames: int) -> int:
         + _OBJECT_BYTES * objects
         + 3 * _PAIR_BYTES * pairs
     )
-    kept = frames * (_KEPT_OBJECT_BYTES * objects + _PAIR_BYTES * pairs)
+    kept_pixels = -(-_KEPT_PIXEL_BITS * pixels // 8)
+    kept = frames * (_KEPT_OBJECT_BYTES * objects + _PAIR_BYTES * pairs + kept_pixels)
     return _FIXED_BYTES + transient + kept
 
 
@@ -277,15 +292,28 @@ def instance_mask(scene: Scene, frame_id: str) -> np.ndarray:
     empty = np.empty((0, 2), dtype=np.int64)
     first = trace(scene, frame, boxes, outlines, empty, pairs=False).first
     bare = np.flatnonzero(first == k + 1)
-    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
-    rays = rays_at(frame, to_world, 0, 0, bare // frame.width, bare % frame.width)
-    rays[:, 3:] *= 1e6  # tfar = 1 reaches a kilometre
-    if len(rays):
-        _, structure = ray_scenes(scene)
-        walls = structure.test_occlusions(o3d.core.Tensor.from_numpy(rays), tfar=1.0).numpy()
-        first[bare[walls]] = k
+    first[bare[meets_structure(scene, frame, bare)]] = k
     ids = np.array([*(obj.id for obj in scene.objects), STRUCTURE_ID, BACKGROUND_ID])
     return ids[first].reshape(frame.height, frame.width)
+
+
+_FAR = 1e6
+"""Ray directions are scaled by this for :func:`meets_structure` (tfar = 1): a kilometre and
+more, past any room."""
+
+
+def meets_structure(scene: Scene, frame: Frame, pixels: np.ndarray) -> np.ndarray:
+    """(m,) bool: whether the ray through each of the flat image ``pixels`` of ``frame`` meets
+    the structure anywhere along it (an any-hit query). Why: a pixel no object covers shows
+    the structure when this holds and nothing (a window, an open door) when not; the instance
+    mask and the structure's pixel count (``framing``) ask it of the same rays."""
+    if not len(pixels):
+        return np.zeros(0, dtype=bool)
+    to_world = frame.pose[:3, :3] @ np.linalg.inv(frame.K)
+    rays = rays_at(frame, to_world, 0, 0, pixels // frame.width, pixels % frame.width)
+    rays[:, 3:] *= _FAR
+    _, structure = ray_scenes(scene)
+    return structure.test_occlusions(o3d.core.Tensor.from_numpy(rays), tfar=1.0).numpy()
 
 
 def visible_instances(

@@ -133,6 +133,8 @@ def test_is_visible_thresholds():
         boxes=np.full((4, 4), -1),
         points=np.full((4, 2), np.nan),
         depths=np.full(4, np.nan),
+        structure_first=0,
+        bare=np.zeros(307_200 // 8, dtype=np.uint8),
     )
     # 0 px: never. 3% of the instance and 0.001% of the frame: no. 0.1% of the instance but
     # 400 / 307,200 = 0.13% of the frame: yes. 100% of the instance: yes.
