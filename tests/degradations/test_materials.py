@@ -37,6 +37,7 @@ from spatialqa.oracle.geometry import derived
 from spatialqa.scenes import SceneObject, procedural_scene
 from spatialqa.scenes.procedural import ROOM_TYPES
 from spatialqa.scenes.scene import BACKGROUND_ID, Room, Source
+from spatialqa.seeding import rng_for
 
 
 @pytest.fixture(scope="module")
@@ -272,6 +273,18 @@ def test_a_scan_sized_scene_is_lit_at_its_vertices_within_the_ray_budget(monkeyp
         for k, corner in enumerate((0, 2, 1)):
             lit[int(face[corner])] = bake.values[bake.front[t] + k].astype(int).sum()
     assert lit[top] > lit[bottom] + 30
+
+
+def test_baked_points_are_numpys_unique_rows():
+    # Rows drawn from few values, so that many repeat, with -0.0 and 0.0 both present: the
+    # lexsort's rows and inverse are np.unique(axis=0)'s (rows compared as floats), zeros +0.
+    values = np.array([-1.5, -0.0, 0.0, 0.25, 2.0])
+    rows = rng_for("test_materials", "unique rows").choice(values, size=(4_000, 6))
+    expected, inverse = np.unique(rows, axis=0, return_inverse=True)
+    found, found_inverse = materials._unique_rows(rows)
+    assert np.array_equal(found, expected) and np.array_equal(found_inverse, inverse.ravel())
+    assert not np.signbit(found[found == 0]).any()
+    assert np.array_equal(found[found_inverse], rows)  # every row is its own unique row
 
 
 def test_the_bake_is_made_once_per_scene():
