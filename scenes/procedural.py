@@ -28,6 +28,7 @@ from shapely.geometry import Polygon
 
 from spatialqa import moved
 from spatialqa.errors import PlacementError
+from spatialqa.scenes import trajectories as cameras  # FRAME_SPACING_S: an old name here
 from spatialqa.scenes.footprints import (
     draw_footprint,
     draw_height,
@@ -40,7 +41,6 @@ from spatialqa.scenes.motion import MOVED_TRAJECTORY, moved_room
 from spatialqa.scenes.rooms import ANCHORS, furnish
 from spatialqa.scenes.scene import Room, Scene, SceneObject, Source
 from spatialqa.scenes.trajectories import (
-    FRAME_SPACING_S,
     Glance,
     camera_loop,
     free_space,
@@ -75,7 +75,7 @@ def moved_start(frames: int) -> float:
     """When the ``moved`` walk starts: one frame spacing after the latest time any other
     trajectory can have (each has at most ``max(frames, orbit_views, LOOKAT_VIEWS)`` frames,
     ``FRAME_SPACING_S`` apart from 0), so it needs none of them to be made."""
-    return max(frames, orbit_views(frames), LOOKAT_VIEWS) * FRAME_SPACING_S
+    return max(frames, orbit_views(frames), LOOKAT_VIEWS) * cameras.FRAME_SPACING_S
 
 
 def _room(seed, index, scene_id, room_type, frames, attempt, moved, wanted) -> Scene:
