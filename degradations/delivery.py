@@ -39,7 +39,7 @@ BACKENDS = ("auto", "raster", "pyrender", "raycast")
 """``pyrender`` is the old name of ``raster``, kept so that existing configs still build."""
 # Bump when the rendered pixels of the same scene and frame change (materials, lights, shading):
 # it is part of a build's fingerprint, so a resumed build never mixes old and new frames.
-RENDER_VERSION = 5
+RENDER_VERSION = 6
 CLEAN = ("clean", 0)
 
 

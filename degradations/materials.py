@@ -17,6 +17,7 @@ colours, the ray caster applies it per pixel) and the pattern then scales it per
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -154,6 +155,10 @@ LOOKS = ("classic", "natural")
 DEFAULT_LOOK = "natural"
 
 MATERIAL_PX = 256
+PAINTINGS = tuple(f"painting {k}" for k in range(6))
+"""The pictures' images: coloured textures (every other material is grey), each a
+composition of its own (a landscape, colour fields, blobs, a seascape), fitted to a picture's
+canvas instead of repeating over it."""
 """Texels per period of a material texture (both backends sample the same texture)."""
 MATERIALS = (
     "plastic",
@@ -167,8 +172,11 @@ MATERIALS = (
     "plaster",
     "carpet",
     "foliage",
+    "glass",
+    "wicker",
+    *PAINTINGS,
 )
-"""Every material, in texture-layer order."""
+"""Every material, in texture-layer order (the paintings last: the only coloured textures)."""
 MATERIAL_PERIOD_M = {
     "plastic": 1.0,
     "wood": 1.0,
@@ -181,6 +189,9 @@ MATERIAL_PERIOD_M = {
     "plaster": 2.0,
     "carpet": 1.0,
     "foliage": 0.3,
+    "glass": 1.2,
+    "wicker": 0.3,
+    **{name: 1.0 for name in PAINTINGS},
 }
 """Metres per texture period (tiles: four tiles a period, so a 0.3 m tile by default)."""
 
@@ -224,8 +235,20 @@ CATEGORY_MATERIALS = {
     "curtain": "fabric",
     "towel": "fabric",
     "door": "wood",
+    "laundry basket": "wicker",
+    "bottle": "glass",
+    "book": "fabric",
+    "laptop": "metal",
+    "picture": "wood",
+    "mirror": "metal",
+    "tv": "plastic",
+    "monitor": "plastic",
+    "keyboard": "plastic",
+    "clock": "plastic",
+    "shelf": "wood",
 }
-"""Material of each category the procedural rooms and common scans use."""
+"""Material of each category the procedural rooms and common scans use (of a picture, a
+mirror, a tv and a monitor: the frame or body round its ``DISPLAYS`` face)."""
 KEYWORD_MATERIALS = (
     ("sofa", "fabric"),
     ("couch", "fabric"),
@@ -245,6 +268,13 @@ KEYWORD_MATERIALS = (
     ("mat", "carpet"),
     ("lamp", "metal"),
     ("plant", "foliage"),
+    ("basket", "wicker"),
+    ("hamper", "wicker"),
+    ("bottle", "glass"),
+    ("mirror", "metal"),
+    ("picture", "wood"),
+    ("painting", "wood"),
+    ("poster", "wood"),
 )
 """For a category not in the table: the first keyword it contains decides."""
 DEFAULT_MATERIAL = "plastic"
@@ -260,6 +290,9 @@ MATERIAL_COLORS = {
     "plaster": ((225, 220, 210),),
     "carpet": ((130, 125, 115), (90, 100, 120)),
     "foliage": ((55, 120, 50), (80, 130, 45)),
+    "glass": ((206, 218, 228), (90, 130, 100), (180, 200, 205)),
+    "wicker": ((185, 150, 100), (150, 115, 70), (205, 185, 145)),
+    **{name: ((238, 234, 226),) for name in PAINTINGS},
 }
 """Colours an object of each material gets when the scene gives it none (by stable hash)."""
 COLOR_JITTER = 0.08
@@ -271,11 +304,12 @@ no colour; a given colour is kept as the scene's author chose it."""
 class SurfaceLook:
     """How one surface looks in the natural look: its colour (sRGB bytes: a surface at full
     light shows them), its material and the metres per period of the material's texture, and
-    an offset of the texture coordinates (metres) so that neighbours do not repeat each other."""
+    an offset of the texture coordinates (metres) so that neighbours do not repeat each other.
+    A period of two (across, up) fits a texture to a face (a picture's canvas)."""
 
     color: tuple[int, int, int]
     material: str
-    period: float
+    period: float | tuple[float, float]
     offset: tuple[float, float]
 
 
@@ -301,6 +335,155 @@ def natural_object_look(obj: SceneObject) -> SurfaceLook:
     else:
         color = tuple(int(np.clip(round(c * scale), 0, 255)) for c in pick)
     return SurfaceLook(color, material, MATERIAL_PERIOD_M[material], offset)
+
+
+@dataclass(frozen=True)
+class Display:
+    """The face of an object that shows something: its material (``"painting"``: one of
+    ``PAINTINGS`` by stable hash, fitted to the face) and the colours it gets (by stable
+    hash, with COLOR_JITTER); the rest of the object keeps its category's material."""
+
+    material: str
+    colors: tuple[tuple[int, int, int], ...]
+
+
+DISPLAYS = {
+    "picture": Display("painting", ((238, 234, 226), (240, 236, 222), (232, 232, 230))),
+    "mirror": Display("glass", ((206, 218, 228), (212, 220, 226), (200, 214, 226))),
+    "tv": Display("glass", ((22, 24, 30),)),
+    "monitor": Display("glass", ((22, 24, 30),)),
+}
+"""Categories with a face of their own: a picture's canvas, a mirror's glass, a screen."""
+DISPLAY_KEYWORDS = (
+    ("mirror", "mirror"),
+    ("picture", "picture"),
+    ("painting", "picture"),
+    ("poster", "picture"),
+    ("television", "tv"),
+    ("monitor", "monitor"),
+)
+"""For a category not in DISPLAYS: the first keyword it contains names the display it has."""
+DISPLAY_FACING = 0.9
+"""A face belongs to a display only if its normal is this close to the front (cosine)."""
+DISPLAY_SHARE = 0.25
+"""A part (a connected piece of the mesh) is a display only if its faces towards the front
+cover this share of the object's outline seen from the front: a frame's bars, a knob or a
+foot's edge do not."""
+DISPLAY_DEPTH_M = 0.003
+"""Of the large parts, those whose front lies within this of the frontmost show the display
+(a mirror's glass before its backing, a cabinet's two mirrored doors before its body)."""
+CANVAS_CROP = (0.75, 1.0)
+"""Share of a painting (each axis) that a picture's canvas shows, drawn per picture."""
+
+
+def display_of(category: str) -> Display | None:
+    """The display of ``category``: DISPLAYS, else the first keyword's, else None."""
+    name = category.strip().lower()
+    if name in DISPLAYS:
+        return DISPLAYS[name]
+    return next((DISPLAYS[d] for word, d in DISPLAY_KEYWORDS if word in name), None)
+
+
+def display_faces(mesh: trimesh.Trimesh, front: np.ndarray | None) -> np.ndarray:
+    """(n_faces,) bool: the faces of ``mesh`` that show its display: those facing ``front``
+    (either way: a part's winding does not matter) on the frontmost of the parts whose faces
+    that way cover DISPLAY_SHARE of the outline. The mesh's parts are its connected pieces
+    (procedural models are their parts side by side), so a framed print's recessed print is
+    the display, not its frame. Without a front: the mesh's thinnest axis (a panel's face)."""
+    vertices = np.asarray(mesh.vertices, dtype=np.float64)
+    faces = np.asarray(mesh.faces, dtype=np.int64)
+    if len(faces) == 0:
+        return np.zeros(0, dtype=bool)
+    if front is None:
+        front = np.eye(3)[int(np.argmin(np.ptp(vertices, axis=0)))]
+    front = np.asarray(front, dtype=np.float64) / np.linalg.norm(front)
+    triangles = vertices[faces]
+    cross = np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0])
+    area = np.linalg.norm(cross, axis=1)
+    aligned = np.abs(cross @ front) > DISPLAY_FACING * np.maximum(area, 1e-300)
+    depth = triangles.mean(axis=1) @ front
+    count, labels = _components(faces, len(vertices))
+    part = labels[faces[:, 0]]
+    side = np.cross(front, [0.0, 0.0, 1.0])
+    if np.linalg.norm(side) < 1e-6:  # facing up or down
+        side = np.array([1.0, 0.0, 0.0])
+    side /= np.linalg.norm(side)
+    outline = np.ptp(vertices @ side) * np.ptp(vertices @ np.cross(front, side))
+    shown = np.bincount(part[aligned], area[aligned] / 2, minlength=count)
+    top = np.full(count, -np.inf)
+    np.maximum.at(top, part[aligned], depth[aligned])
+    large = shown >= DISPLAY_SHARE * outline
+    if not large.any():
+        return np.zeros(len(faces), dtype=bool)
+    chosen = large & (top >= top[large].max() - DISPLAY_DEPTH_M)
+    return aligned & chosen[part] & (depth >= top[part] - DISPLAY_DEPTH_M)
+
+
+def _components(faces: np.ndarray, vertices: int) -> tuple[int, np.ndarray]:
+    """The connected pieces of a mesh (vertices joined by faces): their count and each
+    vertex's label."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rows = np.concatenate([faces[:, 0], faces[:, 1]])
+    cols = np.concatenate([faces[:, 1], faces[:, 2]])
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), (vertices, vertices))
+    return connected_components(graph, directed=False)
+
+
+@dataclass(frozen=True, eq=False)
+class DrawnSurface:
+    """One drawn mesh: its looks, which look each face has (``part``, indices into ``looks``;
+    None: the first everywhere) and its instance id."""
+
+    mesh: trimesh.Trimesh
+    looks: tuple[SurfaceLook, ...]
+    part: np.ndarray | None
+    instance: int
+
+    def face_looks(self) -> np.ndarray:
+        """(n_faces,) index into ``looks`` of every face."""
+        if self.part is None:
+            return np.zeros(len(self.mesh.faces), dtype=np.int64)
+        return self.part.astype(np.int64)
+
+
+def natural_object_surface(obj: SceneObject, pose: np.ndarray | None = None) -> DrawnSurface:
+    """The object's look (``natural_object_look``), and where its category has a display
+    (``display_of``) a second look on the display's faces: its material and a colour of its
+    own by stable hash. A painting is fitted to the canvas (a crop of CANVAS_CROP of it, at a
+    drawn place) on the geometry as ``pose`` carried it away from (``rest_points``), so that
+    it rides with a moved picture; the others repeat with an offset as every material does."""
+    look = natural_object_look(obj)
+    display = display_of(obj.category)
+    if display is None:
+        return DrawnSurface(obj.mesh, (look,), None, obj.id)
+    shown = display_faces(obj.mesh, obj.front)
+    if not shown.any():
+        return DrawnSurface(obj.mesh, (look,), None, obj.id)
+    rng = rng_for("natural display", obj.category, obj.id)
+    pick = display.colors[int(rng.integers(len(display.colors)))]
+    scale = 1.0 + COLOR_JITTER / 2 * rng.uniform(-1.0, 1.0)
+    color = tuple(int(np.clip(round(c * scale), 0, 255)) for c in pick)
+    offset = rng.uniform(0.0, 10.0, 2)
+    if display.material != "painting":
+        period = MATERIAL_PERIOD_M[display.material]
+        face = SurfaceLook(color, display.material, period, (float(offset[0]), float(offset[1])))
+        return DrawnSurface(obj.mesh, (look, face), shown.astype(np.int8), obj.id)
+    material = PAINTINGS[int(rng.integers(len(PAINTINGS)))]
+    crop = rng.uniform(*CANVAS_CROP, 2)
+    place = rng.uniform(0.0, 1.0, 2) * [1.0, 1.0 - crop[1]]  # the paintings repeat across u
+    triangles = np.asarray(obj.mesh.vertices, dtype=np.float64)[np.asarray(obj.mesh.faces)[shown]]
+    normals = np.repeat(face_normals(triangles), 3, axis=0)
+    points, normals = rest_points(triangles.reshape(-1, 3), normals, pose)
+    metres = triplanar_uv(points, normals) * TILE_M
+    low, size = metres.min(axis=0), np.maximum(np.ptp(metres, axis=0), 1e-6)
+    period = size / crop
+    start = -low + place * period
+    face = SurfaceLook(
+        color, material, (float(period[0]), float(period[1])), (float(start[0]), float(start[1]))
+    )
+    return DrawnSurface(obj.mesh, (look, face), shown.astype(np.int8), obj.id)
 
 
 ROOM_PALETTES: dict[str, tuple[dict[str, tuple], ...]] = {
@@ -370,23 +553,28 @@ def natural_structure_looks(scene: Scene) -> list[SurfaceLook]:
     return looks
 
 
-def surface_looks(scene: Scene) -> list[tuple[trimesh.Trimesh, SurfaceLook, int]]:
+def surface_looks(
+    scene: Scene, placements: Mapping[int, np.ndarray] | None = None
+) -> list[DrawnSurface]:
     """Every drawn surface in draw order (objects with a mesh, then structure; the order of the
-    oracle's ray-casting scene): (mesh, look, instance id)."""
+    oracle's ray-casting scene). ``placements``: the poses that carried objects away from their
+    own geometry (``render.Placements``), for the paintings fitted to it; colours and
+    materials do not depend on them."""
+    placements = placements or {}
     surfaces = [
-        (obj.mesh, natural_object_look(obj), obj.id)
+        natural_object_surface(obj, placements.get(obj.id))
         for obj in scene.objects
         if obj.mesh is not None
     ]
     for part, look in zip(scene.structure, natural_structure_looks(scene), strict=True):
-        surfaces.append((part.mesh, look, STRUCTURE_ID))
+        surfaces.append(DrawnSurface(part.mesh, (look,), None, STRUCTURE_ID))
     return surfaces
 
 
 def surface_uv(points: np.ndarray, normals: np.ndarray, look: SurfaceLook) -> np.ndarray:
     """(n, 3) points with their normals -> (n, 2) texture coordinates in periods (triplanar)."""
     metres = triplanar_uv(points, normals) * TILE_M + np.asarray(look.offset)
-    return metres / look.period
+    return metres / np.asarray(look.period)
 
 
 def _noise(rng: np.random.Generator, cycles_u: float, cycles_v: float) -> np.ndarray:
@@ -412,7 +600,8 @@ def _wood(rng: np.random.Generator) -> np.ndarray:
 
 def material_texture(name: str) -> np.ndarray:
     """One period of material ``name``: (MATERIAL_PX, MATERIAL_PX) float32 linear modulation in
-    0..1 (row j, column i at texture coordinates ((i + 0.5) / N, (j + 0.5) / N)); drawn from
+    0..1 (row j, column i at texture coordinates ((i + 0.5) / N, (j + 0.5) / N)), a painting's
+    (MATERIAL_PX, MATERIAL_PX, 3) (a modulation per channel: its colours); drawn from
     a generator seeded by the name, so the same everywhere. Made once per process (every
     renderer of every scene uses the same ones) and read-only."""
     if name not in MATERIAL_PERIOD_M:
@@ -423,11 +612,18 @@ def material_texture(name: str) -> np.ndarray:
 @functools.cache
 def display_textures() -> np.ndarray:
     """Every material's texture in ``MATERIALS`` order, display-encoded (raised to 1 / GAMMA,
-    the factor both backends multiply the baked light by): (len(MATERIALS), N, N) float32,
-    made once per process, read-only."""
-    layers = np.stack([material_texture(name) for name in MATERIALS]) ** (1 / GAMMA)
+    the factor both backends multiply the baked light by), as RGB (a grey one in all three):
+    (len(MATERIALS), N, N, 3) float32, made once per process, read-only."""
+    size = (MATERIAL_PX, MATERIAL_PX, 3)
+    layers = np.stack(
+        [np.broadcast_to(_rgb(material_texture(name)), size) for name in MATERIALS]
+    ) ** (1 / GAMMA)
     layers.setflags(write=False)
     return layers
+
+
+def _rgb(texture: np.ndarray) -> np.ndarray:
+    return texture if texture.ndim == 3 else texture[..., None]
 
 
 @functools.cache
@@ -471,21 +667,122 @@ def _material_texture(name: str) -> np.ndarray:
         value = 0.93 + 0.025 * _noise(rng, 4, 4) + 0.012 * _noise(rng, 40, 40)
     elif name == "carpet":
         value = 0.84 + 0.06 * _noise(rng, 70, 70) + 0.04 * _noise(rng, 6, 6)
-    else:  # foliage: leaves, light and dark
+    elif name == "foliage":  # leaves, light and dark
         value = 0.68 + 0.2 * np.tanh(1.5 * _noise(rng, 8, 8)) + 0.05 * _noise(rng, 30, 30)
-    texture = np.clip(np.broadcast_to(value, (n, n)), 0.0, 1.0).astype(np.float32)
+    elif name == "glass":  # smooth: two soft diagonal sheens, as of a reflected window
+        value = 0.85 + 0.1 * np.cos(2 * np.pi * (u - v)) + 0.05 * np.cos(4 * np.pi * (u - v) + 1.3)
+    elif name == "wicker":
+        value = _wicker(rng, u, v)
+    else:
+        value = _painting(rng, PAINTINGS.index(name), u, v)
+    shape = (n, n, 3) if name in PAINTINGS else (n, n)
+    texture = np.clip(np.broadcast_to(value, shape), 0.0, 1.0).astype(np.float32)
     texture.setflags(write=False)
     return texture
 
 
+def _wicker(rng: np.random.Generator, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Basket weave: round horizontal weavers passing over and under vertical stakes (16 of
+    each a period), each strand a tone of its own, fibres along the weavers, the crossings
+    shaded."""
+    strands = 16
+    row, col = np.floor(v * strands).astype(int), np.floor(u * strands).astype(int)
+    fu, fv = (u * strands) % 1.0, (v * strands) % 1.0
+    over = (row + col) % 2 == 0  # the weaver shows; else the stake
+    weaver = np.sin(np.pi * fv) ** 0.6 * (0.8 + 0.2 * np.sin(np.pi * fu))
+    stake = np.sin(np.pi * np.clip((fu - 0.15) / 0.7, 0.0, 1.0)) ** 0.6 * (
+        0.8 + 0.2 * np.sin(np.pi * fv)
+    )
+    tone = 1.0 + 0.06 * rng.uniform(-1, 1, strands)
+    body = np.where(over, weaver * tone[row], stake * tone[col])
+    fibres = 0.04 * _noise(rng, 6.0, 160.0)
+    return 0.42 + 0.5 * body + np.where(over, fibres, fibres.T)
+
+
+def _soft(x: np.ndarray, width: float) -> np.ndarray:
+    """A smooth step from 0 (x <= -width) to 1 (x >= width)."""
+    t = np.clip(0.5 + x / (2 * width), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _colors(rng: np.random.Generator, count: int, saturation, value) -> np.ndarray:
+    """``count`` colours of random hue and saturation / value drawn in the given ranges,
+    as (count, 3) linear RGB."""
+    import colorsys
+
+    rgb = [
+        colorsys.hsv_to_rgb(rng.uniform(0, 1), rng.uniform(*saturation), rng.uniform(*value))
+        for _ in range(count)
+    ]
+    return np.asarray(rgb) ** GAMMA
+
+
+def _painting(rng: np.random.Generator, index: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Painting ``index``, (N, N, 3) linear: a landscape (sky over hills and fields), colour
+    fields (soft bands), blobs on a ground, or a seascape, in colours of its own, with brush
+    marks and canvas grain. Row 0 is the bottom (v grows upwards on a wall); it repeats
+    across u (and wraps in v only where the crop never reaches)."""
+    n = MATERIAL_PX
+    import colorsys
+
+    kind = ("landscape", "fields", "blobs", "seascape")[index % 4]
+    line = _noise(rng, 3.0, 1.0)[:1]  # (1, n): a wavy line along u, repeating
+    if kind in ("landscape", "seascape"):
+        horizon = rng.uniform(0.4, 0.6) + (0.05 if kind == "landscape" else 0.005) * line
+        hue = rng.uniform(0.52, 0.66) if rng.random() < 0.7 else rng.uniform(0.0, 0.1)
+        zenith = np.asarray(colorsys.hsv_to_rgb(hue, rng.uniform(0.3, 0.6), 0.9)) ** GAMMA
+        glow = rng.uniform(0.8, 1.0, 3) ** 2  # a pale horizon
+        above = np.clip((v - horizon) / (1.0 - horizon), 0.0, 1.0)[..., None]
+        sky = glow * (1 - above) + zenith * above
+        near, far = _colors(rng, 2, (0.35, 0.7), (0.3, 0.7))
+        if kind == "seascape":
+            near, far = np.array([0.75, 0.6, 0.4]) * rng.uniform(0.7, 1.0), far * [0.4, 0.7, 1.0]
+        below = np.clip((horizon - v) / horizon, 0.0, 1.0)[..., None]
+        ground = far * (1 - below) + near * below
+        streaks = _noise(rng, 2.0, 40.0 if kind == "seascape" else 6.0)[..., None]
+        ground = ground * (1 + 0.12 * streaks)
+        if kind == "landscape":  # far hills between the fields and the sky
+            ridge = horizon + 0.1 + 0.06 * _noise(rng, 2.0, 1.0)[:1]
+            hills = 0.6 * far + 0.4 * sky
+            sky = sky + (hills - sky) * _soft(ridge - v, 0.01)[..., None]
+        else:  # a beach below the sea
+            shore = 0.18 + 0.03 * line
+            ground = ground + (near - ground) * _soft(shore - v, 0.01)[..., None]
+        image = sky + (ground - sky) * _soft(horizon - v, 0.006)[..., None]
+    elif kind == "fields":
+        colours = _colors(rng, 4, (0.3, 0.8), (0.35, 0.9))
+        image = np.broadcast_to(colours[0], (n, n, 3)).copy()
+        edges = np.sort(rng.uniform(0.1, 0.9, 2))
+        for k, (low, high) in enumerate(((0.06, edges[0]), (edges[0] + 0.05, edges[1]),
+                                         (edges[1] + 0.05, 0.94))):  # fmt: skip
+            wobble = 0.015 * _noise(rng, 3.0, 3.0)
+            band = _soft(v - low + wobble, 0.02) * _soft(high - v + wobble, 0.02)
+            image = image + (colours[k + 1] - image) * band[..., None]
+    else:  # blobs on a ground
+        colours = _colors(rng, 9, (0.35, 0.85), (0.4, 0.95))
+        image = np.broadcast_to(colours[0], (n, n, 3)).copy()
+        for colour in colours[1:]:
+            cu, cv, r = rng.uniform(0, 1), rng.uniform(0.15, 0.85), rng.uniform(0.05, 0.16)
+            du = np.abs(u - cu)
+            du = np.minimum(du, 1 - du)
+            weight = np.exp(-(du**2 + (v - cv) ** 2) / (2 * r**2)) ** 2
+            image = image + (colour - image) * (0.9 * weight)[..., None]
+    brush = 1 + 0.05 * np.stack([_noise(rng, 14.0, 14.0) for _ in range(3)], axis=-1)
+    grain = 1 + 0.025 * _noise(rng, 90.0, 90.0)[..., None]
+    return image * brush * grain
+
+
 def sample_texture(texture: np.ndarray, uv: np.ndarray) -> np.ndarray:
-    """Bilinear sample of a tileable (N, N) texture at (n, 2) coordinates in periods, as
-    OpenGL's LINEAR filter with REPEAT does (texel centres at (i + 0.5) / N)."""
+    """Bilinear sample of a tileable (N, N) texture (or (N, N, C): (n, C) samples) at (n, 2)
+    coordinates in periods, as OpenGL's LINEAR filter with REPEAT does (texel centres at
+    (i + 0.5) / N)."""
     size = texture.shape[0]
     x = (uv[:, 0] - np.floor(uv[:, 0])) * size - 0.5
     y = (uv[:, 1] - np.floor(uv[:, 1])) * size - 0.5
     x0, y0 = np.floor(x), np.floor(y)
     fx, fy = x - x0, y - y0
+    if texture.ndim == 3:
+        fx, fy = fx[:, None], fy[:, None]
     i0, j0 = x0.astype(np.int64) % size, y0.astype(np.int64) % size
     i1, j1 = (i0 + 1) % size, (j0 + 1) % size
     top = texture[j0, i0] * (1 - fx) + texture[j0, i1] * fx
@@ -759,25 +1056,34 @@ def bake_light(scene: Scene) -> LightBake:
 def _bake(scene: Scene, ray_scene) -> LightBake:
     surfaces = surface_looks(scene)
     light = light_position(scene)
-    corners, normals, albedo, closed, faces, vertices = [], [], [], [], [], []
+    corners, normals, closed, faces, vertices, looks = [], [], [], [], [], []
     start = 0
-    for mesh, look, _ in surfaces:
+    # Every look of every surface gets a number (a surface's first look: its own number
+    # before any second looks are numbered), and every triangle its look's.
+    look_colours = [surface.looks[0].color for surface in surfaces]
+    for index, surface in enumerate(surfaces):
+        mesh = surface.mesh
         points = np.asarray(mesh.vertices, dtype=np.float64)
         triangles = points[np.asarray(mesh.faces)]
         corners.append(triangles)
         normals.append(face_normals(triangles))
-        colour = (np.asarray(look.color, dtype=np.float64) / 255.0) ** GAMMA
-        albedo.append(np.broadcast_to(colour, (len(triangles), 3)))
+        extra = len(surface.looks) - 1
+        numbers = np.array([index, *range(len(look_colours), len(look_colours) + extra)])
+        look_colours += [look.color for look in surface.looks[1:]]
+        looks.append(numbers[surface.face_looks()] if surface.part is not None else
+                     np.full(len(triangles), index))  # fmt: skip
         closed.append(np.full(len(triangles), bool(mesh.is_watertight)))
         faces.append(np.asarray(mesh.faces, dtype=np.int64) + start)
         vertices.append(points)
         start += len(points)
+    look_albedo = (np.asarray(look_colours, dtype=np.float64).reshape(-1, 3) / 255.0) ** GAMMA
     first = np.cumsum([0] + [len(c) for c in corners])
     if first[-1] == 0:
         empty = np.zeros(0, dtype=np.int32)
         return LightBake(first, empty, empty, empty, np.zeros((0, 3), np.uint8), 0)
     triangles, normals = np.concatenate(corners), np.concatenate(normals)
-    albedo, closed = np.concatenate(albedo), np.concatenate(closed)
+    looks, closed = np.concatenate(looks), np.concatenate(closed)
+    albedo = look_albedo[looks]
     smooth = len(triangles) > SMOOTH_BAKE_FACES
     edge1, edge2 = triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]
     longest = np.linalg.norm(np.stack([edge1, edge2, edge2 - edge1]), axis=2).max(axis=0)
@@ -809,31 +1115,34 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
     facing = np.where(flip[:, None], -normals[owner], normals[owner])
     unique, inverse = _unique_rows(np.round(np.column_stack([places, facing]), 6))
     points, point_normals = unique[:, :3], unique[:, 3:]
-    # The vertex-lit corners: grid point k of such a triangle is its corner (0, 2, 1)[k].
+    # The vertex-lit corners: grid point k of such a triangle is its corner (0, 2, 1)[k], lit
+    # once per vertex, side and look (a vertex on the edge of a display is lit for each of
+    # its two looks; with one look per surface the keys sort as vertex and side alone).
     cornered = np.flatnonzero(~on_grid)
     everything = np.concatenate(faces)
+    all_vertices = np.concatenate(vertices)
     corner_slots, corner_keys = [], []
     for side, tris in ((0, cornered), (1, cornered[~closed[cornered]])):
         starts = back[tris] if side else front[tris]
         corner_slots.append((starts[:, None] + np.arange(3)[None]).ravel())
-        corner_keys.append((everything[tris][:, [0, 2, 1]] * 2 + side).ravel())
+        at = looks[tris][:, None] * len(all_vertices) + everything[tris][:, [0, 2, 1]]
+        corner_keys.append((at * 2 + side).ravel())
     lit, corner_inverse = np.unique(np.concatenate(corner_keys), return_inverse=True)
-    all_vertices = np.concatenate(vertices)
+    lit_vertex = (lit // 2) % max(len(all_vertices), 1)
     if len(lit):
         outward = _vertex_normals(triangles, everything, len(all_vertices))
         sign = np.where(lit % 2 == 1, -1.0, 1.0)[:, None]
-        points = np.concatenate([points, all_vertices[lit // 2]])
-        point_normals = np.concatenate([point_normals, sign * outward[lit // 2]])
+        points = np.concatenate([points, all_vertices[lit_vertex]])
+        point_normals = np.concatenate([point_normals, sign * outward[lit_vertex]])
     quality = bake_quality(len(points))
     irradiance, rays = _irradiance(ray_scene, points, point_normals, light, quality)
     values = np.empty((total, 3), dtype=np.uint8)
     linear = FLARE + albedo[owner] * irradiance[inverse.ravel()][:, None]
     values[slots] = np.rint(255 * tone(linear) ** (1 / GAMMA)).astype(np.uint8)
     if len(lit):
-        # Every vertex belongs to one surface: its light is toned once, then copied.
-        owner_of = np.repeat(np.arange(len(faces)), [len(v) for v in vertices])
-        surface_albedo = albedo[first[:-1]]  # every triangle of a surface shares its albedo
-        linear = FLARE + surface_albedo[owner_of[lit // 2]] * irradiance[len(unique) :][:, None]
+        # Every lit vertex has one look: its light is toned once, then copied.
+        lit_albedo = look_albedo[lit // (2 * len(all_vertices))]
+        linear = FLARE + lit_albedo * irradiance[len(unique) :][:, None]
         toned = np.rint(255 * tone(linear) ** (1 / GAMMA)).astype(np.uint8)
         values[np.concatenate(corner_slots)] = toned[corner_inverse.ravel()]
     return LightBake(

@@ -76,13 +76,30 @@ class RaycastRenderer:
         ]
         self._natural = look == "natural"
         if self._natural:
-            surfaces = surface_looks(scene)
-            # Per Open3D geometry id, plus one last row for a miss.
+            surfaces = surface_looks(scene, placements)
             self._bake = bake_light(scene)
-            self._layer = np.array([MATERIALS.index(s.material) for _, s, _ in surfaces] + [0])
-            self._period = np.array([s.period for _, s, _ in surfaces] + [1.0])
-            self._offset = np.array([s.offset for _, s, _ in surfaces] + [(0.0, 0.0)])
-            self._textures = display_textures()
+            # Every look of every surface, and the look of every triangle (global index, as
+            # the bake's); a surface's first look is numbered by the surface.
+            looks = [surface.looks[0] for surface in surfaces]
+            of_triangle = []
+            for index, surface in enumerate(surfaces):
+                if surface.part is None:
+                    of_triangle.append(np.full(len(surface.mesh.faces), index, dtype=np.int32))
+                    continue
+                numbers = np.array([index, *range(len(looks), len(looks) + len(surface.looks) - 1)])
+                looks += surface.looks[1:]
+                of_triangle.append(numbers[surface.face_looks()].astype(np.int32))
+            self._surfaces = len(surfaces)
+            self._look_of = np.concatenate([np.zeros(0, np.int32), *of_triangle])
+            self._layer = np.array([MATERIALS.index(look.material) for look in looks], np.int64)
+            self._period = np.array([np.broadcast_to(look.period, 2) for look in looks])
+            self._offset = np.array([look.offset for look in looks]).reshape(-1, 2)
+            textures = display_textures()
+            coloured = textures.std(axis=-1).max(axis=(1, 2)) > 0
+            # A grey layer is sampled once (its three channels are equal), a coloured one per
+            # channel.
+            self._textures = [t if c else np.ascontiguousarray(t[..., 0]) for t, c in
+                              zip(textures, coloured, strict=True)]  # fmt: skip
             return
         looks = [object_material(obj) for obj in scene.objects if obj.mesh is not None]
         looks += [structure_material(part) for part in scene.structure]
@@ -106,23 +123,25 @@ class RaycastRenderer:
         directions = rays[:, 3:]
         normals = hits["primitive_normals"].numpy().astype(np.float64)
         back_side = np.einsum("ij,ij->i", normals, directions) > 0
-        hit = geometry < len(self._layer) - 1
+        hit = geometry < self._surfaces
         points = frame.center + directions * depth[:, None]
         triangle = self._bake.first[geometry[hit]] + hits["primitive_ids"].numpy()[hit]
         bary = hits["primitive_uvs"].numpy()[hit].astype(np.float64)
         light = baked_light_at(self._bake, triangle, bary, back_side[hit])
         owner = geometry[hit]
+        look = self._look_of[triangle]
         points, normals = self._at_rest(owner, points[hit], normals[hit])
-        metres = triplanar_uv(points, normals) * TILE_M + self._offset[owner]
-        uv = metres / self._period[owner][:, None]
-        modulation = np.empty(len(uv))
-        layers = self._layer[owner]
+        metres = triplanar_uv(points, normals) * TILE_M + self._offset[look]
+        uv = metres / self._period[look]
+        modulation = np.empty((len(uv), 3))
+        layers = self._layer[look]
         for index, texture in enumerate(self._textures):
             chosen = layers == index
             if chosen.any():
-                modulation[chosen] = sample_texture(texture, uv[chosen])
+                sample = sample_texture(texture, uv[chosen])
+                modulation[chosen] = sample if sample.ndim == 2 else sample[:, None]
         rgb = np.empty((len(depth), 3))
-        rgb[hit] = light * modulation[:, None]
+        rgb[hit] = light * modulation
         rgb[~hit] = sky(directions[~hit])
         return (
             np.rint(np.clip(rgb, 0.0, 1.0) * 255)

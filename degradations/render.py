@@ -5,7 +5,8 @@ in one call into three colour attachments at once (display RGB, instance code, c
 read back. Lighting is baked into vertex colours when the buffer is built (``materials.shade``:
 the light is fixed and Lambertian, so a face's shade does not depend on the view); the
 fragment shader only scales it by the surface pattern (one texture layer per pattern,
-bilinear, no mipmaps), both factors already display-encoded. No multisampling: colour, depth
+bilinear, no mipmaps; the natural look's materials in RGB, for the paintings), both factors
+already display-encoded. No multisampling: colour, depth
 and ids are sampled at the same pixel centres, so depth > 0 exactly where the instance is not
 background (edges are not anti-aliased). Without a GPU, Mesa's llvmpipe renders it on the
 CPU, deterministically: the same frame gives the same bytes whatever the thread count.
@@ -38,6 +39,7 @@ from spatialqa.degradations.materials import (
     MATERIALS,
     SKY_GLSL,
     TEXTURE_PX,
+    TILE_M,
     LightBake,
     Material,
     bake_light,
@@ -200,7 +202,7 @@ void main() {{
     vec3 lit = (1.0 - w1 - w2) * corner(base, n, upper ? ivec2(i + 1, j + 1) : ivec2(i, j))
         + w1 * corner(base, n, upper ? ivec2(i, j + 1) : ivec2(i + 1, j))
         + w2 * corner(base, n, upper ? ivec2(i + 1, j) : ivec2(i, j + 1));
-    out_rgb = vec4(lit * texture(materials, uv).r, 1.0);
+    out_rgb = vec4(lit * texture(materials, uv).rgb, 1.0);
     out_code = code;
     out_z = z;
 }}
@@ -394,21 +396,34 @@ def natural_vertices(
     ``scene_vertices`` (and of the bake): (3 * n_faces,) structured array of
     ``_NATURAL_VERTEX``; the objects ``placements`` names are textured on their own geometry
     (lit where they are: ``bake`` is the state's)."""
-    surfaces = surface_looks(scene)
     placements = placements or {}
-    vertices = np.empty((sum(len(mesh.faces) for mesh, _, _ in surfaces), 3), _NATURAL_VERTEX)
+    surfaces = surface_looks(scene, placements)
+    vertices = np.empty((sum(len(s.mesh.faces) for s in surfaces), 3), _NATURAL_VERTEX)
     corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
-    for index, (mesh, look, instance_id) in enumerate(surfaces):
+    for index, surface in enumerate(surfaces):
         start, stop = bake.first[index], bake.first[index + 1]
         out = vertices[start:stop]
+        mesh, instance_id = surface.mesh, surface.instance
         triangles = np.asarray(mesh.vertices, dtype=np.float64)[np.asarray(mesh.faces)]
         normals = face_normals(triangles)
         out["position"] = triangles
         pose = placements.get(instance_id)  # object ids are never STRUCTURE_ID
-        for corner in range(3):
-            points, facing = rest_points(triangles[:, corner], normals, pose)
-            out["uv"][:, corner, :2] = surface_uv(points, facing, look)
-        out["uv"][..., 2] = MATERIALS.index(look.material)
+        if surface.part is None:
+            look = surface.looks[0]
+            for corner in range(3):
+                points, facing = rest_points(triangles[:, corner], normals, pose)
+                out["uv"][:, corner, :2] = surface_uv(points, facing, look)
+            out["uv"][..., 2] = MATERIALS.index(look.material)
+        else:  # each face textured by its own look
+            which = surface.face_looks()
+            offset = np.array([look.offset for look in surface.looks])[which]
+            period = np.array([np.broadcast_to(look.period, 2) for look in surface.looks])[which]
+            for corner in range(3):
+                points, facing = rest_points(triangles[:, corner], normals, pose)
+                metres = triplanar_uv(points, facing) * TILE_M + offset
+                out["uv"][:, corner, :2] = metres / period
+            layers = np.array([MATERIALS.index(look.material) for look in surface.looks])
+            out["uv"][..., 2] = layers[which][:, None]
         out["bary"] = corners
         grid = np.column_stack(
             [bake.front[start:stop], bake.back[start:stop], bake.divisions[start:stop]]
@@ -541,7 +556,10 @@ class RasterRenderer:
                 self._buffer = ctx.buffer(data.view(np.uint8))
                 self._vao = ctx.vertex_array(program, [(self._buffer, *layout)])
                 self._patterns = ctx.texture_array(
-                    (size, size, len(names)), 1, layers.astype(np.float32).tobytes(), dtype="f4"
+                    (size, size, len(names)),
+                    3 if natural else 1,
+                    layers.astype(np.float32).tobytes(),
+                    dtype="f4",
                 )
                 self._patterns.filter = (moderngl.LINEAR, moderngl.LINEAR)
                 self._patterns.repeat_x = self._patterns.repeat_y = True
