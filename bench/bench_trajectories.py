@@ -2,6 +2,7 @@
 structure, when objects first appear, and questions per task.
 
     python bench/bench_trajectories.py [--rooms 12] [--frames 32] [--views 16] [--size W H]
+        [--trajectories walkthrough low ...] [--no-tasks]
 
 For every procedural trajectory, on ``--rooms`` rooms (seed 0), through the views the pipeline
 delivers (``pick_views`` with the default ``views:`` settings for that trajectory and
@@ -21,6 +22,9 @@ every task and the framing rule are judged at) unless ``--size`` says otherwise:
   appearances, spread over the quarters; a walkthrough facing the room's middle sees most of it
   in the first view.
 - ``views``: views delivered per room (fewer than ``--views`` when too few frames pass).
+- ``judged``: frames whose framing verdict ``pick_views`` computed (``oracle.framing.passes``,
+  a full visibility computation each) per view delivered, over all rooms: 1.00 when every frame
+  it looks at passes; each rejected frame costs one more.
 - how many questions (up to 3 a room) a few tasks find.
 
 Prints figures; asserts nothing.
@@ -37,6 +41,7 @@ import numpy as np
 from spatialqa.generators import Context, draw_samples, get_task
 from spatialqa.oracle.framing import framing
 from spatialqa.oracle.visibility import frame_visibility
+from spatialqa.pipelines import shard
 from spatialqa.pipelines.config import ViewsSpec
 from spatialqa.pipelines.shard import pick_views
 from spatialqa.scenes import procedural_scene
@@ -60,6 +65,26 @@ def first_appearances(scene, views: tuple[str, ...]) -> list[float]:
     return list(first.values())
 
 
+class Judged:
+    """Counts the distinct frames whose verdict ``pick_views`` computes (it calls
+    ``shard.passes`` once a frame), by standing in for ``shard.passes`` while in use."""
+
+    def __init__(self) -> None:
+        self.frames: set[tuple[str, str]] = set()
+        self._passes = shard.passes
+
+    def __enter__(self) -> Judged:
+        def counted(scene, frame_id, *args, **kwargs):
+            self.frames.add((scene.scene_id, frame_id))
+            return self._passes(scene, frame_id, *args, **kwargs)
+
+        shard.passes = counted
+        return self
+
+    def __exit__(self, *exc) -> None:
+        shard.passes = self._passes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rooms", type=int, default=12)
@@ -67,6 +92,9 @@ def main() -> None:
     parser.add_argument("--views", type=int, default=16)
     parser.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), default=None)
     parser.add_argument("--no-tasks", action="store_true", help="skip the questions")
+    parser.add_argument(
+        "--trajectories", nargs="+", default=None, help="only these (default: every one)"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     scenes = [procedural_scene(0, i, frames=args.frames) for i in range(args.rooms)]
@@ -76,23 +104,27 @@ def main() -> None:
         f"{scenes[0].trajectories[0].frames[0].width}x{scenes[0].trajectories[0].frames[0].height}"
     )
     names = list(dict.fromkeys(t.name for scene in scenes for t in scene.trajectories))
+    if args.trajectories:
+        names = [name for name in names if name in args.trajectories]
     print(
         f"{args.rooms} rooms, {args.views} of {args.frames} frames at {size}, "
         f"up to {PER_ROOM} questions a task"
     )
     header = f"{'trajectory':12} {'rooms':>5} {'views':>5} {'objects':>7} {'seen':>5} "
-    header += f"{'structure':>9} {'first':>5}   Q1   Q2   Q3   Q4"
+    header += f"{'structure':>9} {'first':>5}   Q1   Q2   Q3   Q4 {'judged':>6}"
     print(header + ("" if args.no_tasks else "  " + "  ".join(TASKS)))
     for name in names:
         per_view, shares, seen, firsts, delivered = [], [], [], [], []
         found = dict.fromkeys(TASKS, 0)
         rooms = 0
+        judged = Judged()
         for scene in scenes:
             if name not in [t.name for t in scene.trajectories]:
                 continue
             rooms += 1
             ids = tuple(frame.id for frame in scene.trajectory(name).frames)
-            views = pick_views(scene, ViewsSpec(trajectory=name, frames=args.views))
+            with judged:
+                views = pick_views(scene, ViewsSpec(trajectory=name, frames=args.views))
             delivered.append(len(views))
             if not views:
                 continue
@@ -112,6 +144,7 @@ def main() -> None:
             f"{statistics.median(per_view):7.1f} {statistics.mean(seen):5.0%} "
             f"{statistics.median(shares):9.0%} {statistics.median(firsts):5.2f} "
             + " ".join(f"{q:4.0%}" for q in quarters)
+            + f" {len(judged.frames) / max(sum(delivered), 1):6.2f}"
         )
         if not args.no_tasks:
             line += "  " + "  ".join(f"{found[task]:>{len(task)}}" for task in TASKS)

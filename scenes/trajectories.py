@@ -20,7 +20,9 @@ above tau): at least ``GLANCE_MIN_OBJECTS`` pieces, structure at most
 over ``GLANCE_MAX_PIECE`` of the view. Along a loop, the headings come from a Viterbi path over
 ``YAW_BINS`` bins that trades the glanced scores against turning (``TURN_COST`` a bin, at most
 ``MAX_TURN_DEG`` a frame), so the video pans smoothly from group to group; a frame the path
-leaves without a good view turns to its nearest good one. The orbit and the still views keep
+leaves without a good view turns to its nearest good one (the walkthrough and the low loop:
+else to its nearest *fair* one, within ``GLANCE_MAX_STRUCTURE``), and one whose heading was
+never glanced at takes the glanced view worth most. The orbit and the still views keep
 only good views.
 """
 
@@ -101,6 +103,14 @@ TIGHT_BONUS = 6.0
 """Score a good view gains when structure is on at most ``TIGHT_MAX_STRUCTURE`` of its rays:
 a view that is mostly furniture, not the wall above it, is worth more than a piece or two
 (the delivered views' median structure share stays under 45%)."""
+FAIR_BONUS = 6.0
+OVER_COST = 100.0
+"""The loops that pan freely (walkthrough, low): a fair view (``Looks.fair``) scores this much
+more than one that is not, and a view gives up this much per unit of structure share over the
+loop's own limit (``WALK_MAX_STRUCTURE``, ``LOW_MAX_STRUCTURE``; a point a percent), so that a
+frame with no good view takes the one with least structure: one the pipeline delivers rather
+than rejects (a rejected frame costs it a visibility computation and leaves a gap in the
+video)."""
 SHORTLIST = 5
 """Headings per frame glanced at, the best by ``aim_scores``."""
 STEEP_DEG = 22.0
@@ -231,6 +241,16 @@ class Looks:
     def tight(self) -> np.ndarray:
         """(k,) bool: good, and structure on at most ``TIGHT_MAX_STRUCTURE`` of the rays."""
         return self.good & (self.structure <= TIGHT_MAX_STRUCTURE)
+
+    @property
+    def fair(self) -> np.ndarray:
+        """(k,) bool: good by ``GLANCE_MAX_STRUCTURE`` (a margin from the framing rule), the
+        fallback of a loop frame with no good view: it is delivered, not rejected."""
+        return (
+            (self.objects >= GLANCE_MIN_OBJECTS)
+            & (self.structure <= GLANCE_MAX_STRUCTURE)
+            & (self.biggest <= GLANCE_MAX_PIECE)
+        )
 
     @property
     def good(self) -> np.ndarray:
@@ -384,9 +404,9 @@ def _walk(
         ahead = reach[None, :] > (np.arange(count) / count + SPOIL_AHEAD)[:, None]  # (f, n)
 
     def glanced(which: np.ndarray, headings: np.ndarray, widen: bool = False):
-        """Pitch options, worth and goodness ((m, c, 2) each) of frames ``which`` ((m,)) facing
-        bins ``headings`` ((m, c)); a heading outside the tour's cone (``widen``: twice the cone)
-        is worth nothing."""
+        """Pitch options, worth, goodness and fairness ((m, c, 2) each) of frames ``which``
+        ((m,)) facing bins ``headings`` ((m, c)); a heading outside the tour's cone (``widen``:
+        twice the cone) is worth nothing."""
         options = pitch_options(pitches[which[:, None], headings], K)
         shape = options.shape
         looks = glance.look(
@@ -397,7 +417,10 @@ def _walk(
             max_structure,
         )
         worth = glance.scores(looks, options.ravel())
-        if cone_deg is not None:
+        if cone_deg is None:  # a loop that pans freely: a view it delivers, not one it rejects
+            over = np.maximum(looks.structure - max_structure, 0.0)
+            worth = worth + FAIR_BONUS * looks.fair - OVER_COST * over
+        else:
             spoilers = looks.seen.reshape(*shape, -1) & ahead[which][:, None, None, :]
             worth = worth - SPOIL_COST * spoilers.sum(axis=3).ravel()
         inside = scores[which[:, None], headings] > -1e5
@@ -405,30 +428,33 @@ def _walk(
             inside = np.array(wide)[which[:, None], headings]
         inside = inside[..., None]
         worth = np.where(inside, worth.reshape(shape), -np.inf)
-        return options, worth, looks.good.reshape(shape) & inside
+        return (
+            options, worth, looks.good.reshape(shape) & inside, looks.fair.reshape(shape) & inside
+        )  # fmt: skip
 
     # Glance at each frame's SHORTLIST best headings, at both pitch options; a frame with no
     # good view among them glances at every other heading (the tour: every one within twice its
     # cone) and keeps the SHORTLIST best.
     bins = np.argsort(-scores, axis=1, kind="stable")[:, :SHORTLIST]  # (f, s)
     rows = np.arange(count)[:, None]
-    options, worth, good = glanced(np.arange(count), bins)
+    options, worth, good, fair = glanced(np.arange(count), bins)
     retry = np.flatnonzero(~good.any(axis=(1, 2)))
     if len(retry):
         # every other bin (10 degrees apart: a heading between two is seen by both, nearly);
         # the tour: every bin within twice its cone
         every = np.broadcast_to(np.arange(0, YAW_BINS, 2), (len(retry), YAW_BINS // 2))
-        if cone_deg is not None:  # only the bins within twice the cone: the rest are worthless
+        if cone_deg is not None and cone_deg < 90.0:  # only the bins within twice the cone
             reach = int(2 * cone_deg / (360.0 / YAW_BINS))
             middle = np.round(headings[retry] / (2 * np.pi / YAW_BINS)).astype(int)
             every = np.sort((middle[:, None] + np.arange(-reach, reach + 1)) % YAW_BINS, axis=1)
-        more_options, more_worth, more_good = glanced(retry, every, widen=True)
-        rank = np.where(more_good, GOOD_BONUS * 10, 0.0) + np.nan_to_num(more_worth, neginf=-1e9)
-        keep = np.argsort(-rank.max(axis=2), axis=1, kind="stable")[:, :SHORTLIST]
-        bins[retry] = np.take_along_axis(every, keep, axis=1)
-        options[retry] = np.take_along_axis(more_options, keep[..., None], axis=1)
-        worth[retry] = np.take_along_axis(more_worth, keep[..., None], axis=1)
-        good[retry] = np.take_along_axis(more_good, keep[..., None], axis=1)
+        more = glanced(retry, every, widen=True)
+        rank = np.nan_to_num(more[1], neginf=-1e9) + np.where(more[2], GOOD_BONUS * 10, 0.0)
+        if cone_deg is None:
+            rank += np.where(more[3], GOOD_BONUS * 5, 0.0)
+        keep = np.argsort(-rank.max(axis=2), axis=1, kind="stable")[:, :SHORTLIST, None]
+        bins[retry] = np.take_along_axis(every, keep[..., 0], axis=1)
+        for mine, part in zip((options, worth, good, fair), more, strict=True):
+            mine[retry] = np.take_along_axis(part, keep, axis=1)
     pick = np.argmax(worth, axis=2)  # the better pitch of each heading (the first on a tie)
     best = np.take_along_axis(worth, pick[..., None], axis=2)[..., 0]  # (f, s)
     dense = np.where(scores > -1e5, scores, -1e6) - 3 * GOOD_BONUS  # unglanced: last resort
@@ -439,14 +465,16 @@ def _walk(
     for i, b in enumerate(path):
         here = np.flatnonzero(bins[i] == b)
         slot = int(here[0]) if len(here) else None
-        ok = good[i, np.arange(SHORTLIST), pick[i]]
-        if (slot is None or not ok[slot]) and ok.any():  # turn to the nearest good heading
-            apart = np.abs((bins[i] - b + YAW_BINS // 2) % YAW_BINS - YAW_BINS // 2)
-            slot = int(np.argmin(np.where(ok, apart, YAW_BINS)))
-        if slot is None:
-            yaw, pitch = yaws[b], float(pitches[i, b])
-        else:
-            yaw, pitch = yaws[bins[i, slot]], float(options[i, slot, pick[i, slot]])
+        apart = np.abs((bins[i] - b + YAW_BINS // 2) % YAW_BINS - YAW_BINS // 2)
+        for ok in (good, fair)[: 2 if cone_deg is None else 1]:
+            ok = ok[i, np.arange(SHORTLIST), pick[i]]
+            if (slot is None or not ok[slot]) and ok.any():  # the nearest good (else fair) one
+                slot = int(np.argmin(np.where(ok, apart, YAW_BINS)))
+            if slot is not None and ok[slot]:
+                break
+        if slot is None:  # the path passes an unglanced heading: the glanced one worth most
+            slot = int(np.argmax(best[i]))
+        yaw, pitch = yaws[bins[i, slot]], float(options[i, slot, pick[i, slot]])
         t = i * FRAME_SPACING_S
         frames.append(aimed_frame(f"{prefix}{i:04d}", t, eyes[i], yaw, pitch, K))
     return Trajectory(name, tuple(frames))

@@ -106,7 +106,8 @@ def test_views_are_mostly_furniture_not_walls(scenes):
 def test_a_good_glance_holds_structure_to_its_own_limit():
     """Looks.good: at least 2 pieces, no piece over 45% of the rays, structure at most the
     limit the trajectory gives (a view with half its rays on structure is good for the tour's
-    0.5 and the orbit's 0.55, not for the walkthrough's 0.45)."""
+    0.5 and the orbit's 0.55, not for the walkthrough's 0.45); Looks.fair: the same with
+    GLANCE_MAX_STRUCTURE, whatever that limit."""
     seen = np.ones((1, 3), dtype=bool)
     args = (seen, np.array([3]), np.array([0.5]), np.array([0.5]), np.array([0.2]))
     assert Looks(*args, 0.55).good.tolist() == [True]
@@ -116,6 +117,15 @@ def test_a_good_glance_holds_structure_to_its_own_limit():
     assert Looks(*args, 0.55).tight.tolist() == [False]
     two = (seen, np.array([3]), np.array([0.6]), np.array([0.4]), np.array([0.2]))
     assert Looks(*two, 0.45).tight.tolist() == [True]
+    # fair: good by GLANCE_MAX_STRUCTURE (0.55) whatever the trajectory's own limit: structure
+    # 0.5 <= 0.55 and 3 pieces; 0.58 > 0.55 is not fair, nor is 1 piece, nor a piece on 0.5
+    assert Looks(*args, 0.45).fair.tolist() == [True]
+    over = (seen, np.array([3]), np.array([0.42]), np.array([0.58]), np.array([0.2]))
+    assert Looks(*over, 0.6).fair.tolist() == [False]
+    one = (seen, np.array([1]), np.array([0.5]), np.array([0.5]), np.array([0.2]))
+    assert Looks(*one, 0.55).fair.tolist() == [False]
+    close = (seen, np.array([3]), np.array([0.5]), np.array([0.5]), np.array([0.5]))
+    assert Looks(*close, 0.55).fair.tolist() == [False]
 
 
 def test_the_tour_looks_where_it_walks_and_reveals_the_room_as_it_goes(scenes):
