@@ -156,9 +156,10 @@ DEFAULT_LOOK = "natural"
 
 MATERIAL_PX = 256
 PAINTINGS = tuple(f"painting {k}" for k in range(6))
-"""The pictures' images: coloured textures (every other material is grey), each a
-composition of its own (a landscape, colour fields, blobs, a seascape), fitted to a picture's
-canvas instead of repeating over it."""
+"""The pictures' images, each a composition of its own (a landscape, colour fields, blobs, a
+seascape), fitted to a picture's canvas instead of repeating over it. They are colours, not a
+texture: the light bake multiplies them into the albedo of its grid points (a canvas is baked
+at MAX_DIVISIONS), so both backends keep one grey texture fetch per pixel."""
 """Texels per period of a material texture (both backends sample the same texture)."""
 MATERIALS = (
     "plastic",
@@ -174,9 +175,9 @@ MATERIALS = (
     "foliage",
     "glass",
     "wicker",
-    *PAINTINGS,
+    "canvas",
 )
-"""Every material, in texture-layer order (the paintings last: the only coloured textures)."""
+"""Every material, in texture-layer order."""
 MATERIAL_PERIOD_M = {
     "plastic": 1.0,
     "wood": 1.0,
@@ -191,7 +192,7 @@ MATERIAL_PERIOD_M = {
     "foliage": 0.3,
     "glass": 1.2,
     "wicker": 0.3,
-    **{name: 1.0 for name in PAINTINGS},
+    "canvas": 1.0,
 }
 """Metres per texture period (tiles: four tiles a period, so a 0.3 m tile by default)."""
 
@@ -292,7 +293,7 @@ MATERIAL_COLORS = {
     "foliage": ((55, 120, 50), (80, 130, 45)),
     "glass": ((206, 218, 228), (90, 130, 100), (180, 200, 205)),
     "wicker": ((185, 150, 100), (150, 115, 70), (205, 185, 145)),
-    **{name: ((238, 234, 226),) for name in PAINTINGS},
+    "canvas": ((238, 234, 226),),
 }
 """Colours an object of each material gets when the scene gives it none (by stable hash)."""
 COLOR_JITTER = 0.08
@@ -311,6 +312,8 @@ class SurfaceLook:
     material: str
     period: float | tuple[float, float]
     offset: tuple[float, float]
+    image: str | None = None
+    """One of PAINTINGS, whose colours the albedo takes (at the same texture coordinates)."""
 
 
 def category_material(category: str) -> str:
@@ -339,7 +342,7 @@ def natural_object_look(obj: SceneObject) -> SurfaceLook:
 
 @dataclass(frozen=True)
 class Display:
-    """The face of an object that shows something: its material (``"painting"``: one of
+    """The face of an object that shows something: its material (``"canvas"``: with one of
     ``PAINTINGS`` by stable hash, fitted to the face) and the colours it gets (by stable
     hash, with COLOR_JITTER); the rest of the object keeps its category's material."""
 
@@ -348,7 +351,7 @@ class Display:
 
 
 DISPLAYS = {
-    "picture": Display("painting", ((238, 234, 226), (240, 236, 222), (232, 232, 230))),
+    "picture": Display("canvas", ((238, 234, 226), (240, 236, 222), (232, 232, 230))),
     "mirror": Display("glass", ((206, 218, 228), (212, 220, 226), (200, 214, 226))),
     "tv": Display("glass", ((22, 24, 30),)),
     "monitor": Display("glass", ((22, 24, 30),)),
@@ -466,11 +469,11 @@ def natural_object_surface(obj: SceneObject, pose: np.ndarray | None = None) -> 
     scale = 1.0 + COLOR_JITTER / 2 * rng.uniform(-1.0, 1.0)
     color = tuple(int(np.clip(round(c * scale), 0, 255)) for c in pick)
     offset = rng.uniform(0.0, 10.0, 2)
-    if display.material != "painting":
+    if display.material != "canvas":
         period = MATERIAL_PERIOD_M[display.material]
         face = SurfaceLook(color, display.material, period, (float(offset[0]), float(offset[1])))
         return DrawnSurface(obj.mesh, (look, face), shown.astype(np.int8), obj.id)
-    material = PAINTINGS[int(rng.integers(len(PAINTINGS)))]
+    image = PAINTINGS[int(rng.integers(len(PAINTINGS)))]
     crop = rng.uniform(*CANVAS_CROP, 2)
     place = rng.uniform(0.0, 1.0, 2) * [1.0, 1.0 - crop[1]]  # the paintings repeat across u
     triangles = np.asarray(obj.mesh.vertices, dtype=np.float64)[np.asarray(obj.mesh.faces)[shown]]
@@ -480,9 +483,8 @@ def natural_object_surface(obj: SceneObject, pose: np.ndarray | None = None) -> 
     low, size = metres.min(axis=0), np.maximum(np.ptp(metres, axis=0), 1e-6)
     period = size / crop
     start = -low + place * period
-    face = SurfaceLook(
-        color, material, (float(period[0]), float(period[1])), (float(start[0]), float(start[1]))
-    )
+    fitted = (float(period[0]), float(period[1])), (float(start[0]), float(start[1]))
+    face = SurfaceLook(color, "canvas", *fitted, image=image)
     return DrawnSurface(obj.mesh, (look, face), shown.astype(np.int8), obj.id)
 
 
@@ -600,8 +602,7 @@ def _wood(rng: np.random.Generator) -> np.ndarray:
 
 def material_texture(name: str) -> np.ndarray:
     """One period of material ``name``: (MATERIAL_PX, MATERIAL_PX) float32 linear modulation in
-    0..1 (row j, column i at texture coordinates ((i + 0.5) / N, (j + 0.5) / N)), a painting's
-    (MATERIAL_PX, MATERIAL_PX, 3) (a modulation per channel: its colours); drawn from
+    0..1 (row j, column i at texture coordinates ((i + 0.5) / N, (j + 0.5) / N)); drawn from
     a generator seeded by the name, so the same everywhere. Made once per process (every
     renderer of every scene uses the same ones) and read-only."""
     if name not in MATERIAL_PERIOD_M:
@@ -612,18 +613,11 @@ def material_texture(name: str) -> np.ndarray:
 @functools.cache
 def display_textures() -> np.ndarray:
     """Every material's texture in ``MATERIALS`` order, display-encoded (raised to 1 / GAMMA,
-    the factor both backends multiply the baked light by), as RGB (a grey one in all three):
-    (len(MATERIALS), N, N, 3) float32, made once per process, read-only."""
-    size = (MATERIAL_PX, MATERIAL_PX, 3)
-    layers = np.stack(
-        [np.broadcast_to(_rgb(material_texture(name)), size) for name in MATERIALS]
-    ) ** (1 / GAMMA)
+    the factor both backends multiply the baked light by): (len(MATERIALS), N, N) float32,
+    made once per process, read-only."""
+    layers = np.stack([material_texture(name) for name in MATERIALS]) ** (1 / GAMMA)
     layers.setflags(write=False)
     return layers
-
-
-def _rgb(texture: np.ndarray) -> np.ndarray:
-    return texture if texture.ndim == 3 else texture[..., None]
 
 
 @functools.cache
@@ -673,12 +667,43 @@ def _material_texture(name: str) -> np.ndarray:
         value = 0.85 + 0.1 * np.cos(2 * np.pi * (u - v)) + 0.05 * np.cos(4 * np.pi * (u - v) + 1.3)
     elif name == "wicker":
         value = _wicker(rng, u, v)
-    else:
-        value = _painting(rng, PAINTINGS.index(name), u, v)
-    shape = (n, n, 3) if name in PAINTINGS else (n, n)
-    texture = np.clip(np.broadcast_to(value, shape), 0.0, 1.0).astype(np.float32)
+    else:  # canvas: a fine weave under the painting
+        weave = np.sin(2 * np.pi * 60 * u) * np.sin(2 * np.pi * 60 * v)
+        value = 0.95 + 0.02 * weave + 0.01 * _noise(rng, 30, 30)
+    texture = np.clip(np.broadcast_to(value, (n, n)), 0.0, 1.0).astype(np.float32)
     texture.setflags(write=False)
     return texture
+
+
+PAINTING_SOFTNESS_PX = 4.0
+"""Spread (Gaussian sigma, texels) that softens every painting."""
+
+
+def painting_image(name: str) -> np.ndarray:
+    """Painting ``name`` (one of PAINTINGS): (MATERIAL_PX, MATERIAL_PX, 3) float32 linear
+    colours in 0..1 (texel layout as ``material_texture``), drawn from a generator seeded by
+    the name; made once per process, read-only."""
+    if name not in PAINTINGS:
+        raise ValueError(f"painting: unknown {name!r} (known: {', '.join(PAINTINGS)})")
+    return _painting_image(name)
+
+
+@functools.cache
+def _painting_image(name: str) -> np.ndarray:
+    n = MATERIAL_PX
+    u = (np.arange(n)[None, :] + 0.5) / n
+    v = (np.arange(n)[:, None] + 0.5) / n
+    from scipy.ndimage import gaussian_filter
+
+    image = _painting(rng_for("painting", name), PAINTINGS.index(name), u, v)
+    # Softened to about the bake's grid on a canvas (a 1 m period in 48 cells: 5 texels), so
+    # that the grid's linear interpolation draws its edges without steps: repeating across,
+    # not up (a crop's top edge stays sky).
+    image = gaussian_filter(image, (PAINTING_SOFTNESS_PX, PAINTING_SOFTNESS_PX, 0),
+                            mode=("nearest", "wrap", "nearest"))  # fmt: skip
+    image = np.clip(image, 0.0, 1.0).astype(np.float32)
+    image.setflags(write=False)
+    return image
 
 
 def _wicker(rng: np.random.Generator, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -1061,6 +1086,7 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
     # Every look of every surface gets a number (a surface's first look: its own number
     # before any second looks are numbered), and every triangle its look's.
     look_colours = [surface.looks[0].color for surface in surfaces]
+    all_looks = [surface.looks[0] for surface in surfaces]
     for index, surface in enumerate(surfaces):
         mesh = surface.mesh
         points = np.asarray(mesh.vertices, dtype=np.float64)
@@ -1070,6 +1096,7 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
         extra = len(surface.looks) - 1
         numbers = np.array([index, *range(len(look_colours), len(look_colours) + extra)])
         look_colours += [look.color for look in surface.looks[1:]]
+        all_looks += surface.looks[1:]
         looks.append(numbers[surface.face_looks()] if surface.part is not None else
                      np.full(len(triangles), index))  # fmt: skip
         closed.append(np.full(len(triangles), bool(mesh.is_watertight)))
@@ -1088,6 +1115,8 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
     edge1, edge2 = triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]
     longest = np.linalg.norm(np.stack([edge1, edge2, edge2 - edge1]), axis=2).max(axis=0)
     divisions = np.clip(np.ceil(longest / GRID_M), 1, MAX_DIVISIONS).astype(np.int64)
+    painted = [number for number, look in enumerate(all_looks) if look.image is not None]
+    divisions[np.isin(looks, painted)] = MAX_DIVISIONS  # the painting's colours, finely
     count = (divisions + 1) * (divisions + 2) // 2
     sides = np.where(closed, 1, 2)
     front = np.concatenate([[0], np.cumsum(count * sides)[:-1]])
@@ -1137,7 +1166,13 @@ def _bake(scene: Scene, ray_scene) -> LightBake:
     quality = bake_quality(len(points))
     irradiance, rays = _irradiance(ray_scene, points, point_normals, light, quality)
     values = np.empty((total, 3), dtype=np.uint8)
-    linear = FLARE + albedo[owner] * irradiance[inverse.ravel()][:, None]
+    colour = albedo[owner]
+    for number in painted:  # a canvas's albedo: its colour times the painting's
+        chosen = looks[owner] == number
+        look = all_looks[number]
+        uv = surface_uv(places[chosen], facing[chosen], look)
+        colour[chosen] *= sample_texture(painting_image(look.image), uv)
+    linear = FLARE + colour * irradiance[inverse.ravel()][:, None]
     values[slots] = np.rint(255 * tone(linear) ** (1 / GAMMA)).astype(np.uint8)
     if len(lit):
         # Every lit vertex has one look: its light is toned once, then copied.

@@ -94,12 +94,7 @@ class RaycastRenderer:
             self._layer = np.array([MATERIALS.index(look.material) for look in looks], np.int64)
             self._period = np.array([np.broadcast_to(look.period, 2) for look in looks])
             self._offset = np.array([look.offset for look in looks]).reshape(-1, 2)
-            textures = display_textures()
-            coloured = textures.std(axis=-1).max(axis=(1, 2)) > 0
-            # A grey layer is sampled once (its three channels are equal), a coloured one per
-            # channel.
-            self._textures = [t if c else np.ascontiguousarray(t[..., 0]) for t, c in
-                              zip(textures, coloured, strict=True)]  # fmt: skip
+            self._textures = display_textures()
             return
         looks = [object_material(obj) for obj in scene.objects if obj.mesh is not None]
         looks += [structure_material(part) for part in scene.structure]
@@ -133,15 +128,14 @@ class RaycastRenderer:
         points, normals = self._at_rest(owner, points[hit], normals[hit])
         metres = triplanar_uv(points, normals) * TILE_M + self._offset[look]
         uv = metres / self._period[look]
-        modulation = np.empty((len(uv), 3))
+        modulation = np.empty(len(uv))
         layers = self._layer[look]
         for index, texture in enumerate(self._textures):
             chosen = layers == index
             if chosen.any():
-                sample = sample_texture(texture, uv[chosen])
-                modulation[chosen] = sample if sample.ndim == 2 else sample[:, None]
+                modulation[chosen] = sample_texture(texture, uv[chosen])
         rgb = np.empty((len(depth), 3))
-        rgb[hit] = light * modulation
+        rgb[hit] = light * modulation[:, None]
         rgb[~hit] = sky(directions[~hit])
         return (
             np.rint(np.clip(rgb, 0.0, 1.0) * 255)

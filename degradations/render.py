@@ -5,8 +5,7 @@ in one call into three colour attachments at once (display RGB, instance code, c
 read back. Lighting is baked into vertex colours when the buffer is built (``materials.shade``:
 the light is fixed and Lambertian, so a face's shade does not depend on the view); the
 fragment shader only scales it by the surface pattern (one texture layer per pattern,
-bilinear, no mipmaps; the natural look's materials in RGB, for the paintings), both factors
-already display-encoded. No multisampling: colour, depth
+bilinear, no mipmaps), both factors already display-encoded. No multisampling: colour, depth
 and ids are sampled at the same pixel centres, so depth > 0 exactly where the instance is not
 background (edges are not anti-aliased). Without a GPU, Mesa's llvmpipe renders it on the
 CPU, deterministically: the same frame gives the same bytes whatever the thread count.
@@ -202,7 +201,7 @@ void main() {{
     vec3 lit = (1.0 - w1 - w2) * corner(base, n, upper ? ivec2(i + 1, j + 1) : ivec2(i, j))
         + w1 * corner(base, n, upper ? ivec2(i, j + 1) : ivec2(i + 1, j))
         + w2 * corner(base, n, upper ? ivec2(i + 1, j) : ivec2(i, j + 1));
-    out_rgb = vec4(lit * texture(materials, uv).rgb, 1.0);
+    out_rgb = vec4(lit * texture(materials, uv).r, 1.0);
     out_code = code;
     out_z = z;
 }}
@@ -556,10 +555,7 @@ class RasterRenderer:
                 self._buffer = ctx.buffer(data.view(np.uint8))
                 self._vao = ctx.vertex_array(program, [(self._buffer, *layout)])
                 self._patterns = ctx.texture_array(
-                    (size, size, len(names)),
-                    3 if natural else 1,
-                    layers.astype(np.float32).tobytes(),
-                    dtype="f4",
+                    (size, size, len(names)), 1, layers.astype(np.float32).tobytes(), dtype="f4"
                 )
                 self._patterns.filter = (moderngl.LINEAR, moderngl.LINEAR)
                 self._patterns.repeat_x = self._patterns.repeat_y = True
