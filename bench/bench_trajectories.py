@@ -1,11 +1,12 @@
 """What each procedural trajectory delivers: objects per view, how much of each view is bare
 structure, when objects first appear, and questions per task.
 
-    python bench/bench_trajectories.py [--rooms 12] [--frames 32] [--views 16] [--size W H]
-        [--trajectories walkthrough low ...] [--no-tasks]
+    python bench/bench_trajectories.py [--rooms 12] [--seed 0] [--frames 32] [--views 16]
+        [--size W H] [--trajectories walkthrough low ...] [--no-tasks]
 
-For every procedural trajectory, on ``--rooms`` rooms (seed 0), through the views the pipeline
-delivers (``pick_views`` with the default ``views:`` settings for that trajectory and
+For every procedural trajectory (or those ``--trajectories`` names: the rooms make only them,
+the same frames as the full room), on ``--rooms`` rooms of ``--seed``, through the views the
+pipeline delivers (``pick_views`` with the default ``views:`` settings for that trajectory and
 ``--views`` frames, out of ``--frames``), at the scene's own 640 x 480 pixels (the resolution
 every task and the framing rule are judged at) unless ``--size`` says otherwise:
 
@@ -88,6 +89,7 @@ class Judged:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rooms", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--frames", type=int, default=32)
     parser.add_argument("--views", type=int, default=16)
     parser.add_argument("--size", type=int, nargs=2, metavar=("W", "H"), default=None)
@@ -97,7 +99,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     start = time.perf_counter()
-    scenes = [procedural_scene(0, i, frames=args.frames) for i in range(args.rooms)]
+    wanted = tuple(args.trajectories) if args.trajectories else None
+    scenes = [
+        procedural_scene(args.seed, i, frames=args.frames, trajectories=wanted)
+        for i in range(args.rooms)
+    ]
     if args.size:
         scenes = [scene.resized(*args.size) for scene in scenes]
     size = (
@@ -107,7 +113,7 @@ def main() -> None:
     if args.trajectories:
         names = [name for name in names if name in args.trajectories]
     print(
-        f"{args.rooms} rooms, {args.views} of {args.frames} frames at {size}, "
+        f"{args.rooms} rooms of seed {args.seed}, {args.views} of {args.frames} frames at {size}, "
         f"up to {PER_ROOM} questions a task"
     )
     header = f"{'trajectory':12} {'rooms':>5} {'views':>5} {'objects':>7} {'seen':>5} "
