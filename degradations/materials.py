@@ -155,12 +155,12 @@ LOOKS = ("classic", "natural")
 DEFAULT_LOOK = "natural"
 
 MATERIAL_PX = 256
+"""Texels per period of a material texture (both backends sample the same texture)."""
 PAINTINGS = tuple(f"painting {k}" for k in range(6))
 """The pictures' images, each a composition of its own (a landscape, colour fields, blobs, a
 seascape), fitted to a picture's canvas instead of repeating over it. They are colours, not a
 texture: the light bake multiplies them into the albedo of its grid points (a canvas is baked
 at MAX_DIVISIONS), so both backends keep one grey texture fetch per pixel."""
-"""Texels per period of a material texture (both backends sample the same texture)."""
 MATERIALS = (
     "plastic",
     "wood",
