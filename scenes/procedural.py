@@ -28,7 +28,7 @@ from shapely.geometry import Polygon
 
 from spatialqa import moved
 from spatialqa.errors import PlacementError
-from spatialqa.scenes import trajectories as cameras  # FRAME_SPACING_S: an old name here
+from spatialqa.scenes import trajectories as cameras  # so FRAME_SPACING_S here stays deprecated
 from spatialqa.scenes.footprints import (
     draw_footprint,
     draw_height,
