@@ -58,7 +58,7 @@ ROOM_TYPES = ("bedroom", "living room", "kitchen", "office", "bathroom", "dining
 ROOM_ATTEMPTS = 6  # rooms drawn before giving up
 MIN_OBJECTS = 5
 # Bump when procedural_scene's output for the same (seed, index) changes: builds fingerprint it.
-PROCEDURAL_VERSION = 7
+PROCEDURAL_VERSION = 8  # 8: the tour at chest height, holding structure to less (trajectories)
 
 
 TRAJECTORIES = ("walkthrough", "orbit", "lookat", "low", "tour", MOVED_TRAJECTORY)
