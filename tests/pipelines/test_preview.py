@@ -35,9 +35,10 @@ from spatialqa.scenes import procedural_scene
 TOURED = {
     "name": "toured",
     "seed": 0,
-    # procedural_scene(1, 0): its tour through 8 frames gives an appearance-order question
-    # whose listed book (6) is not the book first seen (16, in frame t0004)
-    "scenes": [{"procedural": {"count": 1, "seed": 1}}],
+    # procedural_scene(5, 0): its tour through 8 frames gives an appearance-order question
+    # whose listed book (10) is not the book first seen (11, in frame t0009), nor its listed
+    # picture (20) the picture first seen (22, in frame t0017)
+    "scenes": [{"procedural": {"count": 1, "seed": 5}}],
     "tasks": [
         {"name": "obj_appearance_order", "per_scene": 1},
         {"name": "object_counting", "per_scene": 1},
@@ -199,7 +200,7 @@ def test_appearance_order_card_boxes_each_category_where_it_first_appears(toured
     assert len(card["images"]) == len(row["views"]) == 8
     named = FIRST_SEEN.findall(row["rationale"])
     assert len(named) == 4
-    scene = procedural_scene(1, 0)
+    scene = procedural_scene(5, 0)
     listed = {o["category"]: o["instance_id"] for o in row["objects"]}
     unlisted = 0  # first seen through an instance other than the listed referent
     for category, frame_id in named:
