@@ -36,8 +36,8 @@ TOURED = {
     "name": "toured",
     "seed": 0,
     # procedural_scene(5, 0): its tour through 8 frames gives an appearance-order question
-    # whose listed book (10) is not the book first seen (11, in frame t0009), nor its listed
-    # picture (20) the picture first seen (22, in frame t0017)
+    # in which a listed referent is not the instance of its category first seen (the card
+    # test counts them: ``unlisted``)
     "scenes": [{"procedural": {"count": 1, "seed": 5}}],
     "tasks": [
         {"name": "obj_appearance_order", "per_scene": 1},
