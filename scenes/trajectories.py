@@ -1,5 +1,5 @@
 """The cameras of a procedural room, framed as a photographer would: eye height 1.2-1.7 m
-(``low``: a robot's, 0.3-0.8 m; ``tour``: a camera held at chest height, 1.15-1.5 m), pitch
+(``low``: a robot's, 0.3-0.8 m; ``tour``: a camera held at chest height, 1.2-1.5 m), pitch
 within -35..+5 degrees, aimed at groups of furniture rather than at blank walls.
 
 A "walkthrough" loop, an "orbit" around the room's main piece, "lookat" views of single pieces, a
